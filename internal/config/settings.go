@@ -1,0 +1,139 @@
+package config
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Defaults for the public Microsoft endpoints.
+const (
+	DefaultGraphURL = "https://graph.microsoft.com/v1.0"
+	DefaultLoginURL = "https://login.microsoftonline.com"
+	DefaultTimeout  = 30 * time.Second
+)
+
+// Settings is everything a run needs to reach the outside systems.
+type Settings struct {
+	OktaURL   string // https://contoso.okta.com, no trailing slash
+	OktaToken Secret // SSWS API token
+
+	GraphURL          string // https://graph.microsoft.com/v1.0
+	LoginURL          string // https://login.microsoftonline.com (authority host)
+	TenantID          string
+	ClientID          string
+	ClientSecret      Secret
+	Resolver          string // host:port of a DNS resolver; empty = system
+	CAFile            string // extra trusted CA (PEM file), read by Validate
+	ExtraCAPEM        []byte // extra trusted CAs (PEM), e.g. the lab's
+	Timeout           time.Duration
+	JournalPath       string
+	DisableKeepAlives bool
+}
+
+// OktaConfigured reports whether the Okta source can run, and why not.
+func (s Settings) OktaConfigured() (bool, string) {
+	switch {
+	case s.OktaURL == "":
+		return false, "needs Okta: set --okta-url (O365DOCTOR_OKTA_URL)"
+	case s.OktaToken.Empty():
+		return false, "needs Okta: set OKTA_API_TOKEN (an API token with read access to users and apps)"
+	}
+	return true, ""
+}
+
+// GraphConfigured reports whether the Graph source can run, and why not.
+func (s Settings) GraphConfigured() (bool, string) {
+	var missing []string
+	if s.TenantID == "" {
+		missing = append(missing, "AZURE_TENANT_ID")
+	}
+	if s.ClientID == "" {
+		missing = append(missing, "AZURE_CLIENT_ID")
+	}
+	if s.ClientSecret.Empty() {
+		missing = append(missing, "AZURE_CLIENT_SECRET")
+	}
+	if len(missing) > 0 {
+		return false, "needs Graph (User.Read.All): set " + strings.Join(missing, ", ")
+	}
+	return true, ""
+}
+
+// Validate checks the shape of every address so a typo fails with one line
+// before any request is made.
+func (s *Settings) Validate() error {
+	for _, a := range []struct{ flag, value string }{
+		{"--okta-url", s.OktaURL}, {"--graph-url", s.GraphURL}, {"--login-url", s.LoginURL},
+	} {
+		if a.value == "" {
+			continue
+		}
+		if err := checkHTTPSURL(a.value); err != nil {
+			return fmt.Errorf("%s %q: %v", a.flag, a.value, err)
+		}
+	}
+	s.OktaURL = strings.TrimRight(s.OktaURL, "/")
+	s.GraphURL = strings.TrimRight(s.GraphURL, "/")
+	s.LoginURL = strings.TrimRight(s.LoginURL, "/")
+	if s.Timeout <= 0 {
+		return fmt.Errorf("--timeout %s: must be positive, for example 30s", s.Timeout)
+	}
+	if s.CAFile != "" {
+		pem, err := os.ReadFile(s.CAFile)
+		if err != nil {
+			return fmt.Errorf("--ca-file: %v", err)
+		}
+		if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+			return fmt.Errorf("--ca-file %s: no PEM certificate found in it", s.CAFile)
+		}
+		s.ExtraCAPEM = append(append([]byte(nil), s.ExtraCAPEM...), pem...)
+	}
+	return nil
+}
+
+func checkHTTPSURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("not a URL")
+	}
+	if u.Scheme != "https" {
+		return errors.New("must start with https://")
+	}
+	if u.Host == "" {
+		return errors.New("has no host")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("must not have a query or fragment")
+	}
+	return nil
+}
+
+// HTTPClient returns a client that trusts the system roots plus the extra
+// CAs, with the run's timeout. Each source gets its own client.
+func (s Settings) HTTPClient() *http.Client {
+	return &http.Client{Transport: s.HTTPTransport(), Timeout: s.Timeout}
+}
+
+// HTTPTransport is the transport under HTTPClient, for SDKs that wrap their
+// own middleware around a transport.
+func (s Settings) HTTPTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil // never send credentials through an environment proxy
+	t.DisableKeepAlives = s.DisableKeepAlives
+	if len(s.ExtraCAPEM) > 0 {
+		roots, err := x509.SystemCertPool()
+		if err != nil || roots == nil {
+			roots = x509.NewCertPool()
+		}
+		roots.AppendCertsFromPEM(s.ExtraCAPEM)
+		t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	}
+	return t
+}

@@ -1,0 +1,98 @@
+// Package model holds the records o365doctor reads from Okta and Entra ID, in
+// the shape the checks reason about. The source adapters convert SDK types
+// into these, so checks, fixes and reports never import an SDK.
+package model
+
+import (
+	"errors"
+	"strings"
+	"time"
+)
+
+// Okta user statuses (Okta Management API, User object `status`).
+const (
+	OktaStaged          = "STAGED"
+	OktaProvisioned     = "PROVISIONED"
+	OktaActive          = "ACTIVE"
+	OktaRecovery        = "RECOVERY"
+	OktaPasswordExpired = "PASSWORD_EXPIRED"
+	OktaLockedOut       = "LOCKED_OUT"
+	OktaSuspended       = "SUSPENDED"
+	OktaDeprovisioned   = "DEPROVISIONED"
+)
+
+// OktaUser is an Okta user (GET /api/v1/users/{idOrLogin}).
+type OktaUser struct {
+	ID              string
+	Login           string
+	Email           string
+	Status          string
+	StatusChanged   time.Time
+	LastLogin       time.Time
+	PasswordChanged time.Time
+}
+
+// OktaApp is an Okta application instance (GET /api/v1/apps/{id}).
+type OktaApp struct {
+	ID         string
+	Name       string // "office365" for the Microsoft Office 365 OIN app
+	Label      string
+	Status     string // ACTIVE | INACTIVE
+	SignOnMode string // SAML_1_1 for WS-Federation, BROWSER_PLUGIN for SWA
+	// Settings is settings.app: domain, msftTenant, wsFedConfigureType, ...
+	Settings map[string]any
+	// UserNameTemplate is credentials.userNameTemplate.template.
+	UserNameTemplate string
+}
+
+// Domain returns settings.app.domain, the domain the app federates.
+func (a OktaApp) Domain() string { return stringField(a.Settings, "domain") }
+
+// Office365AppName is the OIN name of the Microsoft Office 365 app.
+const Office365AppName = "office365"
+
+// AppUser is a user's assignment to an Okta app
+// (GET /api/v1/apps/{appId}/users/{userId}).
+type AppUser struct {
+	AppID     string
+	UserID    string
+	Scope     string // USER (direct) or GROUP (through a group)
+	Status    string
+	SyncState string
+	UserName  string         // credentials.userName: the UPN sent to Microsoft
+	Profile   map[string]any // immutableId, licenses, usageLocation, ...
+}
+
+// ImmutableID is profile.immutableId, the anchor Okta sends to Entra ID.
+func (u AppUser) ImmutableID() string { return stringField(u.Profile, "immutableId") }
+
+// EntraUser is a Microsoft Entra ID user (GET /users/{id|upn}).
+type EntraUser struct {
+	ID                    string
+	UserPrincipalName     string
+	DisplayName           string
+	AccountEnabled        *bool
+	OnPremisesImmutableID string
+	UsageLocation         string
+}
+
+// DomainOf returns the domain part of a UPN or login, lower-cased.
+func DomainOf(upn string) string {
+	i := strings.LastIndexByte(upn, '@')
+	if i < 0 {
+		return ""
+	}
+	return strings.ToLower(upn[i+1:])
+}
+
+func stringField(m map[string]any, key string) string {
+	if m == nil {
+		return ""
+	}
+	s, _ := m[key].(string)
+	return s
+}
+
+// ErrNotFound is returned by the sources when the object does not exist, so
+// a check can tell "absent" (a finding) from "could not ask" (an error).
+var ErrNotFound = errors.New("not found")
