@@ -65,7 +65,7 @@ type OktaSpec struct {
 
 // OktaAppSpec is one Okta app instance.
 type OktaAppSpec struct {
-	Key              string         `yaml:"key"` // how assignments refer to it
+	Key              string         `yaml:"key"`        // how assignments refer to it
 	Name             string         `yaml:"name"`       // default office365
 	Label            string         `yaml:"label"`      // default "Microsoft Office 365"
 	Status           string         `yaml:"status"`     // default ACTIVE
