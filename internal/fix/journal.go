@@ -1,0 +1,179 @@
+package fix
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/o365doctor/o365doctor/internal/config"
+)
+
+// Entry states. An entry is written "started" before the first call and
+// again with its outcome; one left "started" needs a person's attention.
+const (
+	StateStarted        = "started"
+	StateApplied        = "applied"
+	StateFailed         = "failed"          // nothing changed, or every change was rolled back
+	StateNeedsAttention = "needs-attention" // a rollback failed: the system is part-way
+)
+
+// Entry kinds.
+const (
+	KindFix  = "fix"
+	KindUndo = "undo"
+)
+
+// Entry is one journal record; the journal is JSON lines, one line per state
+// change of an entry.
+type Entry struct {
+	ID      string    `json:"id"`
+	Time    time.Time `json:"time"`
+	State   string    `json:"state"`
+	Kind    string    `json:"kind"`
+	Undoes  string    `json:"undoes,omitempty"`
+	Plan    Plan      `json:"plan"`
+	Applied int       `json:"appliedSteps"` // steps written and verified
+	Error   string    `json:"error,omitempty"`
+}
+
+// Journal is the append-only record of changes, mode 0600.
+type Journal struct {
+	path string
+	mu   sync.Mutex
+}
+
+// DefaultJournalPath is $XDG_STATE_HOME/o365doctor/journal.jsonl, or
+// ~/.local/state/o365doctor/journal.jsonl.
+func DefaultJournalPath(getenv func(string) string) string {
+	dir := getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			home = "."
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "o365doctor", "journal.jsonl")
+}
+
+// OpenJournal returns the journal at path; the file is created on first write.
+func OpenJournal(path string) *Journal { return &Journal{path: path} }
+
+// Path is where the journal lives.
+func (j *Journal) Path() string { return j.path }
+
+func newEntryID(now time.Time) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// append writes one line and fsyncs it before returning, so a change is
+// never made without its record on disk.
+func (j *Journal) append(e Entry) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if err := os.MkdirAll(filepath.Dir(j.path), 0o700); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	line := config.Mask(string(b)) + "\n"
+	f, err := os.OpenFile(j.path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	if _, err := f.WriteString(line); err != nil {
+		f.Close()
+		return fmt.Errorf("journal: write %s: %w", j.path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("journal: fsync %s: %w", j.path, err)
+	}
+	return f.Close()
+}
+
+// Entries returns every entry in the order they were started, each in its
+// latest state. A missing journal is an empty one.
+func (j *Journal) Entries() ([]Entry, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	f, err := os.Open(j.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	defer f.Close()
+	var order []string
+	latest := map[string]Entry{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 4<<20)
+	for n := 1; sc.Scan(); n++ {
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		var e Entry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			return nil, fmt.Errorf("journal %s line %d: %v", j.path, n, err)
+		}
+		if _, seen := latest[e.ID]; !seen {
+			order = append(order, e.ID)
+		}
+		latest[e.ID] = e
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	out := make([]Entry, len(order))
+	for i, id := range order {
+		out[i] = latest[id]
+	}
+	return out, nil
+}
+
+// undoable returns the entry undo should reverse: the named one, or the
+// latest applied entry that has not been undone.
+func undoable(entries []Entry, id string) (Entry, error) {
+	undone := map[string]bool{}
+	for _, e := range entries {
+		if e.Kind == KindUndo && e.State == StateApplied {
+			undone[e.Undoes] = true
+		}
+	}
+	if id != "" {
+		for _, e := range entries {
+			if e.ID != id {
+				continue
+			}
+			switch {
+			case e.State != StateApplied:
+				return Entry{}, fmt.Errorf("journal entry %s is %s, not applied: nothing to undo", id, e.State)
+			case undone[id]:
+				return Entry{}, fmt.Errorf("journal entry %s is already undone", id)
+			case !e.Plan.Reversible:
+				return Entry{}, fmt.Errorf("journal entry %s (%s) cannot be undone", id, e.Plan.Title)
+			}
+			return e, nil
+		}
+		return Entry{}, fmt.Errorf("no journal entry %s; `o365doctor journal` lists them", id)
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		if e.State == StateApplied && e.Kind == KindFix && !undone[e.ID] && e.Plan.Reversible {
+			return e, nil
+		}
+	}
+	return Entry{}, errors.New("nothing to undo: the journal has no applied fix that is not undone")
+}

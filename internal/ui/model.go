@@ -1,0 +1,430 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/o365doctor/o365doctor/internal/checks"
+	"github.com/o365doctor/o365doctor/internal/config"
+	"github.com/o365doctor/o365doctor/internal/fix"
+)
+
+// Options are what the program shows and may do.
+type Options struct {
+	Title      string // an extra header line (the demo names its scenario)
+	Subject    string // the UPN
+	Tenant     string
+	OktaOrg    string
+	Checks     []*checks.Check
+	NewSubject func() *checks.Subject // fresh facts for each run
+	RunOptions checks.RunOptions
+	Executor   *fix.Executor
+	In         io.Reader
+	Out        io.Writer
+}
+
+// state is the root model's explicit state; keys follow it.
+type state int
+
+const (
+	stateBrowse   state = iota // running or done: move, open a fix
+	statePreview               // a plan is shown: y applies, esc cancels
+	stateApplying              // the executor is working
+)
+
+type item struct {
+	check   *checks.Check
+	result  checks.Result
+	pending bool
+}
+
+// Model is the root Bubble Tea model.
+type Model struct {
+	ctx      context.Context
+	opts     Options
+	items    []item
+	cursor   int
+	state    state
+	plan     fix.Plan
+	planFor  int
+	lastFix  string // journal ID of the last fix applied in this session
+	flash    string
+	flashErr bool
+	showHelp bool
+	width    int
+	height   int
+	keys     keyMap
+	help     help.Model
+	spinner  spinner.Model
+	styles   styles
+}
+
+// Messages.
+type (
+	resultMsg struct {
+		index  int
+		result checks.Result
+	}
+	appliedMsg struct {
+		index int
+		entry fix.Entry
+		err   error
+	}
+	undoneMsg struct {
+		entry fix.Entry
+		err   error
+	}
+)
+
+// New returns the model; Init starts every check.
+func New(ctx context.Context, opts Options) Model {
+	m := Model{
+		ctx: ctx, opts: opts, keys: newKeyMap(), help: help.New(),
+		spinner: spinner.New(spinner.WithSpinner(spinner.Dot)), styles: newStyles(),
+		width: 100, height: 30,
+	}
+	for _, c := range opts.Checks {
+		m.items = append(m.items, item{check: c, pending: true})
+	}
+	m.syncKeys()
+	return m
+}
+
+// Init runs all checks concurrently, sharing one set of facts.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(m.spinner.Tick, m.runAll())
+}
+
+func (m Model) runAll() tea.Cmd {
+	subject := m.opts.NewSubject()
+	cmds := make([]tea.Cmd, len(m.items))
+	for i, it := range m.items {
+		cmds[i] = m.runCheck(i, it.check, subject)
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m Model) runCheck(i int, c *checks.Check, subject *checks.Subject) tea.Cmd {
+	ctx, opts := m.ctx, m.opts.RunOptions
+	return func() tea.Msg {
+		return resultMsg{index: i, result: checks.RunOne(ctx, c, subject, opts)}
+	}
+}
+
+// Results returns the results so far, in registry order; checks still
+// pending are reported as skipped.
+func (m Model) Results() []checks.Result {
+	out := make([]checks.Result, len(m.items))
+	for i, it := range m.items {
+		if it.pending {
+			out[i] = checks.Result{CheckID: it.check.ID, Title: it.check.Title, Area: it.check.Area,
+				Severity: it.check.Severity, Status: checks.Skipped, Message: "not finished when the view was closed"}
+			continue
+		}
+		out[i] = it.result
+	}
+	return out
+}
+
+func (m Model) selected() *item {
+	if m.cursor < 0 || m.cursor >= len(m.items) {
+		return nil
+	}
+	return &m.items[m.cursor]
+}
+
+// syncKeys enables exactly the keys that do something in this state.
+func (m *Model) syncKeys() {
+	browse := m.state == stateBrowse
+	sel := m.selected()
+	m.keys.Up.SetEnabled(browse)
+	m.keys.Down.SetEnabled(browse)
+	m.keys.Fix.SetEnabled(browse && sel != nil && !sel.pending && len(sel.result.Fixes) > 0)
+	m.keys.Apply.SetEnabled(m.state == statePreview)
+	m.keys.Cancel.SetEnabled(m.state == statePreview)
+	m.keys.Undo.SetEnabled(browse && m.lastFix != "")
+	m.keys.Rerun.SetEnabled(browse && !m.anyPending())
+	m.keys.Quit.SetEnabled(m.state != stateApplying)
+}
+
+func (m Model) anyPending() bool {
+	for _, it := range m.items {
+		if it.pending {
+			return true
+		}
+	}
+	return false
+}
+
+// Update never blocks: API work runs in commands and returns as messages.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.help.Width = msg.Width
+	case spinner.TickMsg:
+		m.spinner, cmd = m.spinner.Update(msg)
+	case resultMsg:
+		if msg.index >= 0 && msg.index < len(m.items) {
+			m.items[msg.index].result = msg.result
+			m.items[msg.index].pending = false
+		}
+	case appliedMsg:
+		m.state = stateBrowse
+		if msg.err != nil {
+			m.setFlash(true, "Fix not applied: "+msg.err.Error())
+			break
+		}
+		m.lastFix = msg.entry.ID
+		m.setFlash(false, fmt.Sprintf("Applied: %s (journal %s). Re-running the check; u undoes it.", msg.entry.Plan.Title, msg.entry.ID))
+		cmd = m.rerun(msg.index)
+	case undoneMsg:
+		m.state = stateBrowse
+		if msg.err != nil {
+			m.setFlash(true, "Undo failed: "+msg.err.Error())
+			break
+		}
+		m.lastFix = ""
+		m.setFlash(false, fmt.Sprintf("Undone: journal %s reverses %s. Re-running the checks.", msg.entry.ID, msg.entry.Undoes))
+		cmd = m.rerunAll()
+	case tea.KeyMsg:
+		cmd = m.handleKey(msg)
+	}
+	m.syncKeys()
+	return m, cmd
+}
+
+func (m *Model) setFlash(isErr bool, s string) {
+	m.flash, m.flashErr = config.Mask(s), isErr
+}
+
+func (m *Model) rerun(i int) tea.Cmd {
+	m.items[i].pending = true
+	return m.runCheck(i, m.items[i].check, m.opts.NewSubject())
+}
+
+func (m *Model) rerunAll() tea.Cmd {
+	for i := range m.items {
+		m.items[i].pending = true
+	}
+	return m.runAll()
+}
+
+func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
+	switch {
+	case key.Matches(k, m.keys.Quit):
+		return tea.Quit
+	case key.Matches(k, m.keys.Help):
+		m.showHelp = !m.showHelp
+	case key.Matches(k, m.keys.Up):
+		if m.cursor > 0 {
+			m.cursor--
+		}
+	case key.Matches(k, m.keys.Down):
+		if m.cursor < len(m.items)-1 {
+			m.cursor++
+		}
+	case key.Matches(k, m.keys.Fix):
+		sel := m.selected()
+		m.plan, m.planFor, m.state = sel.result.Fixes[0], m.cursor, statePreview
+		m.flash = ""
+	case key.Matches(k, m.keys.Cancel):
+		m.state = stateBrowse
+		m.setFlash(false, "Fix cancelled: nothing was changed.")
+	case key.Matches(k, m.keys.Apply):
+		if !m.plan.Reversible {
+			m.state = stateBrowse
+			m.setFlash(true, "This plan cannot be undone; apply it with `o365doctor fix`, which asks for confirmation.")
+			return nil
+		}
+		m.state = stateApplying
+		m.setFlash(false, "Applying: "+m.plan.Title+" …")
+		ctx, exec, plan, idx := m.ctx, m.opts.Executor, m.plan, m.planFor
+		return func() tea.Msg {
+			if exec == nil {
+				return appliedMsg{index: idx, err: errors.New("no fix executor")}
+			}
+			e, err := exec.Apply(ctx, plan)
+			return appliedMsg{index: idx, entry: e, err: err}
+		}
+	case key.Matches(k, m.keys.Undo):
+		m.state = stateApplying
+		m.setFlash(false, "Undoing journal entry "+m.lastFix+" …")
+		ctx, exec, id := m.ctx, m.opts.Executor, m.lastFix
+		return func() tea.Msg {
+			e, err := exec.Undo(ctx, id)
+			return undoneMsg{entry: e, err: err}
+		}
+	case key.Matches(k, m.keys.Rerun):
+		m.flash = ""
+		return m.rerunAll()
+	}
+	return nil
+}
+
+// View renders header, list beside details (or the plan), flash line, help.
+func (m Model) View() string {
+	st := m.styles
+	var b strings.Builder
+	header := "o365doctor · user " + m.opts.Subject
+	if m.opts.Tenant != "" {
+		header += " · tenant " + m.opts.Tenant
+	}
+	b.WriteString(st.header.Render(config.Mask(header)) + "\n")
+	if m.opts.OktaOrg != "" {
+		b.WriteString(st.subtle.Render("okta "+config.Mask(m.opts.OktaOrg)) + "\n")
+	}
+	if m.opts.Title != "" {
+		b.WriteString(st.subtle.Render(m.opts.Title) + "\n")
+	}
+	b.WriteString("\n")
+
+	leftW := 0
+	var rows []string
+	for i, it := range m.items {
+		mark := m.spinner.View() + " ....."
+		if !it.pending {
+			mark = statusMark(it.result.Status)
+			mark = st.status[it.result.Status].Render(fmt.Sprintf("%-7s", mark))
+		} else {
+			mark = fmt.Sprintf("%-7s", mark)
+		}
+		line := mark + " " + it.check.ID
+		if i == m.cursor {
+			line = st.selected.Render("›") + " " + line
+		} else {
+			line = "  " + line
+		}
+		rows = append(rows, line)
+		leftW = max(leftW, lipgloss.Width(line))
+	}
+	left := lipgloss.NewStyle().Width(leftW + 2).Render(strings.Join(rows, "\n"))
+	rightW := max(m.width-leftW-5, 30)
+	var right string
+	switch m.state {
+	case statePreview, stateApplying:
+		if m.state == statePreview || m.plan.ID != "" {
+			right = m.planView(rightW)
+		}
+	default:
+		right = m.detailsView(rightW)
+	}
+	b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, left, st.pane.Width(rightW).Render(right)))
+	b.WriteString("\n\n")
+	if m.state == stateApplying {
+		b.WriteString(m.spinner.View() + " ")
+	}
+	if m.flash != "" {
+		style := st.flashOK
+		if m.flashErr {
+			style = st.flashErr
+		}
+		b.WriteString(style.Width(max(m.width-2, 20)).Render(m.flash) + "\n")
+	}
+	b.WriteString(m.summaryLine() + "\n")
+	if m.showHelp {
+		b.WriteString(m.help.FullHelpView(m.keys.FullHelp()))
+	} else {
+		b.WriteString(m.help.ShortHelpView(m.keys.ShortHelp()))
+	}
+	return b.String()
+}
+
+func (m Model) summaryLine() string {
+	counts := map[checks.Status]int{}
+	pending := 0
+	for _, it := range m.items {
+		if it.pending {
+			pending++
+			continue
+		}
+		counts[it.result.Status]++
+	}
+	var parts []string
+	for _, s := range checks.Statuses {
+		if counts[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+		}
+	}
+	if pending > 0 {
+		parts = append(parts, fmt.Sprintf("%d running", pending))
+	}
+	return m.styles.subtle.Render(fmt.Sprintf("%d checks: %s", len(m.items), strings.Join(parts, ", ")))
+}
+
+func (m Model) detailsView(w int) string {
+	st := m.styles
+	sel := m.selected()
+	if sel == nil {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(st.title.Render(sel.check.Title) + "\n")
+	if sel.pending {
+		b.WriteString(m.spinner.View() + " running…\n")
+		return b.String()
+	}
+	r := sel.result
+	b.WriteString(st.status[r.Status].Render(statusMark(r.Status)) + st.subtle.Render(fmt.Sprintf(" · %s · %s · %dms", r.CheckID, r.Severity, r.Duration.Milliseconds())) + "\n\n")
+	b.WriteString(lipgloss.NewStyle().Width(w).Render(config.Mask(r.Message)) + "\n")
+	if len(r.Evidence) > 0 {
+		b.WriteString("\n" + st.label.Render("Evidence") + "\n")
+		fw := 0
+		for _, e := range r.Evidence {
+			fw = max(fw, len(e.Field))
+		}
+		for _, e := range r.Evidence {
+			line := fmt.Sprintf("%-6s %-*s  %s", e.System, fw, e.Field, config.Mask(e.Value))
+			b.WriteString(lipgloss.NewStyle().Width(w).Render(line) + "\n")
+			if e.Object != "" {
+				b.WriteString(st.subtle.Render(fmt.Sprintf("       %s", config.Mask(e.Object))) + "\n")
+			}
+		}
+	}
+	if len(r.Fixes) > 0 {
+		b.WriteString("\n" + st.label.Render("Fix available: ") + r.Fixes[0].Title + "\n" + st.subtle.Render("press f to preview it") + "\n")
+	}
+	return b.String()
+}
+
+func (m Model) planView(w int) string {
+	st := m.styles
+	var b strings.Builder
+	b.WriteString(st.title.Render("Fix plan") + "\n\n")
+	b.WriteString(lipgloss.NewStyle().Width(w).Render(config.Mask(m.plan.Preview())))
+	b.WriteString("\n")
+	if m.state == statePreview {
+		b.WriteString(st.label.Render("y") + " apply   " + st.label.Render("esc") + " cancel — nothing changes until you press y\n")
+	}
+	return st.dialog.Width(max(w-4, 20)).Render(b.String())
+}
+
+// Run starts the program on the options' terminal and returns the results
+// it showed last.
+func Run(ctx context.Context, opts Options) ([]checks.Result, error) {
+	p := tea.NewProgram(New(ctx, opts), tea.WithContext(ctx), tea.WithInput(opts.In), tea.WithOutput(opts.Out), tea.WithAltScreen())
+	final, err := p.Run()
+	if fm, ok := final.(Model); ok {
+		return fm.Results(), filterKilled(err)
+	}
+	return nil, err
+}
+
+// filterKilled treats a cancelled context (Ctrl-C from the shell) as an
+// ordinary exit.
+func filterKilled(err error) error {
+	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
