@@ -43,6 +43,29 @@ type Lab struct {
 
 	tokensMu sync.Mutex
 	tokens   map[string]time.Time // Graph access token → expiry
+
+	countMu sync.Mutex
+	counts  map[string]int // "okta GET /api/v1/users/{id}" → requests served
+}
+
+// Requests returns how many requests the lab served for a route, named as
+// "SYSTEM METHOD PATTERN", e.g. "okta GET /api/v1/users/{id}". Tests use it
+// to show that facts are shared (one call for many checks).
+func (l *Lab) Requests(route string) int {
+	l.countMu.Lock()
+	defer l.countMu.Unlock()
+	return l.counts[route]
+}
+
+// counted wraps a mux so every request is counted by its matched pattern.
+func (l *Lab) counted(system string, mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, pattern := mux.Handler(r)
+		l.countMu.Lock()
+		l.counts[system+" "+pattern]++
+		l.countMu.Unlock()
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // Start serves the scenario on three loopback listeners (Okta, Graph,
@@ -69,6 +92,7 @@ func Start(opts Options) (*Lab, error) {
 		state:        newState(opts.Scenario, now()),
 		now:          now,
 		tokens:       map[string]time.Time{},
+		counts:       map[string]int{},
 	}
 	// The lab's own credentials are secrets like any other.
 	for _, s := range []string{l.OktaToken, l.ClientSecret} {

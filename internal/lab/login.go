@@ -11,7 +11,7 @@ func (l *Lab) loginHandler() http.Handler {
 	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", l.openIDConfig(true))
 	mux.HandleFunc("GET /{tenant}/.well-known/openid-configuration", l.openIDConfig(false))
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", l.token)
-	return mux
+	return l.counted("login", mux)
 }
 
 // knownTenant accepts the tenant ID or any of the tenant's domains, as

@@ -41,7 +41,7 @@ func (l *Lab) oktaHandler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeOktaError(w, http.StatusNotFound, "E0000022", "The endpoint does not support the provided HTTP method")
 	})
-	return l.oktaMiddleware(mux)
+	return l.oktaMiddleware(l.counted("okta", mux))
 }
 
 // oktaMiddleware authenticates the SSWS token and adds the headers every

@@ -60,8 +60,12 @@ func WriteText(w io.Writer, r Report) error {
 		fmt.Fprintf(&b, "  okta %s", r.OktaOrg)
 	}
 	b.WriteString("\n\n")
+	idW := 0
 	for _, res := range r.Results {
-		fmt.Fprintf(&b, "%-5s %s  %s\n", Label(res.Status), res.CheckID, res.Message)
+		idW = max(idW, len(res.CheckID))
+	}
+	for _, res := range r.Results {
+		fmt.Fprintf(&b, "%-5s %-*s  %s\n", Label(res.Status), idW, res.CheckID, res.Message)
 		if res.Status == checks.Pass || res.Status == checks.Skipped {
 			continue
 		}

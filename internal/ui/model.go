@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -60,6 +61,7 @@ type Model struct {
 	flash    string
 	flashErr bool
 	showHelp bool
+	moved    bool // the person moved the cursor: stop choosing for them
 	width    int
 	height   int
 	keys     keyMap
@@ -156,6 +158,19 @@ func (m *Model) syncKeys() {
 	m.keys.Quit.SetEnabled(m.state != stateApplying)
 }
 
+// firstProblem is the index of the first fail, then warn, then error; 0
+// when everything passed.
+func (m Model) firstProblem() int {
+	for _, want := range []checks.Status{checks.Fail, checks.Warn, checks.Error} {
+		for i, it := range m.items {
+			if it.result.Status == want {
+				return i
+			}
+		}
+	}
+	return 0
+}
+
 func (m Model) anyPending() bool {
 	for _, it := range m.items {
 		if it.pending {
@@ -179,6 +194,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.items[msg.index].result = msg.result
 			m.items[msg.index].pending = false
 		}
+		if !m.moved && !m.anyPending() {
+			m.cursor = m.firstProblem()
+		}
 	case appliedMsg:
 		m.state = stateBrowse
 		if msg.err != nil {
@@ -198,6 +216,17 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.setFlash(false, fmt.Sprintf("Undone: journal %s reverses %s. Re-running the checks.", msg.entry.ID, msg.entry.Undoes))
 		cmd = m.rerunAll()
 	case tea.KeyMsg:
+		// Keys typed faster than the terminal is read arrive as one message
+		// with several runes ("jj"); handle them one by one.
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+			var cmds []tea.Cmd
+			for _, r := range msg.Runes {
+				cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}))
+				m.syncKeys()
+			}
+			cmd = tea.Batch(cmds...)
+			break
+		}
 		cmd = m.handleKey(msg)
 	}
 	m.syncKeys()
@@ -227,10 +256,12 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Help):
 		m.showHelp = !m.showHelp
 	case key.Matches(k, m.keys.Up):
+		m.moved = true
 		if m.cursor > 0 {
 			m.cursor--
 		}
 	case key.Matches(k, m.keys.Down):
+		m.moved = true
 		if m.cursor < len(m.items)-1 {
 			m.cursor++
 		}
@@ -383,12 +414,14 @@ func (m Model) detailsView(w int) string {
 		for _, e := range r.Evidence {
 			fw = max(fw, len(e.Field))
 		}
+		lastObject := ""
 		for _, e := range r.Evidence {
-			line := fmt.Sprintf("%-6s %-*s  %s", e.System, fw, e.Field, config.Mask(e.Value))
-			b.WriteString(lipgloss.NewStyle().Width(w).Render(line) + "\n")
-			if e.Object != "" {
-				b.WriteString(st.subtle.Render(fmt.Sprintf("       %s", config.Mask(e.Object))) + "\n")
+			if obj := e.System + " " + e.Object; obj != lastObject {
+				b.WriteString(st.subtle.Render(config.Mask(obj)) + "\n")
+				lastObject = obj
 			}
+			line := fmt.Sprintf("  %-*s  %s", fw, e.Field, config.Mask(e.Value))
+			b.WriteString(lipgloss.NewStyle().Width(w).Render(line) + "\n")
 		}
 	}
 	if len(r.Fixes) > 0 {
@@ -401,18 +434,25 @@ func (m Model) planView(w int) string {
 	st := m.styles
 	var b strings.Builder
 	b.WriteString(st.title.Render("Fix plan") + "\n\n")
-	b.WriteString(lipgloss.NewStyle().Width(w).Render(config.Mask(m.plan.Preview())))
+	inner := max(w-6, 20)
+	b.WriteString(lipgloss.NewStyle().Width(inner).Render(config.Mask(m.plan.Preview())))
 	b.WriteString("\n")
 	if m.state == statePreview {
 		b.WriteString(st.label.Render("y") + " apply   " + st.label.Render("esc") + " cancel — nothing changes until you press y\n")
 	}
-	return st.dialog.Width(max(w-4, 20)).Render(b.String())
+	return st.dialog.Width(inner + 2).Render(b.String())
 }
 
 // Run starts the program on the options' terminal and returns the results
 // it showed last.
 func Run(ctx context.Context, opts Options) ([]checks.Result, error) {
-	p := tea.NewProgram(New(ctx, opts), tea.WithContext(ctx), tea.WithInput(opts.In), tea.WithOutput(opts.Out), tea.WithAltScreen())
+	progOpts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithOutput(opts.Out), tea.WithAltScreen()}
+	// Bubble Tea puts the terminal in raw mode only for its default input:
+	// a custom reader, even os.Stdin, stays line-buffered.
+	if f, ok := opts.In.(*os.File); !ok || f != os.Stdin {
+		progOpts = append(progOpts, tea.WithInput(opts.In))
+	}
+	p := tea.NewProgram(New(ctx, opts), progOpts...)
 	final, err := p.Run()
 	if fm, ok := final.(Model); ok {
 		return fm.Results(), filterKilled(err)

@@ -7,30 +7,16 @@ import (
 	"testing"
 
 	"github.com/o365doctor/o365doctor/internal/config"
-	"github.com/o365doctor/o365doctor/internal/lab"
+	"github.com/o365doctor/o365doctor/internal/lab/labtest"
 	"github.com/o365doctor/o365doctor/internal/model"
 	"github.com/o365doctor/o365doctor/internal/source/graph"
 )
-
-func startLab(t *testing.T, scenario string) *lab.Lab {
-	t.Helper()
-	sc, err := lab.LoadScenario(scenario)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := lab.Start(lab.Options{Scenario: sc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
-	return l
-}
 
 func TestUserThroughRealSDK(t *testing.T) {
 	// Isolate MSAL from a region override in the developer's environment.
 	t.Setenv("AZURE_REGIONAL_AUTHORITY_NAME", "")
 	t.Setenv("MSAL_FORCE_REGION", "")
-	l := startLab(t, "immutableid-mismatch")
+	l := labtest.Start(t, "immutableid-mismatch")
 	c, err := graph.New(l.Settings())
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +38,7 @@ func TestUserThroughRealSDK(t *testing.T) {
 func TestWrongSecretIsOneMaskedLine(t *testing.T) {
 	t.Setenv("AZURE_REGIONAL_AUTHORITY_NAME", "")
 	t.Setenv("MSAL_FORCE_REGION", "")
-	l := startLab(t, "healthy")
+	l := labtest.Start(t, "healthy")
 	s := l.Settings()
 	s.ClientSecret = config.NewSecret("wrong-secret-" + "value")
 	c, err := graph.New(s)

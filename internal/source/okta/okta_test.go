@@ -7,28 +7,14 @@ import (
 	"testing"
 
 	"github.com/o365doctor/o365doctor/internal/config"
-	"github.com/o365doctor/o365doctor/internal/lab"
+	"github.com/o365doctor/o365doctor/internal/lab/labtest"
 	"github.com/o365doctor/o365doctor/internal/model"
 	"github.com/o365doctor/o365doctor/internal/source/okta"
 )
 
-func startLab(t *testing.T, scenario string) *lab.Lab {
-	t.Helper()
-	sc, err := lab.LoadScenario(scenario)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := lab.Start(lab.Options{Scenario: sc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
-	return l
-}
-
 func TestClientAgainstLab(t *testing.T) {
 	t.Parallel()
-	l := startLab(t, "immutableid-mismatch")
+	l := labtest.Start(t, "immutableid-mismatch")
 	ctx := context.Background()
 	c, err := okta.New(ctx, l.Settings())
 	if err != nil {
@@ -74,7 +60,7 @@ func TestClientAgainstLab(t *testing.T) {
 
 func TestBadTokenIsOneLineError(t *testing.T) {
 	t.Parallel()
-	l := startLab(t, "healthy")
+	l := labtest.Start(t, "healthy")
 	bad := l.Settings()
 	bad.OktaToken = config.NewSecret("00wrongwrongwrong")
 	c, err := okta.New(context.Background(), bad)

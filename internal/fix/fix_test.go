@@ -1,0 +1,184 @@
+package fix_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/o365doctor/o365doctor/internal/fix"
+	"github.com/o365doctor/o365doctor/internal/lab"
+	"github.com/o365doctor/o365doctor/internal/lab/labtest"
+	"github.com/o365doctor/o365doctor/internal/model"
+	"github.com/o365doctor/o365doctor/internal/source/okta"
+)
+
+type env struct {
+	lab   *lab.Lab
+	okta  *okta.Client
+	exec  *fix.Executor
+	app   model.OktaApp
+	alice model.OktaUser
+	bob   model.OktaUser
+}
+
+func setup(t *testing.T) env {
+	t.Helper()
+	l := labtest.Start(t, "immutableid-mismatch")
+	ctx := context.Background()
+	c, err := okta.New(ctx, l.Settings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps, err := c.Office365Apps(ctx)
+	if err != nil || len(apps) != 1 {
+		t.Fatalf("apps: %v %v", apps, err)
+	}
+	alice, err := c.User(ctx, "alice@contoso.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := c.User(ctx, "bob@contoso.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := fix.OpenJournal(filepath.Join(t.TempDir(), "state", "journal.jsonl"))
+	return env{lab: l, okta: c, app: apps[0], alice: alice, bob: bob,
+		exec: &fix.Executor{Stores: map[string]fix.Store{"okta": fix.OktaStore{API: c}}, Journal: j}}
+}
+
+func (e env) immutableID(t *testing.T, u model.OktaUser) string {
+	t.Helper()
+	au, err := e.okta.AppUser(context.Background(), e.app.ID, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return au.ImmutableID()
+}
+
+func (e env) plan(u model.OktaUser, before, after string) fix.Plan {
+	return fix.Plan{ID: "okta.set-app-user-immutableid", Title: "set immutableId", Reversible: true, Risk: "low",
+		Steps: []fix.Step{{System: "okta", Method: "POST", Object: fix.AppUserObject(e.app.ID, u.ID), Field: "profile.immutableId", Before: before, After: after}}}
+}
+
+func TestApplyVerifyJournalUndo(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	entry, err := e.exec.Apply(ctx, e.plan(e.alice, "BNt9M4fu8Ek8RSuc9LAS2g==", "suKEY0sY9cuOzPEMp6ZWPA=="))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if entry.State != fix.StateApplied || entry.Applied != 1 {
+		t.Fatalf("entry = %+v", entry)
+	}
+	if got := e.immutableID(t, e.alice); got != "suKEY0sY9cuOzPEMp6ZWPA==" {
+		t.Fatalf("after apply: %q", got)
+	}
+	fi, err := os.Stat(e.exec.Journal.Path())
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("journal mode: %v %v", fi, err)
+	}
+	undo, err := e.exec.Undo(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if undo.Kind != fix.KindUndo || undo.Undoes != entry.ID {
+		t.Fatalf("undo entry = %+v", undo)
+	}
+	if got := e.immutableID(t, e.alice); got != "BNt9M4fu8Ek8RSuc9LAS2g==" {
+		t.Fatalf("after undo: %q", got)
+	}
+	if _, err := e.exec.Undo(ctx, ""); err == nil || !strings.Contains(err.Error(), "nothing to undo") {
+		t.Fatalf("second undo: %v", err)
+	}
+	if _, err := e.exec.Undo(ctx, entry.ID); err == nil || !strings.Contains(err.Error(), "already undone") {
+		t.Fatalf("undo of an undone entry: %v", err)
+	}
+	entries, err := e.exec.Journal.Entries()
+	if err != nil || len(entries) != 2 || entries[0].State != fix.StateApplied || entries[1].State != fix.StateApplied {
+		t.Fatalf("entries = %+v, %v", entries, err)
+	}
+	raw, _ := os.ReadFile(e.exec.Journal.Path())
+	if lines := strings.Count(string(raw), "\n"); lines != 4 { // started + applied, twice
+		t.Errorf("journal has %d lines, want 4 (write-ahead)", lines)
+	}
+	if strings.Contains(string(raw), e.lab.OktaToken) || strings.Contains(string(raw), e.lab.ClientSecret) {
+		t.Error("a secret reached the journal")
+	}
+}
+
+func TestStalePlanChangesNothing(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	// Someone changed the value after the diagnosis.
+	if _, err := e.okta.SetAppUserProfile(ctx, e.app.ID, e.alice.ID, map[string]any{"immutableId": "moved=="}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.exec.Apply(ctx, e.plan(e.alice, "BNt9M4fu8Ek8RSuc9LAS2g==", "suKEY0sY9cuOzPEMp6ZWPA=="))
+	var stale *fix.StaleError
+	if !errors.As(err, &stale) || !strings.Contains(err.Error(), "plan is stale") {
+		t.Fatalf("err = %v, want stale", err)
+	}
+	if got := e.immutableID(t, e.alice); got != "moved==" {
+		t.Fatalf("value changed by a stale plan: %q", got)
+	}
+	if entries, _ := e.exec.Journal.Entries(); len(entries) != 0 {
+		t.Fatalf("stale plan journaled: %+v", entries)
+	}
+}
+
+func TestFailedStepRollsBackEarlierSteps(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	p := e.plan(e.alice, "BNt9M4fu8Ek8RSuc9LAS2g==", "suKEY0sY9cuOzPEMp6ZWPA==")
+	p.Steps = append(p.Steps, fix.Step{System: "okta", Method: "POST", Object: fix.AppUserObject(e.app.ID, e.bob.ID),
+		Field: "profile.immutableId", Before: "vFGdn+9wyiFcFPMHmAop2A==", After: "x"})
+	e.exec.Stores["okta"] = failingWrite{inner: fix.OktaStore{API: e.okta}, value: "x"}
+	entry, err := e.exec.Apply(ctx, p)
+	if err == nil || !strings.Contains(err.Error(), "rolled back") {
+		t.Fatalf("err = %v", err)
+	}
+	if entry.State != fix.StateFailed {
+		t.Fatalf("state = %s", entry.State)
+	}
+	if got := e.immutableID(t, e.alice); got != "BNt9M4fu8Ek8RSuc9LAS2g==" {
+		t.Fatalf("step 1 not rolled back: %q", got)
+	}
+	if got := e.immutableID(t, e.bob); got != "vFGdn+9wyiFcFPMHmAop2A==" {
+		t.Fatalf("step 2 changed: %q", got)
+	}
+}
+
+// failingWrite is the real Okta store, except that writing one value fails
+// as an API outage part-way through a plan would.
+type failingWrite struct {
+	inner fix.OktaStore
+	value string
+}
+
+func (f failingWrite) Read(ctx context.Context, o, fl string) (string, error) {
+	return f.inner.Read(ctx, o, fl)
+}
+
+func (f failingWrite) Write(ctx context.Context, o, fl, v string) error {
+	if v == f.value {
+		return errors.New("okta: HTTP 503 E0000009 Internal Server Error")
+	}
+	return f.inner.Write(ctx, o, fl, v)
+}
+
+func TestPlanReversedAndPreview(t *testing.T) {
+	p := fix.Plan{ID: "a", Title: "T", Reversible: true, Steps: []fix.Step{
+		{System: "okta", Field: "f1", Before: "1", After: "2"},
+		{System: "graph", Field: "f2", Before: "", After: "3"},
+	}}
+	r := p.Reversed()
+	if r.Steps[0].Field != "f2" || r.Steps[0].Before != "3" || r.Steps[0].After != "" || r.Steps[1].After != "1" {
+		t.Fatalf("reversed = %+v", r.Steps)
+	}
+	if pv := p.Preview(); !strings.Contains(pv, "(empty) → 3") || !strings.Contains(pv, "reversible: yes") {
+		t.Fatalf("preview = %s", pv)
+	}
+}
