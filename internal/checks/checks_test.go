@@ -10,23 +10,7 @@ import (
 	"github.com/o365doctor/o365doctor/internal/config"
 	"github.com/o365doctor/o365doctor/internal/lab/labtest"
 	"github.com/o365doctor/o365doctor/internal/model"
-	"github.com/o365doctor/o365doctor/internal/source/graph"
-	"github.com/o365doctor/o365doctor/internal/source/okta"
 )
-
-// sources builds the real Okta and Graph clients for the lab.
-func sources(t *testing.T, s config.Settings) checks.Sources {
-	t.Helper()
-	oc, err := okta.New(context.Background(), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gc, err := graph.New(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return checks.Sources{Okta: oc, Graph: gc}
-}
 
 func subject(src checks.Sources, upn string) *checks.Subject {
 	return &checks.Subject{UPN: upn, Domain: model.DomainOf(upn), Facts: checks.NewFacts(src, 10*time.Second)}
@@ -66,7 +50,7 @@ func TestValidateCatchesBadChecks(t *testing.T) {
 
 func TestHealthyScenarioPassesEveryCheck(t *testing.T) {
 	l := labtest.Start(t, "healthy")
-	src := sources(t, l.Settings())
+	src, _ := labtest.Sources(t, l.Settings())
 	for _, upn := range []string{"alice@contoso.com", "bob@contoso.com", "carol@contoso.com"} {
 		for _, r := range checks.Run(context.Background(), checks.All(), subject(src, upn), checks.RunOptions{}, nil) {
 			if r.Status != checks.Pass {
@@ -78,7 +62,7 @@ func TestHealthyScenarioPassesEveryCheck(t *testing.T) {
 
 func TestImmutableIDMismatchFailsWithBothValuesAndAFix(t *testing.T) {
 	l := labtest.Start(t, "immutableid-mismatch")
-	src := sources(t, l.Settings())
+	src, _ := labtest.Sources(t, l.Settings())
 	var streamed []string
 	results := checks.Run(context.Background(), checks.All(), subject(src, "alice@contoso.com"), checks.RunOptions{},
 		func(r checks.Result) { streamed = append(streamed, r.CheckID) })
@@ -113,7 +97,7 @@ func TestImmutableIDMismatchFailsWithBothValuesAndAFix(t *testing.T) {
 
 func TestFactsAreShared(t *testing.T) {
 	l := labtest.Start(t, "healthy")
-	src := sources(t, l.Settings())
+	src, _ := labtest.Sources(t, l.Settings())
 	checks.Run(context.Background(), checks.All(), subject(src, "alice@contoso.com"), checks.RunOptions{}, nil)
 	// Three checks ask for the Okta user and two for the app and app user:
 	// each is loaded once.
@@ -131,7 +115,7 @@ func TestFactsAreShared(t *testing.T) {
 
 func TestUnknownUserAndMissingCredentials(t *testing.T) {
 	l := labtest.Start(t, "healthy")
-	src := sources(t, l.Settings())
+	src, _ := labtest.Sources(t, l.Settings())
 	got := byID(checks.Run(context.Background(), checks.All(), subject(src, "nobody@contoso.com"), checks.RunOptions{}, nil))
 	if r := got["identity.okta-user"]; r.Status != checks.Fail || !strings.Contains(r.Message, "no Okta user") {
 		t.Errorf("okta-user = %s %q", r.Status, r.Message)
@@ -155,7 +139,7 @@ func TestAPIErrorIsAnErrorResultNotACrash(t *testing.T) {
 	l := labtest.Start(t, "healthy")
 	s := l.Settings()
 	s.OktaToken = config.NewSecret("00revoked-token-value")
-	src := sources(t, s)
+	src, _ := labtest.Sources(t, s)
 	got := byID(checks.Run(context.Background(), checks.All(), subject(src, "alice@contoso.com"), checks.RunOptions{}, nil))
 	for _, id := range []string{"identity.okta-user", "identity.o365-assignment", "identity.immutableid-match"} {
 		r := got[id]
@@ -197,4 +181,3 @@ func TestSelect(t *testing.T) {
 		t.Fatal("unknown ID accepted")
 	}
 }
-

@@ -2,9 +2,14 @@
 package labtest
 
 import (
+	"context"
 	"testing"
 
+	"github.com/o365doctor/o365doctor/internal/checks"
+	"github.com/o365doctor/o365doctor/internal/config"
 	"github.com/o365doctor/o365doctor/internal/lab"
+	"github.com/o365doctor/o365doctor/internal/source/graph"
+	"github.com/o365doctor/o365doctor/internal/source/okta"
 )
 
 // Start serves the named scenario for the test and stops it at cleanup.
@@ -20,4 +25,19 @@ func Start(t testing.TB, scenario string) *lab.Lab {
 	}
 	t.Cleanup(l.Close)
 	return l
+}
+
+// Sources builds the real Okta and Graph clients for the settings (usually
+// the lab's) and returns them as the checks' sources.
+func Sources(t testing.TB, s config.Settings) (checks.Sources, *okta.Client) {
+	t.Helper()
+	oc, err := okta.New(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gc, err := graph.New(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return checks.Sources{Okta: oc, Graph: gc}, oc
 }

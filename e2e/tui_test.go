@@ -1,0 +1,88 @@
+// Package e2e runs the real o365doctor binary in a real terminal (tmux).
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// terminal is one tmux session on its own server socket.
+type terminal struct {
+	t      *testing.T
+	socket string
+	name   string
+}
+
+func (tm terminal) tmux(args ...string) string {
+	tm.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", tm.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		tm.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func (tm terminal) screen() string { return tm.tmux("capture-pane", "-p", "-t", tm.name) }
+
+// waitFor polls the screen until it shows want (bounded: 30 s).
+func (tm terminal) waitFor(want string) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s := tm.screen()
+		if strings.Contains(s, want) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("screen never showed %q:\n%s", want, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (tm terminal) keys(k ...string) { tm.tmux(append([]string{"send-keys", "-t", tm.name}, k...)...) }
+
+func build(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "o365doctor")
+	cmd := exec.Command("go", "build", "-o", bin, "../cmd/o365doctor")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func TestDemoFixAndUndoInARealTerminal(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux not installed")
+	}
+	bin := build(t)
+	tm := terminal{t: t, socket: fmt.Sprintf("o365doctor-e2e-%d", os.Getpid()), name: "demo"}
+	t.Cleanup(func() { exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
+	tm.tmux("new-session", "-d", "-s", tm.name, "-x", "140", "-y", "40",
+		"env -u NO_COLOR TERM=xterm-256color "+bin+" demo; echo EXIT=$?; sleep 60")
+
+	s := tm.waitFor("3 checks: 1 fail, 2 pass")
+	for _, want := range []string{"✗ FAIL  identity.immutableid-match", "BNt9M4fu8Ek8RSuc9LAS2g==", "f preview fix"} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("screen lacks %q:\n%s", want, s)
+		}
+	}
+	tm.keys("f")
+	tm.waitFor("nothing changes until you press y")
+	tm.keys("y")
+	s = tm.waitFor("3 checks: 3 pass")
+	if !strings.Contains(s, "Applied:") {
+		t.Fatalf("no confirmation after apply:\n%s", s)
+	}
+	tm.keys("u")
+	tm.waitFor("Undone:")
+	tm.waitFor("3 checks: 1 fail, 2 pass")
+	tm.keys("q")
+	tm.waitFor("EXIT=1")
+}

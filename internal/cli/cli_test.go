@@ -1,0 +1,267 @@
+package cli_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/o365doctor/o365doctor/internal/checks"
+	"github.com/o365doctor/o365doctor/internal/cli"
+	"github.com/o365doctor/o365doctor/internal/report"
+)
+
+// run executes one command line with the given environment and returns
+// stdout, stderr and the exit code.
+func run(t *testing.T, env map[string]string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	f := &cli.Factory{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, Err: &errb,
+		Getenv: func(k string) string { return env[k] }}}
+	code := cli.Run(context.Background(), args, f)
+	return out.String(), errb.String(), code
+}
+
+// serveLab runs `o365doctor lab serve` as a user would and returns the
+// environment its export lines describe, plus everything it printed.
+func serveLab(t *testing.T, scenario string) (map[string]string, *bytes.Buffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	var errb bytes.Buffer
+	done := make(chan int)
+	go func() {
+		f := &cli.Factory{IO: cli.IOStreams{In: strings.NewReader(""), Out: pw, Err: &errb, Getenv: func(string) string { return "" }}}
+		done <- cli.Run(ctx, []string{"lab", "serve", "--scenario", scenario, "--ca-dir", t.TempDir()}, f)
+		pw.Close()
+	}()
+	env := map[string]string{}
+	printed := &bytes.Buffer{}
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		line := sc.Text()
+		printed.WriteString(line + "\n")
+		kv, ok := strings.CutPrefix(line, "export ")
+		if !ok {
+			t.Fatalf("lab serve printed a non-export line on stdout: %q", line)
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+		if k == "O365DOCTOR_LAB_DOMAIN" {
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("lab serve exited %d: %s", code, errb.String())
+		}
+	})
+	env["O365DOCTOR_JOURNAL"] = filepath.Join(t.TempDir(), "journal.jsonl")
+	return env, printed
+}
+
+func decode(t *testing.T, out string) report.Report {
+	t.Helper()
+	var r report.Report
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		t.Fatalf("output is not the report JSON: %v\n%s", err, out)
+	}
+	return r
+}
+
+func result(t *testing.T, r report.Report, id string) report.Result {
+	t.Helper()
+	for _, res := range r.Results {
+		if res.CheckID == id {
+			return res
+		}
+	}
+	t.Fatalf("no result %s", id)
+	return report.Result{}
+}
+
+// TestFixFlowAgainstLabServe is the issue's walk-through: diagnose, preview,
+// apply, re-check, undo, re-check; secrets appear nowhere.
+func TestFixFlowAgainstLabServe(t *testing.T) {
+	env, served := serveLab(t, "immutableid-mismatch")
+	upn := env["O365DOCTOR_LAB_USER"]
+	if upn != "alice@contoso.com" || env["O365DOCTOR_LAB_DOMAIN"] != "contoso.com" || env["O365DOCTOR_CA_FILE"] == "" {
+		t.Fatalf("exports = %v", env)
+	}
+	var everything strings.Builder
+	step := func(want int, args ...string) string {
+		t.Helper()
+		out, errOut, code := run(t, env, args...)
+		everything.WriteString(out + errOut)
+		if code != want {
+			t.Fatalf("%v: exit %d, want %d\nstdout: %s\nstderr: %s", args, code, want, out, errOut)
+		}
+		return out
+	}
+
+	r := decode(t, step(1, "user", upn, "--json"))
+	imm := result(t, r, "identity.immutableid-match")
+	if imm.Status != "fail" || r.Summary.Fail != 1 || r.Summary.Pass != 2 || r.SchemaVersion != "1" || r.Subject.Name != upn {
+		t.Fatalf("report = %+v", r)
+	}
+	ev := map[string]string{}
+	for _, e := range imm.Evidence {
+		ev[e.System] = e.Value
+	}
+	if ev["okta"] != "BNt9M4fu8Ek8RSuc9LAS2g==" || ev["entra"] != "suKEY0sY9cuOzPEMp6ZWPA==" {
+		t.Fatalf("evidence = %v", ev)
+	}
+	if len(imm.Fixes) != 1 || !imm.Fixes[0].Reversible {
+		t.Fatalf("fixes = %+v", imm.Fixes)
+	}
+
+	out := step(0, "fix", "identity.immutableid-match", "--user", upn)
+	if !strings.Contains(out, "BNt9M4fu8Ek8RSuc9LAS2g== → suKEY0sY9cuOzPEMp6ZWPA==") || !strings.Contains(out, "Nothing was changed") {
+		t.Fatalf("plan output: %s", out)
+	}
+	step(1, "user", upn, "--json") // the preview changed nothing
+
+	out = step(0, "fix", "identity.immutableid-match", "--user", upn, "--yes")
+	if !strings.Contains(out, "is now PASS") {
+		t.Fatalf("apply output: %s", out)
+	}
+	r = decode(t, step(0, "user", upn, "--json"))
+	if r.Summary.Pass != 3 {
+		t.Fatalf("after fix: %+v", r.Summary)
+	}
+	out = step(0, "journal")
+	if !strings.Contains(out, "applied") || !strings.Contains(out, upn) {
+		t.Fatalf("journal: %s", out)
+	}
+	out = step(0, "undo")
+	if !strings.Contains(out, "suKEY0sY9cuOzPEMp6ZWPA== → BNt9M4fu8Ek8RSuc9LAS2g==") {
+		t.Fatalf("undo output: %s", out)
+	}
+	r = decode(t, step(1, "user", upn, "--json"))
+	if result(t, r, "identity.immutableid-match").Status != "fail" {
+		t.Fatal("undo did not restore the old value")
+	}
+	step(0, "user", upn, "--format", "markdown", "--only", "identity.okta-user")
+
+	journal, err := os.ReadFile(env["O365DOCTOR_JOURNAL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	everything.Write(journal)
+	for _, secret := range []string{env["OKTA_API_TOKEN"], env["AZURE_CLIENT_SECRET"]} {
+		if secret == "" || strings.Contains(everything.String(), secret) {
+			t.Fatalf("secret %q missing from the exports or leaked into output/journal", secret[:min(4, len(secret))])
+		}
+	}
+	if !strings.Contains(served.String(), "OKTA_API_TOKEN=") {
+		t.Fatal("lab serve did not export the token")
+	}
+}
+
+func TestHealthyScenarioExitsZero(t *testing.T) {
+	env, _ := serveLab(t, "healthy")
+	out, errOut, code := run(t, env, "user", "bob@contoso.com")
+	if code != 0 || !strings.Contains(out, "3 checks: 3 pass") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	out, _, code = run(t, env, "fix", "identity.immutableid-match", "--user", "bob@contoso.com")
+	if code != 0 || !strings.Contains(out, "no fix to apply") {
+		t.Fatalf("fix on a passing check: exit %d %s", code, out)
+	}
+}
+
+func TestNoCredentialsMeansNothingRan(t *testing.T) {
+	out, errOut, code := run(t, map[string]string{}, "user", "alice@contoso.com", "--json")
+	if code != cli.ExitNothingRan {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	r := decode(t, out)
+	if r.Summary.Skipped != 3 || !strings.Contains(result(t, r, "identity.okta-user").Message, "OKTA_API_TOKEN") &&
+		!strings.Contains(result(t, r, "identity.okta-user").Message, "--okta-url") {
+		t.Fatalf("report = %+v", r)
+	}
+}
+
+func TestUsageErrorsAreOneLineExitTwo(t *testing.T) {
+	cases := [][]string{
+		{"user"},
+		{"user", "not-an-upn"},
+		{"user", "alice@contoso.com", "--format", "xml"},
+		{"user", "alice@contoso.com", "--no-such-flag"},
+		{"user", "alice@contoso.com", "--okta-url", "http://contoso.okta.com"},
+		{"user", "alice@contoso.com", "--timeout", "soon"},
+		{"user", "alice@contoso.com", "--only", "identity.nope"},
+		{"user", "alice@contoso.com", "--ca-file", "/nonexistent/ca.pem"},
+		{"fix", "identity.immutableid-match"},
+		{"explain", "nope.nope"},
+		{"demo", "--scenario", "nope"},
+	}
+	for _, args := range cases {
+		out, errOut, code := run(t, map[string]string{}, args...)
+		if code != cli.ExitUsage {
+			t.Errorf("%v: exit %d, want 2\n%s%s", args, code, out, errOut)
+			continue
+		}
+		if lines := strings.Count(strings.TrimSpace(errOut), "\n"); lines != 0 || !strings.HasPrefix(errOut, "o365doctor: ") {
+			t.Errorf("%v: stderr is not one line: %q", args, errOut)
+		}
+		if strings.Contains(errOut, "goroutine") || strings.Contains(errOut, "panic") {
+			t.Errorf("%v: stack trace: %s", args, errOut)
+		}
+	}
+}
+
+func TestDemoWithoutTerminalPrintsTheReport(t *testing.T) {
+	out, errOut, code := run(t, map[string]string{}, "demo")
+	if code != 1 || !strings.Contains(out, "FAIL  identity.immutableid-match") || !strings.Contains(out, "o365doctor fix identity.immutableid-match --user alice@contoso.com") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	out, _, code = run(t, map[string]string{}, "demo", "--scenario", "healthy", "--json")
+	if code != 0 || decode(t, out).Summary.Pass != 3 {
+		t.Fatalf("healthy demo: exit %d %s", code, out)
+	}
+}
+
+func TestChecksAndExplain(t *testing.T) {
+	out, _, code := run(t, nil, "checks", "--json")
+	var list []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) < 3 {
+		t.Fatalf("checks --json: %d %s", code, out)
+	}
+	out, _, code = run(t, nil, "explain", "identity.immutableid-match")
+	if code != 0 || !strings.Contains(out, "AADSTS51004") || !strings.Contains(out, "https://") {
+		t.Fatalf("explain: %d %s", code, out)
+	}
+	out, _, code = run(t, nil, "lab", "scenarios")
+	if code != 0 || !strings.Contains(out, "healthy") || !strings.Contains(out, "trips: identity.immutableid-match") {
+		t.Fatalf("lab scenarios: %d %s", code, out)
+	}
+}
+
+func TestChecksDocIsCurrent(t *testing.T) {
+	want, err := os.ReadFile("../../docs/checks.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cli.ChecksDoc(); got != string(want) {
+		t.Fatal("docs/checks.md is stale: run `go run ./cmd/o365doctor checks --format markdown > docs/checks.md`")
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, _ := strings.Cut(string(readme), "<!-- checks:start -->\n")
+	block, _, _ = strings.Cut(block, "<!-- checks:end -->")
+	if block != cli.ChecksTable(checks.All()) {
+		t.Fatalf("the README's check table is stale; it should be:\n%s", cli.ChecksTable(checks.All()))
+	}
+}

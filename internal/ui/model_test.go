@@ -1,0 +1,168 @@
+package ui
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/o365doctor/o365doctor/internal/checks"
+	"github.com/o365doctor/o365doctor/internal/fix"
+	"github.com/o365doctor/o365doctor/internal/lab/labtest"
+	"github.com/o365doctor/o365doctor/internal/model"
+)
+
+// drive runs cmd and feeds every message it produces back into the model,
+// as the Bubble Tea runtime would, except that spinner ticks are not
+// re-armed (they would run forever).
+func drive(t *testing.T, m Model, cmd tea.Cmd) Model {
+	t.Helper()
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		msg := c()
+		switch msg := msg.(type) {
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+			continue
+		case spinner.TickMsg:
+			continue
+		case nil:
+			continue
+		}
+		next, more := m.Update(msg)
+		m = next.(Model)
+		queue = append(queue, more)
+	}
+	return m
+}
+
+func press(t *testing.T, m Model, keys string) Model {
+	t.Helper()
+	for _, r := range keys {
+		var k tea.KeyMsg
+		switch r {
+		case '⎋':
+			k = tea.KeyMsg{Type: tea.KeyEsc}
+		default:
+			k = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}
+		}
+		next, cmd := m.Update(k)
+		m = drive(t, next.(Model), cmd)
+	}
+	return m
+}
+
+func newModel(t *testing.T, scenario, upn string) Model {
+	t.Helper()
+	l := labtest.Start(t, scenario)
+	src, oc := labtest.Sources(t, l.Settings())
+	exec := &fix.Executor{Stores: map[string]fix.Store{"okta": fix.OktaStore{API: oc}},
+		Journal: fix.OpenJournal(filepath.Join(t.TempDir(), "journal.jsonl"))}
+	m := New(context.Background(), Options{
+		Subject: upn, Tenant: l.TenantID, OktaOrg: l.OktaURL, Checks: checks.All(),
+		NewSubject: func() *checks.Subject {
+			return &checks.Subject{UPN: upn, Domain: model.DomainOf(upn), Facts: checks.NewFacts(src, 10*time.Second)}
+		},
+		Executor: exec,
+	})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 140, Height: 40})
+	return next.(Model)
+}
+
+func TestPendingThenResults(t *testing.T) {
+	m := newModel(t, "immutableid-mismatch", "alice@contoso.com")
+	if v := m.View(); !strings.Contains(v, "3 running") || strings.Contains(v, "FAIL") {
+		t.Fatalf("before results:\n%s", v)
+	}
+	if m.keys.Fix.Enabled() {
+		t.Fatal("fix key enabled before any result")
+	}
+	m = drive(t, m, m.Init())
+	v := m.View()
+	for _, want := range []string{"✗ FAIL  identity.immutableid-match", "✓ PASS  identity.okta-user", "BNt9M4fu8Ek8RSuc9LAS2g==", "suKEY0sY9cuOzPEMp6ZWPA==", "press f", "f preview fix"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	if m.items[m.cursor].check.ID != "identity.immutableid-match" {
+		t.Errorf("cursor on %s, want the failing check", m.items[m.cursor].check.ID)
+	}
+}
+
+func TestFixApplyAndUndoByKeys(t *testing.T) {
+	m := newModel(t, "immutableid-mismatch", "alice@contoso.com")
+	m = drive(t, m, m.Init())
+
+	m = press(t, m, "f")
+	v := m.View()
+	if m.state != statePreview || !strings.Contains(v, "Fix plan") || !strings.Contains(v, "BNt9M4fu8Ek8RSuc9LAS2g== → suKEY0sY9cuOzPEMp6ZWPA==") || !strings.Contains(v, "y apply fix") {
+		t.Fatalf("preview:\n%s", v)
+	}
+	if m.keys.Up.Enabled() || m.keys.Fix.Enabled() {
+		t.Fatal("browse keys enabled in the preview")
+	}
+
+	m = press(t, m, "⎋")
+	if m.state != stateBrowse || !strings.Contains(m.View(), "nothing was changed") {
+		t.Fatalf("cancel:\n%s", m.View())
+	}
+
+	m = press(t, m, "fy")
+	v = m.View()
+	if !strings.Contains(v, "Applied:") || !strings.Contains(v, "3 checks: 3 pass") || !strings.Contains(v, "u undo last fix") {
+		t.Fatalf("after apply:\n%s", v)
+	}
+	if m.items[2].result.Status != checks.Pass {
+		t.Fatalf("check not re-run: %+v", m.items[2].result)
+	}
+
+	m = press(t, m, "u")
+	v = m.View()
+	if !strings.Contains(v, "Undone:") || !strings.Contains(v, "1 fail") || m.keys.Undo.Enabled() {
+		t.Fatalf("after undo:\n%s", v)
+	}
+}
+
+func TestNavigationAndHelp(t *testing.T) {
+	m := newModel(t, "healthy", "alice@contoso.com")
+	m = drive(t, m, m.Init())
+	if m.cursor != 0 || m.keys.Fix.Enabled() {
+		t.Fatalf("healthy: cursor %d, fix enabled %v", m.cursor, m.keys.Fix.Enabled())
+	}
+	m = press(t, m, "jjjk")
+	if m.cursor != 1 {
+		t.Fatalf("cursor = %d, want 1", m.cursor)
+	}
+	if strings.Contains(m.View(), "preview fix") {
+		t.Fatal("help offers a fix on a passing check")
+	}
+	m = press(t, m, "?")
+	if !strings.Contains(m.View(), "re-run checks") {
+		t.Fatalf("full help:\n%s", m.View())
+	}
+	next, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	if cmd == nil || cmd() != tea.Quit() {
+		t.Fatal("q does not quit")
+	}
+	if rs := next.(Model).Results(); len(rs) != 3 || rs[0].Status != checks.Pass {
+		t.Fatalf("results = %+v", rs)
+	}
+}
+
+func TestTypedAheadKeysAreHandledOneByOne(t *testing.T) {
+	m := newModel(t, "healthy", "alice@contoso.com")
+	m = drive(t, m, m.Init())
+	next, _ := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jj")})
+	if next.(Model).cursor != 2 {
+		t.Fatalf("cursor = %d after \"jj\"", next.(Model).cursor)
+	}
+}
