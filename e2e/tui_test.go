@@ -2,6 +2,10 @@
 package e2e
 
 import (
+	// The test builds the binary with `go build`; importing the CLI makes
+	// `go test` rebuild (not replay from cache) when the program changes.
+	_ "github.com/o365doctor/o365doctor/internal/cli"
+
 	"fmt"
 	"os"
 	"os/exec"

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"log"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // quietLog drops the server's own log lines (TLS handshakes that a client
@@ -36,3 +38,69 @@ func readJSON(r *http.Request, v any) error {
 	dec.UseNumber()
 	return dec.Decode(v)
 }
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// instrument wraps a system's server: it counts each request by route,
+// applies latency and faults, authenticates (through authed), and records
+// successful writes to the state file.
+func (l *Lab) instrument(system string, routes http.Handler, authed http.Handler) http.Handler {
+	mux, _ := routes.(*http.ServeMux)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pattern := r.URL.Path
+		if mux != nil {
+			_, pattern = mux.Handler(r)
+		}
+		route := system + " " + pattern
+		l.countMu.Lock()
+		l.counts[route]++
+		l.countMu.Unlock()
+		if !l.faults.delay(r.Context(), route) {
+			return
+		}
+		if l.faults.inject(w, r, system, l.now()) {
+			return
+		}
+		var body []byte
+		if l.journal != nil && r.Method != http.MethodGet {
+			body, _ = io.ReadAll(io.LimitReader(r.Body, 4<<20))
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		rec := &statusRecorder{ResponseWriter: w}
+		authed.ServeHTTP(rec, r)
+		if l.journal != nil && r.Method != http.MethodGet && rec.status < 400 {
+			l.journal.record(system, r, body)
+		}
+	})
+}
+
+// authenticate puts each system's credential check in front of its routes.
+func (l *Lab) authenticate(system string, routes http.Handler) http.Handler {
+	switch system {
+	case "okta":
+		return l.oktaAuth(routes)
+	case "graph":
+		return l.graphAuth(routes)
+	}
+	return routes
+}
+
+func rfc1123(t time.Time) string { return t.UTC().Format(http.TimeFormat) }

@@ -4,7 +4,15 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
+	"hash/fnv"
 )
+
+// hash32 is a stable small hash of a name, for derived numbers.
+func hash32(s string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(s))
+	return h.Sum32()
+}
 
 const idAlphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 

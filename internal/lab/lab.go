@@ -15,20 +15,38 @@ import (
 	"github.com/o365doctor/o365doctor/internal/config"
 )
 
-// Options choose what a lab serves.
+// Options choose what a lab serves and how badly.
 type Options struct {
 	Scenario *Scenario
 	// Now is the lab's clock; nil means time.Now.
 	Now func() time.Time
+	// Users overrides the scenario's bulk.users (bulk scenarios only).
+	Users int
+	// Seed overrides the scenario's bulk.seed and seeds the faults.
+	Seed int64
+	// Latency is added to every request; RouteLatency to one route, named
+	// "SYSTEM METHOD PATTERN" as Requests names them.
+	Latency      time.Duration
+	RouteLatency map[string]time.Duration
+	// FaultRate is the fraction of requests answered with a fault: 429
+	// with the rate-limit headers each API sends, 500, 503, or a dropped
+	// connection, chosen by a generator seeded with Seed.
+	FaultRate float64
+	// StateFile, when set, keeps the changes made to the lab across
+	// restarts: every successful write is appended to it and replayed at
+	// start.
+	StateFile string
 }
 
 // Lab is a running simulated tenant. Its credentials are random per start,
 // so a test that finds one in output has found a leak.
 type Lab struct {
-	OktaURL  string
-	GraphURL string // https://127.0.0.1:PORT/v1.0
-	LoginURL string
-	CAPEM    []byte
+	OktaURL     string
+	GraphURL    string // https://127.0.0.1:PORT/v1.0
+	LoginURL    string
+	DNSAddr     string            // the resolver: host:port, UDP and TCP
+	Nameservers map[string]string // NS host name → host:port
+	CAPEM       []byte
 
 	OktaToken    string
 	TenantID     string
@@ -40,6 +58,11 @@ type Lab struct {
 	state   *state
 	now     func() time.Time
 	servers []*http.Server
+	dns     []*dnsServer
+	faults  *faults
+	journal *stateJournal
+
+	handlers map[string]http.Handler // system → routes (no auth, no faults), for replay
 
 	tokensMu sync.Mutex
 	tokens   map[string]time.Time // Graph access token → expiry
@@ -48,31 +71,28 @@ type Lab struct {
 	counts  map[string]int // "okta GET /api/v1/users/{id}" → requests served
 }
 
-// Requests returns how many requests the lab served for a route, named as
-// "SYSTEM METHOD PATTERN", e.g. "okta GET /api/v1/users/{id}". Tests use it
-// to show that facts are shared (one call for many checks).
-func (l *Lab) Requests(route string) int {
-	l.countMu.Lock()
-	defer l.countMu.Unlock()
-	return l.counts[route]
-}
-
-// counted wraps a mux so every request is counted by its matched pattern.
-func (l *Lab) counted(system string, mux *http.ServeMux) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, pattern := mux.Handler(r)
-		l.countMu.Lock()
-		l.counts[system+" "+pattern]++
-		l.countMu.Unlock()
-		mux.ServeHTTP(w, r)
-	})
-}
-
-// Start serves the scenario on three loopback listeners (Okta, Graph,
-// login), each on its own port as the real systems are on their own hosts.
-func Start(opts Options) (*Lab, error) {
+// Start serves the scenario: Okta, Graph and Microsoft login each on its
+// own loopback TLS listener (as the real systems are on their own hosts),
+// and DNS on loopback UDP and TCP.
+func Start(opts Options) (l *Lab, err error) {
 	if opts.Scenario == nil {
 		return nil, errors.New("lab: no scenario")
+	}
+	sc := *opts.Scenario
+	if sc.Bulk != nil {
+		b := *sc.Bulk
+		if opts.Users > 0 {
+			b.Users = opts.Users
+		}
+		if opts.Seed != 0 {
+			b.Seed = opts.Seed
+		}
+		sc.Bulk = &b
+	} else if opts.Users > 0 {
+		return nil, fmt.Errorf("lab: --users needs a bulk scenario; %s is not one", sc.Name)
+	}
+	if opts.FaultRate < 0 || opts.FaultRate > 1 {
+		return nil, fmt.Errorf("lab: fault rate %v must be between 0 and 1", opts.FaultRate)
 	}
 	now := opts.Now
 	if now == nil {
@@ -82,41 +102,63 @@ func Start(opts Options) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Lab{
+	l = &Lab{
 		CAPEM:        ca.certPEM,
 		OktaToken:    "00" + randomToken(40),
-		TenantID:     opts.Scenario.Tenant.ID,
+		TenantID:     sc.Tenant.ID,
 		ClientID:     guid("client:" + randomToken(16)),
 		ClientSecret: "lab~" + randomToken(36),
-		Scenario:     opts.Scenario,
-		state:        newState(opts.Scenario, now()),
+		Scenario:     &sc,
 		now:          now,
 		tokens:       map[string]time.Time{},
 		counts:       map[string]int{},
+		faults:       newFaults(opts.FaultRate, opts.Seed, opts.Latency, opts.RouteLatency),
+		Nameservers:  map[string]string{},
 	}
-	// The lab's own credentials are secrets like any other.
-	for _, s := range []string{l.OktaToken, l.ClientSecret} {
-		config.RegisterSecret(s)
-	}
-	tlsConf := &tls.Config{Certificates: []tls.Certificate{ca.server}, MinVersion: tls.VersionTLS12}
-	for _, srv := range []struct {
-		url     *string
-		suffix  string
-		handler http.Handler
-	}{
-		{&l.OktaURL, "", l.oktaHandler()},
-		{&l.GraphURL, "/v1.0", l.graphHandler()},
-		{&l.LoginURL, "", l.loginHandler()},
-	} {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+	defer func() {
 		if err != nil {
 			l.Close()
-			return nil, fmt.Errorf("lab: listen: %w", err)
 		}
-		hs := &http.Server{Handler: srv.handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: quietLog()}
+	}()
+	// The lab's own credentials are secrets like any other.
+	config.RegisterSecret(l.OktaToken)
+	config.RegisterSecret(l.ClientSecret)
+
+	// Listen first: the state needs the Okta URL (federation settings
+	// point at it).
+	var lns [3]net.Listener
+	for i := range lns {
+		if lns[i], err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return l, fmt.Errorf("lab: listen: %w", err)
+		}
+	}
+	l.OktaURL = "https://" + lns[0].Addr().String()
+	l.GraphURL = "https://" + lns[1].Addr().String() + "/v1.0"
+	l.LoginURL = "https://" + lns[2].Addr().String()
+	if l.state, err = newState(&sc, l.OktaURL, now()); err != nil {
+		for _, ln := range lns {
+			ln.Close()
+		}
+		return l, err
+	}
+	l.handlers = map[string]http.Handler{"okta": l.oktaRoutes(), "graph": l.graphRoutes(), "login": l.loginRoutes()}
+	if opts.StateFile != "" {
+		if l.journal, err = openStateJournal(opts.StateFile, sc.Name); err != nil {
+			return l, err
+		}
+		if err = l.journal.replay(l); err != nil {
+			return l, err
+		}
+	}
+	tlsConf := &tls.Config{Certificates: []tls.Certificate{ca.server}, MinVersion: tls.VersionTLS12}
+	for i, system := range []string{"okta", "graph", "login"} {
+		h := l.instrument(system, l.handlers[system], l.authenticate(system, l.handlers[system]))
+		hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: quietLog()}
 		l.servers = append(l.servers, hs)
-		go hs.Serve(tls.NewListener(ln, tlsConf)) //nolint:errcheck // returns on Close
-		*srv.url = "https://" + ln.Addr().String() + srv.suffix
+		go hs.Serve(tls.NewListener(lns[i], tlsConf)) //nolint:errcheck // returns on Close
+	}
+	if err = l.startDNS(); err != nil {
+		return l, err
 	}
 	return l, nil
 }
@@ -128,6 +170,21 @@ func (l *Lab) Close() {
 	for _, s := range l.servers {
 		_ = s.Shutdown(ctx)
 	}
+	for _, d := range l.dns {
+		d.close()
+	}
+	if l.journal != nil {
+		l.journal.close()
+	}
+}
+
+// Requests returns how many requests the lab served for a route, named as
+// "SYSTEM METHOD PATTERN", e.g. "okta GET /api/v1/users/{id}". Tests use it
+// to show that facts are shared (one call for many checks).
+func (l *Lab) Requests(route string) int {
+	l.countMu.Lock()
+	defer l.countMu.Unlock()
+	return l.counts[route]
 }
 
 // Settings points o365doctor at the lab.
@@ -140,6 +197,7 @@ func (l *Lab) Settings() config.Settings {
 		TenantID:     l.TenantID,
 		ClientID:     l.ClientID,
 		ClientSecret: config.NewSecret(l.ClientSecret),
+		Resolver:     l.DNSAddr,
 		ExtraCAPEM:   l.CAPEM,
 		Timeout:      config.DefaultTimeout,
 	}
@@ -165,12 +223,26 @@ func (l *Lab) Exports(caFile string) []string {
 		"export AZURE_CLIENT_ID=" + l.ClientID,
 		"export AZURE_CLIENT_SECRET=" + l.ClientSecret,
 		"export O365DOCTOR_CA_FILE=" + caFile,
+		"export O365DOCTOR_RESOLVER=" + l.DNSAddr,
+		"export O365DOCTOR_LAB_NAMESERVERS=" + l.nameserverList(),
 	}
-	if l.Scenario.AffectedUser != "" {
-		lines = append(lines, "export O365DOCTOR_LAB_USER="+l.Scenario.AffectedUser)
+	if user := l.AffectedUser(); user != "" {
+		lines = append(lines, "export O365DOCTOR_LAB_USER="+user)
 	}
 	if l.Scenario.Domain != "" {
 		lines = append(lines, "export O365DOCTOR_LAB_DOMAIN="+l.Scenario.Domain)
 	}
 	return lines
+}
+
+// AffectedUser is the scenario's affected user, or for a bulk scenario
+// without one, its first generated user.
+func (l *Lab) AffectedUser() string {
+	if l.Scenario.AffectedUser != "" {
+		return l.Scenario.AffectedUser
+	}
+	if b := l.Scenario.Bulk; b != nil && b.Users > 0 {
+		return BulkUserUPN(1, firstNonEmpty(b.Domain, l.Scenario.Domain))
+	}
+	return ""
 }

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"encoding/json"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -18,8 +19,21 @@ func (t oktaTime) MarshalJSON() ([]byte, error) {
 	return json.Marshal(t.UTC().Format("2006-01-02T15:04:05.000Z"))
 }
 
+func otime(t time.Time) oktaTime { return oktaTime{t.UTC().Truncate(time.Millisecond)} }
+
+// graphTime marshals as Graph does: RFC 3339 with Z, null when unset.
+type graphTime struct{ time.Time }
+
+func (t graphTime) MarshalJSON() ([]byte, error) {
+	if t.IsZero() {
+		return []byte("null"), nil
+	}
+	return json.Marshal(t.UTC().Format("2006-01-02T15:04:05Z"))
+}
+
 // The lab keeps its state in the shapes the APIs return, so a handler
-// marshals what it holds.
+// marshals what it holds. Field order and names follow the documented and
+// recorded examples cited in each handler.
 
 type oktaUser struct {
 	ID              string         `json:"id"`
@@ -36,6 +50,8 @@ type oktaUser struct {
 	Links           map[string]any `json:"_links,omitempty"`
 }
 
+func (u *oktaUser) login() string { s, _ := u.Profile["login"].(string); return s }
+
 type oktaApp struct {
 	ID            string         `json:"id"`
 	Name          string         `json:"name"`
@@ -44,17 +60,22 @@ type oktaApp struct {
 	LastUpdated   oktaTime       `json:"lastUpdated"`
 	Created       oktaTime       `json:"created"`
 	Accessibility map[string]any `json:"accessibility"`
+	Licensing     map[string]any `json:"licensing"`
 	Visibility    map[string]any `json:"visibility"`
 	Features      []string       `json:"features"`
 	SignOnMode    string         `json:"signOnMode"`
 	Credentials   map[string]any `json:"credentials"`
 	Settings      map[string]any `json:"settings"`
 	Links         map[string]any `json:"_links,omitempty"`
+
+	key         string         // the scenario's app key
+	externalKey string         // exk…: entityID and the {key} of /app/office365/{key}/sso/wsfed/…
+	keys        []*signingCert // first = active
 }
 
 type oktaAppUser struct {
 	ID              string         `json:"id"`
-	ExternalID      string         `json:"externalId"`
+	ExternalID      *string        `json:"externalId"`
 	Created         oktaTime       `json:"created"`
 	LastUpdated     oktaTime       `json:"lastUpdated"`
 	Scope           string         `json:"scope"`
@@ -62,149 +83,207 @@ type oktaAppUser struct {
 	StatusChanged   oktaTime       `json:"statusChanged"`
 	PasswordChanged oktaTime       `json:"passwordChanged"`
 	SyncState       string         `json:"syncState"`
-	LastSync        oktaTime       `json:"lastSync"`
+	LastSync        *oktaTime      `json:"lastSync,omitempty"` // absent when syncState is DISABLED
 	Credentials     map[string]any `json:"credentials"`
 	Profile         map[string]any `json:"profile"`
 	Links           map[string]any `json:"_links,omitempty"`
 	Embedded        map[string]any `json:"_embedded,omitempty"`
 }
 
+type oktaGroup struct {
+	ID                    string         `json:"id"`
+	Created               oktaTime       `json:"created"`
+	LastUpdated           oktaTime       `json:"lastUpdated"`
+	LastMembershipUpdated oktaTime       `json:"lastMembershipUpdated"`
+	ObjectClass           []string       `json:"objectClass"`
+	Type                  string         `json:"type"`
+	Profile               map[string]any `json:"profile"`
+	Links                 map[string]any `json:"_links,omitempty"`
+
+	members []string // user IDs, sorted
+}
+
+type oktaAppGroup struct {
+	ID          string         `json:"id"`
+	LastUpdated oktaTime       `json:"lastUpdated"`
+	Priority    int            `json:"priority"`
+	Profile     map[string]any `json:"profile"`
+	Links       map[string]any `json:"_links,omitempty"`
+}
+
+type oktaFactor struct {
+	ID          string         `json:"id"`
+	FactorType  string         `json:"factorType"`
+	Provider    string         `json:"provider"`
+	VendorName  string         `json:"vendorName"`
+	Status      string         `json:"status"`
+	Created     oktaTime       `json:"created"`
+	LastUpdated oktaTime       `json:"lastUpdated"`
+	Profile     map[string]any `json:"profile"`
+	Links       map[string]any `json:"_links,omitempty"`
+}
+
+// logEvent is one System Log event; body is the LogEvent object.
+type logEvent struct {
+	published time.Time
+	body      map[string]any
+}
+
+type assignedLicense struct {
+	DisabledPlans []string `json:"disabledPlans"`
+	SkuID         string   `json:"skuId"`
+}
+
+type licenseState struct {
+	AssignedByGroup     *string   `json:"assignedByGroup"`
+	DisabledPlans       []string  `json:"disabledPlans"`
+	Error               string    `json:"error"` // "None" on success, as the live service sends
+	LastUpdatedDateTime graphTime `json:"lastUpdatedDateTime"`
+	SkuID               string    `json:"skuId"`
+	State               string    `json:"state"`
+}
+
 type entraUser struct {
-	ID                    string  `json:"id"`
-	UserPrincipalName     string  `json:"userPrincipalName"`
-	DisplayName           string  `json:"displayName"`
-	GivenName             *string `json:"givenName"`
-	Surname               *string `json:"surname"`
-	Mail                  *string `json:"mail"`
-	AccountEnabled        bool    `json:"accountEnabled"`
-	OnPremisesImmutableID *string `json:"onPremisesImmutableId"`
-	UsageLocation         *string `json:"usageLocation"`
+	ID                              string            `json:"id"`
+	UserPrincipalName               string            `json:"userPrincipalName"`
+	DisplayName                     string            `json:"displayName"`
+	GivenName                       *string           `json:"givenName"`
+	Surname                         *string           `json:"surname"`
+	Mail                            *string           `json:"mail"`
+	JobTitle                        *string           `json:"jobTitle"`
+	MobilePhone                     *string           `json:"mobilePhone"`
+	OfficeLocation                  *string           `json:"officeLocation"`
+	PreferredLanguage               *string           `json:"preferredLanguage"`
+	BusinessPhones                  []string          `json:"businessPhones"`
+	AccountEnabled                  bool              `json:"accountEnabled"`
+	CreatedDateTime                 graphTime         `json:"createdDateTime"`
+	OnPremisesImmutableID           *string           `json:"onPremisesImmutableId"`
+	OnPremisesSyncEnabled           *bool             `json:"onPremisesSyncEnabled"`
+	UsageLocation                   *string           `json:"usageLocation"`
+	AssignedLicenses                []assignedLicense `json:"assignedLicenses"`
+	LicenseAssignmentStates         []licenseState    `json:"licenseAssignmentStates"`
+	ProxyAddresses                  []string          `json:"proxyAddresses"`
+	LastPasswordChangeDateTime      graphTime         `json:"lastPasswordChangeDateTime"`
+	SignInSessionsValidFromDateTime graphTime         `json:"signInSessionsValidFromDateTime"`
 }
 
 type entraDomain struct {
-	ID                 string   `json:"id"`
-	AuthenticationType string   `json:"authenticationType"`
-	IsDefault          bool     `json:"isDefault"`
-	IsInitial          bool     `json:"isInitial"`
-	IsRoot             bool     `json:"isRoot"`
-	IsVerified         bool     `json:"isVerified"`
-	SupportedServices  []string `json:"supportedServices"`
+	AuthenticationType               string   `json:"authenticationType"`
+	AvailabilityStatus               *string  `json:"availabilityStatus"`
+	ID                               string   `json:"id"`
+	IsAdminManaged                   bool     `json:"isAdminManaged"`
+	IsDefault                        bool     `json:"isDefault"`
+	IsInitial                        bool     `json:"isInitial"`
+	IsRoot                           bool     `json:"isRoot"`
+	IsVerified                       bool     `json:"isVerified"`
+	SupportedServices                []string `json:"supportedServices"`
+	PasswordValidityPeriodInDays     *int     `json:"passwordValidityPeriodInDays"`
+	PasswordNotificationWindowInDays *int     `json:"passwordNotificationWindowInDays"`
+	State                            *string  `json:"state"`
+
+	verificationCode string
+	federation       *federation
 }
 
-// state is the lab's tenant. One mutex guards it: the lab serves tens of
-// requests a second in tests, not thousands.
+// federation is an internalDomainFederation (Graph v1.0).
+type federation struct {
+	ODataType                             string         `json:"@odata.type"`
+	ID                                    string         `json:"id"`
+	DisplayName                           string         `json:"displayName"`
+	IssuerURI                             string         `json:"issuerUri"`
+	MetadataExchangeURI                   *string        `json:"metadataExchangeUri"`
+	SigningCertificate                    string         `json:"signingCertificate"`
+	PassiveSignInURI                      string         `json:"passiveSignInUri"`
+	PreferredAuthenticationProtocol       string         `json:"preferredAuthenticationProtocol"`
+	ActiveSignInURI                       *string        `json:"activeSignInUri"`
+	SignOutURI                            *string        `json:"signOutUri"`
+	PromptLoginBehavior                   string         `json:"promptLoginBehavior"`
+	IsSignedAuthenticationRequestRequired bool           `json:"isSignedAuthenticationRequestRequired"`
+	NextSigningCertificate                *string        `json:"nextSigningCertificate"`
+	FederatedIdpMfaBehavior               *string        `json:"federatedIdpMfaBehavior"`
+	PasswordResetURI                      *string        `json:"passwordResetUri"`
+	SigningCertificateUpdateStatus        map[string]any `json:"signingCertificateUpdateStatus"`
+}
+
+type sku struct {
+	AccountName      string           `json:"accountName"`
+	AccountID        string           `json:"accountId"`
+	AppliesTo        string           `json:"appliesTo"`
+	CapabilityStatus string           `json:"capabilityStatus"`
+	ConsumedUnits    int              `json:"consumedUnits"`
+	ID               string           `json:"id"`
+	PrepaidUnits     map[string]int   `json:"prepaidUnits"`
+	ServicePlans     []map[string]any `json:"servicePlans"`
+	SkuID            string           `json:"skuId"`
+	SkuPartNumber    string           `json:"skuPartNumber"`
+	SubscriptionIDs  []string         `json:"subscriptionIds"`
+
+	extraUsed int
+}
+
+type directoryRole struct {
+	ID             string `json:"id"`
+	Description    string `json:"description"`
+	DisplayName    string `json:"displayName"`
+	RoleTemplateID string `json:"roleTemplateId"`
+
+	members []string // user IDs
+}
+
+type signIn struct {
+	created time.Time
+	upn     string
+	body    map[string]any
+}
+
+// state is the lab's tenant. One mutex guards it.
 type state struct {
 	mu sync.RWMutex
 
 	scenario *Scenario
 	tenantID string
+	oktaURL  string
+	certs    map[string]*signingCert
 
-	oktaUsers   []*oktaUser
+	oktaUsers   []*oktaUser // sorted by ID, as Okta pages them
 	oktaByID    map[string]*oktaUser
 	oktaByLogin map[string]*oktaUser
 	apps        []*oktaApp
 	appByID     map[string]*oktaApp
-	// appUsers[appID] is ordered by user ID, as Okta pages them.
-	appUsers map[string][]*oktaAppUser
+	appByKey    map[string]*oktaApp
+	appUsers    map[string][]*oktaAppUser // by app ID, sorted by user ID
+	appUserIdx  map[string]map[string]*oktaAppUser
+	groups      []*oktaGroup
+	groupByID   map[string]*oktaGroup
+	appGroups   map[string][]*oktaAppGroup // by app ID, sorted by priority then ID
+	factors     map[string][]*oktaFactor   // by user ID
+	logs        []logEvent                 // sorted by published
 
-	entraUsers []*entraUser
+	entraUsers []*entraUser // sorted by ID, as the lab pages them
 	entraByID  map[string]*entraUser
 	entraByUPN map[string]*entraUser
 	domains    []*entraDomain
+	skus       []*sku
+	roles      []*directoryRole
+	signIns    []signIn // newest first
 }
 
-func newState(sc *Scenario, now time.Time) *state {
-	st := &state{
-		scenario:    sc,
-		tenantID:    sc.Tenant.ID,
+func newStateShell(sc *Scenario, oktaURL string) *state {
+	return &state{
+		scenario: sc, tenantID: sc.Tenant.ID, oktaURL: oktaURL,
+		certs:       map[string]*signingCert{},
 		oktaByID:    map[string]*oktaUser{},
 		oktaByLogin: map[string]*oktaUser{},
 		appByID:     map[string]*oktaApp{},
+		appByKey:    map[string]*oktaApp{},
 		appUsers:    map[string][]*oktaAppUser{},
+		appUserIdx:  map[string]map[string]*oktaAppUser{},
+		groupByID:   map[string]*oktaGroup{},
+		appGroups:   map[string][]*oktaAppGroup{},
+		factors:     map[string][]*oktaFactor{},
 		entraByID:   map[string]*entraUser{},
 		entraByUPN:  map[string]*entraUser{},
 	}
-	created := oktaTime{now.Add(-400 * 24 * time.Hour).Truncate(time.Millisecond)}
-	appKeys := map[string]*oktaApp{}
-	for _, a := range sc.Okta.Apps {
-		app := &oktaApp{
-			ID: oktaID("0oa", sc.Name+"|"+a.Key), Name: a.Name, Label: a.Label, Status: a.Status,
-			Created: created, LastUpdated: created, SignOnMode: a.SignOnMode,
-			Accessibility: map[string]any{"selfService": false, "errorRedirectUrl": nil, "loginRedirectUrl": nil},
-			Visibility:    map[string]any{"autoSubmitToolbar": false, "hide": map[string]any{"iOS": false, "web": false}, "appLinks": map[string]any{}},
-			Features:      []string{"PUSH_NEW_USERS", "PUSH_USER_DEACTIVATION", "REACTIVATE_USERS", "PUSH_PROFILE_UPDATES"},
-			Credentials: map[string]any{
-				"userNameTemplate": map[string]any{"template": a.UserNameTemplate, "type": "BUILT_IN"},
-				"signing":          map[string]any{"kid": "lab-" + oktaID("kid", a.Key)},
-			},
-			Settings: map[string]any{
-				"app":           cloneMap(a.Settings),
-				"notifications": map[string]any{"vpn": map[string]any{"network": map[string]any{"connection": "DISABLED"}, "message": nil, "helpUrl": nil}},
-			},
-		}
-		st.apps = append(st.apps, app)
-		st.appByID[app.ID] = app
-		appKeys[a.Key] = app
-	}
-	for _, u := range sc.Okta.Users {
-		id := oktaID("00u", strings.ToLower(u.Login))
-		ou := &oktaUser{
-			ID: id, Status: u.Status, Created: created, StatusChanged: created, LastUpdated: created,
-			Type: map[string]any{"id": "oty" + id[3:]},
-			Profile: map[string]any{
-				"login": u.Login, "email": u.Email, "firstName": u.FirstName, "lastName": u.LastName,
-				"mobilePhone": nil, "secondEmail": nil,
-			},
-			Credentials: map[string]any{"provider": map[string]any{"type": "OKTA", "name": "OKTA"}},
-		}
-		if u.Status != "STAGED" {
-			ou.Activated = created
-		}
-		if u.Status == "ACTIVE" || u.Status == "PASSWORD_EXPIRED" || u.Status == "LOCKED_OUT" || u.Status == "RECOVERY" {
-			ou.PasswordChanged = created
-			ou.Credentials["password"] = map[string]any{}
-			ou.LastLogin = oktaTime{now.Add(-26 * time.Hour).Truncate(time.Millisecond)}
-		}
-		st.oktaUsers = append(st.oktaUsers, ou)
-		st.oktaByID[id] = ou
-		st.oktaByLogin[strings.ToLower(u.Login)] = ou
-		for _, as := range u.Assignments {
-			app := appKeys[as.App]
-			au := &oktaAppUser{
-				ID: id, ExternalID: guid("ext:" + strings.ToLower(u.Login)),
-				Created: created, LastUpdated: created, Scope: as.Scope, Status: as.Status,
-				StatusChanged: created, SyncState: as.SyncState, LastSync: created,
-				Credentials: map[string]any{"userName": as.UserName},
-				Profile:     cloneMap(as.Profile),
-			}
-			st.appUsers[app.ID] = append(st.appUsers[app.ID], au)
-		}
-	}
-	for _, list := range st.appUsers {
-		sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
-	}
-	for _, d := range sc.Tenant.Domains {
-		st.domains = append(st.domains, &entraDomain{
-			ID: d.Name, AuthenticationType: d.AuthenticationType, IsDefault: d.IsDefault,
-			IsVerified: d.IsVerified == nil || *d.IsVerified, IsRoot: true,
-			SupportedServices: []string{"Email", "OfficeCommunicationsOnline"},
-		})
-	}
-	for _, u := range sc.Tenant.Users {
-		eu := &entraUser{
-			ID: guid("user:" + sc.Tenant.ID + ":" + strings.ToLower(u.UPN)), UserPrincipalName: u.UPN,
-			DisplayName: u.DisplayName, AccountEnabled: u.AccountEnabled == nil || *u.AccountEnabled,
-			OnPremisesImmutableID: optional(u.ImmutableID), UsageLocation: optional(u.UsageLocation),
-			Mail: optional(u.UPN),
-		}
-		if first, last, ok := strings.Cut(u.DisplayName, " "); ok {
-			eu.GivenName, eu.Surname = optional(first), optional(last)
-		}
-		st.entraUsers = append(st.entraUsers, eu)
-		st.entraByID[eu.ID] = eu
-		st.entraByUPN[strings.ToLower(u.UPN)] = eu
-	}
-	return st
 }
 
 func optional(s string) *string {
@@ -232,12 +311,42 @@ func (st *state) oktaUserRef(idOrLogin string) *oktaUser {
 }
 
 func (st *state) appUser(appID, userID string) *oktaAppUser {
-	for _, au := range st.appUsers[appID] {
+	return st.appUserIdx[appID][userID]
+}
+
+// appendAppUser indexes an app user at build time; newState sorts the
+// lists once at the end (a sorted insert per user is quadratic at 100k).
+func (st *state) appendAppUser(appID string, au *oktaAppUser) {
+	st.appUsers[appID] = append(st.appUsers[appID], au)
+	if st.appUserIdx[appID] == nil {
+		st.appUserIdx[appID] = map[string]*oktaAppUser{}
+	}
+	st.appUserIdx[appID][au.ID] = au
+}
+
+// addAppUser inserts an app user in ID order (a new assignment).
+func (st *state) addAppUser(appID string, au *oktaAppUser) {
+	list := st.appUsers[appID]
+	i := sort.Search(len(list), func(i int) bool { return list[i].ID >= au.ID })
+	list = append(list, nil)
+	copy(list[i+1:], list[i:])
+	list[i] = au
+	st.appUsers[appID] = list
+	if st.appUserIdx[appID] == nil {
+		st.appUserIdx[appID] = map[string]*oktaAppUser{}
+	}
+	st.appUserIdx[appID][au.ID] = au
+}
+
+func (st *state) removeAppUser(appID, userID string) {
+	list := st.appUsers[appID]
+	for i, au := range list {
 		if au.ID == userID {
-			return au
+			st.appUsers[appID] = append(list[:i], list[i+1:]...)
+			break
 		}
 	}
-	return nil
+	delete(st.appUserIdx[appID], userID)
 }
 
 func (st *state) entraUserRef(idOrUPN string) *entraUser {
@@ -255,3 +364,46 @@ func (st *state) domain(name string) *entraDomain {
 	}
 	return nil
 }
+
+func (st *state) skuByID(id string) *sku {
+	for _, k := range st.skus {
+		if strings.EqualFold(k.SkuID, id) {
+			return k
+		}
+	}
+	return nil
+}
+
+func (st *state) skuByName(name string) *sku {
+	for _, k := range st.skus {
+		if k.SkuPartNumber == name {
+			return k
+		}
+	}
+	return nil
+}
+
+// consumed counts the users holding a SKU, plus those outside the scenario.
+func (st *state) consumed(k *sku) int {
+	n := k.extraUsed
+	for _, u := range st.entraUsers {
+		for _, l := range u.AssignedLicenses {
+			if l.SkuID == k.SkuID {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// wsfedURIs are what Okta's automatic federation writes into Entra for an
+// Office 365 app (issuer = the app's entityID; sign-in at
+// /app/office365/{key}/sso/wsfed/passive, the endpoint Microsoft's
+// GetUserRealm AuthURL shows for Okta-federated domains).
+func (st *state) wsfedURIs(app *oktaApp) (issuer, passive, active, signOut, mex string) {
+	base := st.oktaURL + "/app/office365/" + app.externalKey + "/sso/wsfed/"
+	return "http://www.okta.com/" + app.externalKey, base + "passive", base + "active", st.oktaURL + "/login/signout", base + "mex"
+}
+
+// escapeLogin is url.PathEscape, named for what it is used for.
+func escapeLogin(s string) string { return url.PathEscape(s) }
