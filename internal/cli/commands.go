@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -58,7 +59,8 @@ Exit codes: 0 no failing check, 1 at least one fail (--fail-on warn widens it),
 }
 
 func newDemoCmd(f *Factory, g *globalOptions) *cobra.Command {
-	var scenario, user string
+	var user string
+	lo := &labFlags{}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run o365doctor against the built-in simulated tenant (no credentials needed)",
@@ -67,15 +69,12 @@ the scenario's affected user. Fixes change only the lab and are journaled in a
 temporary journal that is removed when the demo ends.`,
 		Args: args(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			sc, err := lab.LoadScenario(scenario)
+			l, err := lo.start(f)
 			if err != nil {
-				return usageErr("%v", err)
-			}
-			l, err := lab.Start(lab.Options{Scenario: sc, Now: f.Now})
-			if err != nil {
-				return withCode(ExitNothingRan, err)
+				return err
 			}
 			defer l.Close()
+			sc := l.Scenario
 			s := l.Settings()
 			s.Timeout = g.Timeout
 			dir, err := os.MkdirTemp("", "o365doctor-demo-")
@@ -93,7 +92,7 @@ temporary journal that is removed when the demo ends.`,
 			}
 			upn := user
 			if upn == "" {
-				upn = sc.AffectedUser
+				upn = l.AffectedUser()
 			}
 			if err := validateUPN(upn); err != nil {
 				return err
@@ -101,14 +100,15 @@ temporary journal that is removed when the demo ends.`,
 			return diagnoseUser(cmd.Context(), f, g, ses, upn, "demo · scenario "+sc.Name+": "+sc.Summary)
 		},
 	}
-	cmd.Flags().StringVar(&scenario, "scenario", "immutableid-mismatch", "lab scenario (`o365doctor lab scenarios` lists them)")
+	lo.register(cmd)
 	cmd.Flags().StringVar(&user, "user", "", "UPN to diagnose (default: the scenario's affected user)")
 	return cmd
 }
 
 func newLabCmd(f *Factory, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{Use: "lab", Short: "Run the simulated tenant (Okta, Graph, Microsoft login) on loopback"}
-	var scenario, caDir string
+	var caDir string
+	lo := &labFlags{}
 	serve := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve a scenario in the foreground and print the exports that point o365doctor at it",
@@ -121,15 +121,13 @@ and Graph client secret, the lab CA file, and O365DOCTOR_LAB_USER /
 O365DOCTOR_LAB_DOMAIN. Fixes change the lab's state in memory.`,
 		Args: args(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			sc, err := lab.LoadScenario(scenario)
+			started := time.Now()
+			l, err := lo.start(f)
 			if err != nil {
-				return usageErr("%v", err)
-			}
-			l, err := lab.Start(lab.Options{Scenario: sc, Now: f.Now})
-			if err != nil {
-				return withCode(ExitNothingRan, err)
+				return err
 			}
 			defer l.Close()
+			sc := l.Scenario
 			dir := caDir
 			if dir == "" {
 				if dir, err = os.MkdirTemp("", "o365doctor-lab-"); err != nil {
@@ -144,13 +142,14 @@ O365DOCTOR_LAB_DOMAIN. Fixes change the lab's state in memory.`,
 			for _, line := range l.Exports(caFile) {
 				fmt.Fprintln(f.IO.Out, line)
 			}
-			fmt.Fprintf(f.IO.Err, "# o365doctor lab: scenario %s (%s)\n# okta %s  graph %s  login %s\n# serving until interrupted (Ctrl-C)\n",
-				sc.Name, sc.Summary, l.OktaURL, l.GraphURL, l.LoginURL)
+			fmt.Fprintf(f.IO.Err, "# o365doctor lab: scenario %s (%s)\n# okta %s  graph %s  login %s  dns %s\n# started in %s%s; serving until interrupted (Ctrl-C)\n",
+				sc.Name, sc.Summary, l.OktaURL, l.GraphURL, l.LoginURL, l.DNSAddr, time.Since(started).Round(time.Millisecond), lo.describe(l))
 			<-cmd.Context().Done()
 			return nil
 		},
 	}
-	serve.Flags().StringVar(&scenario, "scenario", "immutableid-mismatch", "scenario to serve (`o365doctor lab scenarios` lists them)")
+	lo.register(serve)
+	lo.registerServe(serve)
 	serve.Flags().StringVar(&caDir, "ca-dir", "", "directory for the lab CA file (default: a temporary one, removed on exit)")
 	list := &cobra.Command{
 		Use:   "scenarios",

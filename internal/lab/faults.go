@@ -2,9 +2,11 @@ package lab
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -13,6 +15,7 @@ import (
 // seed and the same sequence of requests give the same faults.
 type faults struct {
 	rate         float64
+	kinds        []int
 	latency      time.Duration
 	routeLatency map[string]time.Duration
 
@@ -20,8 +23,27 @@ type faults struct {
 	rng *rand.Rand
 }
 
-func newFaults(rate float64, seed int64, latency time.Duration, route map[string]time.Duration) *faults {
-	return &faults{rate: rate, latency: latency, routeLatency: route, rng: rand.New(rand.NewPCG(uint64(seed), 0xfa17))}
+// FaultKinds are the names Options.FaultKinds accepts.
+var FaultKinds = []string{"429", "500", "503", "drop"}
+
+func newFaults(rate float64, seed int64, latency time.Duration, route map[string]time.Duration, kinds []string) (*faults, error) {
+	f := &faults{rate: rate, latency: latency, routeLatency: route, rng: rand.New(rand.NewPCG(uint64(seed), 0xfa17))}
+	for _, k := range kinds {
+		i := -1
+		for j, name := range FaultKinds {
+			if name == k {
+				i = j
+			}
+		}
+		if i < 0 {
+			return nil, fmt.Errorf("lab: unknown fault kind %q (known: %s)", k, strings.Join(FaultKinds, ", "))
+		}
+		f.kinds = append(f.kinds, i)
+	}
+	if len(f.kinds) == 0 {
+		f.kinds = []int{fault429, fault500, fault503, faultDrop}
+	}
+	return f, nil
 }
 
 // delay waits the route's latency; false when the client went away.
@@ -40,13 +62,12 @@ func (f *faults) delay(ctx context.Context, route string) bool {
 	}
 }
 
-// The kinds of fault, drawn with equal weight.
+// The kinds of fault, drawn with equal weight among those enabled.
 const (
 	fault429 = iota
 	fault500
 	fault503
 	faultDrop
-	faultKinds
 )
 
 // inject answers the request with a fault, at the configured rate. Each
@@ -59,7 +80,7 @@ func (f *faults) inject(w http.ResponseWriter, r *http.Request, system string, n
 	}
 	f.mu.Lock()
 	hit := f.rng.Float64() < f.rate
-	kind := f.rng.IntN(faultKinds)
+	kind := f.kinds[f.rng.IntN(len(f.kinds))]
 	f.mu.Unlock()
 	if !hit {
 		return false
@@ -82,7 +103,8 @@ func (f *faults) inject(w http.ResponseWriter, r *http.Request, system string, n
 		case fault429:
 			h.Set("X-Rate-Limit-Limit", "600")
 			h.Set("X-Rate-Limit-Remaining", "0")
-			h.Set("X-Rate-Limit-Reset", strconv.FormatInt(now.Add(time.Second).Unix(), 10))
+			// The window resets now: the SDK waits Reset - Date + 1 s.
+			h.Set("X-Rate-Limit-Reset", strconv.FormatInt(now.Unix(), 10))
 			writeOktaError(w, http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
 		case fault500:
 			writeOktaError(w, http.StatusInternalServerError, "E0000009", "Internal Server Error")

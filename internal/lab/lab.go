@@ -32,6 +32,9 @@ type Options struct {
 	// with the rate-limit headers each API sends, 500, 503, or a dropped
 	// connection, chosen by a generator seeded with Seed.
 	FaultRate float64
+	// FaultKinds limits the faults to some of FaultKinds ("429", "500",
+	// "503", "drop"); empty means all.
+	FaultKinds []string
 	// StateFile, when set, keeps the changes made to the lab across
 	// restarts: every successful write is appended to it and replayed at
 	// start.
@@ -112,7 +115,6 @@ func Start(opts Options) (l *Lab, err error) {
 		now:          now,
 		tokens:       map[string]time.Time{},
 		counts:       map[string]int{},
-		faults:       newFaults(opts.FaultRate, opts.Seed, opts.Latency, opts.RouteLatency),
 		Nameservers:  map[string]string{},
 	}
 	defer func() {
@@ -120,6 +122,9 @@ func Start(opts Options) (l *Lab, err error) {
 			l.Close()
 		}
 	}()
+	if l.faults, err = newFaults(opts.FaultRate, opts.Seed, opts.Latency, opts.RouteLatency, opts.FaultKinds); err != nil {
+		return l, err
+	}
 	// The lab's own credentials are secrets like any other.
 	config.RegisterSecret(l.OktaToken)
 	config.RegisterSecret(l.ClientSecret)

@@ -337,14 +337,17 @@ func resolveBase(b []byte, source string, depth int) (map[string]any, error) {
 	for _, k := range []string{"name", "summary", "trips"} {
 		delete(base, k)
 	}
-	return mergeTree(base, tree).(map[string]any), nil
+	return mergeTree(base, tree, "").(map[string]any), nil
 }
 
 // identityKeys name the fields that identify an item in a list, in the
 // order they are tried.
-var identityKeys = []string{"key", "upn", "login", "name", "user"}
+var identityKeys = []string{"key", "upn", "login", "name"}
 
-func mergeTree(base, over any) any {
+// appendLists are the lists of events: a scenario adds to its base's.
+var appendLists = set("logs", "signIns")
+
+func mergeTree(base, over any, key string) any {
 	switch o := over.(type) {
 	case map[string]any:
 		b, ok := base.(map[string]any)
@@ -357,7 +360,7 @@ func mergeTree(base, over any) any {
 		}
 		for k, v := range o {
 			if bv, ok := out[k]; ok {
-				out[k] = mergeTree(bv, v)
+				out[k] = mergeTree(bv, v, k)
 			} else {
 				out[k] = v
 			}
@@ -367,6 +370,9 @@ func mergeTree(base, over any) any {
 		b, ok := base.([]any)
 		if !ok {
 			return o
+		}
+		if appendLists[key] {
+			return append(append([]any{}, b...), o...)
 		}
 		idKey := listIdentity(b, o)
 		if idKey == "" {
@@ -384,7 +390,7 @@ func mergeTree(base, over any) any {
 					out[i] = nil
 					continue
 				}
-				out[i] = mergeTree(out[i], item)
+				out[i] = mergeTree(out[i], item, "")
 			} else {
 				index[id] = len(out)
 				out = append(out, item)

@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/o365doctor/o365doctor/internal/lab"
+)
+
+// labFlags are the flags that choose and shape a lab (demo, lab serve).
+type labFlags struct {
+	scenario     string
+	scenarioFile string
+	users        int
+	seed         int64
+	latency      time.Duration
+	routeLatency []string
+	faultRate    float64
+	faults       []string
+	stateFile    string
+}
+
+func (lo *labFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&lo.scenario, "scenario", "immutableid-mismatch", "built-in scenario (`o365doctor lab scenarios` lists them)")
+	fl.StringVar(&lo.scenarioFile, "scenario-file", "", "your own scenario file (YAML; see docs/scenarios.md)")
+	fl.IntVar(&lo.users, "users", 0, "generated users of a bulk scenario (default: the scenario's)")
+	fl.Int64Var(&lo.seed, "seed", 0, "seed of the bulk users and of the faults (default: the scenario's)")
+}
+
+func (lo *labFlags) registerServe(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.DurationVar(&lo.latency, "latency", 0, "latency added to every request, e.g. 50ms")
+	fl.StringArrayVar(&lo.routeLatency, "route-latency", nil, `latency of one route, e.g. "okta GET /api/v1/users/{id}=200ms" (repeatable)`)
+	fl.Float64Var(&lo.faultRate, "fault-rate", 0, "fraction of requests answered with a fault (0 to 1)")
+	fl.StringSliceVar(&lo.faults, "faults", nil, "fault kinds: "+strings.Join(lab.FaultKinds, ",")+" (default: all)")
+	fl.StringVar(&lo.stateFile, "state-file", "", "keep the lab's changes in this file across restarts")
+}
+
+// start loads the scenario and starts the lab; errors are usage errors
+// (a bad scenario or flag) unless the lab itself failed.
+func (lo *labFlags) start(f *Factory) (*lab.Lab, error) {
+	var sc *lab.Scenario
+	var err error
+	if lo.scenarioFile != "" {
+		sc, err = lab.LoadScenarioFile(lo.scenarioFile)
+	} else {
+		sc, err = lab.LoadScenario(lo.scenario)
+	}
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	routes := map[string]time.Duration{}
+	for _, rl := range lo.routeLatency {
+		route, d, ok := strings.Cut(rl, "=")
+		dur, perr := time.ParseDuration(strings.TrimSpace(d))
+		if !ok || perr != nil || strings.Count(route, " ") < 2 {
+			return nil, usageErr(`--route-latency %q: use "SYSTEM METHOD PATTERN=DURATION", e.g. "okta GET /api/v1/users/{id}=200ms"`, rl)
+		}
+		routes[strings.TrimSpace(route)] = dur
+	}
+	if lo.users < 0 {
+		return nil, usageErr("--users %d: must be positive", lo.users)
+	}
+	l, err := lab.Start(lab.Options{Scenario: sc, Now: f.Now, Users: lo.users, Seed: lo.seed, Latency: lo.latency,
+		RouteLatency: routes, FaultRate: lo.faultRate, FaultKinds: lo.faults, StateFile: lo.stateFile})
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return l, nil
+}
+
+func (lo *labFlags) describe(l *lab.Lab) string {
+	var parts []string
+	if b := l.Scenario.Bulk; b != nil {
+		parts = append(parts, fmt.Sprintf("%d generated users, seed %d", b.Users, b.Seed))
+	}
+	if lo.latency > 0 {
+		parts = append(parts, "latency "+lo.latency.String())
+	}
+	if lo.faultRate > 0 {
+		parts = append(parts, fmt.Sprintf("fault rate %.3g", lo.faultRate))
+	}
+	if lo.stateFile != "" {
+		parts = append(parts, "state in "+lo.stateFile)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
