@@ -170,10 +170,13 @@ func (l *Lab) graphListUsers(w http.ResponseWriter, r *http.Request) {
 	if len(sel) == 0 {
 		sel = graphDefaultUserSelect
 	}
-	var users []*entraUser
-	for _, u := range l.state.entraUsers {
-		if match(u) {
-			users = append(users, u)
+	users := l.state.entraUsers
+	if filter != "" {
+		users = nil
+		for _, u := range l.state.entraUsers {
+			if match(u) {
+				users = append(users, u)
+			}
 		}
 	}
 	page, next, ok := l.graphPage(w, r, len(users), 100, 999)
@@ -272,14 +275,12 @@ func parseUserFilter(expr string) (func(*entraUser) bool, bool, error) {
 			clauses = append(clauses, c)
 		}
 	}
+	if len(clauses) == 0 {
+		return func(*entraUser) bool { return true }, false, nil
+	}
 	return func(u *entraUser) bool {
-		full := map[string]any{
-			"id": u.ID, "userPrincipalName": u.UserPrincipalName, "displayName": u.DisplayName, "mail": deref(u.Mail),
-			"accountEnabled": strconv.FormatBool(u.AccountEnabled), "onPremisesImmutableId": deref(u.OnPremisesImmutableID),
-			"usageLocation": deref(u.UsageLocation),
-		}
 		for _, c := range clauses {
-			v, _ := full[c.prop].(string)
+			v := userFilterField(u, c.prop)
 			var ok bool
 			switch {
 			case c.fn == "startswith":
@@ -300,6 +301,27 @@ func parseUserFilter(expr string) (func(*entraUser) bool, bool, error) {
 		}
 		return true
 	}, advanced, nil
+}
+
+// userFilterField is a filterable user property as a string.
+func userFilterField(u *entraUser, prop string) string {
+	switch prop {
+	case "id":
+		return u.ID
+	case "userPrincipalName":
+		return u.UserPrincipalName
+	case "displayName":
+		return u.DisplayName
+	case "mail":
+		return deref(u.Mail)
+	case "accountEnabled":
+		return strconv.FormatBool(u.AccountEnabled)
+	case "onPremisesImmutableId":
+		return deref(u.OnPremisesImmutableID)
+	case "usageLocation":
+		return deref(u.UsageLocation)
+	}
+	return ""
 }
 
 func deref(s *string) string {
