@@ -29,7 +29,7 @@ func run(t *testing.T, env map[string]string, args ...string) (string, string, i
 
 // serveLab runs `o365doctor lab serve` as a user would and returns the
 // environment its export lines describe, plus everything it printed.
-func serveLab(t *testing.T, scenario string) (map[string]string, *bytes.Buffer) {
+func serveLab(t *testing.T, scenario string, extra ...string) (map[string]string, *bytes.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -37,7 +37,7 @@ func serveLab(t *testing.T, scenario string) (map[string]string, *bytes.Buffer) 
 	done := make(chan int)
 	go func() {
 		f := &cli.Factory{IO: cli.IOStreams{In: strings.NewReader(""), Out: pw, Err: &errb, Getenv: func(string) string { return "" }}}
-		done <- cli.Run(ctx, []string{"lab", "serve", "--scenario", scenario, "--ca-dir", t.TempDir()}, f)
+		done <- cli.Run(ctx, append([]string{"lab", "serve", "--scenario", scenario, "--ca-dir", t.TempDir()}, extra...), f)
 		pw.Close()
 	}()
 	env := map[string]string{}
@@ -204,6 +204,11 @@ func TestUsageErrorsAreOneLineExitTwo(t *testing.T) {
 		{"fix", "identity.immutableid-match"},
 		{"explain", "nope.nope"},
 		{"demo", "--scenario", "nope"},
+		{"demo", "--scenario-file", "/nonexistent/scenario.yaml"},
+		{"lab", "serve", "--scenario", "healthy", "--users", "10"},
+		{"lab", "serve", "--route-latency", "slow"},
+		{"lab", "serve", "--fault-rate", "2"},
+		{"lab", "serve", "--faults", "teapot"},
 	}
 	for _, args := range cases {
 		out, errOut, code := run(t, map[string]string{}, args...)
@@ -263,5 +268,44 @@ func TestChecksDocIsCurrent(t *testing.T) {
 	block, _, _ = strings.Cut(block, "<!-- checks:end -->")
 	if block != cli.ChecksTable(checks.All()) {
 		t.Fatalf("the README's check table is stale; it should be:\n%s", cli.ChecksTable(checks.All()))
+	}
+}
+
+func TestDemoOnYourOwnScenarioFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "mine.yaml")
+	if err := os.WriteFile(file, []byte(`name: mine
+base: healthy
+summary: kim is not assigned
+trips: [identity.o365-assignment]
+affectedUser: kim@contoso.com
+okta:
+  users:
+    - {login: kim@contoso.com, firstName: Kim, lastName: Kay}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := run(t, map[string]string{}, "demo", "--scenario-file", file, "--json")
+	if code != 1 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	r := decode(t, out)
+	if r.Subject.Name != "kim@contoso.com" || result(t, r, "identity.o365-assignment").Status != "fail" {
+		t.Fatalf("report = %+v", r)
+	}
+}
+
+func TestLabServeBulkWithFaults(t *testing.T) {
+	env, _ := serveLab(t, "bulk", "--users", "50", "--seed", "9", "--fault-rate", "0.2", "--faults", "429", "--latency", "1ms")
+	if env["O365DOCTOR_LAB_USER"] != "alice@contoso.com" || env["O365DOCTOR_RESOLVER"] == "" || !strings.Contains(env["O365DOCTOR_LAB_NAMESERVERS"], "ns1.contoso.com=127.0.0.1:") {
+		t.Fatalf("exports = %v", env)
+	}
+	out, errOut, code := run(t, env, "user", "user000001@contoso.com", "--json")
+	if code == cli.ExitUsage || code == cli.ExitNothingRan {
+		t.Fatalf("exit %d under 20%% 429s: %s%s", code, out, errOut)
+	}
+	for _, res := range decode(t, out).Results {
+		if res.Status == "error" {
+			t.Errorf("%s errored under retryable faults: %s", res.CheckID, res.Message)
+		}
 	}
 }
