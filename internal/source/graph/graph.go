@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
@@ -92,8 +93,18 @@ func New(s config.Settings) (*Client, error) {
 		return nil, fmt.Errorf("graph: adapter: %v", err)
 	}
 	adapter.SetBaseUrl(strings.TrimRight(s.GraphURL, "/"))
-	return &Client{sdk: msgraphsdk.NewGraphServiceClient(adapter), baseURL: s.GraphURL}, nil
+	// NewGraphServiceClient writes kiota's package-level backing-store
+	// factory (already the same in-memory one by default) on every call,
+	// which races with models being decoded by another client: pass nil
+	// so nothing global is written, and serialise the serializer
+	// registrations it still makes.
+	newClientMu.Lock()
+	defer newClientMu.Unlock()
+	base := msgraphsdk.NewGraphBaseServiceClient(adapter, nil)
+	return &Client{sdk: &msgraphsdk.GraphServiceClient{GraphBaseServiceClient: *base}, baseURL: s.GraphURL}, nil
 }
+
+var newClientMu sync.Mutex
 
 // User returns the Entra user with this object ID or UPN.
 func (c *Client) User(ctx context.Context, idOrUPN string) (model.EntraUser, error) {
