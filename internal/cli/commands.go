@@ -45,11 +45,7 @@ Exit codes: 0 no failing check, 1 at least one fail (--fail-on warn widens it),
 			if err := validateUPN(a[0]); err != nil {
 				return err
 			}
-			s, err := g.settings(f.IO.Getenv)
-			if err != nil {
-				return err
-			}
-			ses, err := newSession(cmd.Context(), f, s)
+			ses, err := g.session(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
@@ -311,11 +307,7 @@ verifies; a plan that fails part-way is rolled back. ` + "`o365doctor undo`" + `
 			if err != nil {
 				return err
 			}
-			s, err := g.settings(f.IO.Getenv)
-			if err != nil {
-				return err
-			}
-			ses, err := newSession(cmd.Context(), f, s)
+			ses, err := g.session(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
@@ -401,11 +393,7 @@ func newUndoCmd(f *Factory, g *globalOptions) *cobra.Command {
 		Short: "Reverse the last applied fix, or the named journal entry",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			s, err := g.settings(f.IO.Getenv)
-			if err != nil {
-				return err
-			}
-			ses, err := newSession(cmd.Context(), f, s)
+			ses, err := g.session(cmd.Context(), f)
 			if err != nil {
 				return err
 			}

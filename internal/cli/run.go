@@ -52,6 +52,16 @@ func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, e
 	return ses, nil
 }
 
+// session builds the settings from the flags and environment, then the
+// session over them.
+func (g *globalOptions) session(ctx context.Context, f *Factory) (*session, error) {
+	s, err := g.settings(f.IO.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return newSession(ctx, f, s)
+}
+
 // subjectFor returns a user subject with fresh facts: a re-run after a fix
 // must not see the values memoised before it.
 func (ses *session) subjectFor(upn string) *checks.Subject {

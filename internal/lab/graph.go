@@ -585,8 +585,25 @@ func (l *Lab) graphDNSRecords(verification bool) http.HandlerFunc {
 	}
 }
 
-func (l *Lab) federationView(r *http.Request, d *entraDomain) map[string]any {
-	return toMap(d.federation)
+// federationRef finds the domain and its federation named by the path,
+// answering 404 when either is missing.
+func (l *Lab) federationRef(w http.ResponseWriter, r *http.Request) *entraDomain {
+	d := l.domainRef(w, r)
+	if d == nil {
+		return nil
+	}
+	if d.federation == nil || d.federation.ID != r.PathValue("fid") {
+		l.graphNotFound(w, r, r.PathValue("fid"))
+		return nil
+	}
+	return d
+}
+
+// writeFederation writes the domain's federation as one entity.
+func (l *Lab) writeFederation(w http.ResponseWriter, r *http.Request, d *entraDomain, status int) {
+	out := toMap(d.federation)
+	out["@odata.context"] = l.context(r, "domains('"+d.ID+"')/federationConfiguration/$entity")
+	writeJSON(w, status, out)
 }
 
 // graphListFederation is GET /domains/{id}/federationConfiguration: a
@@ -602,7 +619,7 @@ func (l *Lab) graphListFederation(w http.ResponseWriter, r *http.Request) {
 		l.graphNotFound(w, r, d.ID)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"@odata.context": l.context(r, "domains('"+d.ID+"')/federationConfiguration"), "value": []any{l.federationView(r, d)}})
+	writeJSON(w, http.StatusOK, map[string]any{"@odata.context": l.context(r, "domains('"+d.ID+"')/federationConfiguration"), "value": []any{toMap(d.federation)}})
 }
 
 // graphGetFederation returns the object itself: the documented example
@@ -610,17 +627,9 @@ func (l *Lab) graphListFederation(w http.ResponseWriter, r *http.Request) {
 func (l *Lab) graphGetFederation(w http.ResponseWriter, r *http.Request) {
 	l.state.mu.RLock()
 	defer l.state.mu.RUnlock()
-	d := l.domainRef(w, r)
-	if d == nil {
-		return
+	if d := l.federationRef(w, r); d != nil {
+		l.writeFederation(w, r, d, http.StatusOK)
 	}
-	if d.federation == nil || d.federation.ID != r.PathValue("fid") {
-		l.graphNotFound(w, r, r.PathValue("fid"))
-		return
-	}
-	out := l.federationView(r, d)
-	out["@odata.context"] = l.context(r, "domains('"+d.ID+"')/federationConfiguration/$entity")
-	writeJSON(w, http.StatusOK, out)
 }
 
 // applyFederation sets the posted fields, refusing what Graph refuses:
@@ -694,12 +703,8 @@ func (l *Lab) graphPatchFederation(w http.ResponseWriter, r *http.Request) {
 	}
 	l.state.mu.Lock()
 	defer l.state.mu.Unlock()
-	d := l.domainRef(w, r)
+	d := l.federationRef(w, r)
 	if d == nil {
-		return
-	}
-	if d.federation == nil || d.federation.ID != r.PathValue("fid") {
-		l.graphNotFound(w, r, r.PathValue("fid"))
 		return
 	}
 	next := *d.federation
@@ -708,9 +713,7 @@ func (l *Lab) graphPatchFederation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	*d.federation = next
-	out := l.federationView(r, d)
-	out["@odata.context"] = l.context(r, "domains('"+d.ID+"')/federationConfiguration/$entity")
-	writeJSON(w, http.StatusOK, out)
+	l.writeFederation(w, r, d, http.StatusOK)
 }
 
 // graphCreateFederation is POST /domains/{id}/federationConfiguration. It
@@ -749,9 +752,7 @@ func (l *Lab) graphCreateFederation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.federation, d.AuthenticationType = f, "Federated"
-	out := l.federationView(r, d)
-	out["@odata.context"] = l.context(r, "domains('"+d.ID+"')/federationConfiguration/$entity")
-	writeJSON(w, http.StatusCreated, out)
+	l.writeFederation(w, r, d, http.StatusCreated)
 }
 
 func (l *Lab) graphSkus(w http.ResponseWriter, r *http.Request) {

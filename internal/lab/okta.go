@@ -172,15 +172,8 @@ func (l *Lab) oktaListUsers(w http.ResponseWriter, r *http.Request) {
 		}
 		users = append(users, u)
 	}
-	page, ok := oktaPage(w, r, users, func(u *oktaUser) string { return u.ID }, 200, 200)
-	if !ok {
-		return
-	}
-	out := make([]oktaUser, len(page))
-	for i, u := range page {
-		out[i] = l.userView(r, u, false)
-	}
-	writeJSON(w, http.StatusOK, out)
+	oktaList(w, r, users, func(u *oktaUser) string { return u.ID }, 200, 200,
+		func(u *oktaUser) oktaUser { return l.userView(r, u, false) })
 }
 
 func userStartsWith(u *oktaUser, prefix string) bool {
@@ -363,15 +356,8 @@ func (l *Lab) oktaListApps(w http.ResponseWriter, r *http.Request) {
 			apps = append(apps, a)
 		}
 	}
-	page, ok := oktaPage(w, r, apps, func(a *oktaApp) string { return a.ID }, 20, 200)
-	if !ok {
-		return
-	}
-	out := make([]oktaApp, len(page))
-	for i, a := range page {
-		out[i] = l.appView(r, a)
-	}
-	writeJSON(w, http.StatusOK, out)
+	oktaList(w, r, apps, func(a *oktaApp) string { return a.ID }, 20, 200,
+		func(a *oktaApp) oktaApp { return l.appView(r, a) })
 }
 
 // appView adds the links of a recorded office365 app (terraform-provider
@@ -432,16 +418,9 @@ func (l *Lab) oktaListAppUsers(w http.ResponseWriter, r *http.Request) {
 		}
 		list = kept
 	}
-	page, ok := oktaPage(w, r, list, func(u *oktaAppUser) string { return u.ID }, 50, 500)
-	if !ok {
-		return
-	}
 	expand := r.URL.Query().Get("expand") == "user"
-	out := make([]oktaAppUser, len(page))
-	for i, au := range page {
-		out[i] = l.appUserView(r, app.ID, au, expand)
-	}
-	writeJSON(w, http.StatusOK, out)
+	oktaList(w, r, list, func(u *oktaAppUser) string { return u.ID }, 50, 500,
+		func(au *oktaAppUser) oktaAppUser { return l.appUserView(r, app.ID, au, expand) })
 }
 
 func (l *Lab) appUserView(r *http.Request, appID string, au *oktaAppUser, expand bool) oktaAppUser {
@@ -587,15 +566,8 @@ func (l *Lab) oktaListAppGroups(w http.ResponseWriter, r *http.Request) {
 	if app == nil {
 		return
 	}
-	page, ok := oktaPage(w, r, l.state.appGroups[app.ID], func(g *oktaAppGroup) string { return g.ID }, 20, 200)
-	if !ok {
-		return
-	}
-	out := make([]oktaAppGroup, len(page))
-	for i, g := range page {
-		out[i] = l.appGroupView(r, app.ID, g)
-	}
-	writeJSON(w, http.StatusOK, out)
+	oktaList(w, r, l.state.appGroups[app.ID], func(g *oktaAppGroup) string { return g.ID }, 20, 200,
+		func(g *oktaAppGroup) oktaAppGroup { return l.appGroupView(r, app.ID, g) })
 }
 
 func (l *Lab) oktaGetAppGroup(w http.ResponseWriter, r *http.Request) {
@@ -716,15 +688,8 @@ func (l *Lab) oktaListGroups(w http.ResponseWriter, r *http.Request) {
 			groups = append(groups, g)
 		}
 	}
-	page, ok := oktaPage(w, r, groups, func(g *oktaGroup) string { return g.ID }, 200, 10000)
-	if !ok {
-		return
-	}
-	out := make([]oktaGroup, len(page))
-	for i, g := range page {
-		out[i] = l.groupView(r, g)
-	}
-	writeJSON(w, http.StatusOK, out)
+	oktaList(w, r, groups, func(g *oktaGroup) string { return g.ID }, 200, 10000,
+		func(g *oktaGroup) oktaGroup { return l.groupView(r, g) })
 }
 
 func (l *Lab) oktaGetGroup(w http.ResponseWriter, r *http.Request) {
@@ -748,15 +713,19 @@ func (l *Lab) oktaListGroupUsers(w http.ResponseWriter, r *http.Request) {
 		oktaNotFound(w, r.PathValue("groupId"), "UserGroup")
 		return
 	}
-	page, ok := oktaPage(w, r, g.members, func(id string) string { return id }, 1000, 1000)
+	oktaList(w, r, g.members, func(id string) string { return id }, 1000, 1000,
+		func(id string) oktaUser { return l.userView(r, l.state.oktaByID[id], false) })
+}
+
+// oktaList writes one page of items, each through view.
+func oktaList[T, V any](w http.ResponseWriter, r *http.Request, items []T, id func(T) string, defLimit, maxLimit int, view func(T) V) {
+	page, ok := oktaPage(w, r, items, id, defLimit, maxLimit)
 	if !ok {
 		return
 	}
-	out := []oktaUser{}
-	for _, id := range page {
-		if u := l.state.oktaByID[id]; u != nil {
-			out = append(out, l.userView(r, u, false))
-		}
+	out := make([]V, len(page))
+	for i, it := range page {
+		out[i] = view(it)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
