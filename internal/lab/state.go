@@ -2,7 +2,6 @@ package lab
 
 import (
 	"encoding/json"
-	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -404,6 +403,3 @@ func (st *state) wsfedURIs(app *oktaApp) (issuer, passive, active, signOut, mex 
 	base := st.oktaURL + "/app/office365/" + app.externalKey + "/sso/wsfed/"
 	return "http://www.okta.com/" + app.externalKey, base + "passive", base + "active", st.oktaURL + "/login/signout", base + "mex"
 }
-
-// escapeLogin is url.PathEscape, named for what it is used for.
-func escapeLogin(s string) string { return url.PathEscape(s) }
