@@ -303,3 +303,32 @@ func TestLatencyIsApplied(t *testing.T) {
 		t.Fatalf("request took %s with 120ms route latency", d)
 	}
 }
+
+func TestWSFedMetadataMatchesTheFederation(t *testing.T) {
+	l := labtest.Start(t, "healthy")
+	c := client(l)
+	_, b := get(t, c, l.LoginURL+"/getuserrealm.srf?login=alice@contoso.com&xml=1")
+	var realm struct {
+		AuthURL     string
+		Certificate string
+	}
+	if err := xml.Unmarshal(b, &realm); err != nil {
+		t.Fatal(err)
+	}
+	passive, _, _ := strings.Cut(realm.AuthURL, "?")
+	metaURL := strings.TrimSuffix(passive, "/passive") + "/metadata"
+	resp, b := get(t, c, metaURL)
+	var md struct {
+		EntityID string `xml:"entityID,attr"`
+		Role     struct {
+			Cert    string `xml:"KeyDescriptor>KeyInfo>X509Data>X509Certificate"`
+			Address string `xml:"PassiveRequestorEndpoint>EndpointReference>Address"`
+		} `xml:"RoleDescriptor"`
+	}
+	if err := xml.Unmarshal(b, &md); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%d %v %s", resp.StatusCode, err, b)
+	}
+	if !strings.HasPrefix(md.EntityID, "http://www.okta.com/exk") || md.Role.Address != passive || md.Role.Cert != realm.Certificate {
+		t.Fatalf("metadata %+v does not match the federation (passive %s)", md, passive)
+	}
+}
