@@ -311,12 +311,13 @@ func (m Model) View() string {
 	if m.opts.Tenant != "" {
 		header += " · tenant " + m.opts.Tenant
 	}
-	b.WriteString(st.header.Render(config.Mask(header)) + "\n")
+	width := max(m.width, 20)
+	b.WriteString(st.header.Width(width).Render(config.Mask(header)) + "\n")
 	if m.opts.OktaOrg != "" {
-		b.WriteString(st.subtle.Render("okta "+config.Mask(m.opts.OktaOrg)) + "\n")
+		b.WriteString(st.subtle.Width(width).Render("okta "+config.Mask(m.opts.OktaOrg)) + "\n")
 	}
 	if m.opts.Title != "" {
-		b.WriteString(st.subtle.Render(m.opts.Title) + "\n")
+		b.WriteString(st.subtle.Width(width).Render(m.opts.Title) + "\n")
 	}
 	b.WriteString("\n")
 
