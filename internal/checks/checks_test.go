@@ -181,3 +181,17 @@ func TestSelect(t *testing.T) {
 		t.Fatal("unknown ID accepted")
 	}
 }
+
+// panickyOkta stands for an adapter that panics on a malformed answer.
+type panickyOkta struct{ checks.OktaAPI }
+
+func (panickyOkta) User(context.Context, string) (model.OktaUser, error) { panic("nil profile") }
+
+func TestPanickingSourceIsAnErrorNotACrash(t *testing.T) {
+	rs := checks.Run(context.Background(), checks.All(), subject(checks.Sources{Okta: panickyOkta{}, GraphWhy: "no graph"}, "alice@contoso.com"), checks.RunOptions{}, nil)
+	for _, r := range rs[:2] {
+		if r.Status != checks.Error || !strings.Contains(r.Message, "internal error") {
+			t.Errorf("%s = %s %q", r.CheckID, r.Status, r.Message)
+		}
+	}
+}

@@ -69,6 +69,13 @@ func load[T any](ctx context.Context, f *Facts, key string, fn func(context.Cont
 		f.calls[key] = c
 		go func() {
 			defer close(c.done)
+			// A panicking adapter must not take the process down: this
+			// goroutine is outside RunOne's recover.
+			defer func() {
+				if r := recover(); r != nil {
+					c.err = fmt.Errorf("internal error loading %s: %v (please report it)", key, r)
+				}
+			}()
 			lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.loadTimeout)
 			defer cancel()
 			c.val, c.err = fn(lctx)

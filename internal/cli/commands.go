@@ -281,7 +281,7 @@ func newExplainCmd(f *Factory) *cobra.Command {
 }
 
 func newFixCmd(f *Factory, g *globalOptions) *cobra.Command {
-	var user, planID string
+	var user, planID, confirm string
 	var yes bool
 	cmd := &cobra.Command{
 		Use:   "fix CHECK-ID --user UPN [--yes]",
@@ -311,12 +311,13 @@ verifies; a plan that fails part-way is rolled back. ` + "`o365doctor undo`" + `
 			if err != nil {
 				return err
 			}
-			return runFix(cmd, f, ses, c, user, planID, yes, format == "json")
+			return runFix(cmd, f, ses, c, user, planID, confirm, yes, format == "json")
 		},
 	}
 	cmd.Flags().StringVar(&user, "user", "", "the user's UPN")
 	cmd.Flags().StringVar(&planID, "plan", "", "which plan, when the check offers several (default: the first)")
 	cmd.Flags().BoolVar(&yes, "yes", false, "apply the plan (without it nothing is changed)")
+	cmd.Flags().StringVar(&confirm, "confirm", "", "the plan's ID, to apply a plan that cannot be undone")
 	return cmd
 }
 
@@ -330,7 +331,7 @@ type fixOutput struct {
 	Message string        `json:"message"`
 }
 
-func runFix(cmd *cobra.Command, f *Factory, ses *session, c *checks.Check, upn, planID string, yes, asJSON bool) error {
+func runFix(cmd *cobra.Command, f *Factory, ses *session, c *checks.Check, upn, planID, confirm string, yes, asJSON bool) error {
 	ctx := cmd.Context()
 	out := f.IO.Out
 	res := checks.RunOne(ctx, c, ses.subjectFor(upn), ses.runOptions())
@@ -370,8 +371,8 @@ func runFix(cmd *cobra.Command, f *Factory, ses *session, c *checks.Check, upn, 
 	if !yes {
 		return emit("Nothing was changed. Re-run with --yes to apply this plan.")
 	}
-	if !plan.Reversible {
-		return usageErr("plan %s cannot be undone; apply it from the interactive view, which asks you to type the confirmation", plan.ID)
+	if !plan.Reversible && confirm != plan.ID {
+		return usageErr("plan %s cannot be undone; to apply it anyway add --confirm %s", plan.ID, plan.ID)
 	}
 	entry, err := ses.executor.Apply(ctx, plan)
 	if err != nil {

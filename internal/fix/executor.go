@@ -91,6 +91,9 @@ func (x *Executor) run(ctx context.Context, p Plan, kind, undoes string) (Entry,
 	for i, s := range p.Steps {
 		if err := stores[i].Write(ctx, s.Object, s.Field, s.After); err != nil {
 			failure = fmt.Errorf("step %d (%s): %w", i+1, s.Call(), err)
+			// The write may have reached the system (a timeout after the
+			// request was sent): write the before-value back too.
+			e.Applied = i + 1
 			break
 		}
 		got, err := stores[i].Read(ctx, s.Object, s.Field)

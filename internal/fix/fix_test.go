@@ -96,6 +96,9 @@ func TestApplyVerifyJournalUndo(t *testing.T) {
 	if _, err := e.exec.Undo(ctx, entry.ID); err == nil || !strings.Contains(err.Error(), "already undone") {
 		t.Fatalf("undo of an undone entry: %v", err)
 	}
+	if _, err := e.exec.Undo(ctx, undo.ID); err == nil || !strings.Contains(err.Error(), "is an undo") {
+		t.Fatalf("undo of an undo: %v", err)
+	}
 	entries, err := e.exec.Journal.Entries()
 	if err != nil || len(entries) != 2 || entries[0].State != fix.StateApplied || entries[1].State != fix.StateApplied {
 		t.Fatalf("entries = %+v, %v", entries, err)
@@ -180,5 +183,55 @@ func TestPlanReversedAndPreview(t *testing.T) {
 	}
 	if pv := p.Preview(); !strings.Contains(pv, "(empty) → 3") || !strings.Contains(pv, "reversible: yes") {
 		t.Fatalf("preview = %s", pv)
+	}
+}
+
+func TestWriteThatFailsAfterReachingTheServerIsRolledBack(t *testing.T) {
+	e := setup(t)
+	e.exec.Stores["okta"] = writeThenFail{inner: fix.OktaStore{API: e.okta}}
+	_, err := e.exec.Apply(context.Background(), e.plan(e.alice, "BNt9M4fu8Ek8RSuc9LAS2g==", "suKEY0sY9cuOzPEMp6ZWPA=="))
+	if err == nil || !strings.Contains(err.Error(), "rolled back") {
+		t.Fatalf("err = %v", err)
+	}
+	if got := e.immutableID(t, e.alice); got != "BNt9M4fu8Ek8RSuc9LAS2g==" {
+		t.Fatalf("a write that reached Okta before its error was not rolled back: %q", got)
+	}
+}
+
+// writeThenFail is the real Okta store whose forward write lands but
+// reports a timeout, as a request that reached the server would.
+type writeThenFail struct{ inner fix.OktaStore }
+
+func (f writeThenFail) Read(ctx context.Context, o, fl string) (string, error) {
+	return f.inner.Read(ctx, o, fl)
+}
+
+func (f writeThenFail) Write(ctx context.Context, o, fl, v string) error {
+	if err := f.inner.Write(ctx, o, fl, v); err != nil {
+		return err
+	}
+	if v == "suKEY0sY9cuOzPEMp6ZWPA==" {
+		return errors.New("okta: context deadline exceeded")
+	}
+	return nil
+}
+
+func TestTornLastJournalLineIsTolerated(t *testing.T) {
+	e := setup(t)
+	if _, err := e.exec.Apply(context.Background(), e.plan(e.alice, "BNt9M4fu8Ek8RSuc9LAS2g==", "suKEY0sY9cuOzPEMp6ZWPA==")); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(e.exec.Journal.Path(), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"id":"20261123T000000Z-abc","state":"sta`)
+	f.Close()
+	entries, err := e.exec.Journal.Entries()
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("entries = %v, %v", entries, err)
+	}
+	if _, err := e.exec.Undo(context.Background(), ""); err != nil {
+		t.Fatalf("undo after a torn line: %v", err)
 	}
 }

@@ -120,13 +120,20 @@ func (j *Journal) Entries() ([]Entry, error) {
 	latest := map[string]Entry{}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 4<<20)
+	var bad error
 	for n := 1; sc.Scan(); n++ {
 		if len(sc.Bytes()) == 0 {
 			continue
 		}
+		if bad != nil { // a bad line that is not the last one
+			return nil, bad
+		}
 		var e Entry
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			return nil, fmt.Errorf("journal %s line %d: %v", j.path, n, err)
+			// A crash mid-append leaves a torn last line: its entry's
+			// "started" line (written first) still tells the story.
+			bad = fmt.Errorf("journal %s line %d: %v", j.path, n, err)
+			continue
 		}
 		if _, seen := latest[e.ID]; !seen {
 			order = append(order, e.ID)
@@ -158,6 +165,8 @@ func undoable(entries []Entry, id string) (Entry, error) {
 				continue
 			}
 			switch {
+			case e.Kind == KindUndo:
+				return Entry{}, fmt.Errorf("journal entry %s is an undo; to make the change again, run the fix again", id)
 			case e.State != StateApplied:
 				return Entry{}, fmt.Errorf("journal entry %s is %s, not applied: nothing to undo", id, e.State)
 			case undone[id]:

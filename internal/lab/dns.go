@@ -5,6 +5,7 @@ import (
 	"net"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/miekg/dns"
 )
@@ -283,10 +284,16 @@ func serveDNS(name string, h dns.Handler) (*dnsServer, error) {
 			lastErr = err
 			continue
 		}
+		// Wait until both serve: Shutdown of a server not yet started
+		// fails and would leak its socket.
+		var started sync.WaitGroup
+		started.Add(2)
 		s := &dnsServer{name: name, addr: pc.LocalAddr().String(),
-			udp: &dns.Server{PacketConn: pc, Handler: h}, tcp: &dns.Server{Listener: ln, Handler: h}}
+			udp: &dns.Server{PacketConn: pc, Handler: h, NotifyStartedFunc: started.Done},
+			tcp: &dns.Server{Listener: ln, Handler: h, NotifyStartedFunc: started.Done}}
 		go s.udp.ActivateAndServe() //nolint:errcheck // returns on Shutdown
 		go s.tcp.ActivateAndServe() //nolint:errcheck
+		started.Wait()
 		return s, nil
 	}
 	return nil, fmt.Errorf("lab: dns %s: no free UDP+TCP port pair: %v", name, lastErr)

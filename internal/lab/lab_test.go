@@ -1,6 +1,7 @@
 package lab_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -8,6 +9,8 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http"
+	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,6 +21,7 @@ import (
 
 	"github.com/o365doctor/o365doctor/internal/lab"
 	"github.com/o365doctor/o365doctor/internal/lab/labtest"
+	"github.com/o365doctor/o365doctor/internal/source/graph"
 	"github.com/o365doctor/o365doctor/internal/source/okta"
 )
 
@@ -227,12 +231,25 @@ func TestStateFileKeepsChangesAcrossRestarts(t *testing.T) {
 	}
 	l, c := start()
 	ctx := context.Background()
+	// A Graph call fetches a token: the token request (with the client
+	// secret) must not be kept.
+	g, err := graph.New(l.Settings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.User(ctx, "alice@contoso.com"); err != nil {
+		t.Fatal(err)
+	}
 	apps, _ := c.Office365Apps(ctx)
 	alice, _ := c.User(ctx, "alice@contoso.com")
 	if _, err := c.SetAppUserProfile(ctx, apps[0].ID, alice.ID, map[string]any{"immutableId": "kept=="}); err != nil {
 		t.Fatal(err)
 	}
+	secret := l.ClientSecret
 	l.Close()
+	if b, _ := os.ReadFile(file); bytes.Contains(b, []byte("client_secret")) || bytes.Contains(b, []byte(secret)) {
+		t.Fatal("the state file kept a token request")
+	}
 	l, c = start()
 	defer l.Close()
 	au, err := c.AppUser(ctx, apps[0].ID, alice.ID)
@@ -330,5 +347,20 @@ func TestWSFedMetadataMatchesTheFederation(t *testing.T) {
 	}
 	if !strings.HasPrefix(md.EntityID, "http://www.okta.com/exk") || md.Role.Address != passive || md.Role.Cert != realm.Certificate {
 		t.Fatalf("metadata %+v does not match the federation (passive %s)", md, passive)
+	}
+}
+
+func TestOddFilterTextIsABadRequestNotACrash(t *testing.T) {
+	l := labtest.Start(t, "healthy")
+	c := client(l)
+	for _, u := range []string{
+		l.OktaURL + "/api/v1/users?filter=" + url.QueryEscape(strings.Repeat("Ⱥ", 20)+" and b"),
+		l.OktaURL + "/api/v1/apps?filter=" + url.QueryEscape(`name eq "office365" AND status eq "ACTIVE"`),
+		l.OktaURL + "/api/v1/logs?limit=0",
+	} {
+		resp, b := get(t, c, u, "Authorization", "SSWS "+l.OktaToken)
+		if resp.StatusCode >= 500 {
+			t.Errorf("%s: %d %s", u, resp.StatusCode, b)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package lab
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -774,13 +775,7 @@ func oktaPage[T any](w http.ResponseWriter, r *http.Request, items []T, id func(
 	}
 	start := 0
 	if after := q.Get("after"); after != "" {
-		start = len(items)
-		for i, it := range items {
-			if id(it) > after {
-				start = i
-				break
-			}
-		}
+		start = cursorStart(items, id, after)
 	}
 	end := min(start+limit, len(items))
 	page := items[start:end]
@@ -796,6 +791,23 @@ func oktaPage[T any](w http.ResponseWriter, r *http.Request, items []T, id func(
 		w.Header().Add("Link", "<"+next.String()+`>; rel="next"`)
 	}
 	return page, true
+}
+
+// cursorStart is the position after the item with ID after; when that
+// item is gone (deleted between pages) it falls back to the first ID after
+// it, which is right for the lists kept in ID order.
+func cursorStart[T any](items []T, id func(T) string, after string) int {
+	for i, it := range items {
+		if id(it) == after {
+			return i + 1
+		}
+	}
+	for i, it := range items {
+		if id(it) > after {
+			return i
+		}
+	}
+	return len(items)
 }
 
 // parseOktaFilter understands the subset of Okta's filter and search
@@ -857,16 +869,9 @@ func parseOktaFilter(expr string) (func(get func(attr string) []string) bool, er
 	}, nil
 }
 
-// splitFold splits s at sep, ignoring case.
+// splitFold splits s at the word sep (" and ", " or "), ignoring case. It
+// matches on s itself: lower-casing can change byte lengths.
 func splitFold(s, sep string) []string {
-	var out []string
-	lower, lsep := strings.ToLower(s), strings.ToLower(sep)
-	for {
-		i := strings.Index(lower, lsep)
-		if i < 0 {
-			return append(out, s)
-		}
-		out = append(out, s[:i])
-		s, lower = s[i+len(sep):], lower[i+len(sep):]
-	}
+	re := regexp.MustCompile(`(?i)\s+` + regexp.QuoteMeta(strings.TrimSpace(sep)) + `\s+`)
+	return re.Split(s, -1)
 }

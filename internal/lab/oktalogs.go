@@ -52,7 +52,9 @@ func (l *Lab) oktaLogs(w http.ResponseWriter, r *http.Request) {
 			writeOktaError(w, http.StatusBadRequest, "E0000001", "Api validation failed: limit", "limit: must be 0 to 1000")
 			return
 		}
-		limit = min(n, 1000)
+		if n > 0 { // 0 would page forever: treat it as the default
+			limit = min(n, 1000)
+		}
 	}
 	match, err := parseOktaFilter(q.Get("filter"))
 	if err != nil {

@@ -46,6 +46,7 @@ type item struct {
 	check   *checks.Check
 	result  checks.Result
 	pending bool
+	run     int // which run of this check the item waits for
 }
 
 // Model is the root Bubble Tea model.
@@ -74,6 +75,7 @@ type Model struct {
 type (
 	resultMsg struct {
 		index  int
+		run    int
 		result checks.Result
 	}
 	appliedMsg struct {
@@ -110,15 +112,15 @@ func (m Model) runAll() tea.Cmd {
 	subject := m.opts.NewSubject()
 	cmds := make([]tea.Cmd, len(m.items))
 	for i, it := range m.items {
-		cmds[i] = m.runCheck(i, it.check, subject)
+		cmds[i] = m.runCheck(i, it.run, it.check, subject)
 	}
 	return tea.Batch(cmds...)
 }
 
-func (m Model) runCheck(i int, c *checks.Check, subject *checks.Subject) tea.Cmd {
+func (m Model) runCheck(i, run int, c *checks.Check, subject *checks.Subject) tea.Cmd {
 	ctx, opts := m.ctx, m.opts.RunOptions
 	return func() tea.Msg {
-		return resultMsg{index: i, result: checks.RunOne(ctx, c, subject, opts)}
+		return resultMsg{index: i, run: run, result: checks.RunOne(ctx, c, subject, opts)}
 	}
 }
 
@@ -190,7 +192,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case spinner.TickMsg:
 		m.spinner, cmd = m.spinner.Update(msg)
 	case resultMsg:
-		if msg.index >= 0 && msg.index < len(m.items) {
+		// A result of an older run (a re-run overtook it) is dropped.
+		if msg.index >= 0 && msg.index < len(m.items) && msg.run == m.items[msg.index].run {
 			m.items[msg.index].result = msg.result
 			m.items[msg.index].pending = false
 		}
@@ -219,10 +222,16 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// Keys typed faster than the terminal is read arrive as one message
 		// with several runes ("jj"); handle them one by one.
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+			// Stop at a key that changes the state: "fy" typed ahead must
+			// not apply a plan the person has not seen.
 			var cmds []tea.Cmd
 			for _, r := range msg.Runes {
+				before := m.state
 				cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}))
 				m.syncKeys()
+				if m.state != before {
+					break
+				}
 			}
 			cmd = tea.Batch(cmds...)
 			break
@@ -239,12 +248,14 @@ func (m *Model) setFlash(isErr bool, s string) {
 
 func (m *Model) rerun(i int) tea.Cmd {
 	m.items[i].pending = true
-	return m.runCheck(i, m.items[i].check, m.opts.NewSubject())
+	m.items[i].run++
+	return m.runCheck(i, m.items[i].run, m.items[i].check, m.opts.NewSubject())
 }
 
 func (m *Model) rerunAll() tea.Cmd {
 	for i := range m.items {
 		m.items[i].pending = true
+		m.items[i].run++
 	}
 	return m.runAll()
 }
@@ -275,7 +286,7 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Apply):
 		if !m.plan.Reversible {
 			m.state = stateBrowse
-			m.setFlash(true, "This plan cannot be undone; apply it with `o365doctor fix`, which asks for confirmation.")
+			m.setFlash(true, fmt.Sprintf("This plan cannot be undone; apply it with `o365doctor fix %s --user %s --yes --confirm %s`.", m.plan.CheckID, m.opts.Subject, m.plan.ID))
 			return nil
 		}
 		m.state = stateApplying

@@ -166,3 +166,24 @@ func TestTypedAheadKeysAreHandledOneByOne(t *testing.T) {
 		t.Fatalf("cursor = %d after \"jj\"", next.(Model).cursor)
 	}
 }
+
+func TestTypedAheadFixIsNotAppliedUnseen(t *testing.T) {
+	m := newModel(t, "immutableid-mismatch", "alice@contoso.com")
+	m = drive(t, m, m.Init())
+	next, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("fy")})
+	m = drive(t, next.(Model), cmd)
+	if m.state != statePreview || m.items[2].result.Status != checks.Fail {
+		t.Fatalf("\"fy\" in one read: state %d, status %s; the plan must be shown first", m.state, m.items[2].result.Status)
+	}
+}
+
+func TestResultOfAnOlderRunIsDropped(t *testing.T) {
+	m := newModel(t, "immutableid-mismatch", "alice@contoso.com")
+	m = drive(t, m, m.Init())
+	stale := resultMsg{index: 2, run: m.items[2].run, result: checks.Result{CheckID: "identity.immutableid-match", Status: checks.Pass}}
+	m.rerun(2) // a newer run is under way
+	next, _ := m.Update(stale)
+	if got := next.(Model).items[2]; !got.pending || got.result.Status == checks.Pass {
+		t.Fatalf("an older run's result replaced the pending one: %+v", got)
+	}
+}
