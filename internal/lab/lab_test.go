@@ -174,12 +174,7 @@ func TestRealmDiscovery(t *testing.T) {
 }
 
 func TestFaultsCarryTheHeadersTheSDKsHonour(t *testing.T) {
-	sc, _ := lab.LoadScenario("healthy")
-	l, err := lab.Start(lab.Options{Scenario: sc, FaultRate: 1, FaultKinds: []string{"429"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := labtest.StartWith(t, "healthy", lab.Options{FaultRate: 1, FaultKinds: []string{"429"}})
 	c := client(l)
 	resp, b := get(t, c, l.OktaURL+"/api/v1/users/alice@contoso.com", "Authorization", "SSWS "+l.OktaToken)
 	reset, _ := strconv.ParseInt(resp.Header.Get("X-Rate-Limit-Reset"), 10, 64)
@@ -195,12 +190,7 @@ func TestFaultsCarryTheHeadersTheSDKsHonour(t *testing.T) {
 }
 
 func TestOktaSDKRetriesThrough429(t *testing.T) {
-	sc, _ := lab.LoadScenario("healthy")
-	l, err := lab.Start(lab.Options{Scenario: sc, FaultRate: 0.5, FaultKinds: []string{"429"}, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := labtest.StartWith(t, "healthy", lab.Options{FaultRate: 0.5, FaultKinds: []string{"429"}, Seed: 3})
 	c, err := okta.New(context.Background(), l.Settings())
 	if err != nil {
 		t.Fatal(err)
@@ -307,12 +297,7 @@ func TestSystemLogPollingAndBoundedQueries(t *testing.T) {
 }
 
 func TestLatencyIsApplied(t *testing.T) {
-	sc, _ := lab.LoadScenario("healthy")
-	l, err := lab.Start(lab.Options{Scenario: sc, RouteLatency: map[string]time.Duration{"okta GET /api/v1/users/{id}": 120 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := labtest.StartWith(t, "healthy", lab.Options{RouteLatency: map[string]time.Duration{"okta GET /api/v1/users/{id}": 120 * time.Millisecond}})
 	c := client(l)
 	start := time.Now()
 	get(t, c, l.OktaURL+"/api/v1/users/alice@contoso.com", "Authorization", "SSWS "+l.OktaToken)

@@ -462,6 +462,18 @@ type appUserBody struct {
 	Credentials map[string]any `json:"credentials"`
 }
 
+// mergeInto applies a posted app user: profile attributes merge into the
+// stored profile (Okta's update semantics), a userName replaces the old one.
+func (b appUserBody) mergeInto(au *oktaAppUser, now oktaTime) {
+	for k, v := range b.Profile {
+		au.Profile[k] = v
+	}
+	if name, ok := b.Credentials["userName"].(string); ok && name != "" {
+		au.Credentials["userName"] = name
+	}
+	au.LastUpdated = now
+}
+
 // oktaAssignUser is POST /api/v1/apps/{appId}/users: assign a user (by
 // id) with credentials and an app profile; 200 with the app user.
 func (l *Lab) oktaAssignUser(w http.ResponseWriter, r *http.Request) {
@@ -488,13 +500,7 @@ func (l *Lab) oktaAssignUser(w http.ResponseWriter, r *http.Request) {
 			LastSync: &now, Credentials: map[string]any{"userName": u.login()}, Profile: map[string]any{}}
 		l.state.addAppUser(app.ID, au)
 	}
-	au.LastUpdated = now
-	for k, v := range body.Profile {
-		au.Profile[k] = v
-	}
-	if name, ok := body.Credentials["userName"].(string); ok && name != "" {
-		au.Credentials["userName"] = name
-	}
+	body.mergeInto(au, now)
 	writeJSON(w, http.StatusOK, l.appUserView(r, app.ID, au, false))
 }
 
@@ -517,13 +523,7 @@ func (l *Lab) oktaUpdateAppUser(w http.ResponseWriter, r *http.Request) {
 		oktaNotFound(w, r.PathValue("userId"), "AppUser")
 		return
 	}
-	for k, v := range body.Profile {
-		au.Profile[k] = v
-	}
-	if name, ok := body.Credentials["userName"].(string); ok && name != "" {
-		au.Credentials["userName"] = name
-	}
-	au.LastUpdated = otime(l.now())
+	body.mergeInto(au, otime(l.now()))
 	writeJSON(w, http.StatusOK, l.appUserView(r, app.ID, au, false))
 }
 

@@ -15,11 +15,19 @@ import (
 // Start serves the named scenario for the test and stops it at cleanup.
 func Start(t testing.TB, scenario string) *lab.Lab {
 	t.Helper()
+	return StartWith(t, scenario, lab.Options{})
+}
+
+// StartWith serves the named scenario with options (bulk users, faults,
+// latency) and stops it at cleanup.
+func StartWith(t testing.TB, scenario string, opts lab.Options) *lab.Lab {
+	t.Helper()
 	sc, err := lab.LoadScenario(scenario)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := lab.Start(lab.Options{Scenario: sc})
+	opts.Scenario = sc
+	l, err := lab.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,12 +44,7 @@ func odataCode(err error) string {
 
 func TestContractUsersPagingFilterPatch(t *testing.T) {
 	ctx := context.Background()
-	sc, _ := lab.LoadScenario("bulk")
-	l, err := lab.Start(lab.Options{Scenario: sc, Users: 40})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := labtest.StartWith(t, "bulk", lab.Options{Users: 40})
 	c := rawClient(t, l)
 	top := int32(7)
 	page, err := c.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
@@ -265,12 +260,7 @@ func TestContractSignIns(t *testing.T) {
 }
 
 func TestContractRetriesThrough429(t *testing.T) {
-	sc, _ := lab.LoadScenario("healthy")
-	l, err := lab.Start(lab.Options{Scenario: sc, FaultRate: 0.5, FaultKinds: []string{"429"}, Seed: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := labtest.StartWith(t, "healthy", lab.Options{FaultRate: 0.5, FaultKinds: []string{"429"}, Seed: 5})
 	c, err := graph.New(l.Settings())
 	if err != nil {
 		t.Fatal(err)
@@ -292,12 +282,7 @@ func TestBulk100kGraphListing(t *testing.T) {
 		t.Skip("100k users: skipped with -short")
 	}
 	ctx := context.Background()
-	sc, _ := lab.LoadScenario("bulk")
-	l, err := lab.Start(lab.Options{Scenario: sc, Users: 100_000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := labtest.StartWith(t, "bulk", lab.Options{Users: 100_000})
 	c := rawClient(t, l)
 	top := int32(999)
 	page, err := c.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{

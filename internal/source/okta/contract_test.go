@@ -29,6 +29,15 @@ func rawClient(t *testing.T, l *lab.Lab) *sdk.Client {
 	return oktasrc.SDK(c)
 }
 
+func office365AppID(t *testing.T, c *sdk.Client) string {
+	t.Helper()
+	apps, _, err := c.Application.ListApplications(context.Background(), query.NewQueryParams(query.WithFilter(`name eq "office365"`)))
+	if err != nil || len(apps) == 0 {
+		t.Fatalf("office365 app: %v %v", apps, err)
+	}
+	return apps[0].(*sdk.Application).Id
+}
+
 func TestContractUsersAndLifecycle(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -165,15 +174,9 @@ func TestContractAppsKeysGroups(t *testing.T) {
 func TestContractAppUsersPagingAssignUnassign(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	sc, _ := lab.LoadScenario("bulk")
-	l, err := lab.Start(lab.Options{Scenario: sc, Users: 47})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := labtest.StartWith(t, "bulk", lab.Options{Users: 47})
 	c := rawClient(t, l)
-	apps, _, _ := c.Application.ListApplications(ctx, query.NewQueryParams(query.WithFilter(`name eq "office365"`)))
-	appID := apps[0].(*sdk.Application).Id
+	appID := office365AppID(t, c)
 	seen := map[string]int{}
 	page, resp, err := c.Application.ListApplicationUsers(ctx, appID, query.NewQueryParams(query.WithLimit(5), query.WithExpand("user")))
 	pages := 0
@@ -220,7 +223,7 @@ func TestContractAppUsersPagingAssignUnassign(t *testing.T) {
 		}
 	}
 	if unassigned == nil {
-		t.Skip("seed gave no unassigned user")
+		t.Fatal("the bulk seed gave no unassigned user: assign and unassign went untested")
 	}
 	au, _, err := c.Application.AssignUserToApplication(ctx, appID, sdk.AppUser{Id: unassigned.Id, Scope: "USER",
 		Credentials: &sdk.AppUserCredentials{UserName: (*unassigned.Profile)["login"].(string)}, Profile: map[string]any{"immutableId": "x=="}})
@@ -260,15 +263,9 @@ func TestBulk100kAppUserListing(t *testing.T) {
 		t.Skip("100k users: skipped with -short")
 	}
 	ctx := context.Background()
-	sc, _ := lab.LoadScenario("bulk")
-	l, err := lab.Start(lab.Options{Scenario: sc, Users: 100_000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := labtest.StartWith(t, "bulk", lab.Options{Users: 100_000})
 	c := rawClient(t, l)
-	apps, _, _ := c.Application.ListApplications(ctx, query.NewQueryParams(query.WithFilter(`name eq "office365"`)))
-	appID := apps[0].(*sdk.Application).Id
+	appID := office365AppID(t, c)
 	page, resp, err := c.Application.ListApplicationUsers(ctx, appID, query.NewQueryParams(query.WithLimit(500)))
 	n := 0
 	for {
