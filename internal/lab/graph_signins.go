@@ -1,0 +1,69 @@
+package lab
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var signInClause = regexp.MustCompile(`^(?i)(userPrincipalName|userId|appDisplayName|createdDateTime|status/errorCode)\s+(eq|ne|ge|le|gt|lt)\s+'?([^']*)'?$`)
+
+// graphSignIns is GET /auditLogs/signIns, newest first, $top (maximum
+// 1000), $filter on userPrincipalName, userId, appDisplayName,
+// createdDateTime and status/errorCode, joined by and.
+func (l *Lab) graphSignIns(w http.ResponseWriter, r *http.Request) {
+	type clause struct{ prop, op, value string }
+	var clauses []clause
+	if f := strings.TrimSpace(r.URL.Query().Get("$filter")); f != "" {
+		for _, part := range splitFold(f, " and ") {
+			m := signInClause.FindStringSubmatch(strings.TrimSpace(part))
+			if m == nil {
+				l.graphError(w, r, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Invalid filter clause: %q", part))
+				return
+			}
+			clauses = append(clauses, clause{m[1], strings.ToLower(m[2]), m[3]})
+		}
+	}
+	l.state.mu.RLock()
+	var matched []map[string]any
+	for _, s := range l.state.signIns {
+		ok := true
+		for _, c := range clauses {
+			var cmp int
+			switch strings.ToLower(c.prop) {
+			case "createddatetime":
+				t, err := time.Parse(time.RFC3339, c.value)
+				if err != nil {
+					l.state.mu.RUnlock()
+					l.graphError(w, r, http.StatusBadRequest, "BadRequest", "Invalid filter clause: bad date "+c.value)
+					return
+				}
+				cmp = s.created.Compare(t)
+			case "status/errorcode":
+				n, _ := strconv.Atoi(c.value)
+				code, _ := s.body["status"].(map[string]any)["errorCode"].(int)
+				cmp = code - n
+			default:
+				v, _ := s.body[map[string]string{"userprincipalname": "userPrincipalName", "userid": "userId", "appdisplayname": "appDisplayName"}[strings.ToLower(c.prop)]].(string)
+				cmp = strings.Compare(strings.ToLower(v), strings.ToLower(c.value))
+			}
+			ok = ok && map[string]bool{"eq": cmp == 0, "ne": cmp != 0, "ge": cmp >= 0, "le": cmp <= 0, "gt": cmp > 0, "lt": cmp < 0}[c.op]
+		}
+		if ok {
+			matched = append(matched, s.body)
+		}
+	}
+	l.state.mu.RUnlock()
+	win, next, ok := l.graphPage(w, r, len(matched), 1000, 1000)
+	if !ok {
+		return
+	}
+	out := map[string]any{"@odata.context": l.context(r, "auditLogs/signIns"), "value": nonNil(matched[win[0]:win[1]])}
+	if next != "" {
+		out["@odata.nextLink"] = next
+	}
+	writeJSON(w, http.StatusOK, out)
+}

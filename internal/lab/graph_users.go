@@ -1,0 +1,273 @@
+package lab
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// graphDefaultUserSelect is what Graph returns for a user without $select.
+var graphDefaultUserSelect = []string{"businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"}
+
+func splitSelect(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// project keeps the selected properties (null for unknown ones, as Graph
+// omits nothing it was asked for).
+func project(full map[string]any, sel []string) map[string]any {
+	out := map[string]any{}
+	for _, k := range sel {
+		out[k] = full[k]
+	}
+	return out
+}
+
+func (l *Lab) graphGetUser(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	l.state.mu.RLock()
+	u := l.state.entraUserRef(id)
+	var full map[string]any
+	if u != nil {
+		full = toMap(u)
+	}
+	l.state.mu.RUnlock()
+	if u == nil {
+		l.graphNotFound(w, r, id)
+		return
+	}
+	sel := splitSelect(r.URL.Query().Get("$select"))
+	ctx := "users/$entity"
+	if len(sel) > 0 {
+		ctx = "users(" + strings.Join(sel, ",") + ")/$entity"
+	} else {
+		sel = graphDefaultUserSelect
+	}
+	out := project(full, sel)
+	out["@odata.context"] = l.context(r, ctx)
+	writeJSON(w, http.StatusOK, out)
+}
+
+// graphListUsers is GET /users with $select, $top (default 100, maximum
+// 999), $filter, $count and @odata.nextLink paging. Basic filters (eq,
+// startswith) work as is; endsWith needs ConsistencyLevel: eventual and
+// $count=true, as on the real service.
+func (l *Lab) graphListUsers(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	filter := q.Get("$filter")
+	advanced := r.Header.Get("ConsistencyLevel") == "eventual" && q.Get("$count") == "true"
+	match, needsAdvanced, err := parseUserFilter(filter)
+	if err != nil {
+		l.graphError(w, r, http.StatusBadRequest, "BadRequest", "Invalid filter clause: "+err.Error())
+		return
+	}
+	if needsAdvanced && !advanced {
+		l.graphError(w, r, http.StatusBadRequest, "Request_UnsupportedQuery", "Operator 'endsWith' is not supported because the 'ConsistencyLevel:eventual' header is missing. Refer to https://aka.ms/graph-docs/advanced-queries for more information")
+		return
+	}
+	l.state.mu.RLock()
+	var matched []map[string]any
+	sel := splitSelect(q.Get("$select"))
+	if len(sel) == 0 {
+		sel = graphDefaultUserSelect
+	}
+	users := l.state.entraUsers
+	if filter != "" {
+		users = nil
+		for _, u := range l.state.entraUsers {
+			if match(u) {
+				users = append(users, u)
+			}
+		}
+	}
+	page, next, ok := l.graphPage(w, r, len(users), 100, 999)
+	if ok {
+		for _, u := range users[page[0]:page[1]] {
+			matched = append(matched, project(toMap(u), sel))
+		}
+	}
+	l.state.mu.RUnlock()
+	if !ok {
+		return
+	}
+	ctx := "users"
+	if q.Get("$select") != "" {
+		ctx = "users(" + strings.Join(sel, ",") + ")"
+	}
+	out := map[string]any{"@odata.context": l.context(r, ctx), "value": nonNil(matched)}
+	if advanced && q.Get("$skiptoken") == "" {
+		out["@odata.count"] = len(users)
+	}
+	if next != "" {
+		out["@odata.nextLink"] = next
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+var filterClause = regexp.MustCompile(`^(?i:(startswith|endswith)\((\w+),\s*'((?:[^']|'')*)'\)|(\w+)\s+(eq|ne)\s+(?:'((?:[^']|'')*)'|(true|false|null|-?\d+)))$`)
+
+// parseUserFilter supports `prop eq 'v'`, `prop eq true|false|null`,
+// `startswith(prop,'v')` and `endswith(prop,'v')`, joined by and.
+func parseUserFilter(expr string) (func(*entraUser) bool, bool, error) {
+	type clause struct{ fn, prop, op, value string }
+	var clauses []clause
+	advanced := false
+	if strings.TrimSpace(expr) != "" {
+		for _, part := range splitFold(expr, " and ") {
+			m := filterClause.FindStringSubmatch(strings.TrimSpace(part))
+			if m == nil {
+				return nil, false, fmt.Errorf("%q", part)
+			}
+			c := clause{fn: strings.ToLower(m[1]), prop: m[2], value: strings.ReplaceAll(m[3], "''", "'")}
+			if c.fn == "" {
+				c.prop, c.op = m[4], strings.ToLower(m[5])
+				c.value = strings.ReplaceAll(m[6], "''", "'")
+				if m[7] != "" {
+					c.value = m[7]
+				}
+			}
+			if c.fn == "endswith" {
+				advanced = true
+			}
+			clauses = append(clauses, c)
+		}
+	}
+	if len(clauses) == 0 {
+		return func(*entraUser) bool { return true }, false, nil
+	}
+	return func(u *entraUser) bool {
+		for _, c := range clauses {
+			v := userFilterField(u, c.prop)
+			var ok bool
+			switch {
+			case c.fn == "startswith":
+				ok = strings.HasPrefix(strings.ToLower(v), strings.ToLower(c.value))
+			case c.fn == "endswith":
+				ok = strings.HasSuffix(strings.ToLower(v), strings.ToLower(c.value))
+			case c.value == "null":
+				ok = v == ""
+			default:
+				ok = strings.EqualFold(v, c.value)
+			}
+			if c.op == "ne" {
+				ok = !ok
+			}
+			if !ok {
+				return false
+			}
+		}
+		return true
+	}, advanced, nil
+}
+
+// userFilterField is a filterable user property as a string.
+func userFilterField(u *entraUser, prop string) string {
+	switch prop {
+	case "id":
+		return u.ID
+	case "userPrincipalName":
+		return u.UserPrincipalName
+	case "displayName":
+		return u.DisplayName
+	case "mail":
+		return deref(u.Mail)
+	case "accountEnabled":
+		return strconv.FormatBool(u.AccountEnabled)
+	case "onPremisesImmutableId":
+		return deref(u.OnPremisesImmutableID)
+	case "usageLocation":
+		return deref(u.UsageLocation)
+	}
+	return ""
+}
+
+// graphPatchUser is PATCH /users/{id}: 204 on success. Like the real
+// service it refuses to set onPremisesImmutableId on a user whose UPN is in
+// a federated domain (400; the exact message is not documented publicly,
+// this one is the lab's), and a UPN in a domain that is not verified.
+func (l *Lab) graphPatchUser(w http.ResponseWriter, r *http.Request) {
+	var body map[string]any
+	if err := readJSON(r, &body); err != nil {
+		l.graphError(w, r, http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
+		return
+	}
+	l.state.mu.Lock()
+	defer l.state.mu.Unlock()
+	u := l.state.entraUserRef(r.PathValue("id"))
+	if u == nil {
+		l.graphNotFound(w, r, r.PathValue("id"))
+		return
+	}
+	next := *u
+	for k, v := range body {
+		switch k {
+		case "onPremisesImmutableId":
+			next.OnPremisesImmutableID = optionalAny(v)
+		case "usageLocation":
+			next.UsageLocation = optionalAny(v)
+		case "displayName":
+			if s, ok := v.(string); ok {
+				next.DisplayName = s
+			}
+		case "accountEnabled":
+			if b, ok := v.(bool); ok {
+				next.AccountEnabled = b
+			}
+		case "userPrincipalName":
+			s, _ := v.(string)
+			if d := l.state.domain(domainOf(s)); d == nil || !d.IsVerified {
+				l.graphError(w, r, http.StatusBadRequest, "Request_BadRequest",
+					"The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.")
+				return
+			}
+			if other := l.state.entraUserRef(s); other != nil && other != u {
+				l.graphError(w, r, http.StatusBadRequest, "Request_BadRequest", "Another object with the same value for property userPrincipalName already exists.")
+				return
+			}
+			next.UserPrincipalName = s
+		}
+		// Other writable properties are accepted and ignored: the lab
+		// models only what o365doctor reads.
+	}
+	if _, ok := body["onPremisesImmutableId"]; ok {
+		if d := l.state.domain(domainOf(next.UserPrincipalName)); d != nil && d.AuthenticationType == "Federated" {
+			l.graphError(w, r, http.StatusBadRequest, "Request_BadRequest",
+				"Property 'onPremisesImmutableId' cannot be changed for a user in a federated domain; move the user to a managed domain first.")
+			return
+		}
+	}
+	if !strings.EqualFold(next.UserPrincipalName, u.UserPrincipalName) {
+		delete(l.state.entraByUPN, strings.ToLower(u.UserPrincipalName))
+		l.state.entraByUPN[strings.ToLower(next.UserPrincipalName)] = u
+	}
+	*u = next
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func domainOf(upn string) string {
+	_, d, _ := strings.Cut(upn, "@")
+	return strings.ToLower(d)
+}
+
+// graphRevokeSessions answers 200 with {"value": true} (a documented known
+// issue: it should be 204) and moves signInSessionsValidFromDateTime to now.
+func (l *Lab) graphRevokeSessions(w http.ResponseWriter, r *http.Request) {
+	l.state.mu.Lock()
+	defer l.state.mu.Unlock()
+	u := l.state.entraUserRef(r.PathValue("id"))
+	if u == nil {
+		l.graphNotFound(w, r, r.PathValue("id"))
+		return
+	}
+	u.SignInSessionsValidFromDateTime = graphTime{l.now().Truncate(time.Second)}
+	writeJSON(w, http.StatusOK, map[string]any{"@odata.context": l.context(r, "Edm.Boolean"), "value": true})
+}

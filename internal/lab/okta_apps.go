@@ -1,0 +1,360 @@
+package lab
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// oktaListApps is GET /api/v1/apps with filter (id, name, status), q
+// (startsWith on name or label), limit (maximum 200) and after.
+func (l *Lab) oktaListApps(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	match, err := parseOktaFilter(q.Get("filter"))
+	if err != nil {
+		writeOktaError(w, http.StatusBadRequest, "E0000031", "Invalid search criteria.", err.Error())
+		return
+	}
+	prefix := strings.ToLower(q.Get("q"))
+	l.state.mu.RLock()
+	defer l.state.mu.RUnlock()
+	var apps []*oktaApp
+	for _, a := range l.state.apps {
+		if prefix != "" && !strings.HasPrefix(strings.ToLower(a.Name), prefix) && !strings.HasPrefix(strings.ToLower(a.Label), prefix) {
+			continue
+		}
+		if match(func(attr string) []string {
+			switch attr {
+			case "id":
+				return []string{a.ID}
+			case "name":
+				return []string{a.Name}
+			case "status":
+				return []string{a.Status}
+			}
+			return nil
+		}) {
+			apps = append(apps, a)
+		}
+	}
+	oktaList(w, r, apps, func(a *oktaApp) string { return a.ID }, 20, 200,
+		func(a *oktaApp) oktaApp { return l.appView(r, a) })
+}
+
+// appView adds the links of a recorded office365 app (terraform-provider
+// -okta VCR, SAML_1_1): users, groups, self, metadata, appLinks, and
+// activate or deactivate by status.
+func (l *Lab) appView(r *http.Request, a *oktaApp) oktaApp {
+	c := *a
+	base := l.base(r) + "/api/v1/apps/" + a.ID
+	c.Links = map[string]any{
+		"users":    map[string]any{"href": base + "/users"},
+		"groups":   map[string]any{"href": base + "/groups"},
+		"self":     map[string]any{"href": base},
+		"metadata": map[string]any{"href": base + "/sso/saml/metadata", "type": "application/xml"},
+		"appLinks": []any{map[string]any{"name": "login", "href": l.base(r) + "/home/office365/" + a.ID + "/2161", "type": "text/html"}},
+	}
+	if a.Status == "ACTIVE" {
+		c.Links["deactivate"] = map[string]any{"href": base + "/lifecycle/deactivate"}
+	} else {
+		c.Links["activate"] = map[string]any{"href": base + "/lifecycle/activate"}
+	}
+	return c
+}
+
+func (l *Lab) appRef(w http.ResponseWriter, r *http.Request) *oktaApp {
+	a := l.state.appByID[r.PathValue("appId")]
+	if a == nil {
+		oktaNotFound(w, r.PathValue("appId"), "AppInstance")
+	}
+	return a
+}
+
+func (l *Lab) oktaGetApp(w http.ResponseWriter, r *http.Request) {
+	l.state.mu.RLock()
+	defer l.state.mu.RUnlock()
+	if a := l.appRef(w, r); a != nil {
+		writeJSON(w, http.StatusOK, l.appView(r, a))
+	}
+}
+
+// oktaListAppUsers is GET /api/v1/apps/{appId}/users: limit 1–500
+// (default 50), after, q (startsWith on userName, names, email) and
+// expand=user (the full user in _embedded.user).
+func (l *Lab) oktaListAppUsers(w http.ResponseWriter, r *http.Request) {
+	l.state.mu.RLock()
+	defer l.state.mu.RUnlock()
+	app := l.appRef(w, r)
+	if app == nil {
+		return
+	}
+	list := l.state.appUsers[app.ID]
+	if prefix := strings.ToLower(r.URL.Query().Get("q")); prefix != "" {
+		var kept []*oktaAppUser
+		for _, au := range list {
+			name, _ := au.Credentials["userName"].(string)
+			if strings.HasPrefix(strings.ToLower(name), prefix) || userStartsWith(l.state.oktaByID[au.ID], prefix) {
+				kept = append(kept, au)
+			}
+		}
+		list = kept
+	}
+	expand := r.URL.Query().Get("expand") == "user"
+	oktaList(w, r, list, func(u *oktaAppUser) string { return u.ID }, 50, 500,
+		func(au *oktaAppUser) oktaAppUser { return l.appUserView(r, app.ID, au, expand) })
+}
+
+func (l *Lab) appUserView(r *http.Request, appID string, au *oktaAppUser, expand bool) oktaAppUser {
+	c := *au
+	c.Links = map[string]any{
+		"app":  map[string]any{"href": l.base(r) + "/api/v1/apps/" + appID},
+		"user": map[string]any{"href": l.base(r) + "/api/v1/users/" + au.ID},
+	}
+	if expand {
+		if u := l.state.oktaByID[au.ID]; u != nil {
+			c.Embedded = map[string]any{"user": l.userView(r, u, false)}
+		}
+	}
+	return c
+}
+
+func (l *Lab) oktaGetAppUser(w http.ResponseWriter, r *http.Request) {
+	l.state.mu.RLock()
+	defer l.state.mu.RUnlock()
+	app := l.appRef(w, r)
+	if app == nil {
+		return
+	}
+	au := l.state.appUser(app.ID, r.PathValue("userId"))
+	if au == nil {
+		oktaNotFound(w, r.PathValue("userId"), "AppUser")
+		return
+	}
+	writeJSON(w, http.StatusOK, l.appUserView(r, app.ID, au, r.URL.Query().Get("expand") == "user"))
+}
+
+type appUserBody struct {
+	ID          string         `json:"id"`
+	Scope       string         `json:"scope"`
+	Profile     map[string]any `json:"profile"`
+	Credentials map[string]any `json:"credentials"`
+}
+
+// mergeInto applies a posted app user: profile attributes merge into the
+// stored profile (Okta's update semantics), a userName replaces the old one.
+func (b appUserBody) mergeInto(au *oktaAppUser, now oktaTime) {
+	for k, v := range b.Profile {
+		au.Profile[k] = v
+	}
+	if name, ok := b.Credentials["userName"].(string); ok && name != "" {
+		au.Credentials["userName"] = name
+	}
+	au.LastUpdated = now
+}
+
+// oktaAssignUser is POST /api/v1/apps/{appId}/users: assign a user (by
+// id) with credentials and an app profile; 200 with the app user.
+func (l *Lab) oktaAssignUser(w http.ResponseWriter, r *http.Request) {
+	var body appUserBody
+	if err := readJSON(r, &body); err != nil {
+		writeOktaError(w, http.StatusBadRequest, "E0000003", "The request body was not well-formed.", err.Error())
+		return
+	}
+	l.state.mu.Lock()
+	defer l.state.mu.Unlock()
+	app := l.appRef(w, r)
+	if app == nil {
+		return
+	}
+	u := l.state.oktaByID[body.ID]
+	if u == nil {
+		writeOktaError(w, http.StatusBadRequest, "E0000001", "Api validation failed: id", "id: The user does not exist.")
+		return
+	}
+	now := otime(l.now())
+	au := l.state.appUser(app.ID, u.ID)
+	if au == nil {
+		au = &oktaAppUser{ID: u.ID, Created: now, Scope: "USER", Status: "PROVISIONED", StatusChanged: now, SyncState: "SYNCHRONIZED",
+			LastSync: &now, Credentials: map[string]any{"userName": u.login()}, Profile: map[string]any{}}
+		l.state.addAppUser(app.ID, au)
+	}
+	body.mergeInto(au, now)
+	writeJSON(w, http.StatusOK, l.appUserView(r, app.ID, au, false))
+}
+
+// oktaUpdateAppUser is POST /api/v1/apps/{appId}/users/{userId}: the posted
+// profile attributes are merged into the app user's profile.
+func (l *Lab) oktaUpdateAppUser(w http.ResponseWriter, r *http.Request) {
+	var body appUserBody
+	if err := readJSON(r, &body); err != nil {
+		writeOktaError(w, http.StatusBadRequest, "E0000003", "The request body was not well-formed.", err.Error())
+		return
+	}
+	l.state.mu.Lock()
+	defer l.state.mu.Unlock()
+	app := l.appRef(w, r)
+	if app == nil {
+		return
+	}
+	au := l.state.appUser(app.ID, r.PathValue("userId"))
+	if au == nil {
+		oktaNotFound(w, r.PathValue("userId"), "AppUser")
+		return
+	}
+	body.mergeInto(au, otime(l.now()))
+	writeJSON(w, http.StatusOK, l.appUserView(r, app.ID, au, false))
+}
+
+// oktaUnassignUser removes a direct assignment: 204. A user assigned
+// through a group keeps it until the group assignment goes.
+func (l *Lab) oktaUnassignUser(w http.ResponseWriter, r *http.Request) {
+	l.state.mu.Lock()
+	defer l.state.mu.Unlock()
+	app := l.appRef(w, r)
+	if app == nil {
+		return
+	}
+	au := l.state.appUser(app.ID, r.PathValue("userId"))
+	if au == nil {
+		oktaNotFound(w, r.PathValue("userId"), "AppUser")
+		return
+	}
+	if au.Scope == "GROUP" {
+		writeOktaError(w, http.StatusForbidden, "E0000006", "You do not have permission to perform the requested action", "The user is assigned to the app through a group.")
+		return
+	}
+	l.state.removeAppUser(app.ID, au.ID)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (l *Lab) appGroupView(r *http.Request, appID string, g *oktaAppGroup) oktaAppGroup {
+	c := *g
+	base := l.base(r) + "/api/v1"
+	c.Links = map[string]any{
+		"app":   map[string]any{"href": base + "/apps/" + appID},
+		"self":  map[string]any{"href": base + "/apps/" + appID + "/groups/" + g.ID},
+		"group": map[string]any{"href": base + "/groups/" + g.ID},
+	}
+	return c
+}
+
+// oktaListAppGroups is GET /api/v1/apps/{appId}/groups: limit 20–200
+// (default 20), after; each assignment with its priority and profile.
+func (l *Lab) oktaListAppGroups(w http.ResponseWriter, r *http.Request) {
+	l.state.mu.RLock()
+	defer l.state.mu.RUnlock()
+	app := l.appRef(w, r)
+	if app == nil {
+		return
+	}
+	oktaList(w, r, l.state.appGroups[app.ID], func(g *oktaAppGroup) string { return g.ID }, 20, 200,
+		func(g *oktaAppGroup) oktaAppGroup { return l.appGroupView(r, app.ID, g) })
+}
+
+func (l *Lab) oktaGetAppGroup(w http.ResponseWriter, r *http.Request) {
+	l.state.mu.RLock()
+	defer l.state.mu.RUnlock()
+	app := l.appRef(w, r)
+	if app == nil {
+		return
+	}
+	for _, g := range l.state.appGroups[app.ID] {
+		if g.ID == r.PathValue("groupId") {
+			writeJSON(w, http.StatusOK, l.appGroupView(r, app.ID, g))
+			return
+		}
+	}
+	oktaNotFound(w, r.PathValue("groupId"), "ApplicationGroupAssignment")
+}
+
+func (l *Lab) oktaListKeys(w http.ResponseWriter, r *http.Request) {
+	l.state.mu.RLock()
+	defer l.state.mu.RUnlock()
+	app := l.appRef(w, r)
+	if app == nil {
+		return
+	}
+	out := []jwk{}
+	for _, k := range app.keys {
+		out = append(out, k.jwk())
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (l *Lab) oktaGetKey(w http.ResponseWriter, r *http.Request) {
+	l.state.mu.RLock()
+	defer l.state.mu.RUnlock()
+	app := l.appRef(w, r)
+	if app == nil {
+		return
+	}
+	for _, k := range app.keys {
+		if k.Kid == r.PathValue("kid") {
+			writeJSON(w, http.StatusOK, k.jwk())
+			return
+		}
+	}
+	oktaNotFound(w, r.PathValue("kid"), "JsonWebKey")
+}
+
+// oktaMetadata is GET /api/v1/apps/{appId}/sso/saml/metadata[?kid=]: a
+// SAML 2.0 EntityDescriptor even for the O365 WS-Fed app, entityID = the
+// app's external key, served as application/xml;charset=ISO-8859-1 (as a
+// recorded office365 response in terraform-provider-okta's VCR fixtures).
+func (l *Lab) oktaMetadata(w http.ResponseWriter, r *http.Request) {
+	l.state.mu.RLock()
+	defer l.state.mu.RUnlock()
+	app := l.appRef(w, r)
+	if app == nil {
+		return
+	}
+	var key *signingCert
+	for _, k := range app.keys {
+		if kid := r.URL.Query().Get("kid"); kid == "" || kid == k.Kid {
+			key = k
+			break
+		}
+	}
+	if key == nil {
+		oktaNotFound(w, r.URL.Query().Get("kid"), "JsonWebKey")
+		return
+	}
+	b64 := key.Base64()
+	var wrapped strings.Builder
+	for i := 0; i < len(b64); i += 76 {
+		wrapped.WriteString(b64[i:min(i+76, len(b64))])
+		if i+76 < len(b64) {
+			wrapped.WriteByte('\n')
+		}
+	}
+	sso := l.base(r) + "/app/office365/" + app.externalKey + "/sso/saml"
+	w.Header().Set("Content-Type", "application/xml;charset=ISO-8859-1")
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><md:EntityDescriptor entityID="%s" xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"><md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>%s</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified</md:NameIDFormat><md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="%s"/><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="%s"/></md:IDPSSODescriptor></md:EntityDescriptor>`,
+		app.externalKey, wrapped.String(), sso, sso)
+}
+
+// oktaWSFedMetadata serves the Office 365 app's WS-Federation metadata
+// (an EntityDescriptor with a fed:SecurityTokenServiceType role, as
+// MS-WSFED describes it and Entra's federation settings are derived from):
+// the entityID is the issuer Okta sends, the passive endpoint is where
+// Microsoft redirects, and the key is the app's active signing key. Okta
+// does not document this URL publicly; the lab serves it beside the
+// documented /api/v1/apps/{id}/sso/saml/metadata.
+func (l *Lab) oktaWSFedMetadata(w http.ResponseWriter, r *http.Request) {
+	l.state.mu.RLock()
+	defer l.state.mu.RUnlock()
+	var app *oktaApp
+	for _, a := range l.state.apps {
+		if a.externalKey == r.PathValue("key") && a.Name == "office365" {
+			app = a
+		}
+	}
+	if app == nil || len(app.keys) == 0 {
+		oktaNotFound(w, r.PathValue("key"), "AppInstance")
+		return
+	}
+	issuer, passive, _, _, _ := l.state.wsfedURIs(app)
+	w.Header().Set("Content-Type", "application/xml;charset=UTF-8")
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="%s"><RoleDescriptor xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:fed="http://docs.oasis-open.org/wsfed/federation/200706" xsi:type="fed:SecurityTokenServiceType" protocolSupportEnumeration="http://docs.oasis-open.org/wsfed/federation/200706"><KeyDescriptor use="signing"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>%s</X509Certificate></X509Data></KeyInfo></KeyDescriptor><fed:TokenTypesOffered><fed:TokenType Uri="urn:oasis:names:tc:SAML:1.0:assertion"/></fed:TokenTypesOffered><fed:PassiveRequestorEndpoint><EndpointReference xmlns="http://www.w3.org/2005/08/addressing"><Address>%s</Address></EndpointReference></fed:PassiveRequestorEndpoint></RoleDescriptor></EntityDescriptor>`,
+		issuer, app.keys[0].Base64(), passive)
+}
