@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 )
@@ -70,9 +71,9 @@ func RegisterSecret(v string) {
 	known.values = append(known.values, v)
 }
 
-// Mask replaces every registered secret and every bearer/SSWS credential in s
-// with "***". It is the one masking function used by reports, previews, logs,
-// error messages and the journal.
+// Mask replaces every registered secret, every JWT and every bearer/SSWS
+// credential in s with "***". It is the one masking function used by
+// reports, previews, logs, error messages and the journal.
 func Mask(s string) string {
 	known.RLock()
 	for _, v := range known.values {
@@ -81,11 +82,20 @@ func Mask(s string) string {
 		}
 	}
 	known.RUnlock()
+	if strings.Contains(s, "eyJ") {
+		s = jwt.ReplaceAllString(s, Masked)
+	}
 	for _, scheme := range []string{"Bearer ", "bearer ", "SSWS ", "client_secret="} {
 		s = maskAfter(s, scheme)
 	}
 	return s
 }
+
+// jwt matches a JSON Web Token (an access or ID token, a client
+// assertion): base64url of a JSON header and payload, both starting with
+// `{"` ("eyJ"), and a signature that is empty for unsigned tokens. Tokens
+// o365doctor obtains are registered; this catches the ones it never saw.
+var jwt = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
 
 // maskAfter masks the token that follows each occurrence of prefix.
 func maskAfter(s, prefix string) string {

@@ -76,7 +76,7 @@ func (s *Settings) Validate() error {
 			continue
 		}
 		if err := checkHTTPSURL(a.value); err != nil {
-			return fmt.Errorf("%s %q: %v", a.flag, a.value, err)
+			return fmt.Errorf("%s %q: %v", a.flag, withoutUserInfo(a.value), err)
 		}
 	}
 	s.OktaURL = strings.TrimRight(s.OktaURL, "/")
@@ -106,6 +106,11 @@ func checkHTTPSURL(raw string) error {
 	if u.Scheme != "https" {
 		return errors.New("must start with https://")
 	}
+	if u.User != nil {
+		// A password in the address would be shown in reports and sent
+		// to the server as Basic auth beside the real credential.
+		return errors.New("must not contain a user name or password (user:password@); credentials have their own settings")
+	}
 	if u.Host == "" {
 		return errors.New("has no host")
 	}
@@ -115,14 +120,31 @@ func checkHTTPSURL(raw string) error {
 	return nil
 }
 
-// HTTPClient returns a client that trusts the system roots plus the extra
-// CAs, with the run's timeout. Each source gets its own client.
-func (s Settings) HTTPClient() *http.Client {
-	return &http.Client{Transport: s.HTTPTransport(), Timeout: s.Timeout}
+// withoutUserInfo hides whatever stands between "://" and the last "@" of
+// the host part, even in text that does not parse as a URL, so an error
+// about an address never shows its password.
+func withoutUserInfo(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return raw
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+		return scheme + "://" + Masked + "@" + rest[at+1:]
+	}
+	return raw
 }
 
-// HTTPTransport is the transport under HTTPClient, for SDKs that wrap their
-// own middleware around a transport.
+// HTTPClient returns a client that trusts the system roots plus the extra
+// CAs, with the run's timeout and the guards of RoundTripper, for a server
+// that is none of the named systems. Each source gets its own client.
+func (s Settings) HTTPClient() *http.Client { return s.HTTPClientFor("") }
+
+// HTTPTransport is the bare transport under RoundTripper: the run's TLS
+// roots, no proxy. Adapters use RoundTripper, which adds the guards.
 func (s Settings) HTTPTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.Proxy = nil // never send credentials through an environment proxy
