@@ -1,7 +1,8 @@
 // Package okta is the narrow adapter over github.com/okta/okta-sdk-golang/v2,
 // the only package that imports it. It pins every SDK option so neither
 // ~/.okta/okta.yaml nor OKTA_CLIENT_* can steer it, disables the SDK's GET
-// cache (it would hide a fix), and converts SDK types into internal/model.
+// cache (it would hide a fix), and converts SDK types into internal/model,
+// refusing answers that are not what was asked for.
 package okta
 
 import (
@@ -36,11 +37,13 @@ func New(ctx context.Context, s config.Settings) (*Client, error) {
 	if timeout < 1 {
 		timeout = 1
 	}
+	httpClient := s.HTTPClientFor(config.Okta)
+	httpClient.Transport = linkGuard{next: httpClient.Transport}
 	_, sdk, err := okta.NewClient(ctx,
 		okta.WithOrgUrl(orgURL),
 		okta.WithToken(s.OktaToken.Reveal()),
 		okta.WithAuthorizationMode("SSWS"),
-		okta.WithHttpClientPtr(s.HTTPClient()),
+		okta.WithHttpClientPtr(httpClient),
 		okta.WithCache(false),
 		okta.WithRequestTimeout(timeout),
 		okta.WithRateLimitMaxRetries(2),
@@ -49,7 +52,7 @@ func New(ctx context.Context, s config.Settings) (*Client, error) {
 		okta.WithUserAgentExtra("o365doctor"),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("okta: %s", config.Mask(err.Error()))
+		return nil, errors.New(oneLine("okta: " + err.Error()))
 	}
 	return &Client{sdk: sdk, orgURL: orgURL}, nil
 }
@@ -59,52 +62,75 @@ func (c *Client) OrgURL() string { return c.orgURL }
 
 // User returns the Okta user with this ID or login.
 func (c *Client) User(ctx context.Context, idOrLogin string) (model.OktaUser, error) {
+	o := op{what: "get user " + idOrLogin, noun: "a user"}
 	u, resp, err := c.sdk.User.GetUser(ctx, url.PathEscape(idOrLogin))
 	if err != nil {
-		return model.OktaUser{}, wrap(resp, err, "get user %s", idOrLogin)
+		return model.OktaUser{}, o.fail(resp, err)
+	}
+	if u == nil || u.Id == "" {
+		return model.OktaUser{}, o.notA("no id")
 	}
 	return toUser(u), nil
 }
 
+// maxAppPages bounds Office365Apps: 1000 pages of 200 apps is far more
+// than any org has, and a server that never stops linking is stopped.
+const maxAppPages = 1000
+
 // Office365Apps lists every Microsoft Office 365 app instance in the org,
 // active or not, following every page.
 func (c *Client) Office365Apps(ctx context.Context) ([]model.OktaApp, error) {
-	qp := query.NewQueryParams(query.WithFilter(`name eq "` + model.Office365AppName + `"`))
+	o := op{what: "list office365 apps", noun: "a list of apps"}
+	qp := query.NewQueryParams(query.WithFilter(`name eq "`+model.Office365AppName+`"`), query.WithLimit(200))
 	apps, resp, err := c.sdk.Application.ListApplications(ctx, qp)
-	if err != nil {
-		return nil, wrap(resp, err, "list office365 apps")
+	var page []okta.Application
+	for _, a := range apps {
+		page = append(page, *a.(*okta.Application)) // what ListApplications decodes into
 	}
 	var out []model.OktaApp
+	p := newPager()
 	for {
-		for _, a := range apps {
-			if app, ok := a.(*okta.Application); ok {
-				out = append(out, toApp(app))
-			}
+		if err != nil {
+			return nil, o.fail(resp, err)
 		}
-		if resp == nil || !resp.HasNextPage() {
+		if len(page) == 0 && !isJSONList(resp) {
+			return nil, o.notA("not a JSON list")
+		}
+		for i := range page {
+			app, err := toApp(&page[i])
+			if err != nil {
+				return nil, o.notA(err.Error())
+			}
+			out = append(out, app)
+		}
+		next, err := p.next(resp)
+		if err != nil {
+			return nil, o.errorf("%v", err)
+		}
+		if next == "" {
 			return out, nil
 		}
+		if p.followed > maxAppPages {
+			return nil, o.errorf("more than %d pages; stopping", maxAppPages)
+		}
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, o.fail(nil, err)
 		}
-		var page []okta.Application
+		page = nil
 		resp, err = resp.Next(ctx, &page)
-		if err != nil {
-			return nil, wrap(resp, err, "list office365 apps (next page)")
-		}
-		apps = apps[:0]
-		for i := range page {
-			apps = append(apps, &page[i])
-		}
 	}
 }
 
 // AppUser returns the user's assignment to the app; model.ErrNotFound when
 // the user is not assigned.
 func (c *Client) AppUser(ctx context.Context, appID, userID string) (model.AppUser, error) {
+	o := op{what: fmt.Sprintf("get app user %s of app %s", userID, appID), noun: "an app user"}
 	au, resp, err := c.sdk.Application.GetApplicationUser(ctx, url.PathEscape(appID), url.PathEscape(userID), nil)
 	if err != nil {
-		return model.AppUser{}, wrap(resp, err, "get app user %s of app %s", userID, appID)
+		return model.AppUser{}, o.fail(resp, err)
+	}
+	if au == nil || au.Id == "" {
+		return model.AppUser{}, o.notA("no id")
 	}
 	return toAppUser(appID, au), nil
 }
@@ -113,20 +139,28 @@ func (c *Client) AppUser(ctx context.Context, appID, userID string) (model.AppUs
 // returns the app user as Okta stored it. Okta merges the posted profile
 // into the stored one, so only the changed attributes are sent.
 func (c *Client) SetAppUserProfile(ctx context.Context, appID, userID string, changes map[string]any) (model.AppUser, error) {
+	o := op{what: fmt.Sprintf("update app user %s of app %s", userID, appID), noun: "an app user"}
 	body := okta.AppUser{Profile: changes}
 	au, resp, err := c.sdk.Application.UpdateApplicationUser(ctx, url.PathEscape(appID), url.PathEscape(userID), body)
 	if err != nil {
-		return model.AppUser{}, wrap(resp, err, "update app user %s of app %s", userID, appID)
+		return model.AppUser{}, o.fail(resp, err)
+	}
+	if au == nil || au.Id == "" {
+		return model.AppUser{}, o.notA("no id")
 	}
 	return toAppUser(appID, au), nil
 }
 
+// The conversions copy every string through model.Clean: an Okta admin
+// controls labels, names and profile values, and none of them may steer a
+// terminal.
+
 func toUser(u *okta.User) model.OktaUser {
-	out := model.OktaUser{ID: u.Id, Status: u.Status}
+	out := model.OktaUser{ID: model.Clean(u.Id), Status: model.Clean(u.Status)}
 	if u.Profile != nil {
 		p := *u.Profile
-		out.Login, _ = p["login"].(string)
-		out.Email, _ = p["email"].(string)
+		out.Login = cleanString(p["login"])
+		out.Email = cleanString(p["email"])
 	}
 	out.StatusChanged = timeOf(u.StatusChanged)
 	out.LastLogin = timeOf(u.LastLogin)
@@ -134,26 +168,74 @@ func toUser(u *okta.User) model.OktaUser {
 	return out
 }
 
-func toApp(a *okta.Application) model.OktaApp {
-	out := model.OktaApp{ID: a.Id, Name: a.Name, Label: a.Label, Status: a.Status, SignOnMode: a.SignOnMode}
+func toApp(a *okta.Application) (model.OktaApp, error) {
+	if a.Id == "" {
+		return model.OktaApp{}, errors.New("an app without id")
+	}
+	// The filter asked for office365 apps only: another app here means the
+	// server ignored it, and a check would take that app for Office 365.
+	if !strings.EqualFold(a.Name, model.Office365AppName) {
+		return model.OktaApp{}, fmt.Errorf("app %s is %q, not %s", model.Clean(a.Id), model.Clean(a.Name), model.Office365AppName)
+	}
+	out := model.OktaApp{
+		ID: model.Clean(a.Id), Name: model.Clean(a.Name), Label: model.Clean(a.Label),
+		Status: model.Clean(a.Status), SignOnMode: model.Clean(a.SignOnMode),
+	}
 	if a.Settings != nil && a.Settings.App != nil {
-		out.Settings = map[string]any(*a.Settings.App)
+		out.Settings = cleanMap(map[string]any(*a.Settings.App))
 	}
 	if a.Credentials != nil && a.Credentials.UserNameTemplate != nil {
-		out.UserNameTemplate = a.Credentials.UserNameTemplate.Template
+		out.UserNameTemplate = model.Clean(a.Credentials.UserNameTemplate.Template)
+	}
+	return out, nil
+}
+
+func toAppUser(appID string, au *okta.AppUser) model.AppUser {
+	out := model.AppUser{
+		AppID: appID, UserID: model.Clean(au.Id), Scope: model.Clean(au.Scope),
+		Status: model.Clean(au.Status), SyncState: model.Clean(au.SyncState),
+	}
+	if au.Credentials != nil {
+		out.UserName = model.Clean(au.Credentials.UserName)
+	}
+	if p, ok := au.Profile.(map[string]interface{}); ok {
+		out.Profile = cleanMap(p)
 	}
 	return out
 }
 
-func toAppUser(appID string, au *okta.AppUser) model.AppUser {
-	out := model.AppUser{AppID: appID, UserID: au.Id, Scope: au.Scope, Status: au.Status, SyncState: au.SyncState}
-	if au.Credentials != nil {
-		out.UserName = au.Credentials.UserName
+func cleanString(v any) string {
+	s, _ := v.(string)
+	return model.Clean(s)
+}
+
+// cleanMap copies a decoded JSON object with every string in it (keys,
+// values, nested objects and lists) cleaned.
+func cleanMap(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
 	}
-	if p, ok := au.Profile.(map[string]interface{}); ok {
-		out.Profile = p
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[model.Clean(k)] = cleanValue(v)
 	}
 	return out
+}
+
+func cleanValue(v any) any {
+	switch v := v.(type) {
+	case string:
+		return model.Clean(v)
+	case map[string]any:
+		return cleanMap(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = cleanValue(x)
+		}
+		return out
+	}
+	return v
 }
 
 func timeOf(t *time.Time) time.Time {
@@ -163,23 +245,43 @@ func timeOf(t *time.Time) time.Time {
 	return *t
 }
 
-// wrap turns an SDK error into one line: what was asked, the HTTP status and
-// Okta's error code and summary. A 404 wraps model.ErrNotFound.
-func wrap(resp *okta.Response, err error, format string, args ...any) error {
-	what := fmt.Sprintf(format, args...)
-	var oe *okta.Error
-	if errors.As(err, &oe) {
-		msg := fmt.Sprintf("okta: %s: %s %s", what, oe.ErrorCode, oe.ErrorSummary)
-		if resp != nil && resp.StatusCode == http.StatusNotFound {
-			return fmt.Errorf("%s: %w", config.Mask(msg), model.ErrNotFound)
-		}
-		if resp != nil {
-			msg = fmt.Sprintf("okta: %s: HTTP %d %s %s", what, resp.StatusCode, oe.ErrorCode, oe.ErrorSummary)
-		}
-		return errors.New(config.Mask(msg))
+// isJSONList reports whether an answer the SDK decoded into an empty list
+// was one: the SDK decodes an empty or `null` body into no items and no
+// error, which would read as "no apps". It leaves the body it read in
+// resp.Body.
+func isJSONList(resp *okta.Response) bool {
+	if resp == nil || resp.Response == nil || resp.Body == nil {
+		return false
 	}
-	if resp != nil && resp.StatusCode == http.StatusNotFound {
-		return fmt.Errorf("okta: %s: %w", what, model.ErrNotFound)
-	}
-	return errors.New(config.Mask(fmt.Sprintf("okta: %s: %v", what, err)))
+	var b [64]byte
+	n, _ := resp.Body.Read(b[:])
+	return strings.HasPrefix(strings.TrimSpace(string(b[:n])), "[")
 }
+
+// linkGuard refuses an answer whose Link header does not parse: the SDK
+// dereferences the parsed URL without checking the error, and panics.
+type linkGuard struct{ next http.RoundTripper }
+
+func (g linkGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := g.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	for _, link := range resp.Header.Values("Link") {
+		target, _, ok := strings.Cut(link, ";")
+		if !ok {
+			continue // the SDK skips it too
+		}
+		target = strings.TrimRight(strings.TrimLeft(target, "<"), ">")
+		if _, err := url.Parse(target); err != nil {
+			resp.Body.Close()
+			return nil, &badAnswer{"the answer has a Link header that is not a URL"}
+		}
+	}
+	return resp, nil
+}
+
+// badAnswer is an answer the adapter refuses before the SDK reads it.
+type badAnswer struct{ msg string }
+
+func (e *badAnswer) Error() string { return e.msg }
