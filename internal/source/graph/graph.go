@@ -10,22 +10,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	azlog "github.com/Azure/azure-sdk-for-go/sdk/azcore/log"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
-	abs "github.com/microsoft/kiota-abstractions-go"
 	kauth "github.com/microsoft/kiota-authentication-azure-go"
 	khttp "github.com/microsoft/kiota-http-go"
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
 	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
-	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"github.com/o365doctor/o365doctor/internal/config"
@@ -38,7 +36,7 @@ const Scope = "https://graph.microsoft.com/.default"
 // Client reads and writes the Entra ID objects o365doctor needs.
 type Client struct {
 	sdk     *msgraphsdk.GraphServiceClient
-	baseURL string
+	baseURL *url.URL // the configured Graph URL: every nextLink must stay on it
 }
 
 // userSelect is every user property the checks read; Graph returns only a
@@ -49,21 +47,30 @@ var userSelect = []string{
 }
 
 // New builds a client for s.GraphURL, authenticating with the client-secret
-// flow against s.LoginURL.
+// flow against s.LoginURL. Both the sign-in and the Graph traffic go
+// through config's guarded transports: no redirect is followed (azidentity
+// would re-post the client secret to wherever a token endpoint points), a
+// rate-limit wait longer than the run allows ends the call, bodies are
+// bounded.
 func New(s config.Settings) (*Client, error) {
 	if ok, why := s.GraphConfigured(); !ok {
 		return nil, errors.New(why)
 	}
-	graphURL, err := url.Parse(s.GraphURL)
+	graphURL, err := url.Parse(strings.TrimRight(s.GraphURL, "/"))
 	if err != nil || graphURL.Host == "" {
 		return nil, fmt.Errorf("graph: bad --graph-url %q", s.GraphURL)
 	}
-	transport := s.HTTPTransport()
+	// AZURE_SDK_GO_LOGGING=all, read in an init function before Main can
+	// unset it, would log every request to stderr.
+	quietAzureLog.Do(func() { azlog.SetListener(nil) })
+
+	login := s.HTTPClientFor(config.Login)
+	login.Transport = noteRefusals{next: login.Transport}
 	cred, err := azidentity.NewClientSecretCredential(s.TenantID, s.ClientID, s.ClientSecret.Reveal(),
 		&azidentity.ClientSecretCredentialOptions{
 			ClientOptions: azcore.ClientOptions{
 				Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: s.LoginURL + "/"},
-				Transport: &http.Client{Transport: transport, Timeout: s.Timeout},
+				Transport: login,
 				Retry:     policy.RetryOptions{MaxRetries: 2},
 			},
 			// Without this MSAL asks the real login.microsoftonline.com
@@ -71,28 +78,23 @@ func New(s config.Settings) (*Client, error) {
 			DisableInstanceDiscovery: true,
 		})
 	if err != nil {
-		return nil, fmt.Errorf("graph: credential: %s", config.Mask(err.Error()))
+		return nil, errors.New(oneLine("graph: credential: " + err.Error()))
 	}
 	// The provider sends the token only to allowed hosts and otherwise
 	// sends none, silently: allow the configured Graph host.
-	auth, err := kauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(cred,
+	auth, err := kauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(maskingCredential{cred},
 		[]string{Scope}, []string{graphURL.Hostname()})
 	if err != nil {
 		return nil, fmt.Errorf("graph: auth provider: %v", err)
 	}
-	httpClient := &http.Client{
-		Transport: khttp.NewCustomTransportWithParentTransport(transport,
-			msgraphcore.GetDefaultMiddlewaresWithOptions(ptr(msgraphsdk.GetDefaultClientOptions()))...),
-		Timeout: s.Timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
+	httpClient := s.HTTPClientFor(config.Graph)
+	httpClient.Transport = khttp.NewCustomTransportWithParentTransport(httpClient.Transport,
+		msgraphcore.GetDefaultMiddlewaresWithOptions(ptr(msgraphsdk.GetDefaultClientOptions()))...)
 	adapter, err := msgraphsdk.NewGraphRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(auth, nil, nil, httpClient)
 	if err != nil {
 		return nil, fmt.Errorf("graph: adapter: %v", err)
 	}
-	adapter.SetBaseUrl(strings.TrimRight(s.GraphURL, "/"))
+	adapter.SetBaseUrl(graphURL.String())
 	// NewGraphServiceClient writes kiota's package-level backing-store
 	// factory (already the same in-memory one by default) on every call,
 	// which races with models being decoded by another client: pass nil
@@ -101,72 +103,39 @@ func New(s config.Settings) (*Client, error) {
 	newClientMu.Lock()
 	defer newClientMu.Unlock()
 	base := msgraphsdk.NewGraphBaseServiceClient(adapter, nil)
-	return &Client{sdk: &msgraphsdk.GraphServiceClient{GraphBaseServiceClient: *base}, baseURL: s.GraphURL}, nil
+	return &Client{sdk: &msgraphsdk.GraphServiceClient{GraphBaseServiceClient: *base}, baseURL: graphURL}, nil
 }
+
+var quietAzureLog sync.Once
 
 var newClientMu sync.Mutex
 
 // User returns the Entra user with this object ID or UPN.
 func (c *Client) User(ctx context.Context, idOrUPN string) (model.EntraUser, error) {
+	o := op{what: "get user " + idOrUPN, noun: "a user"}
 	u, err := c.sdk.Users().ByUserId(idOrUPN).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
 		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: userSelect},
 	})
 	if err != nil {
-		return model.EntraUser{}, wrap(err, "get user %s", idOrUPN)
+		return model.EntraUser{}, o.fail(err)
+	}
+	if u == nil || deref(u.GetId()) == "" {
+		return model.EntraUser{}, o.notA("no id")
 	}
 	return toUser(u), nil
 }
 
+// toUser copies every string through model.Clean: display names and other
+// attributes are set by people and may not steer a terminal.
 func toUser(u models.Userable) model.EntraUser {
 	return model.EntraUser{
-		ID:                    deref(u.GetId()),
-		UserPrincipalName:     deref(u.GetUserPrincipalName()),
-		DisplayName:           deref(u.GetDisplayName()),
+		ID:                    model.Clean(deref(u.GetId())),
+		UserPrincipalName:     model.Clean(deref(u.GetUserPrincipalName())),
+		DisplayName:           model.Clean(deref(u.GetDisplayName())),
 		AccountEnabled:        u.GetAccountEnabled(),
-		OnPremisesImmutableID: deref(u.GetOnPremisesImmutableId()),
-		UsageLocation:         deref(u.GetUsageLocation()),
+		OnPremisesImmutableID: model.Clean(deref(u.GetOnPremisesImmutableId())),
+		UsageLocation:         model.Clean(deref(u.GetUsageLocation())),
 	}
-}
-
-// wrap turns an SDK error into one line with Graph's error code; a 404
-// wraps model.ErrNotFound.
-func wrap(err error, format string, args ...any) error {
-	what := fmt.Sprintf(format, args...)
-	var oe *odataerrors.ODataError
-	if errors.As(err, &oe) {
-		code, msg := "", ""
-		if m := oe.GetErrorEscaped(); m != nil {
-			code, msg = deref(m.GetCode()), deref(m.GetMessage())
-		}
-		line := config.Mask(fmt.Sprintf("graph: %s: HTTP %d %s: %s", what, oe.ResponseStatusCode, code, msg))
-		if oe.ResponseStatusCode == http.StatusNotFound {
-			return fmt.Errorf("%s: %w", line, model.ErrNotFound)
-		}
-		return errors.New(line)
-	}
-	var ae *abs.ApiError
-	if errors.As(err, &ae) {
-		line := config.Mask(fmt.Sprintf("graph: %s: HTTP %d", what, ae.ResponseStatusCode))
-		if ae.ResponseStatusCode == http.StatusNotFound {
-			return fmt.Errorf("%s: %w", line, model.ErrNotFound)
-		}
-		return errors.New(line)
-	}
-	return errors.New(config.Mask(fmt.Sprintf("graph: %s: %s", what, oneLine(err.Error()))))
-}
-
-// oneLine keeps the first line of azidentity's multi-line errors plus any
-// AADSTS code, which is what a person acts on.
-func oneLine(s string) string {
-	first, rest, _ := strings.Cut(s, "\n")
-	if i := strings.Index(rest, "AADSTS"); i >= 0 && !strings.Contains(first, "AADSTS") {
-		code := rest[i:]
-		if j := strings.IndexAny(code, ":. \n"); j > 0 {
-			code = code[:j]
-		}
-		first += " (" + code + ")"
-	}
-	return strings.TrimSpace(first)
 }
 
 func deref[T any](p *T) T {

@@ -1,0 +1,217 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	abs "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+
+	"github.com/o365doctor/o365doctor/internal/config"
+	"github.com/o365doctor/o365doctor/internal/model"
+)
+
+// op is one call to Graph, for its errors: what was asked, and what the
+// answer should have been ("a user").
+type op struct {
+	what string
+	noun string
+}
+
+// errorf is the one way an error leaves the adapter: "graph: <what>: <cause>"
+// on one line, control characters gone, credentials masked.
+func (o op) errorf(format string, args ...any) error {
+	return errors.New(oneLine("graph: " + o.what + ": " + fmt.Sprintf(format, args...)))
+}
+
+// notA is an answer of the wrong shape: it must never become a zero-valued
+// object that a check would read as a finding.
+func (o op) notA(detail string) error {
+	return o.errorf("the answer is not %s (%s)", o.noun, detail)
+}
+
+// fail turns an SDK error into one line: the transport's refusal, Graph's
+// error code and message with the HTTP status, the sign-in failure with its
+// AADSTS code, or what was wrong with the answer. Only Graph's own 404 (an
+// OData error with a code) wraps model.ErrNotFound: a 404 from something
+// else says nothing about the object.
+func (o op) fail(err error) error {
+	if r := config.Refused(err); r != nil {
+		if errors.As(err, new(*signInError)) {
+			return o.errorf("sign-in: %v", r)
+		}
+		return o.errorf("%v", r)
+	}
+	var oe *odataerrors.ODataError
+	if errors.As(err, &oe) {
+		code, msg := "", ""
+		if m := oe.GetErrorEscaped(); m != nil {
+			code, msg = deref(m.GetCode()), deref(m.GetMessage())
+		}
+		if code == "" {
+			return o.errorf("HTTP %d without a Graph error in the answer (check --graph-url)", oe.ResponseStatusCode)
+		}
+		line := o.errorf("HTTP %d %s: %s", oe.ResponseStatusCode, code, msg)
+		if oe.ResponseStatusCode == http.StatusNotFound {
+			return fmt.Errorf("%w: %w", line, model.ErrNotFound)
+		}
+		return line
+	}
+	var ae *abs.ApiError
+	if errors.As(err, &ae) {
+		return o.errorf("HTTP %d without a Graph error in the answer (check --graph-url)", ae.ResponseStatusCode)
+	}
+	var ue *url.Error
+	switch {
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return o.errorf("%v", err)
+	case errors.As(err, new(*azidentity.AuthenticationFailedError)):
+		return o.errorf("sign-in: %s", firstLine(err.Error()))
+	}
+	if detail, ok := shapeOf(err); ok {
+		return o.notA(detail)
+	}
+	if errors.As(err, &ue) {
+		err = ue.Err // "Get \"https://…\": " adds nothing to what was asked
+	}
+	return o.errorf("%s", firstLine(err.Error()))
+}
+
+// shapeOf says what an answer the SDK could not decode was.
+func shapeOf(err error) (string, bool) {
+	msg := err.Error()
+	var syntaxErr *json.SyntaxError
+	switch {
+	case strings.HasPrefix(msg, "content type ") && strings.HasSuffix(msg, " does not have a factory registered to be parsed"):
+		ct := strings.TrimSuffix(strings.TrimPrefix(msg, "content type "), " does not have a factory registered to be parsed")
+		if len(ct) > 60 {
+			ct = ct[:60] + "..."
+		}
+		return "content type " + ct, true
+	case msg == "content is empty":
+		return "an empty body", true
+	case msg == "invalid json type", msg == "key is not a string", errors.As(err, &syntaxErr):
+		return "not valid JSON", true
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "JSON that ends early", true
+	}
+	return "", false
+}
+
+// firstLine keeps the first line of azidentity's multi-line errors plus any
+// AADSTS code, which is what a person acts on.
+func firstLine(s string) string {
+	first, rest, _ := strings.Cut(s, "\n")
+	if i := strings.Index(rest, "AADSTS"); i >= 0 && !strings.Contains(first, "AADSTS") {
+		code := rest[i:]
+		if j := strings.IndexAny(code, ":. \n\""); j > 0 {
+			code = code[:j]
+		}
+		first += " (" + code + ")"
+	}
+	return strings.TrimSpace(first)
+}
+
+// oneLine cleans before it masks: a secret split by a control character
+// is whole again only after Clean.
+func oneLine(s string) string { return config.Mask(model.Clean(s)) }
+
+// maskingCredential is the credential kiota asks for tokens. It registers
+// every access token with the masker, since the adapter never sees the
+// token Graph may echo in an error; and it reports a refusal of the login
+// transport (a redirect, a rate limit the run cannot wait out, a body too
+// large) as itself, since azidentity flattens transport errors into text.
+type maskingCredential struct{ cred azcore.TokenCredential }
+
+func (c maskingCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	var r refusals
+	tok, err := c.cred.GetToken(context.WithValue(ctx, refusalsKey{}, &r), opts)
+	if err != nil {
+		if refused := r.first(); refused != nil {
+			return azcore.AccessToken{}, &signInError{refused}
+		}
+		return azcore.AccessToken{}, err
+	}
+	config.RegisterSecret(tok.Token)
+	return tok, nil
+}
+
+// signInError is a refusal met while signing in.
+type signInError struct{ err error }
+
+func (e *signInError) Error() string { return "sign-in: " + e.err.Error() }
+func (e *signInError) Unwrap() error { return e.err }
+
+// refusals collects, for one GetToken call, the first refusal of the login
+// transport. It travels in the request's context (as net/http/httptrace's
+// hooks do) because azidentity and MSAL pass the context, and nothing else,
+// down to the transport.
+type refusals struct {
+	mu  sync.Mutex
+	err error
+}
+
+type refusalsKey struct{}
+
+func (r *refusals) note(err error) {
+	refused := config.Refused(err)
+	if refused == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err == nil {
+		r.err = refused
+	}
+}
+
+func (r *refusals) first() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+// noteRefusals sits on the login transport and notes its refusals, the
+// ones it returns and the ones reading a body meets, in the request's
+// refusals.
+type noteRefusals struct{ next http.RoundTripper }
+
+func (n noteRefusals) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := n.next.RoundTrip(req)
+	r, _ := req.Context().Value(refusalsKey{}).(*refusals)
+	if r == nil {
+		return resp, err
+	}
+	if err != nil {
+		r.note(err)
+		return nil, err
+	}
+	resp.Body = &notingBody{ReadCloser: resp.Body, refusals: r}
+	return resp, nil
+}
+
+type notingBody struct {
+	io.ReadCloser
+	refusals *refusals
+}
+
+func (b *notingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		b.refusals.note(err)
+	}
+	return n, err
+}

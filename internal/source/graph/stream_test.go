@@ -1,0 +1,110 @@
+package graph_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/o365doctor/o365doctor/internal/lab"
+	"github.com/o365doctor/o365doctor/internal/lab/labtest"
+	"github.com/o365doctor/o365doctor/internal/model"
+	"github.com/o365doctor/o365doctor/internal/source/graph"
+)
+
+const usersRoute = "graph GET /v1.0/users"
+
+// TestUserPagesBulk: every user of a 5000-user lab exactly once, 999 a
+// page; with a domain, exactly the users whose UPN ends with it.
+func TestUserPagesBulk(t *testing.T) {
+	t.Setenv("AZURE_REGIONAL_AUTHORITY_NAME", "")
+	t.Setenv("MSAL_FORCE_REGION", "")
+	ctx := context.Background()
+	l := labtest.StartWith(t, "bulk", lab.Options{Users: 5000})
+	c, err := graph.New(l.Settings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := map[string]model.EntraUser{}
+	pages := 0
+	for page, err := range c.UserPages(ctx, "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		if len(page) > graph.UsersPerPage {
+			t.Fatalf("page of %d", len(page))
+		}
+		for _, u := range page {
+			if _, dup := all[u.ID]; dup || u.UserPrincipalName == "" || u.AccountEnabled == nil {
+				t.Fatalf("user %+v (listed before: %v)", u, dup)
+			}
+			all[u.ID] = u
+		}
+	}
+	if len(all) != 5004 || pages != 6 || l.Requests(usersRoute) != pages {
+		t.Fatalf("%d users in %d pages, %d requests; want 5004 users (5000 generated + 4 base) in 6", len(all), pages, l.Requests(usersRoute))
+	}
+
+	want := 0
+	for _, u := range all {
+		if strings.HasSuffix(u.UserPrincipalName, "@contoso.com") {
+			want++
+		}
+	}
+	got := map[string]bool{}
+	for page, err := range c.UserPages(ctx, "contoso.com") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range page {
+			if got[u.ID] || !strings.HasSuffix(u.UserPrincipalName, "@contoso.com") || all[u.ID].UserPrincipalName != u.UserPrincipalName || all[u.ID].OnPremisesImmutableID != u.OnPremisesImmutableID {
+				t.Fatalf("filtered user %+v (twice: %v)", u, got[u.ID])
+			}
+			got[u.ID] = true
+		}
+	}
+	if len(got) != want || want == len(all) {
+		t.Fatalf("%d users in contoso.com, want %d of %d", len(got), want, len(all))
+	}
+}
+
+// TestUserPagesStopsWithTheConsumer: a consumer that stops after the first
+// page causes no second request; one that cancels gets the cancellation
+// once, without another request.
+func TestUserPagesStopsWithTheConsumer(t *testing.T) {
+	t.Setenv("AZURE_REGIONAL_AUTHORITY_NAME", "")
+	t.Setenv("MSAL_FORCE_REGION", "")
+	l := labtest.StartWith(t, "bulk", lab.Options{Users: 5000})
+	c, err := graph.New(l.Settings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for page, err := range c.UserPages(context.Background(), "contoso.com") {
+		if err != nil || len(page) != graph.UsersPerPage {
+			t.Fatalf("first page: %d, %v", len(page), err)
+		}
+		break
+	}
+	if n := l.Requests(usersRoute); n != 1 {
+		t.Fatalf("%d requests after the consumer stopped at page 1", n)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var errs []error
+	pages := 0
+	for _, err := range c.UserPages(ctx, "") {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		pages++
+		cancel()
+	}
+	if pages != 1 || len(errs) != 1 || !strings.Contains(errs[0].Error(), "context canceled") || strings.Contains(errs[0].Error(), "\n") {
+		t.Fatalf("after cancel: %d pages, errors %v", pages, errs)
+	}
+	if n := l.Requests(usersRoute); n != 2 {
+		t.Fatalf("%d requests in all, want 2 (one page each)", n)
+	}
+}
