@@ -2,7 +2,11 @@ package checks_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"iter"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,8 +16,13 @@ import (
 	"github.com/o365doctor/o365doctor/internal/model"
 )
 
-func subject(src checks.Sources, upn string) *checks.Subject {
-	return &checks.Subject{UPN: upn, Domain: model.DomainOf(upn), Facts: checks.NewFacts(src, 10*time.Second)}
+func userChecks() []*checks.Check {
+	list, _ := checks.Select(checks.All(), []checks.Scope{checks.ScopeUser, checks.ScopeDomain}, nil, nil)
+	return list
+}
+
+func runUser(src checks.Sources, upn string) []checks.Result {
+	return checks.Run(context.Background(), userChecks(), checks.UserSubject(upn), src, checks.RunOptions{}, nil)
 }
 
 func byID(rs []checks.Result) map[string]checks.Result {
@@ -31,15 +40,27 @@ func TestRegistryIsValid(t *testing.T) {
 }
 
 func TestValidateCatchesBadChecks(t *testing.T) {
-	run := func(context.Context, *checks.Subject) checks.Result { return checks.Result{} }
-	good := &checks.Check{ID: "identity.a", Title: "t", Area: "identity", Scope: checks.ScopeUser, Severity: checks.Low, Doc: "d", Run: run}
+	run := func(context.Context, *checks.Pass) error { return nil }
+	good := &checks.Check{ID: "identity.a", Title: "t", Area: checks.AreaIdentity, Scope: checks.ScopeUser, Severity: checks.Low, Doc: "d", Run: run}
+	bad := func(edit func(c *checks.Check)) []*checks.Check {
+		c := *good
+		edit(&c)
+		return []*checks.Check{&c}
+	}
 	cases := map[string][]*checks.Check{
-		"duplicate":  {good, good},
-		"bad id":     {{ID: "Identity A", Title: "t", Area: "identity", Scope: checks.ScopeUser, Severity: checks.Low, Doc: "d", Run: run}},
-		"wrong area": {{ID: "dns.a", Title: "t", Area: "identity", Scope: checks.ScopeUser, Severity: checks.Low, Doc: "d", Run: run}},
-		"no doc":     {{ID: "identity.b", Title: "t", Area: "identity", Scope: checks.ScopeUser, Severity: checks.Low, Run: run}},
-		"nil run":    {{ID: "identity.c", Title: "t", Area: "identity", Scope: checks.ScopeUser, Severity: checks.Low, Doc: "d"}},
-		"bad scope":  {{ID: "identity.d", Title: "t", Area: "identity", Scope: "org", Severity: checks.Low, Doc: "d", Run: run}},
+		"duplicate":        {good, good},
+		"bad id":           bad(func(c *checks.Check) { c.ID = "Identity A" }),
+		"wrong area":       bad(func(c *checks.Check) { c.ID = "dns.a" }),
+		"undeclared area":  bad(func(c *checks.Check) { c.ID, c.Area = "idnetity.a", "idnetity" }),
+		"no doc":           bad(func(c *checks.Check) { c.Doc = " " }),
+		"nil run":          bad(func(c *checks.Check) { c.Run = nil }),
+		"bad scope":        bad(func(c *checks.Check) { c.Scope = "org" }),
+		"unknown source":   bad(func(c *checks.Check) { c.Needs = []checks.Source{"ldap"} }),
+		"nil fact":         bad(func(c *checks.Check) { c.Requires = []checks.FactRef{nil} }),
+		"unknown severity": bad(func(c *checks.Check) { c.Severity = "dire" }),
+	}
+	if err := checks.Validate([]*checks.Check{good}); err != nil {
+		t.Fatalf("the good check is refused: %v", err)
 	}
 	for name, list := range cases {
 		if err := checks.Validate(list); err == nil {
@@ -52,44 +73,55 @@ func TestHealthyScenarioPassesEveryCheck(t *testing.T) {
 	l := labtest.Start(t, "healthy")
 	src, _ := labtest.Sources(t, l.Settings())
 	for _, upn := range []string{"alice@contoso.com", "bob@contoso.com", "carol@contoso.com"} {
-		for _, r := range checks.Run(context.Background(), checks.All(), subject(src, upn), checks.RunOptions{}, nil) {
-			if r.Status != checks.Pass {
+		for _, r := range runUser(src, upn) {
+			if r.Status != checks.StatusPass {
 				t.Errorf("%s %s = %s: %s", upn, r.CheckID, r.Status, r.Message)
 			}
 		}
 	}
+	rs := checks.Run(context.Background(), []*checks.Check{checks.EntraUsersWithoutOkta}, checks.TenantSubject("contoso.com"), src, checks.RunOptions{}, nil)
+	if rs[0].Status != checks.StatusPass || !strings.Contains(rs[0].Message, "all ") {
+		t.Errorf("tenant check on healthy = %s: %s", rs[0].Status, rs[0].Message)
+	}
 }
 
-func TestImmutableIDMismatchFailsWithBothValuesAndAFix(t *testing.T) {
+func TestImmutableIDMismatchComparesBothSidesAndOffersAFix(t *testing.T) {
 	l := labtest.Start(t, "immutableid-mismatch")
 	src, _ := labtest.Sources(t, l.Settings())
 	var streamed []string
-	results := checks.Run(context.Background(), checks.All(), subject(src, "alice@contoso.com"), checks.RunOptions{},
+	results := checks.Run(context.Background(), userChecks(), checks.UserSubject("alice@contoso.com"), src, checks.RunOptions{},
 		func(r checks.Result) { streamed = append(streamed, r.CheckID) })
-	if len(streamed) != len(checks.All()) {
-		t.Errorf("onResult saw %d results, want %d", len(streamed), len(checks.All()))
+	if len(streamed) != len(userChecks()) {
+		t.Errorf("onResult saw %d results, want %d", len(streamed), len(userChecks()))
 	}
 	got := byID(results)
 	r := got["identity.immutableid-match"]
-	if r.Status != checks.Fail || !strings.Contains(r.Message, "AADSTS51004") {
-		t.Fatalf("immutableid-match = %s %q", r.Status, r.Message)
+	if r.Status != checks.StatusFail || !strings.Contains(r.Message, "AADSTS51004") || len(r.Findings) != 1 {
+		t.Fatalf("immutableid-match = %s %q, %d findings", r.Status, r.Message, len(r.Findings))
 	}
-	values := map[string]string{}
-	for _, e := range r.Evidence {
-		values[e.System+" "+e.Field] = e.Value
+	f := r.Findings[0]
+	if f.Object.Kind != checks.ObjUser || f.Object.Name != "alice@contoso.com" {
+		t.Errorf("finding object = %+v", f.Object)
 	}
-	if values["okta profile.immutableId"] != "BNt9M4fu8Ek8RSuc9LAS2g==" || values["entra onPremisesImmutableId"] != "suKEY0sY9cuOzPEMp6ZWPA==" {
-		t.Fatalf("evidence = %v", values)
+	cmp, ok := f.Evidence[0].(checks.Comparison)
+	if !ok || len(f.Evidence) != 1 {
+		t.Fatalf("evidence = %#v, want one comparison", f.Evidence)
 	}
-	if len(r.Fixes) != 1 || len(r.Fixes[0].Steps) != 1 {
-		t.Fatalf("fixes = %+v", r.Fixes)
+	if cmp.Equal || len(cmp.Sides) != 2 ||
+		cmp.Sides[0].System != "okta" || cmp.Sides[0].Value != "BNt9M4fu8Ek8RSuc9LAS2g==" || !cmp.Sides[0].Personal || cmp.Sides[0].Source == "" ||
+		cmp.Sides[1].System != "entra" || cmp.Sides[1].Value != "suKEY0sY9cuOzPEMp6ZWPA==" || !cmp.Sides[1].Personal {
+		t.Fatalf("comparison = %+v", cmp)
 	}
-	step := r.Fixes[0].Steps[0]
-	if step.Before != "BNt9M4fu8Ek8RSuc9LAS2g==" || step.After != "suKEY0sY9cuOzPEMp6ZWPA==" || step.Field != "profile.immutableId" || !r.Fixes[0].Reversible {
+	fixes := r.Fixes()
+	if len(fixes) != 1 || len(fixes[0].Steps) != 1 {
+		t.Fatalf("fixes = %+v", fixes)
+	}
+	step := fixes[0].Steps[0]
+	if step.Before != "BNt9M4fu8Ek8RSuc9LAS2g==" || step.After != "suKEY0sY9cuOzPEMp6ZWPA==" || step.Field != "profile.immutableId" || !fixes[0].Reversible {
 		t.Fatalf("step = %+v", step)
 	}
 	for _, id := range []string{"identity.okta-user", "identity.o365-assignment"} {
-		if got[id].Status != checks.Pass {
+		if got[id].Status != checks.StatusPass {
 			t.Errorf("%s = %s: %s", id, got[id].Status, got[id].Message)
 		}
 	}
@@ -98,7 +130,7 @@ func TestImmutableIDMismatchFailsWithBothValuesAndAFix(t *testing.T) {
 func TestFactsAreShared(t *testing.T) {
 	l := labtest.Start(t, "healthy")
 	src, _ := labtest.Sources(t, l.Settings())
-	checks.Run(context.Background(), checks.All(), subject(src, "alice@contoso.com"), checks.RunOptions{}, nil)
+	runUser(src, "alice@contoso.com")
 	// Three checks ask for the Okta user and two for the app and app user:
 	// each is loaded once.
 	for route, want := range map[string]int{
@@ -116,22 +148,31 @@ func TestFactsAreShared(t *testing.T) {
 func TestUnknownUserAndMissingCredentials(t *testing.T) {
 	l := labtest.Start(t, "healthy")
 	src, _ := labtest.Sources(t, l.Settings())
-	got := byID(checks.Run(context.Background(), checks.All(), subject(src, "nobody@contoso.com"), checks.RunOptions{}, nil))
-	if r := got["identity.okta-user"]; r.Status != checks.Fail || !strings.Contains(r.Message, "no Okta user") {
+	got := byID(runUser(src, "nobody@contoso.com"))
+	if r := got["identity.okta-user"]; r.Status != checks.StatusFail || !strings.Contains(r.Message, "no Okta user") {
 		t.Errorf("okta-user = %s %q", r.Status, r.Message)
 	}
 	for _, id := range []string{"identity.o365-assignment", "identity.immutableid-match"} {
-		if got[id].Status != checks.Skipped {
+		if got[id].Status != checks.StatusSkipped {
 			t.Errorf("%s = %s, want skipped", id, got[id].Status)
 		}
 	}
-	noGraph := checks.Sources{Okta: src.Okta, GraphWhy: "needs Graph (User.Read.All): set AZURE_TENANT_ID"}
-	got = byID(checks.Run(context.Background(), checks.All(), subject(noGraph, "alice@contoso.com"), checks.RunOptions{}, nil))
-	if r := got["identity.immutableid-match"]; r.Status != checks.Skipped || !strings.Contains(r.Message, "AZURE_TENANT_ID") {
+	noGraph := checks.Sources{Okta: src.Okta, Missing: map[checks.Source]string{checks.Graph: "needs Graph (User.Read.All): set AZURE_TENANT_ID"}}
+	got = byID(runUser(noGraph, "alice@contoso.com"))
+	if r := got["identity.immutableid-match"]; r.Status != checks.StatusSkipped || !strings.Contains(r.Message, "AZURE_TENANT_ID") {
 		t.Errorf("without Graph: %s %q", r.Status, r.Message)
 	}
-	if got["identity.okta-user"].Status != checks.Pass {
+	if got["identity.okta-user"].Status != checks.StatusPass {
 		t.Errorf("Okta checks must still run without Graph")
+	}
+	// With nothing configured, a check names every missing source at once.
+	none := checks.Sources{Missing: map[checks.Source]string{
+		checks.Okta:  "needs Okta: set --okta-url",
+		checks.Graph: "needs Graph: set AZURE_TENANT_ID",
+	}}
+	r := byID(runUser(none, "alice@contoso.com"))["identity.immutableid-match"]
+	if r.Status != checks.StatusSkipped || !strings.Contains(r.Message, "--okta-url") || !strings.Contains(r.Message, "AZURE_TENANT_ID") {
+		t.Errorf("nothing configured: %s %q", r.Status, r.Message)
 	}
 }
 
@@ -140,30 +181,74 @@ func TestAPIErrorIsAnErrorResultNotACrash(t *testing.T) {
 	s := l.Settings()
 	s.OktaToken = config.NewSecret("00revoked-token-value")
 	src, _ := labtest.Sources(t, s)
-	got := byID(checks.Run(context.Background(), checks.All(), subject(src, "alice@contoso.com"), checks.RunOptions{}, nil))
+	got := byID(runUser(src, "alice@contoso.com"))
 	for _, id := range []string{"identity.okta-user", "identity.o365-assignment", "identity.immutableid-match"} {
 		r := got[id]
-		if r.Status != checks.Error || !strings.Contains(r.Message, "E0000011") || strings.Contains(r.Message, "revoked-token") {
+		if r.Status != checks.StatusError || !strings.Contains(r.Message, "E0000011") {
 			t.Errorf("%s = %s %q", id, r.Status, r.Message)
 		}
 	}
 }
 
 func TestPanicAndTimeoutBecomeErrors(t *testing.T) {
-	panicky := &checks.Check{ID: "identity.panics", Title: "t", Area: "identity", Scope: checks.ScopeUser, Severity: checks.Low, Doc: "d",
-		Run: func(context.Context, *checks.Subject) checks.Result { panic("boom") }}
-	slow := &checks.Check{ID: "identity.slow", Title: "t", Area: "identity", Scope: checks.ScopeUser, Severity: checks.Low, Doc: "d",
-		Run: func(ctx context.Context, _ *checks.Subject) checks.Result {
+	panicky := &checks.Check{ID: "identity.panics", Title: "t", Area: checks.AreaIdentity, Scope: checks.ScopeUser, Severity: checks.Low, Doc: "d",
+		Run: func(context.Context, *checks.Pass) error { panic("boom") }}
+	slow := &checks.Check{ID: "identity.slow", Title: "t", Area: checks.AreaIdentity, Scope: checks.ScopeUser, Severity: checks.Low, Doc: "d",
+		Run: func(ctx context.Context, _ *checks.Pass) error {
 			<-ctx.Done()
-			return checks.Result{Status: checks.Error, Message: ctx.Err().Error()}
+			return ctx.Err()
 		}}
-	s := subject(checks.Sources{}, "alice@contoso.com")
-	rs := checks.Run(context.Background(), []*checks.Check{panicky, slow}, s, checks.RunOptions{CheckTimeout: 20 * time.Millisecond}, nil)
-	if rs[0].Status != checks.Error || !strings.Contains(rs[0].Message, "boom") {
+	rs := checks.Run(context.Background(), []*checks.Check{panicky, slow}, checks.UserSubject("alice@contoso.com"), checks.Sources{},
+		checks.RunOptions{CheckTimeout: 20 * time.Millisecond}, nil)
+	if rs[0].Status != checks.StatusError || !strings.Contains(rs[0].Message, "boom") {
 		t.Errorf("panic: %+v", rs[0])
 	}
-	if rs[1].Status != checks.Error || !strings.Contains(rs[1].Message, "timed out") {
+	if rs[1].Status != checks.StatusError || !strings.Contains(rs[1].Message, "timed out") || rs[1].Interrupted {
 		t.Errorf("timeout: %+v", rs[1])
+	}
+}
+
+// A check reports findings about several objects, each with its own status
+// and evidence; the check's status is the worst of them.
+func TestOneCheckThreeFindingsAboutThreeObjects(t *testing.T) {
+	users := []struct {
+		upn    string
+		status checks.Status
+	}{{"alice@contoso.com", checks.StatusPass}, {"bob@contoso.com", checks.StatusWarn}, {"carol@contoso.com", checks.StatusFail}}
+	c := &checks.Check{ID: "identity.three", Title: "t", Area: checks.AreaIdentity, Scope: checks.ScopeTenant, Severity: checks.High, Doc: "d",
+		Run: func(_ context.Context, p *checks.Pass) error {
+			for _, u := range users {
+				obj := checks.Object{Kind: checks.ObjUser, ID: "id-" + u.upn, Name: u.upn}
+				p.Report(checks.Finding{Object: obj, Status: u.status, Message: u.upn + " is " + string(u.status),
+					Evidence: []checks.Evidence{checks.Value{Read: checks.Read{System: "okta", Object: obj, Field: "login", Value: u.upn, Personal: true}}}})
+			}
+			return nil
+		}}
+	r := checks.Run(context.Background(), []*checks.Check{c}, checks.TenantSubject("contoso.com"), checks.Sources{}, checks.RunOptions{}, nil)[0]
+	if r.Status != checks.StatusFail || len(r.Findings) != 3 || r.Message != "carol@contoso.com is fail" {
+		t.Fatalf("result = %s %q with %d findings", r.Status, r.Message, len(r.Findings))
+	}
+	for i, f := range r.Findings {
+		v := f.Evidence[0].(checks.Value)
+		if f.Status != users[i].status || f.Object.Name != users[i].upn || v.Value != users[i].upn {
+			t.Errorf("finding %d = %+v", i, f)
+		}
+	}
+	// A check that reports nothing passes; one that errors after a fail
+	// keeps the fail and adds the error as a finding.
+	quiet := &checks.Check{ID: "identity.quiet", Title: "t", Area: checks.AreaIdentity, Scope: checks.ScopeUser, Severity: checks.Low, Doc: "d",
+		Run: func(context.Context, *checks.Pass) error { return nil }}
+	partial := &checks.Check{ID: "identity.partial", Title: "t", Area: checks.AreaIdentity, Scope: checks.ScopeUser, Severity: checks.Low, Doc: "d",
+		Run: func(_ context.Context, p *checks.Pass) error {
+			p.Report(checks.Finding{Status: checks.StatusFail, Message: "one bad"})
+			return errors.New("page 3: HTTP 500")
+		}}
+	rs := checks.Run(context.Background(), []*checks.Check{quiet, partial}, checks.UserSubject("a@b.c"), checks.Sources{}, checks.RunOptions{}, nil)
+	if rs[0].Status != checks.StatusPass || rs[0].Message == "" {
+		t.Errorf("quiet = %s %q", rs[0].Status, rs[0].Message)
+	}
+	if rs[1].Status != checks.StatusFail || len(rs[1].Findings) != 2 || rs[1].Findings[1].Status != checks.StatusError {
+		t.Errorf("partial = %s %+v", rs[1].Status, rs[1].Findings)
 	}
 }
 
@@ -182,16 +267,205 @@ func TestSelect(t *testing.T) {
 	}
 }
 
-// panickyOkta stands for an adapter that panics on a malformed answer.
-type panickyOkta struct{ checks.OktaAPI }
+// fakeOkta stands for adapters in the tests of the facts layer; every
+// method not overridden panics (nil embedded interface).
+type fakeOkta struct {
+	checks.OktaAPI
+	user func(ctx context.Context, login string) (model.OktaUser, error)
+	apps func(ctx context.Context) ([]model.OktaApp, error)
+}
 
-func (panickyOkta) User(context.Context, string) (model.OktaUser, error) { panic("nil profile") }
+func (f fakeOkta) User(ctx context.Context, login string) (model.OktaUser, error) {
+	return f.user(ctx, login)
+}
+
+func (f fakeOkta) Office365Apps(ctx context.Context) ([]model.OktaApp, error) { return f.apps(ctx) }
+
+type fakeGraph struct {
+	checks.GraphAPI
+	user func(ctx context.Context, upn string) (model.EntraUser, error)
+}
+
+func (f fakeGraph) User(ctx context.Context, upn string) (model.EntraUser, error) {
+	return f.user(ctx, upn)
+}
 
 func TestPanickingSourceIsAnErrorNotACrash(t *testing.T) {
-	rs := checks.Run(context.Background(), checks.All(), subject(checks.Sources{Okta: panickyOkta{}, GraphWhy: "no graph"}, "alice@contoso.com"), checks.RunOptions{}, nil)
+	okta := fakeOkta{user: func(context.Context, string) (model.OktaUser, error) { panic("nil profile") }}
+	rs := runUser(checks.Sources{Okta: okta, Missing: map[checks.Source]string{checks.Graph: "no graph"}}, "alice@contoso.com")
 	for _, r := range rs[:2] {
-		if r.Status != checks.Error || !strings.Contains(r.Message, "internal error") {
+		if r.Status != checks.StatusError || !strings.Contains(r.Message, "internal error") {
 			t.Errorf("%s = %s %q", r.CheckID, r.Status, r.Message)
 		}
+	}
+}
+
+// Review A3: cancelling the run reaches the adapter at once; it used to run
+// on, detached, until the load timeout.
+func TestCancelReachesTheAdapter(t *testing.T) {
+	ended := make(chan time.Duration, 1)
+	start := time.Now()
+	okta := fakeOkta{user: func(ctx context.Context, _ string) (model.OktaUser, error) {
+		<-ctx.Done()
+		ended <- time.Since(start)
+		return model.OktaUser{}, ctx.Err()
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan struct{})
+	go func() {
+		<-started
+		cancel()
+	}()
+	c := &checks.Check{ID: "identity.waits", Title: "t", Area: checks.AreaIdentity, Scope: checks.ScopeUser, Severity: checks.Low, Doc: "d",
+		Needs: []checks.Source{checks.Okta},
+		Run: func(ctx context.Context, p *checks.Pass) error {
+			close(started)
+			_, err := checks.OktaUserFact.Get(ctx, p.Facts)
+			return err
+		}}
+	r := checks.Run(ctx, []*checks.Check{c}, checks.UserSubject("alice@contoso.com"), checks.Sources{Okta: okta},
+		checks.RunOptions{LoadTimeout: 5 * time.Second}, nil)[0]
+	select {
+	case d := <-ended:
+		if d > time.Second {
+			t.Errorf("adapter kept running %v after the run was cancelled", d)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("the adapter never saw the cancellation")
+	}
+	if !r.Interrupted || r.Status != checks.StatusError {
+		t.Errorf("result = %+v, want interrupted", r)
+	}
+}
+
+// One check's own deadline does not poison the fact for the others: the
+// load goes on under the run's context.
+func TestACheckDeadlineDoesNotCancelTheSharedLoad(t *testing.T) {
+	release := make(chan struct{})
+	okta := fakeOkta{user: func(ctx context.Context, login string) (model.OktaUser, error) {
+		select {
+		case <-release:
+			return model.OktaUser{ID: "00u1", Login: login, Status: model.OktaActive}, nil
+		case <-ctx.Done():
+			return model.OktaUser{}, ctx.Err()
+		}
+	}}
+	facts := checks.NewFacts(context.Background(), checks.UserSubject("alice@contoso.com"), checks.Sources{Okta: okta}, 5*time.Second)
+	short, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	if _, err := checks.OktaUserFact.Get(short, facts); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("short wait: %v", err)
+	}
+	close(release)
+	u, err := checks.OktaUserFact.Get(context.Background(), facts)
+	if err != nil || u.ID != "00u1" {
+		t.Fatalf("the load was poisoned: %+v %v", u, err)
+	}
+}
+
+// Two facts may share a name and differ in type: the key is the fact.
+func TestFactKeysCannotCollide(t *testing.T) {
+	a := &checks.Fact[int]{Name: "same", Load: func(context.Context, *checks.Facts) (int, error) { return 7, nil }}
+	b := &checks.Fact[string]{Name: "same", Load: func(context.Context, *checks.Facts) (string, error) { return "seven", nil }}
+	facts := checks.NewFacts(context.Background(), checks.UserSubject("a@b.c"), checks.Sources{}, time.Second)
+	n, err1 := a.Get(context.Background(), facts)
+	s, err2 := b.Get(context.Background(), facts)
+	if n != 7 || s != "seven" || err1 != nil || err2 != nil {
+		t.Fatalf("got %d %q %v %v", n, s, err1, err2)
+	}
+}
+
+// The runner starts every fact a check requires before any check runs:
+// the Okta user, the apps and the Entra user are all being loaded before
+// any of them answers, so immutableid-match waits for the longest chain,
+// not for the sum.
+func TestRequiredFactsStartAtOnce(t *testing.T) {
+	var mu sync.Mutex
+	startedLoads := map[string]bool{}
+	all := make(chan struct{})
+	mark := func(name string) {
+		mu.Lock()
+		defer mu.Unlock()
+		startedLoads[name] = true
+		if len(startedLoads) == 3 {
+			close(all)
+		}
+	}
+	wait := func(ctx context.Context) error {
+		select {
+		case <-all:
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("not every load started: %v", startedLoads)
+		}
+	}
+	okta := fakeOkta{
+		user: func(ctx context.Context, login string) (model.OktaUser, error) {
+			mark("okta user")
+			return model.OktaUser{ID: "00u1", Login: login, Status: model.OktaActive}, wait(ctx)
+		},
+		apps: func(ctx context.Context) ([]model.OktaApp, error) {
+			mark("apps")
+			return nil, wait(ctx)
+		},
+	}
+	graph := fakeGraph{user: func(ctx context.Context, upn string) (model.EntraUser, error) {
+		mark("entra user")
+		return model.EntraUser{ID: "e1", UserPrincipalName: upn}, wait(ctx)
+	}}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rs := checks.Run(ctx, []*checks.Check{checks.ImmutableIDMatch}, checks.UserSubject("alice@contoso.com"), checks.Sources{Okta: okta, Graph: graph}, checks.RunOptions{}, nil)
+	// No app in the org: the check skips, but only after all three loads
+	// were under way at the same time.
+	if rs[0].Status != checks.StatusSkipped {
+		t.Fatalf("immutableid-match = %s %q", rs[0].Status, rs[0].Message)
+	}
+}
+
+// pages turns slices into a page stream that records how far it was read.
+func pages[T any](read *int, ps ...[]T) iter.Seq2[[]T, error] {
+	return func(yield func([]T, error) bool) {
+		for _, p := range ps {
+			*read++
+			if !yield(p, nil) {
+				return
+			}
+		}
+	}
+}
+
+func TestIndexAndJoinHoldOneSide(t *testing.T) {
+	ctx := context.Background()
+	var readA, readB int
+	index, err := checks.Index(ctx, pages(&readA, []string{"A@x", "b@x"}, []string{"", "c@x"}),
+		func(s string) (string, struct{}, bool) { return strings.ToLower(s), struct{}{}, s != "" }, nil)
+	if err != nil || len(index) != 3 || readA != 2 {
+		t.Fatalf("index = %v %v (pages %d)", index, err, readA)
+	}
+	var missing []string
+	var progress []int
+	err = checks.Join(ctx, index, pages(&readB, []string{"a@x", "d@x"}, []string{"C@X", "e@x"}),
+		strings.ToLower,
+		func(s string, _ struct{}, found bool) error {
+			if !found {
+				missing = append(missing, s)
+			}
+			return nil
+		}, func(n int) { progress = append(progress, n) })
+	if err != nil || strings.Join(missing, ",") != "d@x,e@x" || fmt.Sprint(progress) != "[2 4]" {
+		t.Fatalf("join: missing %v progress %v err %v", missing, progress, err)
+	}
+	// An error from the stream, or from fn, stops the join there.
+	stop := errors.New("stop")
+	readB = 0
+	err = checks.Join(ctx, index, pages(&readB, []string{"z"}, []string{"y"}), strings.ToLower,
+		func(string, struct{}, bool) error { return stop }, nil)
+	if !errors.Is(err, stop) || readB != 1 {
+		t.Fatalf("fn error: %v after %d pages", err, readB)
+	}
+	failing := func(yield func([]string, error) bool) { yield(nil, errors.New("HTTP 500")) }
+	if _, err := checks.Index(ctx, failing, func(s string) (string, int, bool) { return s, 0, true }, nil); err == nil {
+		t.Fatal("a failing stream gave no error")
 	}
 }

@@ -4,44 +4,69 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/o365doctor/o365doctor/internal/model"
 )
 
-// OktaAPI is what the facts need of the Okta adapter.
-type OktaAPI interface {
-	User(ctx context.Context, idOrLogin string) (model.OktaUser, error)
-	Office365Apps(ctx context.Context) ([]model.OktaApp, error)
-	AppUser(ctx context.Context, appID, userID string) (model.AppUser, error)
+// Fact is a typed key for a value loaded once per run and shared by every
+// check that reads it ("the Okta user", "the Entra user"): ten checks
+// asking cause one API call. Two facts can never collide: the key is the
+// Fact itself, and its type fixes the value's.
+//
+// A fact's value is relative to the run's subject (the Okta user is the
+// subject's). Requires lists the facts Load reads, so starting a fact
+// starts them too, at once, instead of one after another inside Load.
+type Fact[T any] struct {
+	Name     string
+	Requires []FactRef
+	Load     func(ctx context.Context, f *Facts) (T, error)
 }
 
-// GraphAPI is what the facts need of the Graph adapter.
-type GraphAPI interface {
-	User(ctx context.Context, idOrUPN string) (model.EntraUser, error)
+// FactRef is any Fact, as a check or fact lists it in Requires.
+type FactRef interface {
+	FactName() string
+	start(f *Facts)
 }
 
-// Sources are the adapters of one run. A nil adapter has a reason
-// (OktaWhy, GraphWhy) that its checks report as skipped.
-type Sources struct {
-	Okta     OktaAPI
-	OktaWhy  string
-	Graph    GraphAPI
-	GraphWhy string
+// FactName is the fact's name, for errors and docs.
+func (k *Fact[T]) FactName() string { return k.Name }
+
+func (k *Fact[T]) start(f *Facts) { f.start(k, k.Requires, k.load) }
+
+func (k *Fact[T]) load(ctx context.Context, f *Facts) (any, error) { return k.Load(ctx, f) }
+
+// Get returns the fact's value for this run, starting its load if no one
+// has. Waiting ends with ctx (a check's own deadline) but the load goes on
+// for the other checks; the load itself ends with the run.
+func (k *Fact[T]) Get(ctx context.Context, f *Facts) (T, error) {
+	var zero T
+	c := f.start(k, k.Requires, k.load)
+	select {
+	case <-c.done:
+		// A load may return what it found with its error (the Okta
+		// user, with "not assigned"): keep both.
+		v, ok := c.val.(T)
+		if !ok && c.val != nil {
+			return zero, fmt.Errorf("internal error: fact %s holds a %T (please report it)", k.Name, c.val)
+		}
+		return v, c.err
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	}
 }
 
-// Facts are the memoised, concurrency-safe loaders shared by the checks of
-// one run: ten checks asking for the Entra user cause one Graph call. A load
-// runs detached from the asking check's context (bounded by LoadTimeout), so
-// one check's deadline cannot poison the fact for the others.
+// Facts are one run's memoised, concurrency-safe fact loads. Every load
+// runs under the run's context (cancelled by Ctrl-C) with the load
+// timeout, never under the asking check's: one check's deadline cannot
+// poison a fact for the others, and an interrupt reaches every adapter.
 type Facts struct {
+	ctx         context.Context
+	subject     Subject
 	src         Sources
 	loadTimeout time.Duration
 
 	mu    sync.Mutex
-	calls map[string]*call
+	calls map[FactRef]*call
 }
 
 type call struct {
@@ -50,106 +75,79 @@ type call struct {
 	err  error
 }
 
-// NewFacts returns an empty fact table over the sources.
-func NewFacts(src Sources, loadTimeout time.Duration) *Facts {
+// NewFacts returns an empty fact table for one run of the subject. ctx is
+// the run's: when it ends, every load ends.
+func NewFacts(ctx context.Context, subject Subject, src Sources, loadTimeout time.Duration) *Facts {
 	if loadTimeout <= 0 {
 		loadTimeout = 30 * time.Second
 	}
-	return &Facts{src: src, loadTimeout: loadTimeout, calls: map[string]*call{}}
+	return &Facts{ctx: ctx, subject: subject, src: src, loadTimeout: loadTimeout, calls: map[FactRef]*call{}}
 }
+
+// Subject is what the run is about.
+func (f *Facts) Subject() Subject { return f.subject }
 
 // Sources returns the adapters behind the facts.
 func (f *Facts) Sources() Sources { return f.src }
 
-func load[T any](ctx context.Context, f *Facts, key string, fn func(context.Context) (T, error)) (T, error) {
+// start begins a fact's load once, after starting what it requires.
+func (f *Facts) start(key FactRef, requires []FactRef, load func(context.Context, *Facts) (any, error)) *call {
+	for _, r := range requires {
+		r.start(f)
+	}
 	f.mu.Lock()
 	c, ok := f.calls[key]
 	if !ok {
 		c = &call{done: make(chan struct{})}
 		f.calls[key] = c
-		go func() {
-			defer close(c.done)
-			// A panicking adapter must not take the process down: this
-			// goroutine is outside RunOne's recover.
-			defer func() {
-				if r := recover(); r != nil {
-					c.err = fmt.Errorf("internal error loading %s: %v (please report it)", key, r)
-				}
-			}()
-			lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.loadTimeout)
-			defer cancel()
-			c.val, c.err = fn(lctx)
-		}()
 	}
 	f.mu.Unlock()
-	var zero T
-	select {
-	case <-c.done:
-		if c.err != nil {
-			return zero, c.err
+	if ok {
+		return c
+	}
+	go func() {
+		defer close(c.done)
+		// A panicking adapter must not take the process down: this
+		// goroutine is outside RunOne's recover.
+		defer func() {
+			if r := recover(); r != nil {
+				c.err = fmt.Errorf("internal error loading %s: %v (please report it)", key.FactName(), r)
+			}
+		}()
+		lctx, cancel := context.WithTimeout(f.ctx, f.loadTimeout)
+		defer cancel()
+		c.val, c.err = load(lctx, f)
+		if c.err != nil && errors.Is(c.err, context.DeadlineExceeded) && f.ctx.Err() == nil {
+			c.err = fmt.Errorf("%s: no answer within %s: %w", key.FactName(), f.loadTimeout, c.err)
 		}
-		return c.val.(T), nil
-	case <-ctx.Done():
-		return zero, ctx.Err()
+	}()
+	return c
+}
+
+// PrefetchFor starts every fact that the checks which can run (their
+// sources are available) require.
+func (f *Facts) PrefetchFor(list []*Check) {
+	for _, c := range list {
+		if f.src.missing(c.Needs) == "" {
+			f.Prefetch(c.Requires...)
+		}
+	}
+}
+
+// Prefetch starts the loads of facts without waiting for them.
+func (f *Facts) Prefetch(facts ...FactRef) {
+	for _, k := range facts {
+		k.start(f)
 	}
 }
 
 // ErrNoSource is returned when a fact needs a source that is not configured.
 var ErrNoSource = errors.New("source not configured")
 
-// OktaUser is the Okta user with this login.
-func (f *Facts) OktaUser(ctx context.Context, login string) (model.OktaUser, error) {
-	if f.src.Okta == nil {
-		return model.OktaUser{}, fmt.Errorf("%s: %w", f.src.OktaWhy, ErrNoSource)
+// need returns an error when the source cannot be used.
+func (f *Facts) need(src Source) error {
+	if why := f.src.Why(src); why != "" {
+		return fmt.Errorf("%s: %w", why, ErrNoSource)
 	}
-	return load(ctx, f, "okta.user:"+strings.ToLower(login), func(ctx context.Context) (model.OktaUser, error) {
-		return f.src.Okta.User(ctx, login)
-	})
-}
-
-// Office365Apps are all Office 365 app instances in the Okta org.
-func (f *Facts) Office365Apps(ctx context.Context) ([]model.OktaApp, error) {
-	if f.src.Okta == nil {
-		return nil, fmt.Errorf("%s: %w", f.src.OktaWhy, ErrNoSource)
-	}
-	return load(ctx, f, "okta.apps.office365", f.src.Okta.Office365Apps)
-}
-
-// ErrNoApp says no active Office 365 app federates the domain.
-var ErrNoApp = errors.New("no active Office 365 app in Okta for this domain")
-
-// Office365App is the active Office 365 app whose settings.app.domain is
-// the domain.
-func (f *Facts) Office365App(ctx context.Context, domain string) (model.OktaApp, error) {
-	apps, err := f.Office365Apps(ctx)
-	if err != nil {
-		return model.OktaApp{}, err
-	}
-	for _, a := range apps {
-		if a.Status == "ACTIVE" && strings.EqualFold(a.Domain(), domain) {
-			return a, nil
-		}
-	}
-	return model.OktaApp{}, fmt.Errorf("%w: %s (%d Office 365 app(s) in the org)", ErrNoApp, domain, len(apps))
-}
-
-// AppUser is the user's assignment to the app; model.ErrNotFound when the
-// user is not assigned.
-func (f *Facts) AppUser(ctx context.Context, appID, userID string) (model.AppUser, error) {
-	if f.src.Okta == nil {
-		return model.AppUser{}, fmt.Errorf("%s: %w", f.src.OktaWhy, ErrNoSource)
-	}
-	return load(ctx, f, "okta.appuser:"+appID+"/"+userID, func(ctx context.Context) (model.AppUser, error) {
-		return f.src.Okta.AppUser(ctx, appID, userID)
-	})
-}
-
-// EntraUser is the Entra ID user with this UPN.
-func (f *Facts) EntraUser(ctx context.Context, upn string) (model.EntraUser, error) {
-	if f.src.Graph == nil {
-		return model.EntraUser{}, fmt.Errorf("%s: %w", f.src.GraphWhy, ErrNoSource)
-	}
-	return load(ctx, f, "graph.user:"+strings.ToLower(upn), func(ctx context.Context) (model.EntraUser, error) {
-		return f.src.Graph.User(ctx, upn)
-	})
+	return nil
 }

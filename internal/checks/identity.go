@@ -21,10 +21,11 @@ const (
 var OktaUserStatus = &Check{
 	ID:       "identity.okta-user",
 	Title:    "Okta user exists and can sign in",
-	Area:     "identity",
+	Area:     AreaIdentity,
 	Scope:    ScopeUser,
 	Severity: Critical,
 	Needs:    []Source{Okta},
+	Requires: []FactRef{OktaUserFact},
 	Doc: `Once a domain is federated, Okta authenticates every Microsoft 365 sign-in
 of that domain. The user must exist in Okta (login = the UPN) with a status that
 can sign in: ACTIVE. STAGED and PROVISIONED users have not activated their
@@ -40,51 +41,75 @@ Fix: activate, unlock or unsuspend the user in Okta.`,
 }
 
 // oktaStatusMeaning explains each Okta user status for a helpdesk.
-var oktaStatusMeaning = map[string]struct {
-	status  Status
-	meaning string
-}{
-	model.OktaActive:          {Pass, "active: Okta will sign them in"},
-	model.OktaStaged:          {Fail, "STAGED: created but never activated; they cannot sign in until an admin activates them"},
-	model.OktaProvisioned:     {Fail, "PROVISIONED: activation pending; they have not finished the activation email"},
-	model.OktaRecovery:        {Warn, "RECOVERY: a password reset is in progress; they must finish it at Okta before Microsoft 365 sign-in works"},
-	model.OktaPasswordExpired: {Warn, "PASSWORD_EXPIRED: they must change their password at Okta; Outlook and other legacy clients loop until they do"},
-	model.OktaLockedOut:       {Fail, "LOCKED_OUT: too many failed sign-ins; unlock them in Okta (or wait for the auto-unlock period)"},
-	model.OktaSuspended:       {Fail, "SUSPENDED: an admin suspended them; unsuspend them in Okta"},
-	model.OktaDeprovisioned:   {Fail, "DEPROVISIONED: deactivated in Okta; Microsoft 365 answers AADSTS50057 or the Okta sign-in fails"},
+func oktaStatusMeaning(status string) (Status, string, bool) {
+	switch status {
+	case model.OktaActive:
+		return StatusPass, "active: Okta will sign them in", true
+	case model.OktaStaged:
+		return StatusFail, "STAGED: created but never activated; they cannot sign in until an admin activates them", true
+	case model.OktaProvisioned:
+		return StatusFail, "PROVISIONED: activation pending; they have not finished the activation email", true
+	case model.OktaRecovery:
+		return StatusWarn, "RECOVERY: a password reset is in progress; they must finish it at Okta before Microsoft 365 sign-in works", true
+	case model.OktaPasswordExpired:
+		return StatusWarn, "PASSWORD_EXPIRED: they must change their password at Okta; Outlook and other legacy clients loop until they do", true
+	case model.OktaLockedOut:
+		return StatusFail, "LOCKED_OUT: too many failed sign-ins; unlock them in Okta (or wait for the auto-unlock period)", true
+	case model.OktaSuspended:
+		return StatusFail, "SUSPENDED: an admin suspended them; unsuspend them in Okta", true
+	case model.OktaDeprovisioned:
+		return StatusFail, "DEPROVISIONED: deactivated in Okta; Microsoft 365 answers AADSTS50057 or the Okta sign-in fails", true
+	}
+	return "", "", false
 }
 
-func runOktaUserStatus(ctx context.Context, s *Subject) Result {
-	u, err := s.Facts.OktaUser(ctx, s.UPN)
+func oktaUserObject(u model.OktaUser) Object { return Object{Kind: ObjUser, ID: u.ID, Name: u.Login} }
+
+func runOktaUserStatus(ctx context.Context, pass *Pass) error {
+	upn := pass.Subject.UPN
+	u, err := OktaUserFact.Get(ctx, pass.Facts)
 	if errors.Is(err, model.ErrNotFound) {
-		return Result{Status: Fail,
-			Message:  fmt.Sprintf("no Okta user with login %s: Okta cannot sign them in to Microsoft 365", s.UPN),
-			Evidence: []Evidence{{System: "okta", Object: "user " + s.UPN, Field: "login", Value: "(not found)", Source: srcOktaUser}}}
+		pass.Report(Finding{
+			Object:  Object{Kind: ObjUser, ID: upn, Name: upn},
+			Status:  StatusFail,
+			Message: fmt.Sprintf("no Okta user with login %s: Okta cannot sign them in to Microsoft 365", upn),
+			Evidence: []Evidence{Value{Read{System: "okta", Object: Object{Kind: ObjUser, Name: upn}, Field: "login",
+				Value: "(not found)", Source: srcOktaUser, Personal: true}}},
+		})
+		return nil
 	}
 	if err != nil {
-		return errorResult(err)
+		return err
+	}
+	obj := oktaUserObject(u)
+	read := func(field, value string) Evidence {
+		return Value{Read{System: "okta", Object: obj, Field: field, Value: value, Source: srcOktaUser}}
 	}
 	ev := []Evidence{
-		{System: "okta", Object: "user " + u.Login, Field: "status", Value: u.Status, Source: srcOktaUser},
-		{System: "okta", Object: "user " + u.Login, Field: "id", Value: u.ID, Source: srcOktaUser},
-		{System: "okta", Object: "user " + u.Login, Field: "statusChanged", Value: stamp(u.StatusChanged), Source: srcOktaUser},
-		{System: "okta", Object: "user " + u.Login, Field: "lastLogin", Value: stamp(u.LastLogin), Source: srcOktaUser},
+		read("status", u.Status),
+		read("id", u.ID),
+		read("statusChanged", stamp(u.StatusChanged)),
+		read("lastLogin", stamp(u.LastLogin)),
 	}
-	m, ok := oktaStatusMeaning[u.Status]
+	status, meaning, ok := oktaStatusMeaning(u.Status)
 	if !ok {
-		return Result{Status: Warn, Message: fmt.Sprintf("Okta user %s has status %q, which o365doctor does not know", u.Login, u.Status), Evidence: ev}
+		pass.Report(Finding{Object: obj, Status: StatusWarn, Evidence: ev,
+			Message: fmt.Sprintf("Okta user %s has status %q, which o365doctor does not know", u.Login, u.Status)})
+		return nil
 	}
-	return Result{Status: m.status, Message: "Okta user " + u.Login + " is " + m.meaning, Evidence: ev}
+	pass.Report(Finding{Object: obj, Status: status, Evidence: ev, Message: "Okta user " + u.Login + " is " + meaning})
+	return nil
 }
 
 // O365Assignment: the user is assigned to the Office 365 app of their domain.
 var O365Assignment = &Check{
 	ID:       "identity.o365-assignment",
 	Title:    "Assigned to the Office 365 app in Okta",
-	Area:     "identity",
+	Area:     AreaIdentity,
 	Scope:    ScopeUser,
 	Severity: Critical,
 	Needs:    []Source{Okta},
+	Requires: []FactRef{AssignmentFact},
 	Doc: `Okta answers a Microsoft 365 sign-in only for users assigned to the
 Microsoft Office 365 app that federates their domain (settings.app.domain),
 directly or through a group. An unassigned user sees "Your account has not
@@ -97,74 +122,86 @@ Fix: assign the user (or one of their groups) to the app.`,
 	Run: runO365Assignment,
 }
 
-func runO365Assignment(ctx context.Context, s *Subject) Result {
-	u, app, au, res := appUserOf(ctx, s)
-	if res != nil {
-		return *res
-	}
-	ev := []Evidence{
-		{System: "okta", Object: "app " + app.Label, Field: "id", Value: app.ID, Source: srcOktaApps},
-		{System: "okta", Object: "app " + app.Label, Field: "settings.app.domain", Value: app.Domain(), Source: srcOktaApps},
-		{System: "okta", Object: "app user " + u.Login, Field: "scope", Value: au.Scope, Source: srcAppUser},
-		{System: "okta", Object: "app user " + u.Login, Field: "status", Value: au.Status, Source: srcAppUser},
-		{System: "okta", Object: "app user " + u.Login, Field: "syncState", Value: au.SyncState, Source: srcAppUser},
-		{System: "okta", Object: "app user " + u.Login, Field: "credentials.userName", Value: au.UserName, Source: srcAppUser},
-	}
-	how := "directly"
-	if au.Scope == "GROUP" {
-		how = "through a group"
-	}
-	return Result{Status: Pass, Message: fmt.Sprintf("%s is assigned %s to %s (%s)", u.Login, how, app.Label, app.ID), Evidence: ev}
+func appObject(a model.OktaApp) Object { return Object{Kind: ObjApp, ID: a.ID, Name: a.Label} }
+
+func appUserObject(a Assignment) Object {
+	return Object{Kind: ObjAppUser, ID: a.App.ID + "/" + a.User.ID, Name: a.User.Login}
 }
 
-// appUserOf loads the Okta user, the Office 365 app of their domain and the
-// assignment. A non-nil Result means the check ends there with it.
-func appUserOf(ctx context.Context, s *Subject) (model.OktaUser, model.OktaApp, model.AppUser, *Result) {
-	var zu model.OktaUser
-	var za model.OktaApp
-	var zau model.AppUser
-	u, err := s.Facts.OktaUser(ctx, s.UPN)
-	if errors.Is(err, model.ErrNotFound) {
-		return zu, za, zau, &Result{Status: Skipped, Message: "no Okta user " + s.UPN + " (see identity.okta-user)"}
+func runO365Assignment(ctx context.Context, pass *Pass) error {
+	a, done, err := assignmentOf(ctx, pass)
+	if done || err != nil {
+		return err
 	}
-	if err != nil {
-		r := errorResult(err)
-		return zu, za, zau, &r
+	app, au := appObject(a.App), appUserObject(a)
+	appRead := func(field, value string) Evidence {
+		return Value{Read{System: "okta", Object: app, Field: field, Value: value, Source: srcOktaApps}}
 	}
-	app, err := s.Facts.Office365App(ctx, s.Domain)
-	if errors.Is(err, ErrNoApp) {
-		return zu, za, zau, &Result{Status: Fail,
-			Message:  fmt.Sprintf("no active Office 365 app in Okta has settings.app.domain = %s: nobody in that domain can be signed in by Okta", s.Domain),
-			Evidence: []Evidence{{System: "okta", Object: "apps", Field: "settings.app.domain", Value: "(none = " + s.Domain + ")", Source: srcOktaApps}}}
+	auRead := func(field, value string) Evidence {
+		return Value{Read{System: "okta", Object: au, Field: field, Value: value, Source: srcAppUser}}
 	}
-	if err != nil {
-		r := errorResult(err)
-		return zu, za, zau, &r
+	ev := []Evidence{
+		appRead("id", a.App.ID),
+		appRead("settings.app.domain", a.App.Domain()),
+		auRead("scope", a.AppUser.Scope),
+		auRead("status", a.AppUser.Status),
+		auRead("syncState", a.AppUser.SyncState),
+		Value{Read{System: "okta", Object: au, Field: "credentials.userName", Value: a.AppUser.UserName, Source: srcAppUser, Personal: true}},
 	}
-	au, err := s.Facts.AppUser(ctx, app.ID, u.ID)
-	if errors.Is(err, model.ErrNotFound) {
-		return zu, za, zau, &Result{Status: Fail,
-			Message: fmt.Sprintf("%s is not assigned to %s (%s): Okta shows \"Your account has not been configured for this application\"", u.Login, app.Label, app.ID),
+	how := "directly"
+	if a.AppUser.Scope == "GROUP" {
+		how = "through a group"
+	}
+	pass.Report(Finding{Object: au, Status: StatusPass, Evidence: ev,
+		Message: fmt.Sprintf("%s is assigned %s to %s (%s)", a.User.Login, how, a.App.Label, a.App.ID)})
+	return nil
+}
+
+// assignmentOf reads the subject's Office 365 assignment. done means the
+// check ends there: the finding (no app, not assigned) is reported, or the
+// Okta user does not exist, which is identity.okta-user's finding.
+func assignmentOf(ctx context.Context, pass *Pass) (a Assignment, done bool, err error) {
+	upn, domain := pass.Subject.UPN, pass.Subject.Domain
+	a, err = AssignmentFact.Get(ctx, pass.Facts)
+	switch {
+	case err == nil:
+		return a, false, nil
+	case a.User.ID == "" && errors.Is(err, model.ErrNotFound):
+		return a, true, Skip("no Okta user %s (see identity.okta-user)", upn)
+	case errors.Is(err, ErrNoApp):
+		pass.Report(Finding{
+			Object:  Object{Kind: ObjDomain, ID: domain, Name: domain},
+			Status:  StatusFail,
+			Message: fmt.Sprintf("no active Office 365 app in Okta has settings.app.domain = %s: nobody in that domain can be signed in by Okta", domain),
+			Evidence: []Evidence{Value{Read{System: "okta", Object: Object{Kind: ObjApp, Name: "office365 apps"},
+				Field: "settings.app.domain", Value: "(none = " + domain + ")", Source: srcOktaApps}}},
+		})
+		return a, true, nil
+	case a.App.ID != "" && errors.Is(err, model.ErrNotFound):
+		au := appUserObject(a)
+		pass.Report(Finding{
+			Object:  au,
+			Status:  StatusFail,
+			Message: fmt.Sprintf("%s is not assigned to %s (%s): Okta shows \"Your account has not been configured for this application\"", a.User.Login, a.App.Label, a.App.ID),
 			Evidence: []Evidence{
-				{System: "okta", Object: "app " + app.Label, Field: "id", Value: app.ID, Source: srcOktaApps},
-				{System: "okta", Object: "app user " + u.Login, Field: "assignment", Value: "(none)", Source: srcAppUser},
-			}}
+				Value{Read{System: "okta", Object: appObject(a.App), Field: "id", Value: a.App.ID, Source: srcOktaApps}},
+				Value{Read{System: "okta", Object: au, Field: "assignment", Value: "(none)", Source: srcAppUser}},
+			},
+		})
+		return a, true, nil
 	}
-	if err != nil {
-		r := errorResult(err)
-		return zu, za, zau, &r
-	}
-	return u, app, au, nil
+	return a, true, err
 }
 
 // ImmutableIDMatch: Okta sends the anchor Entra ID holds for the user.
 var ImmutableIDMatch = &Check{
 	ID:       "identity.immutableid-match",
 	Title:    "immutableID equal in Okta and Entra ID",
-	Area:     "identity",
+	Area:     AreaIdentity,
 	Scope:    ScopeUser,
 	Severity: Critical,
 	Needs:    []Source{Okta, Graph},
+	Requires: []FactRef{AssignmentFact, EntraUserFact},
 	Doc: `In a WS-Federation sign-in Okta sends the Office 365 app user's immutableId
 as the user's anchor; Entra ID finds the user whose onPremisesImmutableId equals
 it. Blank in Okta: AADSTS90020 or "Your account has not been configured for this
@@ -181,66 +218,58 @@ requires moving the UPN to *.onmicrosoft.com and back for a federated domain).`,
 	Run: runImmutableIDMatch,
 }
 
-func runImmutableIDMatch(ctx context.Context, s *Subject) Result {
-	u, app, au, res := appUserOf(ctx, s)
-	if res != nil {
-		if res.Status == Fail { // not assigned or no app: that is another check's finding
-			return Result{Status: Skipped, Message: "no Office 365 app user to compare (see identity.o365-assignment)"}
-		}
-		return *res
+func runImmutableIDMatch(ctx context.Context, pass *Pass) error {
+	upn := pass.Subject.UPN
+	a, err := AssignmentFact.Get(ctx, pass.Facts)
+	switch {
+	case a.User.ID == "" && errors.Is(err, model.ErrNotFound):
+		return Skip("no Okta user %s (see identity.okta-user)", upn)
+	case errors.Is(err, ErrNoApp), a.App.ID != "" && errors.Is(err, model.ErrNotFound):
+		return Skip("no Office 365 app user to compare (see identity.o365-assignment)")
+	case err != nil:
+		return err
 	}
-	eu, err := s.Facts.EntraUser(ctx, s.UPN)
+	eu, err := EntraUserFact.Get(ctx, pass.Facts)
 	if errors.Is(err, model.ErrNotFound) {
-		return Result{Status: Skipped, Message: "no Entra ID user " + s.UPN + " to compare with"}
+		return Skip("no Entra ID user %s to compare with", upn)
 	}
 	if err != nil {
-		return errorResult(err)
+		return err
 	}
-	okta, entra := au.ImmutableID(), eu.OnPremisesImmutableID
-	ev := []Evidence{
-		{System: "okta", Object: "app user " + u.Login, Field: "profile.immutableId", Value: showValue(okta), Source: srcAppUser},
-		{System: "entra", Object: "user " + eu.UserPrincipalName, Field: "onPremisesImmutableId", Value: showValue(entra), Source: srcEntraUser},
-	}
-	r := Result{Evidence: ev, Status: Fail}
+	okta, entra := a.AppUser.ImmutableID(), eu.OnPremisesImmutableID
+	cmp := Compare("immutableID",
+		Read{System: "okta", Object: appUserObject(a), Field: "profile.immutableId", Value: okta, Source: srcAppUser, Personal: true},
+		Read{System: "entra", Object: Object{Kind: ObjUser, ID: eu.ID, Name: eu.UserPrincipalName}, Field: "onPremisesImmutableId", Value: entra, Source: srcEntraUser, Personal: true},
+	)
+	f := Finding{Object: Object{Kind: ObjUser, ID: upn, Name: upn}, Status: StatusFail, Evidence: []Evidence{cmp}}
 	switch {
 	case okta != "" && okta == entra:
-		r.Status, r.Message = Pass, "Okta and Entra ID hold the same immutableID for "+s.UPN
-		return r
+		f.Status, f.Message = StatusPass, "Okta and Entra ID hold the same immutableID for "+upn
 	case okta == "" && entra == "":
-		r.Message = "immutableID is blank in Okta and in Entra ID: Microsoft cannot match the Okta sign-in to a user (AADSTS90020)"
-		return r
-	case okta == "":
-		r.Message = "the Okta app user has no immutableId: Okta shows \"Your account has not been configured for this application\" (AADSTS90020)"
+		f.Message = "immutableID is blank in Okta and in Entra ID: Microsoft cannot match the Okta sign-in to a user (AADSTS90020)"
 	case entra == "":
-		r.Message = "Entra ID has no onPremisesImmutableId for the user: Microsoft answers AADSTS51004 after the Okta sign-in"
-		return r
+		f.Message = "Entra ID has no onPremisesImmutableId for the user: Microsoft answers AADSTS51004 after the Okta sign-in"
 	default:
-		r.Message = "Okta sends a different immutableID than Entra ID holds: Microsoft answers AADSTS51004 after the Okta sign-in"
+		if okta == "" {
+			f.Message = "the Okta app user has no immutableId: Okta shows \"Your account has not been configured for this application\" (AADSTS90020)"
+		} else {
+			f.Message = "Okta sends a different immutableID than Entra ID holds: Microsoft answers AADSTS51004 after the Okta sign-in"
+		}
+		f.Fixes = []fix.Plan{{
+			ID:         "okta.set-app-user-immutableid",
+			Title:      "Set the Okta app user's immutableId to Entra ID's onPremisesImmutableId",
+			CheckID:    pass.Check.ID,
+			Subject:    upn,
+			Risk:       "low: one attribute of one Okta app user; a profile mapping in Okta may overwrite it on the next push",
+			Reversible: true,
+			Steps: []fix.Step{{
+				System: "okta", Method: "POST", Object: fix.AppUserObject(a.App.ID, a.AppUser.UserID),
+				Field: "profile.immutableId", Before: okta, After: entra,
+			}},
+		}}
 	}
-	r.Fixes = []fix.Plan{{
-		ID:         "okta.set-app-user-immutableid",
-		Title:      "Set the Okta app user's immutableId to Entra ID's onPremisesImmutableId",
-		CheckID:    "identity.immutableid-match",
-		Subject:    s.UPN,
-		Risk:       "low: one attribute of one Okta app user; a profile mapping in Okta may overwrite it on the next push",
-		Reversible: true,
-		Steps: []fix.Step{{
-			System: "okta", Method: "POST", Object: fix.AppUserObject(app.ID, au.UserID),
-			Field: "profile.immutableId", Before: okta, After: entra,
-		}},
-	}}
-	return r
-}
-
-func errorResult(err error) Result {
-	return Result{Status: Error, Message: err.Error()}
-}
-
-func showValue(v string) string {
-	if v == "" {
-		return "(blank)"
-	}
-	return v
+	pass.Report(f)
+	return nil
 }
 
 func stamp(t time.Time) string {

@@ -12,6 +12,7 @@ func All() []*Check {
 		OktaUserStatus,
 		O365Assignment,
 		ImmutableIDMatch,
+		EntraUsersWithoutOkta,
 	}
 }
 
@@ -31,7 +32,7 @@ func Lookup(id string) (*Check, bool) {
 func Select(list []*Check, scopes []Scope, only, skip []string) ([]*Check, error) {
 	known := map[string]bool{}
 	for _, c := range list {
-		known[c.ID], known[c.Area] = true, true
+		known[c.ID], known[string(c.Area)] = true, true
 	}
 	for _, name := range append(append([]string{}, only...), skip...) {
 		if !known[name] {
@@ -40,7 +41,7 @@ func Select(list []*Check, scopes []Scope, only, skip []string) ([]*Check, error
 	}
 	matches := func(c *Check, names []string) bool {
 		for _, n := range names {
-			if n == c.ID || n == c.Area {
+			if n == c.ID || n == string(c.Area) {
 				return true
 			}
 		}

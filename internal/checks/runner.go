@@ -2,61 +2,150 @@ package checks
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/o365doctor/o365doctor/internal/fix"
+	"github.com/o365doctor/o365doctor/internal/model"
 )
+
+// Subject is what a run is about: one user, one domain, or a tenant-wide
+// population (every user of Domain, or of the tenant when Domain is "").
+type Subject struct {
+	Kind   Scope
+	UPN    string // user subjects
+	Domain string // the domain; a user's is the UPN's
+}
+
+// UserSubject is one user, with the domain of their UPN.
+func UserSubject(upn string) Subject {
+	return Subject{Kind: ScopeUser, UPN: upn, Domain: model.DomainOf(upn)}
+}
+
+// DomainSubject is one domain.
+func DomainSubject(domain string) Subject {
+	return Subject{Kind: ScopeDomain, Domain: strings.ToLower(domain)}
+}
+
+// TenantSubject is every user of the domain ("" = the whole tenant).
+func TenantSubject(domain string) Subject {
+	return Subject{Kind: ScopeTenant, Domain: strings.ToLower(domain)}
+}
+
+// Name is the UPN or the domain.
+func (s Subject) Name() string {
+	if s.Kind == ScopeUser {
+		return s.UPN
+	}
+	return s.Domain
+}
+
+// Scopes are the check scopes a run of this subject includes: a user run
+// includes the checks of the user's domain (a domain-wide break shows up
+// first as one user's ticket).
+func (s Subject) Scopes() []Scope {
+	switch s.Kind {
+	case ScopeUser:
+		return []Scope{ScopeUser, ScopeDomain}
+	case ScopeDomain:
+		return []Scope{ScopeDomain}
+	}
+	return []Scope{ScopeDomain, ScopeTenant}
+}
+
+// Progress is news from a long check: Done of Total (0 = unknown) items of
+// what it is reading.
+type Progress struct {
+	CheckID string
+	What    string // "Okta app users", "Entra users"
+	Done    int
+	Total   int
+}
+
+// Pass is one check's run against one subject: the check reads facts and
+// streams through it and reports findings to it.
+type Pass struct {
+	Check   *Check
+	Subject Subject
+	Facts   *Facts
+
+	onProgress func(Progress)
+	mu         sync.Mutex
+	findings   []Finding
+	summary    string
+}
+
+// Report records a finding.
+func (p *Pass) Report(f Finding) {
+	if f.Status == "" {
+		f.Status = StatusError
+		f.Message = "finding without a status (please report it): " + f.Message
+	}
+	p.mu.Lock()
+	p.findings = append(p.findings, f)
+	p.mu.Unlock()
+}
+
+// Summarize sets the result's message, for checks whose findings are many
+// ("37 Entra users have no Okta app user"); without it the message is the
+// worst finding's.
+func (p *Pass) Summarize(format string, args ...any) {
+	p.mu.Lock()
+	p.summary = fmt.Sprintf(format, args...)
+	p.mu.Unlock()
+}
+
+// Progress reports how far a long check is.
+func (p *Pass) Progress(what string, done, total int) {
+	if p.onProgress != nil {
+		p.onProgress(Progress{CheckID: p.Check.ID, What: what, Done: done, Total: total})
+	}
+}
+
+// Result is one check's outcome: the worst of its findings' statuses (or
+// error / skipped when it could not run), a message, and the findings.
+type Result struct {
+	CheckID     string
+	Title       string
+	Area        Area
+	Severity    Severity
+	Status      Status
+	Message     string
+	Findings    []Finding
+	References  []string
+	Duration    time.Duration
+	Interrupted bool // the run was interrupted before the check finished
+}
+
+// Fixes are the plans of every finding, in finding order.
+func (r Result) Fixes() []fix.Plan {
+	var out []fix.Plan
+	for _, f := range r.Findings {
+		out = append(out, f.Fixes...)
+	}
+	return out
+}
 
 // RunOptions bound a run.
 type RunOptions struct {
 	CheckTimeout time.Duration // per check; 0 = 60 s
+	LoadTimeout  time.Duration // per fact load; 0 = 30 s
 	Parallel     int           // checks at once; 0 = all
+	// OnProgress, if set, receives progress from long checks, from their
+	// goroutines.
+	OnProgress func(Progress)
 }
 
-// RunOne runs one check: skipped when a source it needs is not configured,
-// bounded by the per-check timeout, and never a crash: a panic becomes an
-// error result.
-func RunOne(ctx context.Context, c *Check, s *Subject, opts RunOptions) (res Result) {
-	start := time.Now()
-	defer func() {
-		if r := recover(); r != nil {
-			res = Result{Status: Error, Message: fmt.Sprintf("internal error in check %s: %v (please report it)", c.ID, r)}
-		}
-		res.CheckID, res.Title, res.Area, res.Severity = c.ID, c.Title, c.Area, c.Severity
-		if res.References == nil {
-			res.References = c.References
-		}
-		res.Duration = time.Since(start)
-	}()
-	src := s.Facts.Sources()
-	for _, need := range c.Needs {
-		switch {
-		case need == Okta && src.Okta == nil:
-			return Result{Status: Skipped, Message: src.OktaWhy}
-		case need == Graph && src.Graph == nil:
-			return Result{Status: Skipped, Message: src.GraphWhy}
-		}
-	}
-	timeout := opts.CheckTimeout
-	if timeout <= 0 {
-		timeout = 60 * time.Second
-	}
-	cctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	res = c.Run(cctx, s)
-	if res.Status == "" {
-		res = Result{Status: Error, Message: "check returned no status (please report it)"}
-	}
-	if cctx.Err() != nil && res.Status == Error && ctx.Err() == nil {
-		res.Message = fmt.Sprintf("timed out after %s: %s", timeout, res.Message)
-	}
-	return res
-}
-
-// Run runs the checks concurrently and returns their results in the order
-// of list. onResult, if set, is called as each result arrives, from the
-// caller's goroutine.
-func Run(ctx context.Context, list []*Check, s *Subject, opts RunOptions, onResult func(Result)) []Result {
+// Run runs the checks against the subject, concurrently, sharing one set
+// of facts, and returns their results in the order of list. Every fact a
+// runnable check requires starts loading at once. onResult, if set, is
+// called as each result arrives, from the caller's goroutine.
+func Run(ctx context.Context, list []*Check, subject Subject, src Sources, opts RunOptions, onResult func(Result)) []Result {
+	facts := NewFacts(ctx, subject, src, opts.LoadTimeout)
+	facts.PrefetchFor(list)
 	type indexed struct {
 		i int
 		r Result
@@ -74,7 +163,7 @@ func Run(ctx context.Context, list []*Check, s *Subject, opts RunOptions, onResu
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			ch <- indexed{i, RunOne(ctx, c, s, opts)}
+			ch <- indexed{i, RunOne(ctx, c, facts, opts)}
 		}()
 	}
 	go func() { wg.Wait(); close(ch) }()
@@ -86,4 +175,86 @@ func Run(ctx context.Context, list []*Check, s *Subject, opts RunOptions, onResu
 		}
 	}
 	return out
+}
+
+// RunOne runs one check on a run's facts: skipped when a source it needs
+// cannot be used (naming every missing one), bounded by the per-check
+// timeout, and never a crash: a panic becomes an error result.
+func RunOne(ctx context.Context, c *Check, facts *Facts, opts RunOptions) (res Result) {
+	start := time.Now()
+	pass := &Pass{Check: c, Subject: facts.Subject(), Facts: facts, onProgress: opts.OnProgress}
+	defer func() {
+		if r := recover(); r != nil {
+			res = Result{Status: StatusError, Message: fmt.Sprintf("internal error in check %s: %v (please report it)", c.ID, r)}
+		}
+		res.CheckID, res.Title, res.Area, res.Severity = c.ID, c.Title, c.Area, c.Severity
+		res.References = c.References
+		res.Duration = time.Since(start)
+		if ctx.Err() != nil && res.Status == StatusError {
+			res.Interrupted = true
+			res.Message = "interrupted before the check finished"
+		}
+	}()
+	if why := facts.Sources().missing(c.Needs); why != "" {
+		return Result{Status: StatusSkipped, Message: why}
+	}
+	timeout := opts.CheckTimeout
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := c.Run(cctx, pass)
+	pass.mu.Lock()
+	defer pass.mu.Unlock()
+	return pass.result(err, cctx.Err() != nil && ctx.Err() == nil, timeout)
+}
+
+// result folds the findings and Run's error into the check's result.
+func (p *Pass) result(err error, timedOut bool, timeout time.Duration) Result {
+	res := Result{Status: StatusPass, Findings: p.findings}
+	for _, f := range p.findings {
+		res.Status = Worst(res.Status, f.Status)
+	}
+	var skip *SkipError
+	switch {
+	case errors.As(err, &skip) && len(p.findings) == 0:
+		res.Status, res.Message = StatusSkipped, skip.Reason
+		return res
+	case err != nil:
+		res.Status = Worst(res.Status, StatusError)
+		msg := err.Error()
+		if timedOut {
+			msg = fmt.Sprintf("timed out after %s: %s", timeout, msg)
+		}
+		if res.Status == StatusError {
+			res.Message = msg
+			return res
+		}
+		res.Findings = append(res.Findings, Finding{Status: StatusError, Message: msg})
+	}
+	res.Message = p.summary
+	if res.Message == "" {
+		res.Message = p.worstMessage(res.Status)
+	}
+	return res
+}
+
+func (p *Pass) worstMessage(worst Status) string {
+	n, first := 0, ""
+	for _, f := range p.findings {
+		if f.Status == worst {
+			if n == 0 {
+				first = f.Message
+			}
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return "nothing wrong found"
+	case n == 1 || worst == StatusPass:
+		return first
+	}
+	return fmt.Sprintf("%d findings %s; the first: %s", n, worst, first)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/cli"
 	"github.com/o365doctor/o365doctor/internal/report"
+	"github.com/o365doctor/o365doctor/internal/report/reporttest"
 )
 
 // run executes one command line with the given environment and returns
@@ -37,7 +38,7 @@ func serveLab(t *testing.T, scenario string, extra ...string) (map[string]string
 	done := make(chan int)
 	go func() {
 		f := &cli.Factory{IO: cli.IOStreams{In: strings.NewReader(""), Out: pw, Err: &errb, Getenv: func(string) string { return "" }}}
-		done <- cli.Run(ctx, append([]string{"lab", "serve", "--scenario", scenario, "--ca-dir", t.TempDir()}, extra...), f)
+		done <- cli.Run(ctx, append([]string{"lab", "serve", "--scenario", scenario, "--dir", t.TempDir()}, extra...), f)
 		pw.Close()
 	}()
 	env := map[string]string{}
@@ -52,7 +53,7 @@ func serveLab(t *testing.T, scenario string, extra ...string) (map[string]string
 		}
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
-		if k == "O365DOCTOR_LAB_DOMAIN" {
+		if k == "O365DOCTOR_JOURNAL" {
 			break
 		}
 	}
@@ -63,12 +64,12 @@ func serveLab(t *testing.T, scenario string, extra ...string) (map[string]string
 			t.Errorf("lab serve exited %d: %s", code, errb.String())
 		}
 	})
-	env["O365DOCTOR_JOURNAL"] = filepath.Join(t.TempDir(), "journal.jsonl")
 	return env, printed
 }
 
 func decode(t *testing.T, out string) report.Report {
 	t.Helper()
+	reporttest.Validate(t, []byte(out))
 	var r report.Report
 	dec := json.NewDecoder(strings.NewReader(out))
 	dec.DisallowUnknownFields()
@@ -108,20 +109,21 @@ func TestFixFlowAgainstLabServe(t *testing.T) {
 		return out
 	}
 
+	if !strings.HasPrefix(env["O365DOCTOR_JOURNAL"], filepath.Dir(env["O365DOCTOR_CA_FILE"])) {
+		t.Fatalf("the lab's journal %s is not in its directory", env["O365DOCTOR_JOURNAL"])
+	}
 	r := decode(t, step(1, "user", upn, "--json"))
 	imm := result(t, r, "identity.immutableid-match")
-	if imm.Status != "fail" || r.Summary.Fail != 1 || r.Summary.Pass != 2 || r.SchemaVersion != "1" || r.Subject.Name != upn {
+	if imm.Status != "fail" || r.Summary.Fail != 1 || r.Summary.Pass != 2 || r.SchemaVersion != "2" || r.Subject.Name != upn || len(imm.Findings) != 1 {
 		t.Fatalf("report = %+v", r)
 	}
-	ev := map[string]string{}
-	for _, e := range imm.Evidence {
-		ev[e.System] = e.Value
+	ev := imm.Findings[0].Evidence
+	if len(ev) != 1 || ev[0].Comparison == nil || ev[0].Comparison.Equal ||
+		ev[0].Comparison.Sides[0].Value != "BNt9M4fu8Ek8RSuc9LAS2g==" || ev[0].Comparison.Sides[1].Value != "suKEY0sY9cuOzPEMp6ZWPA==" {
+		t.Fatalf("evidence = %+v", ev)
 	}
-	if ev["okta"] != "BNt9M4fu8Ek8RSuc9LAS2g==" || ev["entra"] != "suKEY0sY9cuOzPEMp6ZWPA==" {
-		t.Fatalf("evidence = %v", ev)
-	}
-	if len(imm.Fixes) != 1 || !imm.Fixes[0].Reversible {
-		t.Fatalf("fixes = %+v", imm.Fixes)
+	if fixes := imm.Findings[0].Fixes; len(fixes) != 1 || !fixes[0].Reversible || fixes[0].Subject != upn {
+		t.Fatalf("fixes = %+v", fixes)
 	}
 
 	out := step(0, "fix", "identity.immutableid-match", "--user", upn)
@@ -174,7 +176,7 @@ func TestHealthyScenarioExitsZero(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	out, _, code = run(t, env, "fix", "identity.immutableid-match", "--user", "bob@contoso.com")
-	if code != 0 || !strings.Contains(out, "no fix to apply") {
+	if code != 0 || !strings.Contains(out, "Nothing to fix") {
 		t.Fatalf("fix on a passing check: exit %d %s", code, out)
 	}
 }

@@ -3,14 +3,18 @@ package cli
 import (
 	"errors"
 	"fmt"
+
+	"github.com/o365doctor/o365doctor/internal/report"
 )
 
-// Exit codes, as documented in the README.
+// Exit codes, as documented in the README and docs/output.md.
 const (
-	ExitOK         = 0
-	ExitFail       = 1 // at least one check failed (or warned, with --fail-on warn)
-	ExitUsage      = 2 // usage or configuration error
-	ExitNothingRan = 3 // no check could run
+	ExitOK          = report.ExitOK
+	ExitFail        = report.ExitFail        // at least one check failed (or warned, with --fail-on warn)
+	ExitUsage       = report.ExitUsage       // usage or configuration error
+	ExitNothingRan  = report.ExitNothingRan  // no check could run
+	ExitIncomplete  = report.ExitIncomplete  // nothing failed, but some checks ended in error
+	ExitInterrupted = report.ExitInterrupted // Ctrl-C
 )
 
 // exitError carries an exit code and a one-line message.

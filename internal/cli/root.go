@@ -14,15 +14,17 @@ import (
 
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/config"
-	"github.com/o365doctor/o365doctor/internal/fix"
+	"github.com/o365doctor/o365doctor/internal/model"
+	"github.com/o365doctor/o365doctor/internal/report"
 	"github.com/o365doctor/o365doctor/internal/ui"
 )
 
 // Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".
 var Version = "dev"
 
-// Factory carries what commands take from outside: I/O, the clock, and the
-// TUI runner (tests replace it to drive the model without a terminal).
+// Factory carries what commands take from outside: I/O (with the
+// environment), the clock, and the TUI runner (tests replace it to drive
+// the model without a terminal).
 type Factory struct {
 	IO  IOStreams
 	Now func() time.Time
@@ -30,38 +32,29 @@ type Factory struct {
 	RunTUI func(ctx context.Context, opts ui.Options) ([]checks.Result, error)
 }
 
-// globalOptions are the flags every command shares.
-type globalOptions struct {
-	OktaURL    string
-	GraphURL   string
-	LoginURL   string
-	Resolver   string
-	CAFile     string
-	Journal    string
-	Timeout    time.Duration
-	JSON       bool
-	Format     string
-	FailOn     string
-	Only, Skip []string
-	NoTUI      bool
-}
+func (f *Factory) env(key string) string { return f.IO.Getenv(key) }
 
 // Main is the process entry: it runs the command line and returns the exit
 // code.
 func Main() int {
-	// The Okta SDK reads OKTA_CLIENT_* itself and, on a malformed number,
-	// prints to stdout (breaking --json). o365doctor reads the two it
-	// honours through Getenv and hides the rest from the SDK.
+	// o365doctor reads the environment through Getenv, from a snapshot;
+	// the variables the SDKs would read on their own behind its back
+	// (OKTA_CLIENT_*, AZURE_REGIONAL_AUTHORITY_NAME, MSAL_FORCE_REGION,
+	// proxies, ...) are removed from the process before any client exists.
 	io := System()
 	env := snapshotEnv()
 	io.Getenv = func(k string) string { return env[k] }
-	for k := range env {
-		if strings.HasPrefix(k, "OKTA_CLIENT_") {
-			os.Unsetenv(k)
-		}
+	for _, k := range config.SDKVariablesIn(os.Environ()) {
+		os.Unsetenv(k)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// After the first Ctrl-C the run winds down; a second one kills
+		// the process the default way.
+		<-ctx.Done()
+		stop()
+	}()
 	return Run(ctx, os.Args[1:], &Factory{IO: io, Now: time.Now})
 }
 
@@ -99,120 +92,55 @@ func Run(ctx context.Context, args []string, f *Factory) int {
 	}
 	code := ExitUsage
 	var ee *exitError
-	if errors.As(err, &ee) {
+	switch {
+	case errors.As(err, &ee):
 		code = ee.code
+	case ctx.Err() != nil:
+		code = ExitInterrupted
+		err = errors.New("interrupted")
 	}
-	msg := config.Mask(strings.TrimSpace(err.Error()))
-	msg = strings.ReplaceAll(msg, "\n", "; ")
+	msg := model.Clean(config.Mask(strings.TrimSpace(err.Error())))
 	fmt.Fprintf(f.IO.Err, "o365doctor: %s\n", msg)
 	return code
 }
 
 func newRootCmd(f *Factory) *cobra.Command {
-	g := &globalOptions{}
-	env := f.IO.Getenv
 	root := &cobra.Command{
 		Use:   "o365doctor",
 		Short: "Find out why someone cannot sign in to Microsoft 365 federated with Okta, and fix it",
 		Long: `o365doctor diagnoses Okta <-> Microsoft 365 (Entra ID) federation: the Okta user
 and their Office 365 app assignment, the immutableID both sides hold, and more.
-It shows the evidence side by side and offers previewed, journaled, undoable fixes.
+It shows the evidence from both sides and offers previewed, journaled, undoable fixes.
 
 Try it with no tenant at all:  o365doctor demo`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       Version,
 	}
+	root.SetVersionTemplate("o365doctor {{.Version}} (report schema " + report.SchemaVersion + ")\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageErr("%v (see --help)", err)
 	})
-	pf := root.PersistentFlags()
-	pf.StringVar(&g.OktaURL, "okta-url", firstNonEmpty(env("O365DOCTOR_OKTA_URL"), env("OKTA_CLIENT_ORGURL")), "Okta org URL, e.g. https://contoso.okta.com [$O365DOCTOR_OKTA_URL]; token from $OKTA_API_TOKEN")
-	pf.StringVar(&g.GraphURL, "graph-url", firstNonEmpty(env("O365DOCTOR_GRAPH_URL"), config.DefaultGraphURL), "Microsoft Graph base URL [$O365DOCTOR_GRAPH_URL]")
-	pf.StringVar(&g.LoginURL, "login-url", firstNonEmpty(env("O365DOCTOR_LOGIN_URL"), config.DefaultLoginURL), "Microsoft login (authority) URL [$O365DOCTOR_LOGIN_URL]")
-	pf.StringVar(&g.Resolver, "resolver", env("O365DOCTOR_RESOLVER"), "DNS resolver host:port (default: the system's) [$O365DOCTOR_RESOLVER]")
-	pf.StringVar(&g.CAFile, "ca-file", env("O365DOCTOR_CA_FILE"), "extra trusted CA certificate (PEM) [$O365DOCTOR_CA_FILE]")
-	pf.StringVar(&g.Journal, "journal", firstNonEmpty(env("O365DOCTOR_JOURNAL"), fix.DefaultJournalPath(env)), "fix journal file [$O365DOCTOR_JOURNAL]")
-	pf.DurationVar(&g.Timeout, "timeout", envDuration(env, "O365DOCTOR_TIMEOUT", config.DefaultTimeout), "timeout of each API call [$O365DOCTOR_TIMEOUT]")
-	pf.BoolVar(&g.JSON, "json", false, "print JSON (same as --format json)")
-	pf.StringVar(&g.Format, "format", "", "output format: text, json, markdown (default: the TUI on a terminal, text otherwise)")
-	pf.StringVar(&g.FailOn, "fail-on", "fail", "exit 1 on: fail, or warn")
-	pf.StringSliceVar(&g.Only, "only", nil, "run only these checks or areas (comma-separated)")
-	pf.StringSliceVar(&g.Skip, "skip", nil, "skip these checks or areas (comma-separated)")
-	pf.BoolVar(&g.NoTUI, "no-tui", false, "print the report instead of opening the interactive view")
-
 	root.AddCommand(
-		newUserCmd(f, g),
-		newDemoCmd(f, g),
-		newLabCmd(f, g),
-		newChecksCmd(f, g),
-		newExplainCmd(f),
-		newFixCmd(f, g),
-		newUndoCmd(f, g),
-		newJournalCmd(f, g),
-		newVersionCmd(f),
+		NewCmdUser(f, nil),
+		NewCmdDemo(f, nil),
+		NewCmdLab(f),
+		NewCmdChecks(f, nil),
+		NewCmdExplain(f, nil),
+		NewCmdFix(f, nil),
+		NewCmdUndo(f, nil),
+		NewCmdJournal(f, nil),
+		NewCmdVersion(f, nil),
 	)
 	return root
 }
 
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
+// args checks the positional arguments and names what is missing.
+func args(n int, names string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, a []string) error {
+		if len(a) != n {
+			return usageErr("%s needs %s (got %d argument(s)); see `%s --help`", cmd.Name(), names, len(a), cmd.CommandPath())
 		}
+		return nil
 	}
-	return ""
-}
-
-// envDuration reads a duration env twin; a malformed value falls back to
-// the default here and is reported by settings() as a usage error.
-func envDuration(env func(string) string, key string, def time.Duration) time.Duration {
-	if v := env(key); v != "" {
-		if d, err := time.ParseDuration(v); err == nil {
-			return d
-		}
-	}
-	return def
-}
-
-// format resolves --json / --format: "" means the TUI may open.
-func (g *globalOptions) format() (string, error) {
-	f := strings.ToLower(g.Format)
-	if g.JSON {
-		if f != "" && f != "json" {
-			return "", usageErr("--json and --format %s disagree", g.Format)
-		}
-		f = "json"
-	}
-	switch f {
-	case "", "text", "json", "markdown", "md":
-		return f, nil
-	}
-	return "", usageErr("--format %q: use text, json or markdown", g.Format)
-}
-
-// settings builds the run's settings from the flags and the environment.
-func (g *globalOptions) settings(env func(string) string) (config.Settings, error) {
-	if v := env("O365DOCTOR_TIMEOUT"); v != "" {
-		if _, err := time.ParseDuration(v); err != nil {
-			return config.Settings{}, usageErr("O365DOCTOR_TIMEOUT=%q is not a duration (for example 30s)", v)
-		}
-	}
-	s := config.Settings{
-		OktaURL:      g.OktaURL,
-		OktaToken:    config.NewSecret(firstNonEmpty(env("OKTA_API_TOKEN"), env("OKTA_CLIENT_TOKEN"))),
-		GraphURL:     g.GraphURL,
-		LoginURL:     g.LoginURL,
-		TenantID:     env("AZURE_TENANT_ID"),
-		ClientID:     env("AZURE_CLIENT_ID"),
-		ClientSecret: config.NewSecret(env("AZURE_CLIENT_SECRET")),
-		Resolver:     g.Resolver,
-		CAFile:       g.CAFile,
-		Timeout:      g.Timeout,
-		JournalPath:  g.Journal,
-	}
-	if err := s.Validate(); err != nil {
-		return config.Settings{}, usageErr("%v", err)
-	}
-	return s, nil
 }

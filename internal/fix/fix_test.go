@@ -234,4 +234,19 @@ func TestTornLastJournalLineIsTolerated(t *testing.T) {
 	if _, err := e.exec.Undo(context.Background(), ""); err != nil {
 		t.Fatalf("undo after a torn line: %v", err)
 	}
+	// Review A2: the journal stays readable after more appends (the undo
+	// above was glued onto the torn line), and the undo is recorded.
+	entries, err = e.exec.Journal.Entries()
+	if err != nil || len(entries) != 2 || entries[1].Kind != fix.KindUndo || entries[1].State != fix.StateApplied {
+		t.Fatalf("after the undo: entries = %+v, %v", entries, err)
+	}
+	if _, err := e.exec.Apply(context.Background(), e.plan(e.alice, "BNt9M4fu8Ek8RSuc9LAS2g==", "suKEY0sY9cuOzPEMp6ZWPA==")); err != nil {
+		t.Fatalf("a fix after the torn line: %v", err)
+	}
+	if _, err := e.exec.Undo(context.Background(), ""); err != nil {
+		t.Fatalf("undo impossible after a torn line: %v", err)
+	}
+	if entries, err = e.exec.Journal.Entries(); err != nil || len(entries) != 4 {
+		t.Fatalf("entries = %d, %v", len(entries), err)
+	}
 }

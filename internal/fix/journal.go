@@ -88,9 +88,17 @@ func (j *Journal) append(e Entry) error {
 		return fmt.Errorf("journal: %w", err)
 	}
 	line := config.Mask(string(b)) + "\n"
-	f, err := os.OpenFile(j.path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(j.path, os.O_APPEND|os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
+	}
+	// A crash mid-append leaves a torn last line without its newline: end
+	// it first, or this entry would be glued onto it and lost with it.
+	if torn, err := endsTorn(f); err != nil {
+		f.Close()
+		return fmt.Errorf("journal: %w", err)
+	} else if torn {
+		line = "\n" + line
 	}
 	if _, err := f.WriteString(line); err != nil {
 		f.Close()
@@ -101,6 +109,19 @@ func (j *Journal) append(e Entry) error {
 		return fmt.Errorf("journal: fsync %s: %w", j.path, err)
 	}
 	return f.Close()
+}
+
+// endsTorn reports whether the file's last byte is not a newline.
+func endsTorn(f *os.File) (bool, error) {
+	st, err := f.Stat()
+	if err != nil || st.Size() == 0 {
+		return false, err
+	}
+	var last [1]byte
+	if _, err := f.ReadAt(last[:], st.Size()-1); err != nil {
+		return false, err
+	}
+	return last[0] != '\n', nil
 }
 
 // Entries returns every entry in the order they were started, each in its
@@ -120,19 +141,15 @@ func (j *Journal) Entries() ([]Entry, error) {
 	latest := map[string]Entry{}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 4<<20)
-	var bad error
-	for n := 1; sc.Scan(); n++ {
+	for sc.Scan() {
 		if len(sc.Bytes()) == 0 {
 			continue
 		}
-		if bad != nil { // a bad line that is not the last one
-			return nil, bad
-		}
 		var e Entry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			// A crash mid-append leaves a torn last line: its entry's
-			// "started" line (written first) still tells the story.
-			bad = fmt.Errorf("journal %s line %d: %v", j.path, n, err)
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil || e.ID == "" {
+			// A crash mid-append leaves a torn line (append ends it
+			// before the next entry): its entry's "started" line,
+			// written first, still tells the story.
 			continue
 		}
 		if _, seen := latest[e.ID]; !seen {

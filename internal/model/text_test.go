@@ -4,7 +4,7 @@ import "testing"
 
 func TestClean(t *testing.T) {
 	for in, want := range map[string]string{
-		"Office 365":                                   "Office 365",
+		"Office 365": "Office 365",
 		"Office\x1b]0;PWNED-TITLE\a\x1b[2J\x1b[31mRED": "OfficeRED",
 		"a\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\b":   "alinkb",
 		"tab\there\nnew\rline":                         "tab here new line",

@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
-	"github.com/o365doctor/o365doctor/internal/checks"
+	"github.com/o365doctor/o365doctor/internal/model"
 )
 
-// Formats the renderers know.
-var Formats = []string{"text", "json", "markdown"}
+// Formats returns the formats Write knows.
+func Formats() []string { return []string{"text", "json", "markdown"} }
 
 // Write renders r in the format.
 func Write(w io.Writer, r Report, format string) error {
@@ -22,7 +23,7 @@ func Write(w io.Writer, r Report, format string) error {
 	case "text", "":
 		return WriteText(w, r)
 	}
-	return fmt.Errorf("unknown format %q: use one of %s", format, strings.Join(Formats, ", "))
+	return fmt.Errorf("unknown format %q: use one of %s", format, strings.Join(Formats(), ", "))
 }
 
 // WriteJSON writes the versioned JSON document.
@@ -33,20 +34,108 @@ func WriteJSON(w io.Writer, r Report) error {
 }
 
 // Label is a status as text, so a status is never shown by colour alone.
-func Label(s checks.Status) string {
-	switch s {
-	case checks.Pass:
-		return "PASS"
-	case checks.Warn:
-		return "WARN"
-	case checks.Fail:
-		return "FAIL"
-	case checks.Error:
-		return "ERROR"
-	case checks.Skipped:
+func Label(status string) string {
+	switch status {
+	case "skipped":
 		return "SKIP"
 	}
-	return strings.ToUpper(string(s))
+	return strings.ToUpper(status)
+}
+
+// maxFindings is how many findings of one result the text and markdown
+// reports list; JSON lists them all.
+const maxFindings = 20
+
+// Label is "app user alice@contoso.com".
+func (o Object) Label() string {
+	name := o.Name
+	if name == "" {
+		name = o.ID
+	}
+	kind := o.Kind
+	if kind == "appuser" {
+		kind = "app user"
+	}
+	return strings.TrimSpace(kind + " " + name)
+}
+
+// Show is a value as people read it: blank values say so.
+func Show(v string) string {
+	if v == "" {
+		return "(blank)"
+	}
+	return v
+}
+
+func (r Read) show() string {
+	if c := r.Certificate; c != nil {
+		return fmt.Sprintf("certificate SHA-1 %s, SHA-256 %s…, %s, expires %s", c.SHA1, c.SHA256[:min(16, len(c.SHA256))], c.Subject, c.NotAfter.Format("2006-01-02"))
+	}
+	return Show(r.Value)
+}
+
+// Lines are the evidence as lines of text: a value on one line, a
+// comparison as a heading and a line per side, an event on one line.
+func (e Evidence) Lines() []string {
+	switch {
+	case e.Read != nil:
+		return []string{fmt.Sprintf("%-6s %s  %s = %s", e.Read.System, e.Read.Object.Label(), e.Read.Field, e.Read.show())}
+	case e.Comparison != nil:
+		verdict := "differ"
+		if e.Comparison.Equal {
+			verdict = "equal"
+		}
+		lines := []string{fmt.Sprintf("%s: %s", e.Comparison.What, verdict)}
+		objW, fieldW := 0, 0
+		for _, s := range e.Comparison.Sides {
+			objW, fieldW = max(objW, len(s.Object.Label())), max(fieldW, len(s.Field))
+		}
+		for _, s := range e.Comparison.Sides {
+			lines = append(lines, fmt.Sprintf("  %-6s %-*s  %-*s = %s", s.System, objW, s.Object.Label(), fieldW, s.Field, s.show()))
+		}
+		return lines
+	case e.Event != nil:
+		ev := e.Event
+		parts := []string{ev.Time.Format(time.RFC3339), ev.System, ev.Type}
+		for _, p := range []string{ev.Outcome, ev.Code, ev.Message} {
+			if p != "" {
+				parts = append(parts, p)
+			}
+		}
+		line := strings.Join(parts, " ")
+		var ids []string
+		if ev.CorrelationID != "" {
+			ids = append(ids, "correlation "+ev.CorrelationID)
+		}
+		if ev.RequestID != "" {
+			ids = append(ids, "request "+ev.RequestID)
+		}
+		if len(ids) > 0 {
+			line += " (" + strings.Join(ids, ", ") + ")"
+		}
+		return []string{line}
+	}
+	return nil
+}
+
+// problems are the findings worth showing: all but passes, unless the
+// result itself passed.
+func (res Result) problems() []Finding {
+	var out []Finding
+	for _, f := range res.Findings {
+		if f.Status != "pass" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// FixCommand is the command line that applies a fix.
+func FixCommand(checkID string, f Fix) string {
+	if f.Subject == "" {
+		return "o365doctor fix " + checkID
+	}
+	return "o365doctor fix " + checkID + " --user " + f.Subject
 }
 
 // WriteText writes the plain-text report used when stdout is not a terminal.
@@ -59,26 +148,40 @@ func WriteText(w io.Writer, r Report) error {
 	if r.OktaOrg != "" {
 		fmt.Fprintf(&b, "  okta %s", r.OktaOrg)
 	}
-	b.WriteString("\n\n")
+	b.WriteString("\n")
+	if r.Interrupted {
+		b.WriteString("INTERRUPTED: the run was stopped before every check ended\n")
+	}
+	b.WriteString("\n")
 	idW := 0
 	for _, res := range r.Results {
 		idW = max(idW, len(res.CheckID))
 	}
 	for _, res := range r.Results {
 		fmt.Fprintf(&b, "%-5s %-*s  %s\n", Label(res.Status), idW, res.CheckID, res.Message)
-		if res.Status == checks.Pass || res.Status == checks.Skipped {
-			continue
-		}
-		for _, e := range res.Evidence {
-			fmt.Fprintf(&b, "      %-6s %s %s = %s\n", e.System, e.Object, e.Field, e.Value)
-		}
-		for _, f := range res.Fixes {
-			fmt.Fprintf(&b, "      fix: %s\n", f.Title)
-			fmt.Fprintf(&b, "           o365doctor fix %s --user %s\n", res.CheckID, r.Subject.Name)
+		probs := res.problems()
+		for i, f := range probs {
+			if i == maxFindings {
+				fmt.Fprintf(&b, "      … and %d more findings (--json lists every one)\n", len(probs)-maxFindings)
+				break
+			}
+			indent := "      "
+			if len(probs) > 1 || f.Message != res.Message {
+				fmt.Fprintf(&b, "      %s %s: %s\n", Label(f.Status), f.Object.Label(), f.Message)
+				indent = "        "
+			}
+			for _, e := range f.Evidence {
+				for _, line := range e.Lines() {
+					fmt.Fprintf(&b, "%s%s\n", indent, line)
+				}
+			}
+			for _, fx := range f.Fixes {
+				fmt.Fprintf(&b, "%sfix: %s\n%s     %s\n", indent, fx.Title, indent, FixCommand(res.CheckID, fx))
+			}
 		}
 	}
 	fmt.Fprintf(&b, "\n%s\n", r.Summary.Line())
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, model.CleanLines(b.String()))
 	return err
 }
 
@@ -100,29 +203,48 @@ func (s Summary) Line() string {
 // WriteMarkdown writes a report to paste into a helpdesk ticket.
 func WriteMarkdown(w io.Writer, r Report) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "## o365doctor: %s `%s`\n\n", r.Subject.Kind, r.Subject.Name)
-	fmt.Fprintf(&b, "- generated: %s\n- tenant: %s\n- Okta org: %s\n- %s\n\n", r.GeneratedAt.Format("2006-01-02 15:04:05Z"), orDash(r.Tenant), orDash(r.OktaOrg), r.Summary.Line())
-	b.WriteString("| status | check | finding |\n| --- | --- | --- |\n")
+	fmt.Fprintf(&b, "## o365doctor: %s `%s`\n\n", r.Subject.Kind, mdCode(r.Subject.Name))
+	fmt.Fprintf(&b, "- generated: %s\n- tenant: %s\n- Okta org: %s\n- %s\n", r.GeneratedAt.Format("2006-01-02 15:04:05Z"), orDash(r.Tenant), orDash(r.OktaOrg), r.Summary.Line())
+	if r.Interrupted {
+		b.WriteString("- **interrupted**: the run was stopped before every check ended\n")
+	}
+	b.WriteString("\n| status | check | finding |\n| --- | --- | --- |\n")
 	for _, res := range r.Results {
 		fmt.Fprintf(&b, "| %s | `%s` | %s |\n", Label(res.Status), res.CheckID, mdCell(res.Message))
 	}
 	for _, res := range r.Results {
-		if len(res.Evidence) == 0 || res.Status == checks.Pass {
+		probs := res.problems()
+		if len(probs) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "\n### %s %s\n\n| system | object | field | value |\n| --- | --- | --- | --- |\n", Label(res.Status), res.CheckID)
-		for _, e := range res.Evidence {
-			fmt.Fprintf(&b, "| %s | %s | `%s` | `%s` |\n", e.System, mdCell(e.Object), e.Field, mdCell(e.Value))
-		}
-		for _, f := range res.Fixes {
-			fmt.Fprintf(&b, "\nFix available: %s (`o365doctor fix %s --user %s`)\n", f.Title, res.CheckID, r.Subject.Name)
+		fmt.Fprintf(&b, "\n### %s `%s`\n", Label(res.Status), res.CheckID)
+		for i, f := range probs {
+			if i == maxFindings {
+				fmt.Fprintf(&b, "\n… and %d more findings (the JSON report lists every one)\n", len(probs)-maxFindings)
+				break
+			}
+			fmt.Fprintf(&b, "\n**%s** %s: %s\n", Label(f.Status), mdCell(f.Object.Label()), mdCell(f.Message))
+			if len(f.Evidence) > 0 {
+				b.WriteString("\n```\n")
+				for _, e := range f.Evidence {
+					for _, line := range e.Lines() {
+						b.WriteString(strings.ReplaceAll(line, "```", "'''") + "\n")
+					}
+				}
+				b.WriteString("```\n")
+			}
+			for _, fx := range f.Fixes {
+				fmt.Fprintf(&b, "\nFix available: %s (`%s`)\n", mdCell(fx.Title), mdCode(FixCommand(res.CheckID, fx)))
+			}
 		}
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, model.CleanLines(b.String()))
 	return err
 }
 
 func mdCell(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ") }
+
+func mdCode(s string) string { return strings.ReplaceAll(s, "`", "'") }
 
 func orDash(s string) string {
 	if s == "" {

@@ -17,16 +17,18 @@ import (
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/config"
 	"github.com/o365doctor/o365doctor/internal/fix"
+	"github.com/o365doctor/o365doctor/internal/model"
+	"github.com/o365doctor/o365doctor/internal/report"
 )
 
 // Options are what the program shows and may do.
 type Options struct {
 	Title      string // an extra header line (the demo names its scenario)
-	Subject    string // the UPN
+	Subject    checks.Subject
 	Tenant     string
 	OktaOrg    string
 	Checks     []*checks.Check
-	NewSubject func() *checks.Subject // fresh facts for each run
+	Sources    checks.Sources
 	RunOptions checks.RunOptions
 	Executor   *fix.Executor
 	In         io.Reader
@@ -108,30 +110,43 @@ func (m Model) Init() tea.Cmd {
 	return tea.Batch(m.spinner.Tick, m.runAll())
 }
 
+// newFacts is a fresh fact table for one run (a re-run after a fix must not
+// see values memoised before it), with every required fact started.
+func (m Model) newFacts(list []*checks.Check) *checks.Facts {
+	f := checks.NewFacts(m.ctx, m.opts.Subject, m.opts.Sources, m.opts.RunOptions.LoadTimeout)
+	f.PrefetchFor(list)
+	return f
+}
+
 func (m Model) runAll() tea.Cmd {
-	subject := m.opts.NewSubject()
+	list := make([]*checks.Check, len(m.items))
+	for i, it := range m.items {
+		list[i] = it.check
+	}
+	facts := m.newFacts(list)
 	cmds := make([]tea.Cmd, len(m.items))
 	for i, it := range m.items {
-		cmds[i] = m.runCheck(i, it.run, it.check, subject)
+		cmds[i] = m.runCheck(i, it.run, it.check, facts)
 	}
 	return tea.Batch(cmds...)
 }
 
-func (m Model) runCheck(i, run int, c *checks.Check, subject *checks.Subject) tea.Cmd {
+func (m Model) runCheck(i, run int, c *checks.Check, facts *checks.Facts) tea.Cmd {
 	ctx, opts := m.ctx, m.opts.RunOptions
 	return func() tea.Msg {
-		return resultMsg{index: i, run: run, result: checks.RunOne(ctx, c, subject, opts)}
+		return resultMsg{index: i, run: run, result: checks.RunOne(ctx, c, facts, opts)}
 	}
 }
 
-// Results returns the results so far, in registry order; checks still
-// pending are reported as skipped.
+// Results returns the results so far, in registry order; a check still
+// running when the view closed is reported as interrupted.
 func (m Model) Results() []checks.Result {
 	out := make([]checks.Result, len(m.items))
 	for i, it := range m.items {
 		if it.pending {
 			out[i] = checks.Result{CheckID: it.check.ID, Title: it.check.Title, Area: it.check.Area,
-				Severity: it.check.Severity, Status: checks.Skipped, Message: "not finished when the view was closed"}
+				Severity: it.check.Severity, Status: checks.StatusError, Interrupted: true,
+				Message: "not finished when the view was closed"}
 			continue
 		}
 		out[i] = it.result
@@ -152,7 +167,7 @@ func (m *Model) syncKeys() {
 	sel := m.selected()
 	m.keys.Up.SetEnabled(browse)
 	m.keys.Down.SetEnabled(browse)
-	m.keys.Fix.SetEnabled(browse && sel != nil && !sel.pending && len(sel.result.Fixes) > 0)
+	m.keys.Fix.SetEnabled(browse && sel != nil && !sel.pending && len(sel.result.Fixes()) > 0)
 	m.keys.Apply.SetEnabled(m.state == statePreview)
 	m.keys.Cancel.SetEnabled(m.state == statePreview)
 	m.keys.Undo.SetEnabled(browse && m.lastFix != "")
@@ -163,7 +178,7 @@ func (m *Model) syncKeys() {
 // firstProblem is the index of the first fail, then warn, then error; 0
 // when everything passed.
 func (m Model) firstProblem() int {
-	for _, want := range []checks.Status{checks.Fail, checks.Warn, checks.Error} {
+	for _, want := range []checks.Status{checks.StatusFail, checks.StatusWarn, checks.StatusError} {
 		for i, it := range m.items {
 			if it.result.Status == want {
 				return i
@@ -243,13 +258,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) setFlash(isErr bool, s string) {
-	m.flash, m.flashErr = config.Mask(s), isErr
+	m.flash, m.flashErr = model.Clean(config.Mask(s)), isErr
 }
 
 func (m *Model) rerun(i int) tea.Cmd {
 	m.items[i].pending = true
 	m.items[i].run++
-	return m.runCheck(i, m.items[i].run, m.items[i].check, m.opts.NewSubject())
+	return m.runCheck(i, m.items[i].run, m.items[i].check, m.newFacts([]*checks.Check{m.items[i].check}))
 }
 
 func (m *Model) rerunAll() tea.Cmd {
@@ -278,7 +293,7 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(k, m.keys.Fix):
 		sel := m.selected()
-		m.plan, m.planFor, m.state = sel.result.Fixes[0], m.cursor, statePreview
+		m.plan, m.planFor, m.state = sel.result.Fixes()[0], m.cursor, statePreview
 		m.flash = ""
 	case key.Matches(k, m.keys.Cancel):
 		m.state = stateBrowse
@@ -286,7 +301,7 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Apply):
 		if !m.plan.Reversible {
 			m.state = stateBrowse
-			m.setFlash(true, fmt.Sprintf("This plan cannot be undone; apply it with `o365doctor fix %s --user %s --yes --confirm %s`.", m.plan.CheckID, m.opts.Subject, m.plan.ID))
+			m.setFlash(true, fmt.Sprintf("This plan cannot be undone; apply it with `o365doctor fix %s --user %s --yes --confirm %s`.", m.plan.CheckID, m.plan.Subject, m.plan.ID))
 			return nil
 		}
 		m.state = stateApplying
@@ -318,17 +333,17 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 func (m Model) View() string {
 	st := m.styles
 	var b strings.Builder
-	header := "o365doctor · user " + m.opts.Subject
+	header := "o365doctor · " + string(m.opts.Subject.Kind) + " " + m.opts.Subject.Name()
 	if m.opts.Tenant != "" {
 		header += " · tenant " + m.opts.Tenant
 	}
 	width := max(m.width, 20)
-	b.WriteString(st.header.Width(width).Render(config.Mask(header)) + "\n")
+	b.WriteString(st.header.Width(width).Render(safe(header)) + "\n")
 	if m.opts.OktaOrg != "" {
-		b.WriteString(st.subtle.Width(width).Render("okta "+config.Mask(m.opts.OktaOrg)) + "\n")
+		b.WriteString(st.subtle.Width(width).Render("okta "+safe(m.opts.OktaOrg)) + "\n")
 	}
 	if m.opts.Title != "" {
-		b.WriteString(st.subtle.Width(width).Render(m.opts.Title) + "\n")
+		b.WriteString(st.subtle.Width(width).Render(safe(m.opts.Title)) + "\n")
 	}
 	b.WriteString("\n")
 
@@ -394,7 +409,7 @@ func (m Model) summaryLine() string {
 		counts[it.result.Status]++
 	}
 	var parts []string
-	for _, s := range checks.Statuses {
+	for _, s := range checks.Statuses() {
 		if counts[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
 		}
@@ -412,42 +427,57 @@ func (m Model) detailsView(w int) string {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString(st.title.Render(sel.check.Title) + "\n")
+	b.WriteString(st.title.Render(safe(sel.check.Title)) + "\n")
 	if sel.pending {
 		b.WriteString(m.spinner.View() + " running…\n")
 		return b.String()
 	}
-	r := sel.result
-	b.WriteString(st.status[r.Status].Render(statusMark(r.Status)) + st.subtle.Render(fmt.Sprintf(" · %s · %s · %dms", r.CheckID, r.Severity, r.Duration.Milliseconds())) + "\n\n")
-	b.WriteString(lipgloss.NewStyle().Width(w).Render(config.Mask(r.Message)) + "\n")
-	if len(r.Evidence) > 0 {
-		b.WriteString("\n" + st.label.Render("Evidence") + "\n")
-		fw := 0
-		for _, e := range r.Evidence {
-			fw = max(fw, len(e.Field))
+	r := report.Convert(sel.result)
+	status := checks.Status(r.Status)
+	b.WriteString(st.status[status].Render(statusMark(status)) + st.subtle.Render(fmt.Sprintf(" · %s · %s · %dms", r.CheckID, r.Severity, r.DurationMs)) + "\n\n")
+	b.WriteString(lipgloss.NewStyle().Width(w).Render(r.Message) + "\n")
+	shown := 0
+	for _, f := range r.Findings {
+		if f.Status == string(checks.StatusPass) && len(r.Findings) > 1 {
+			continue
 		}
-		lastObject := ""
-		for _, e := range r.Evidence {
-			if obj := e.System + " " + e.Object; obj != lastObject {
-				b.WriteString(st.subtle.Render(config.Mask(obj)) + "\n")
-				lastObject = obj
+		if shown == maxFindings {
+			b.WriteString(st.subtle.Render(fmt.Sprintf("… and more: %d findings in all (--json lists every one)", len(r.Findings))) + "\n")
+			break
+		}
+		shown++
+		if len(r.Findings) > 1 || f.Message != r.Message {
+			fs := checks.Status(f.Status)
+			b.WriteString("\n" + st.status[fs].Render(statusMark(fs)) + " " + lipgloss.NewStyle().Width(max(w-8, 10)).Render(f.Object.Label()+": "+f.Message) + "\n")
+		}
+		if len(f.Evidence) > 0 {
+			b.WriteString("\n" + st.label.Render("Evidence") + "\n")
+			for _, e := range f.Evidence {
+				for _, line := range e.Lines() {
+					b.WriteString(lipgloss.NewStyle().Width(w).Render(line) + "\n")
+				}
 			}
-			line := fmt.Sprintf("  %-*s  %s", fw, e.Field, config.Mask(e.Value))
-			b.WriteString(lipgloss.NewStyle().Width(w).Render(line) + "\n")
 		}
-	}
-	if len(r.Fixes) > 0 {
-		b.WriteString("\n" + st.label.Render("Fix available: ") + r.Fixes[0].Title + "\n" + st.subtle.Render("press f to preview it") + "\n")
+		if len(f.Fixes) > 0 {
+			b.WriteString("\n" + st.label.Render("Fix available: ") + f.Fixes[0].Title + "\n" + st.subtle.Render("press f to preview it") + "\n")
+		}
 	}
 	return b.String()
 }
+
+// maxFindings is how many findings of one check the details pane lists.
+const maxFindings = 20
+
+// safe is every string the view prints from outside: secrets masked,
+// terminal control removed.
+func safe(s string) string { return model.Clean(config.Mask(s)) }
 
 func (m Model) planView(w int) string {
 	st := m.styles
 	var b strings.Builder
 	b.WriteString(st.title.Render("Fix plan") + "\n\n")
 	inner := max(w-6, 20)
-	b.WriteString(lipgloss.NewStyle().Width(inner).Render(config.Mask(m.plan.Preview())))
+	b.WriteString(lipgloss.NewStyle().Width(inner).Render(model.CleanLines(config.Mask(m.plan.Preview()))))
 	b.WriteString("\n")
 	if m.state == statePreview {
 		b.WriteString(st.label.Render("y") + " apply   " + st.label.Render("esc") + " cancel — nothing changes until you press y\n")

@@ -13,7 +13,6 @@ import (
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/fix"
 	"github.com/o365doctor/o365doctor/internal/lab/labtest"
-	"github.com/o365doctor/o365doctor/internal/model"
 )
 
 // drive runs cmd and feeds every message it produces back into the model,
@@ -67,11 +66,13 @@ func newModel(t *testing.T, scenario, upn string) Model {
 	src, oc := labtest.Sources(t, l.Settings())
 	exec := &fix.Executor{Stores: map[string]fix.Store{"okta": fix.OktaStore{API: oc}},
 		Journal: fix.OpenJournal(filepath.Join(t.TempDir(), "journal.jsonl"))}
+	list, err := checks.Select(checks.All(), []checks.Scope{checks.ScopeUser, checks.ScopeDomain}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	m := New(context.Background(), Options{
-		Subject: upn, Tenant: l.TenantID, OktaOrg: l.OktaURL, Checks: checks.All(),
-		NewSubject: func() *checks.Subject {
-			return &checks.Subject{UPN: upn, Domain: model.DomainOf(upn), Facts: checks.NewFacts(src, 10*time.Second)}
-		},
+		Subject: checks.UserSubject(upn), Tenant: l.TenantID, OktaOrg: l.OktaURL, Checks: list,
+		Sources: src, RunOptions: checks.RunOptions{LoadTimeout: 10 * time.Second},
 		Executor: exec,
 	})
 	next, _ := m.Update(tea.WindowSizeMsg{Width: 140, Height: 40})
@@ -121,7 +122,7 @@ func TestFixApplyAndUndoByKeys(t *testing.T) {
 	if !strings.Contains(v, "Applied:") || !strings.Contains(v, "3 checks: 3 pass") || !strings.Contains(v, "u undo last fix") {
 		t.Fatalf("after apply:\n%s", v)
 	}
-	if m.items[2].result.Status != checks.Pass {
+	if m.items[2].result.Status != checks.StatusPass {
 		t.Fatalf("check not re-run: %+v", m.items[2].result)
 	}
 
@@ -153,7 +154,7 @@ func TestNavigationAndHelp(t *testing.T) {
 	if cmd == nil || cmd() != tea.Quit() {
 		t.Fatal("q does not quit")
 	}
-	if rs := next.(Model).Results(); len(rs) != 3 || rs[0].Status != checks.Pass {
+	if rs := next.(Model).Results(); len(rs) != 3 || rs[0].Status != checks.StatusPass {
 		t.Fatalf("results = %+v", rs)
 	}
 }
@@ -172,7 +173,7 @@ func TestTypedAheadFixIsNotAppliedUnseen(t *testing.T) {
 	m = drive(t, m, m.Init())
 	next, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("fy")})
 	m = drive(t, next.(Model), cmd)
-	if m.state != statePreview || m.items[2].result.Status != checks.Fail {
+	if m.state != statePreview || m.items[2].result.Status != checks.StatusFail {
 		t.Fatalf("\"fy\" in one read: state %d, status %s; the plan must be shown first", m.state, m.items[2].result.Status)
 	}
 }
@@ -180,10 +181,10 @@ func TestTypedAheadFixIsNotAppliedUnseen(t *testing.T) {
 func TestResultOfAnOlderRunIsDropped(t *testing.T) {
 	m := newModel(t, "immutableid-mismatch", "alice@contoso.com")
 	m = drive(t, m, m.Init())
-	stale := resultMsg{index: 2, run: m.items[2].run, result: checks.Result{CheckID: "identity.immutableid-match", Status: checks.Pass}}
+	stale := resultMsg{index: 2, run: m.items[2].run, result: checks.Result{CheckID: "identity.immutableid-match", Status: checks.StatusPass}}
 	m.rerun(2) // a newer run is under way
 	next, _ := m.Update(stale)
-	if got := next.(Model).items[2]; !got.pending || got.result.Status == checks.Pass {
+	if got := next.(Model).items[2]; !got.pending || got.result.Status == checks.StatusPass {
 		t.Fatalf("an older run's result replaced the pending one: %+v", got)
 	}
 }

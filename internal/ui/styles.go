@@ -32,11 +32,11 @@ func newStyles() styles {
 		flashErr: lipgloss.NewStyle().Foreground(lipgloss.Color("1")).Bold(true),
 		dialog:   lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1),
 		status: map[checks.Status]lipgloss.Style{
-			checks.Pass:    lipgloss.NewStyle().Foreground(lipgloss.Color("2")),
-			checks.Warn:    lipgloss.NewStyle().Foreground(lipgloss.Color("3")),
-			checks.Fail:    lipgloss.NewStyle().Foreground(lipgloss.Color("1")).Bold(true),
-			checks.Error:   lipgloss.NewStyle().Foreground(lipgloss.Color("5")),
-			checks.Skipped: lipgloss.NewStyle().Foreground(lipgloss.Color("8")),
+			checks.StatusPass:    lipgloss.NewStyle().Foreground(lipgloss.Color("2")),
+			checks.StatusWarn:    lipgloss.NewStyle().Foreground(lipgloss.Color("3")),
+			checks.StatusFail:    lipgloss.NewStyle().Foreground(lipgloss.Color("1")).Bold(true),
+			checks.StatusError:   lipgloss.NewStyle().Foreground(lipgloss.Color("5")),
+			checks.StatusSkipped: lipgloss.NewStyle().Foreground(lipgloss.Color("8")),
 		},
 	}
 }
@@ -44,15 +44,15 @@ func newStyles() styles {
 // statusMark is the symbol and word for a status: never colour alone.
 func statusMark(s checks.Status) string {
 	switch s {
-	case checks.Pass:
+	case checks.StatusPass:
 		return "✓ PASS"
-	case checks.Warn:
+	case checks.StatusWarn:
 		return "! WARN"
-	case checks.Fail:
+	case checks.StatusFail:
 		return "✗ FAIL"
-	case checks.Error:
+	case checks.StatusError:
 		return "? ERROR"
-	case checks.Skipped:
+	case checks.StatusSkipped:
 		return "- SKIP"
 	}
 	return string(s)

@@ -1,0 +1,111 @@
+package checks
+
+import (
+	"context"
+	"iter"
+	"strings"
+
+	"github.com/o365doctor/o365doctor/internal/model"
+)
+
+// Source names an outside system a check needs. The set is open: a new
+// source is a constant, a row in sourceInfo, and an adapter in Sources.
+type Source string
+
+const (
+	Okta  Source = "okta"  // the Okta Management API
+	Graph Source = "graph" // Microsoft Graph (Entra ID)
+	Realm Source = "realm" // Microsoft's public realm discovery and OpenID configuration
+	DNS   Source = "dns"   // public DNS
+)
+
+// SourceInfo describes a source for people.
+type SourceInfo struct {
+	Source Source
+	Title  string
+	// Public sources need no credentials (recon runs them).
+	Public bool
+}
+
+// SourceInfos returns every known source.
+func SourceInfos() []SourceInfo {
+	return []SourceInfo{
+		{Okta, "Okta", false},
+		{Graph, "Graph", false},
+		{Realm, "Microsoft realm discovery", true},
+		{DNS, "DNS", true},
+	}
+}
+
+func (s Source) info() SourceInfo {
+	for _, si := range SourceInfos() {
+		if si.Source == s {
+			return si
+		}
+	}
+	return SourceInfo{}
+}
+
+// OktaAPI is what the facts need of the Okta adapter.
+type OktaAPI interface {
+	User(ctx context.Context, idOrLogin string) (model.OktaUser, error)
+	Office365Apps(ctx context.Context) ([]model.OktaApp, error)
+	AppUser(ctx context.Context, appID, userID string) (model.AppUser, error)
+	// AppUserPages streams every user assigned to the app, a page at a time.
+	AppUserPages(ctx context.Context, appID string) iter.Seq2[[]model.AppUser, error]
+}
+
+// GraphAPI is what the facts need of the Graph adapter.
+type GraphAPI interface {
+	User(ctx context.Context, idOrUPN string) (model.EntraUser, error)
+	// UserPages streams the users whose UPN is in the domain ("" = all),
+	// a page at a time.
+	UserPages(ctx context.Context, domain string) iter.Seq2[[]model.EntraUser, error]
+}
+
+// Sources are the adapters of one run, and the one table of which sources
+// are available: a source that cannot be used has a reason in Missing
+// ("needs Okta: set --okta-url (O365DOCTOR_OKTA_URL)").
+type Sources struct {
+	Okta    OktaAPI
+	Graph   GraphAPI
+	Missing map[Source]string
+}
+
+// Why says why the source cannot be used, or "" when it can.
+func (s Sources) Why(src Source) string {
+	if why := s.Missing[src]; why != "" {
+		return why
+	}
+	available := false
+	switch src {
+	case Okta:
+		available = s.Okta != nil
+	case Graph:
+		available = s.Graph != nil
+	}
+	if !available {
+		title := src.info().Title
+		if title == "" {
+			title = string(src)
+		}
+		return "needs " + title + ": not configured"
+	}
+	return ""
+}
+
+// missing lists, in one line, every source of needs that cannot be used.
+func (s Sources) missing(needs []Source) string {
+	var whys []string
+	seen := map[string]bool{}
+	for _, n := range needs {
+		if why := s.Why(n); why != "" && !seen[why] {
+			seen[why] = true
+			whys = append(whys, why)
+		}
+	}
+	if len(whys) == 0 {
+		return ""
+	}
+	return strings.Join(whys, "; and ")
+}

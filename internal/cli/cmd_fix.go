@@ -1,0 +1,171 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/o365doctor/o365doctor/internal/checks"
+	"github.com/o365doctor/o365doctor/internal/config"
+	"github.com/o365doctor/o365doctor/internal/fix"
+	"github.com/o365doctor/o365doctor/internal/model"
+	"github.com/o365doctor/o365doctor/internal/report"
+)
+
+// FixOptions are the inputs of `o365doctor fix`.
+type FixOptions struct {
+	Factory *Factory
+	CheckID string
+	UPN     string
+	PlanID  string
+	Confirm string
+	Yes     bool
+	Conn    connFlags
+	Output  outputFlags
+}
+
+// NewCmdFix is `o365doctor fix CHECK-ID --user UPN [--yes]`.
+func NewCmdFix(f *Factory, runF func(context.Context, *FixOptions) error) *cobra.Command {
+	opts := &FixOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "fix CHECK-ID --user UPN [--yes]",
+		Short: "Show the fix plan for a failing check; apply it with --yes",
+		Long: `Runs the check, prints the fix plan (every call, field, value now and value after)
+and changes nothing unless --yes is given. With --yes the one executor re-reads
+each value (and stops if it moved), journals the step, writes, reads back and
+verifies; a plan that fails part-way is rolled back. ` + "`o365doctor undo`" + ` reverses it.
+
+Exit codes: 0 nothing to fix, the plan shown, or the fix applied and verified;
+1 the check fails and no plan fixes it, or applying failed; 2 usage error;
+3 the check could not run.`,
+		Example: "  o365doctor fix identity.immutableid-match --user alice@contoso.com\n  o365doctor fix identity.immutableid-match --user alice@contoso.com --yes",
+		Args:    args(1, "a check ID (`o365doctor checks` lists them)"),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			opts.CheckID = a[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runFix(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.UPN, "user", "", "the user's UPN")
+	fl.StringVar(&opts.PlanID, "plan", "", "which plan, when the check offers several (default: the first)")
+	fl.BoolVar(&opts.Yes, "yes", false, "apply the plan (without it nothing is changed)")
+	fl.StringVar(&opts.Confirm, "confirm", "", "the plan's ID, to apply a plan that cannot be undone")
+	opts.Conn.register(cmd, f.env)
+	opts.Output.register(cmd, "text", "json")
+	return cmd
+}
+
+// fixOutput is what `fix --json` prints.
+type fixOutput struct {
+	CheckID string      `json:"checkId"`
+	Before  string      `json:"statusBefore"`
+	Plan    *report.Fix `json:"plan,omitempty"`
+	Applied bool        `json:"applied"`
+	Entry   string      `json:"journalEntry,omitempty"`
+	After   string      `json:"statusAfter,omitempty"`
+	Message string      `json:"message"`
+}
+
+func runFix(ctx context.Context, opts *FixOptions) error {
+	c, ok := checks.Lookup(opts.CheckID)
+	if !ok {
+		return usageErr("unknown check %q; `o365doctor checks` lists them", opts.CheckID)
+	}
+	if c.Scope != checks.ScopeUser {
+		return usageErr("fix %s: only user checks have fixes in this version", c.ID)
+	}
+	if opts.UPN == "" {
+		return usageErr("fix %s needs --user UPN", c.ID)
+	}
+	if err := validateUPN(opts.UPN); err != nil {
+		return err
+	}
+	format, err := opts.Output.format()
+	if err != nil {
+		return err
+	}
+	asJSON := format == "json"
+	f := opts.Factory
+	s, err := opts.Conn.settings(f.env)
+	if err != nil {
+		return err
+	}
+	ses, err := newSession(ctx, f, s)
+	if err != nil {
+		return err
+	}
+	subject := checks.UserSubject(opts.UPN)
+	check := func() checks.Result {
+		return checks.Run(ctx, []*checks.Check{c}, subject, ses.sources, ses.runOptions(), nil)[0]
+	}
+	out := f.IO.Out
+	res := check()
+	fo := fixOutput{CheckID: c.ID, Before: string(res.Status)}
+	emit := func(code int, msg string) error {
+		fo.Message = model.CleanLines(config.Mask(msg))
+		if asJSON {
+			if err := writeJSON(out, fo); err != nil {
+				return err
+			}
+		} else {
+			fmt.Fprintln(out, fo.Message)
+		}
+		if code != ExitOK {
+			return silentExit(code)
+		}
+		return nil
+	}
+	if ctx.Err() != nil {
+		return withCode(ExitInterrupted, errors.New("interrupted"))
+	}
+	if res.Status == checks.StatusError || res.Status == checks.StatusSkipped {
+		return withCode(ExitNothingRan, fmt.Errorf("cannot plan a fix: %s is %s: %s", c.ID, res.Status, res.Message))
+	}
+	plans := res.Fixes()
+	if len(plans) == 0 {
+		if res.Status == checks.StatusPass {
+			return emit(ExitOK, fmt.Sprintf("%s is %s: %s\nNothing to fix.", c.ID, report.Label(string(res.Status)), res.Message))
+		}
+		return emit(ExitFail, fmt.Sprintf("%s is %s: %s\no365doctor has no automatic fix for this finding; `o365doctor explain %s` says what to do.", c.ID, report.Label(string(res.Status)), res.Message, c.ID))
+	}
+	plan := plans[0]
+	if opts.PlanID != "" {
+		found := false
+		for _, p := range plans {
+			if p.ID == opts.PlanID {
+				plan, found = p, true
+			}
+		}
+		if !found {
+			return usageErr("check %s offers no plan %q", c.ID, opts.PlanID)
+		}
+	}
+	shown := report.Convert(checks.Result{Findings: []checks.Finding{{Fixes: []fix.Plan{plan}}}}).Findings[0].Fixes[0]
+	fo.Plan = &shown
+	if !asJSON {
+		fmt.Fprintf(out, "%s is %s: %s\n\nPlan %s\n%s\n", c.ID, report.Label(string(res.Status)), model.Clean(config.Mask(res.Message)), plan.ID, model.CleanLines(config.Mask(plan.Preview())))
+	}
+	if !opts.Yes {
+		return emit(ExitOK, "Nothing was changed. Re-run with --yes to apply this plan.")
+	}
+	if !plan.Reversible && opts.Confirm != plan.ID {
+		return usageErr("plan %s cannot be undone; to apply it anyway add --confirm %s", plan.ID, plan.ID)
+	}
+	entry, err := ses.executor.Apply(ctx, plan)
+	if err != nil {
+		var stale *fix.StaleError
+		if errors.As(err, &stale) {
+			return emit(ExitFail, err.Error())
+		}
+		return emit(ExitFail, "Fix failed: "+err.Error())
+	}
+	fo.Applied, fo.Entry = true, entry.ID
+	after := check()
+	fo.After = string(after.Status)
+	return emit(ExitOK, fmt.Sprintf("Applied (journal entry %s). %s is now %s: %s\nUndo with: o365doctor undo %s", entry.ID, c.ID, report.Label(string(after.Status)), after.Message, entry.ID))
+}

@@ -1,0 +1,200 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/o365doctor/o365doctor/internal/lab"
+)
+
+// NewCmdLab is the `o365doctor lab` group.
+func NewCmdLab(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{Use: "lab", Short: "Run the simulated tenant (Okta, Graph, Microsoft login, DNS) on loopback"}
+	cmd.AddCommand(NewCmdLabServe(f, nil), NewCmdLabScenarios(f, nil))
+	return cmd
+}
+
+// LabServeOptions are the inputs of `o365doctor lab serve`.
+type LabServeOptions struct {
+	Factory *Factory
+	Lab     labFlags
+	Dir     string
+	EnvFile string
+	Output  outputFlags
+}
+
+// NewCmdLabServe is `o365doctor lab serve`.
+func NewCmdLabServe(f *Factory, runF func(context.Context, *LabServeOptions) error) *cobra.Command {
+	opts := &LabServeOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve a scenario in the foreground and print the exports that point o365doctor at it",
+		Long: `Serves the scenario until interrupted and prints, on stdout, shell lines that set
+the Okta, Graph and login URLs, the lab's (random, per start) Okta token and Graph
+client secret, the lab CA file, a journal inside the lab's directory (so fixes
+made against the lab never reach your real journal), and O365DOCTOR_LAB_USER /
+O365DOCTOR_LAB_DOMAIN. With --json it prints the same as one JSON object.
+
+  o365doctor lab serve --scenario immutableid-mismatch --env-file lab.env &
+  while [ ! -s lab.env ]; do sleep 0.1; done; . ./lab.env
+  o365doctor user "$O365DOCTOR_LAB_USER"
+
+--env-file is written whole, once the lab answers, and removed when it stops.
+Fixes change the lab's state in memory (or in --state-file).`,
+		Args: args(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runLabServe(cmd.Context(), opts)
+		},
+	}
+	opts.Lab.register(cmd)
+	opts.Lab.registerServe(cmd)
+	cmd.Flags().StringVar(&opts.Dir, "dir", "", "directory for the lab CA file and journal (default: a temporary one, removed on exit)")
+	cmd.Flags().StringVar(&opts.EnvFile, "env-file", "", "also write the export lines to this file, whole, once the lab is ready")
+	opts.Output.register(cmd, "text", "json")
+	return cmd
+}
+
+func runLabServe(ctx context.Context, opts *LabServeOptions) error {
+	f := opts.Factory
+	format, err := opts.Output.format()
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+	l, err := opts.Lab.start(f)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	dir := opts.Dir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "o365doctor-lab-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
+	caFile, err := l.WriteCA(dir)
+	if err != nil {
+		return err
+	}
+	lines := append(l.Exports(caFile), "export O365DOCTOR_JOURNAL="+filepath.Join(dir, "journal.jsonl"))
+	if format == "json" {
+		env := map[string]string{}
+		for _, line := range lines {
+			k, v, _ := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+			env[k] = v
+		}
+		enc := json.NewEncoder(f.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(env); err != nil {
+			return err
+		}
+	} else {
+		for _, line := range lines {
+			fmt.Fprintln(f.IO.Out, line)
+		}
+	}
+	if opts.EnvFile != "" {
+		if err := writeFileAtomic(opts.EnvFile, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+			return withCode(ExitUsage, fmt.Errorf("--env-file: %w", err))
+		}
+		defer os.Remove(opts.EnvFile)
+	}
+	sc := l.Scenario
+	fmt.Fprintf(f.IO.Err, "# o365doctor lab: scenario %s (%s)\n# okta %s  graph %s  login %s  dns %s\n# started in %s%s; serving until interrupted (Ctrl-C)\n",
+		sc.Name, sc.Summary, l.OktaURL, l.GraphURL, l.LoginURL, l.DNSAddr, time.Since(started).Round(time.Millisecond), opts.Lab.describe(l))
+	<-ctx.Done()
+	return nil
+}
+
+// writeFileAtomic writes the file whole or not at all: a reader never sees
+// half of it, and an interrupt never leaves half of it.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// LabScenariosOptions are the inputs of `o365doctor lab scenarios`.
+type LabScenariosOptions struct {
+	Factory *Factory
+	Output  outputFlags
+}
+
+// NewCmdLabScenarios is `o365doctor lab scenarios`.
+func NewCmdLabScenarios(f *Factory, runF func(*LabScenariosOptions) error) *cobra.Command {
+	opts := &LabScenariosOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "scenarios",
+		Short: "List the built-in scenarios and the checks each is meant to trip",
+		Args:  args(0, "no arguments"),
+		RunE: func(*cobra.Command, []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return runLabScenarios(opts)
+		},
+	}
+	opts.Output.register(cmd, "text", "json")
+	return cmd
+}
+
+type scenarioInfo struct {
+	Name         string   `json:"name"`
+	Summary      string   `json:"summary"`
+	Trips        []string `json:"trips"`
+	AffectedUser string   `json:"affectedUser"`
+}
+
+func runLabScenarios(opts *LabScenariosOptions) error {
+	format, err := opts.Output.format()
+	if err != nil {
+		return err
+	}
+	out := opts.Factory.IO.Out
+	var list []scenarioInfo
+	for _, name := range lab.ScenarioNames() {
+		sc, err := lab.LoadScenario(name)
+		if err != nil {
+			return err
+		}
+		list = append(list, scenarioInfo{Name: sc.Name, Summary: sc.Summary, Trips: append([]string{}, sc.Trips...), AffectedUser: sc.AffectedUser})
+	}
+	if format == "json" {
+		return writeJSON(out, list)
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	for _, sc := range list {
+		trips := strings.Join(sc.Trips, ",")
+		if trips == "" {
+			trips = "(none: every check passes)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\ttrips: %s\n", sc.Name, sc.Summary, trips)
+	}
+	return tw.Flush()
+}

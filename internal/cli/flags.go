@@ -1,0 +1,166 @@
+package cli
+
+import (
+	"cmp"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/spf13/cobra"
+
+	"github.com/o365doctor/o365doctor/internal/checks"
+	"github.com/o365doctor/o365doctor/internal/config"
+	"github.com/o365doctor/o365doctor/internal/fix"
+)
+
+// connFlags say where the outside systems are; commands that call an API
+// (user, fix, undo) take them.
+type connFlags struct {
+	OktaURL  string
+	GraphURL string
+	LoginURL string
+	CAFile   string
+	Timeout  time.Duration
+	Journal  string
+	timeout  string // O365DOCTOR_TIMEOUT as given, checked by settings
+}
+
+func (c *connFlags) register(cmd *cobra.Command, env func(string) string) {
+	fl := cmd.Flags()
+	fl.StringVar(&c.OktaURL, "okta-url", cmp.Or(env("O365DOCTOR_OKTA_URL"), env("OKTA_CLIENT_ORGURL")), "Okta org URL, e.g. https://contoso.okta.com [$O365DOCTOR_OKTA_URL]; token from $OKTA_API_TOKEN")
+	fl.StringVar(&c.GraphURL, "graph-url", cmp.Or(env("O365DOCTOR_GRAPH_URL"), config.DefaultGraphURL), "Microsoft Graph base URL [$O365DOCTOR_GRAPH_URL]")
+	fl.StringVar(&c.LoginURL, "login-url", cmp.Or(env("O365DOCTOR_LOGIN_URL"), config.DefaultLoginURL), "Microsoft login (authority) URL [$O365DOCTOR_LOGIN_URL]")
+	fl.StringVar(&c.CAFile, "ca-file", env("O365DOCTOR_CA_FILE"), "extra trusted CA certificate (PEM) [$O365DOCTOR_CA_FILE]")
+	c.registerTimeout(cmd, env)
+	c.registerJournal(cmd, env)
+}
+
+func (c *connFlags) registerTimeout(cmd *cobra.Command, env func(string) string) {
+	c.timeout = env("O365DOCTOR_TIMEOUT")
+	def := config.DefaultTimeout
+	if d, err := time.ParseDuration(c.timeout); err == nil {
+		def = d
+	}
+	cmd.Flags().DurationVar(&c.Timeout, "timeout", def, "timeout of each API call [$O365DOCTOR_TIMEOUT]")
+}
+
+func (c *connFlags) registerJournal(cmd *cobra.Command, env func(string) string) {
+	cmd.Flags().StringVar(&c.Journal, "journal", cmp.Or(env("O365DOCTOR_JOURNAL"), fix.DefaultJournalPath(env)), "fix journal file [$O365DOCTOR_JOURNAL]")
+}
+
+// settings builds the run's settings from the flags and the environment.
+func (c *connFlags) settings(env func(string) string) (config.Settings, error) {
+	if c.timeout != "" {
+		if _, err := time.ParseDuration(c.timeout); err != nil {
+			return config.Settings{}, usageErr("O365DOCTOR_TIMEOUT=%q is not a duration (for example 30s)", c.timeout)
+		}
+	}
+	s := config.Settings{
+		OktaURL:      c.OktaURL,
+		OktaToken:    config.NewSecret(cmp.Or(env("OKTA_API_TOKEN"), env("OKTA_CLIENT_TOKEN"))),
+		GraphURL:     c.GraphURL,
+		LoginURL:     c.LoginURL,
+		TenantID:     env("AZURE_TENANT_ID"),
+		ClientID:     env("AZURE_CLIENT_ID"),
+		ClientSecret: config.NewSecret(env("AZURE_CLIENT_SECRET")),
+		CAFile:       c.CAFile,
+		Timeout:      c.Timeout,
+		JournalPath:  c.Journal,
+	}
+	if err := s.Validate(); err != nil {
+		return config.Settings{}, usageErr("%v", err)
+	}
+	return s, nil
+}
+
+// outputFlags choose the output format.
+type outputFlags struct {
+	JSON    bool
+	Format  string
+	formats []string // what this command can print
+}
+
+// register adds --json and --format; formats are the ones the command
+// prints (the first is its default).
+func (o *outputFlags) register(cmd *cobra.Command, formats ...string) {
+	o.formats = formats
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON (same as --format json)")
+	cmd.Flags().StringVar(&o.Format, "format", "", "output format: "+strings.Join(formats, ", "))
+}
+
+// format resolves --json / --format: "" means the default (the TUI, where
+// the command has one).
+func (o *outputFlags) format() (string, error) {
+	f := strings.ToLower(o.Format)
+	if f == "md" {
+		f = "markdown"
+	}
+	if o.JSON {
+		if f != "" && f != "json" {
+			return "", usageErr("--json and --format %s disagree", o.Format)
+		}
+		f = "json"
+	}
+	if f == "" {
+		return "", nil
+	}
+	for _, known := range o.formats {
+		if f == known {
+			return f, nil
+		}
+	}
+	return "", usageErr("--format %q: use %s", o.Format, strings.Join(o.formats, ", "))
+}
+
+// runFlags choose which checks run and what fails the run.
+type runFlags struct {
+	FailOn     string
+	Only, Skip []string
+	NoTUI      bool
+	Redact     bool
+}
+
+func (r *runFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&r.FailOn, "fail-on", "fail", "exit 1 on: fail, or warn")
+	fl.StringSliceVar(&r.Only, "only", nil, "run only these checks or areas (comma-separated)")
+	fl.StringSliceVar(&r.Skip, "skip", nil, "skip these checks or areas (comma-separated)")
+	fl.BoolVar(&r.NoTUI, "no-tui", false, "print the report instead of opening the interactive view")
+	fl.BoolVar(&r.Redact, "redact", false, "mask personal data (UPNs, immutableIDs, names) in the report, the same value always the same way")
+}
+
+func (r *runFlags) validate() error {
+	if r.FailOn != "fail" && r.FailOn != "warn" {
+		return usageErr("--fail-on %q: use fail or warn", r.FailOn)
+	}
+	return nil
+}
+
+// selectChecks picks the subject's checks, filtered by --only/--skip.
+func (r *runFlags) selectChecks(subject checks.Subject) ([]*checks.Check, error) {
+	list, err := checks.Select(checks.All(), subject.Scopes(), checks.SplitList(r.Only), checks.SplitList(r.Skip))
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	if len(list) == 0 {
+		return nil, usageErr("--only/--skip left no %s check to run", subject.Kind)
+	}
+	return list, nil
+}
+
+// validateUPN rejects what cannot be a user principal name.
+func validateUPN(upn string) error {
+	for _, r := range upn {
+		if unicode.IsControl(r) || r == utf8Error {
+			return usageErr("the user principal name contains a control character or invalid text: give it as name@domain, for example alice@contoso.com")
+		}
+	}
+	local, domain, ok := strings.Cut(upn, "@")
+	if !ok || local == "" || domain == "" || strings.ContainsAny(upn, " \t/\\\"'<>()[]{},;:") || strings.Count(upn, "@") != 1 ||
+		!strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") || len(upn) > 256 {
+		return usageErr("%q is not a user principal name: give it as name@domain, for example alice@contoso.com", upn)
+	}
+	return nil
+}
+
+const utf8Error = '\uFFFD'

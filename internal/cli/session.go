@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/o365doctor/o365doctor/internal/checks"
+	"github.com/o365doctor/o365doctor/internal/config"
+	"github.com/o365doctor/o365doctor/internal/fix"
+	"github.com/o365doctor/o365doctor/internal/report"
+	"github.com/o365doctor/o365doctor/internal/source/graph"
+	"github.com/o365doctor/o365doctor/internal/source/okta"
+	"github.com/o365doctor/o365doctor/internal/ui"
+)
+
+// session is one diagnosis' wiring: the sources, with the one table of
+// which can be used, and the fix executor. The CLI and the TUI use the same
+// one.
+type session struct {
+	settings config.Settings
+	sources  checks.Sources
+	executor *fix.Executor
+}
+
+// newSession builds the adapters the settings allow. A source without
+// credentials is left out, with the reason its checks will report.
+func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, error) {
+	ses := &session{settings: s, sources: checks.Sources{Missing: map[checks.Source]string{}}}
+	stores := map[string]fix.Store{}
+	if ok, why := s.OktaConfigured(); ok {
+		c, err := okta.New(ctx, s)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		ses.sources.Okta = c
+		stores["okta"] = fix.OktaStore{API: c}
+	} else {
+		ses.sources.Missing[checks.Okta] = why
+	}
+	if ok, why := s.GraphConfigured(); ok {
+		c, err := graph.New(s)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		ses.sources.Graph = c
+	} else {
+		ses.sources.Missing[checks.Graph] = why
+	}
+	// Realm discovery and DNS have no adapter yet: their checks arrive
+	// with them.
+	ses.sources.Missing[checks.Realm] = "needs Microsoft realm discovery: not in this version of o365doctor"
+	ses.sources.Missing[checks.DNS] = "needs DNS: not in this version of o365doctor"
+	ses.executor = &fix.Executor{Stores: stores, Journal: fix.OpenJournal(s.JournalPath), Now: f.Now}
+	return ses, nil
+}
+
+// runOptions bound a run: each fact load is one API call (or a few pages)
+// and gets the timeout; a check may wait on two loads in a row.
+func (ses *session) runOptions() checks.RunOptions {
+	return checks.RunOptions{CheckTimeout: 2 * ses.settings.Timeout, LoadTimeout: ses.settings.Timeout}
+}
+
+// diagnosis is one run of checks about a subject, shown in the TUI or as a
+// report.
+type diagnosis struct {
+	f       *Factory
+	ses     *session
+	subject checks.Subject
+	title   string // an extra header line (the demo names its scenario)
+	out     outputFlags
+	run     runFlags
+}
+
+// do runs the checks and shows them: the TUI on a terminal, otherwise the
+// report in the chosen format. It ends with the documented exit code:
+// interrupted runs print no report (or, with JSON, one marked interrupted)
+// and exit 130.
+func (d diagnosis) do(ctx context.Context) error {
+	format, err := d.out.format()
+	if err != nil {
+		return err
+	}
+	if err := d.run.validate(); err != nil {
+		return err
+	}
+	list, err := d.run.selectChecks(d.subject)
+	if err != nil {
+		return err
+	}
+	tui := format == "" && d.f.IO.OutTTY && !d.run.NoTUI
+	var results []checks.Result
+	if tui {
+		opts := ui.Options{
+			Title: d.title, Subject: d.subject, Tenant: d.ses.settings.TenantID, OktaOrg: d.ses.settings.OktaURL,
+			Checks: list, Sources: d.ses.sources, RunOptions: d.ses.runOptions(), Executor: d.ses.executor,
+			In: d.f.IO.In, Out: d.f.IO.Out,
+		}
+		run := d.f.RunTUI
+		if run == nil {
+			run = ui.Run
+		}
+		if results, err = run(ctx, opts); err != nil {
+			return withCode(ExitUsage, fmt.Errorf("terminal UI: %w", err))
+		}
+	} else {
+		results = checks.Run(ctx, list, d.subject, d.ses.sources, d.ses.runOptions(), nil)
+	}
+	interrupted := ctx.Err() != nil
+	for _, r := range results {
+		interrupted = interrupted || r.Interrupted
+	}
+	rep := report.New(report.Meta{Version: Version, Subject: d.subject, Tenant: d.ses.settings.TenantID,
+		OktaOrg: d.ses.settings.OktaURL, Now: d.f.Now(), Interrupted: interrupted, Redact: d.run.Redact}, results)
+	switch {
+	case interrupted && format != "json":
+		if !tui {
+			fmt.Fprintln(d.f.IO.Err, "o365doctor: interrupted; no report (with --json, an interrupted run prints one marked \"interrupted\")")
+		}
+	case !tui:
+		if err := report.Write(d.f.IO.Out, rep, format); err != nil {
+			return err
+		}
+	}
+	if code := rep.ExitCode(d.run.FailOn == "warn"); code != ExitOK {
+		return silentExit(code)
+	}
+	return nil
+}
