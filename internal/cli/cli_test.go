@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -308,6 +309,132 @@ func TestLabServeBulkWithFaults(t *testing.T) {
 	for _, res := range decode(t, out).Results {
 		if res.Status == "error" {
 			t.Errorf("%s errored under retryable faults: %s", res.CheckID, res.Message)
+		}
+	}
+}
+
+// A broken Graph secret must never read as green: Okta's checks pass,
+// immutableid-match ends in error, and the run exits 4.
+func TestGraphErrorAndNothingFailedExitsFour(t *testing.T) {
+	env, _ := serveLab(t, "healthy")
+	env["AZURE_CLIENT_SECRET"] = "wrong-secret-value-1234"
+	out, errOut, code := run(t, env, "user", "bob@contoso.com", "--json")
+	if code != cli.ExitIncomplete {
+		t.Fatalf("exit %d, want 4\n%s%s", code, out, errOut)
+	}
+	r := decode(t, out)
+	imm := result(t, r, "identity.immutableid-match")
+	if imm.Status != "error" || !strings.Contains(imm.Message, "AADSTS7000215") || strings.Contains(imm.Message, "\n") || r.Summary.Pass != 2 {
+		t.Fatalf("report: %+v", r.Summary)
+	}
+	if strings.Contains(out+errOut, "wrong-secret-value-1234") {
+		t.Fatal("the secret reached the output")
+	}
+	// --fail-on warn does not turn an error into a pass either.
+	if _, _, code := run(t, env, "user", "bob@contoso.com", "--fail-on", "warn", "--no-tui"); code != cli.ExitIncomplete {
+		t.Fatalf("--fail-on warn: exit %d", code)
+	}
+}
+
+// An Okta admin controls app labels: OSC (window title), clear-screen and
+// colour sequences in one reach no output format.
+func TestHostileAppLabelReachesNoOutput(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "hostile.yaml")
+	label := "Office\x1b]0;PWNED-TITLE\a\x1b[2J\x1b[31mRED\u009b2J\x1b]8;;https://evil.example/\x1b\\link"
+	doc := "name: hostile\nbase: not-assigned\nsummary: hostile label\ntrips: [identity.o365-assignment]\nokta:\n  apps:\n    - {key: o365, label: " + strconvQuote(label) + "}\n"
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "json", "markdown"} {
+		out, errOut, code := run(t, map[string]string{}, "demo", "--scenario-file", file, "--format", format)
+		if code != cli.ExitFail {
+			t.Fatalf("%s: exit %d\n%s%s", format, code, out, errOut)
+		}
+		if !strings.Contains(out, "OfficeRED") {
+			t.Fatalf("%s: the label is not shown at all:\n%s", format, out)
+		}
+		if strings.ContainsAny(out+errOut, "\x1b\a\u009b") || strings.Contains(out, `\u001b`) || strings.Contains(out, `\u0007`) {
+			t.Errorf("%s: terminal control reached the output: %q", format, out)
+		}
+	}
+}
+
+// strconvQuote writes s as a YAML double-quoted string: Go's escapes
+// (\x1b, \a, \u009b) are YAML's too, and YAML refuses raw control bytes.
+func strconvQuote(s string) string { return strconv.QuoteToASCII(s) }
+
+func TestEveryCommandHonoursJSON(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"O365DOCTOR_JOURNAL": filepath.Join(dir, "journal.jsonl")}
+	for _, args := range [][]string{
+		{"version", "--json"},
+		{"checks", "--json"},
+		{"explain", "identity.okta-user", "--json"},
+		{"journal", "--json"},
+		{"lab", "scenarios", "--json"},
+	} {
+		out, errOut, code := run(t, env, args...)
+		var v any
+		if code != 0 || json.Unmarshal([]byte(out), &v) != nil {
+			t.Errorf("%v: exit %d, not JSON:\n%s%s", args, code, out, errOut)
+		}
+	}
+	// undo with nothing to undo: one line on stderr, exit 1, no half JSON.
+	out, errOut, code := run(t, env, "undo", "--json")
+	if code != cli.ExitFail || out != "" || !strings.Contains(errOut, "nothing to undo") {
+		t.Errorf("undo --json with an empty journal: exit %d %q %q", code, out, errOut)
+	}
+	// journal as markdown is a table, not the text listing.
+	out, _, _ = run(t, env, "journal", "--format", "markdown")
+	if !strings.HasPrefix(out, "| id |") {
+		t.Errorf("journal --format markdown: %q", out)
+	}
+	// A format a command cannot print is a usage error.
+	if _, errOut, code := run(t, env, "version", "--format", "markdown"); code != cli.ExitUsage || !strings.Contains(errOut, "use text, json") {
+		t.Errorf("version --format markdown: exit %d %q", code, errOut)
+	}
+}
+
+// Each command's help shows only the flags it uses.
+func TestHelpShowsOnlyTheFlagsACommandUses(t *testing.T) {
+	for cmd, absent := range map[string][]string{
+		"version":       {"--okta-url", "--journal", "--only", "--resolver", "--fail-on"},
+		"explain":       {"--okta-url", "--journal", "--timeout", "--resolver"},
+		"checks":        {"--okta-url", "--journal", "--resolver"},
+		"journal":       {"--okta-url", "--only", "--timeout", "--resolver"},
+		"lab scenarios": {"--okta-url", "--journal", "--only", "--resolver"},
+		"user":          {"--resolver", "--scenario"},
+		"lab serve":     {"--okta-url", "--only", "--fail-on"},
+		"undo":          {"--only", "--fail-on", "--scenario"},
+		"fix":           {"--only", "--fail-on", "--scenario", "--resolver"},
+		"demo":          {"--okta-url", "--journal", "--resolver"},
+	} {
+		out, _, code := run(t, nil, append(strings.Fields(cmd), "--help")...)
+		if code != 0 {
+			t.Errorf("%s --help: exit %d", cmd, code)
+		}
+		for _, flag := range absent {
+			if strings.Contains(out, flag) {
+				t.Errorf("%s --help offers %s, which it does not use", cmd, flag)
+			}
+		}
+	}
+	out, _, _ := run(t, nil, "lab", "serve", "--help")
+	if !strings.Contains(out, "--env-file lab.env &") || !strings.Contains(out, ". ./lab.env") || strings.Contains(out, "eval") {
+		t.Errorf("lab serve --help advice:\n%s", out)
+	}
+}
+
+func TestHostileInputIsAUsageError(t *testing.T) {
+	for _, args := range [][]string{
+		{"user", "alice@contoso.com\nmallory@contoso.com"},
+		{"user", "alice@contoso.com\x1b[2J"},
+		{"user", "alice@contoso.com", "--okta-url", "https://admin:hunter2secret@contoso.okta.com"},
+		{"fix", "identity.immutableid-match", "--user", "a\tb@contoso.com"},
+	} {
+		out, errOut, code := run(t, map[string]string{}, args...)
+		if code != cli.ExitUsage || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || strings.Contains(errOut, "hunter2secret") || strings.ContainsAny(errOut, "\x1b\t") {
+			t.Errorf("%q: exit %d\n%s%q", args, code, out, errOut)
 		}
 	}
 }
