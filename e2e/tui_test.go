@@ -51,6 +51,18 @@ func (tm terminal) waitFor(want string) string {
 
 func (tm terminal) keys(k ...string) { tm.tmux(append([]string{"send-keys", "-t", tm.name}, k...)...) }
 
+// needTmux skips without tmux, except in CI (O365DOCTOR_REQUIRE_TMUX=1),
+// where the only real-terminal tests must not be skipped.
+func needTmux(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("O365DOCTOR_REQUIRE_TMUX") != "" {
+			t.Fatal("tmux is not installed, and O365DOCTOR_REQUIRE_TMUX says this run must not skip the terminal tests")
+		}
+		t.Skip("tmux not installed")
+	}
+}
+
 func build(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "o365doctor")
@@ -62,9 +74,7 @@ func build(t *testing.T) string {
 }
 
 func TestDemoFixAndUndoInARealTerminal(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux not installed")
-	}
+	needTmux(t)
 	bin := build(t)
 	tm := terminal{t: t, socket: fmt.Sprintf("o365doctor-e2e-%d", os.Getpid()), name: "demo"}
 	t.Cleanup(func() { exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })

@@ -1,0 +1,119 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/o365doctor/o365doctor/internal/lab"
+	"github.com/o365doctor/o365doctor/internal/lab/labtest"
+	"github.com/o365doctor/o365doctor/internal/report/reporttest"
+)
+
+// labEnv is the environment `lab serve` would export, for a lab started in
+// the test (so the test can read its request log).
+func labEnv(t *testing.T, l *lab.Lab) []string {
+	t.Helper()
+	dir := t.TempDir()
+	ca, err := l.WriteCA(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "O365DOCTOR_JOURNAL=" + filepath.Join(dir, "journal.jsonl")}
+	for _, line := range l.Exports(ca) {
+		env = append(env, strings.TrimPrefix(line, "export "))
+	}
+	return env
+}
+
+// Interrupt: a run against a lab answering in 3 s, SIGINT after 1 s. The
+// process exits 130 within a second, prints no report of "context
+// canceled" (or, with --json, one marked interrupted), and the lab sees no
+// request start after the signal.
+func TestInterruptStopsEveryRequest(t *testing.T) {
+	bin := build(t)
+	l := labtest.StartWith(t, "immutableid-mismatch", lab.Options{Latency: 3 * time.Second})
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			l.ResetRequests()
+			cmd := exec.Command(bin, "user", "alice@contoso.com", "--format", format)
+			cmd.Env = labEnv(t, l)
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Second) // the run is under way: the lab holds its requests for 3 s
+			started := len(l.RequestLog())
+			signalled := time.Now()
+			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+			err := cmd.Wait()
+			took := time.Since(signalled)
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+				t.Fatalf("exit %v, want 130\nstdout: %s\nstderr: %s", err, out.String(), errb.String())
+			}
+			if took > time.Second {
+				t.Errorf("exited %v after SIGINT, want within a second", took)
+			}
+			if started == 0 {
+				t.Fatal("no request had reached the lab before the signal: the test proves nothing")
+			}
+			for _, r := range l.RequestLog() {
+				if r.Start.After(signalled) {
+					t.Errorf("request %s started %v after the signal", r.Route, r.Start.Sub(signalled))
+				}
+			}
+			if strings.Contains(out.String()+errb.String(), "context canceled") {
+				t.Errorf("output reports cancellation as errors:\n%s%s", out.String(), errb.String())
+			}
+			switch format {
+			case "text":
+				if out.Len() != 0 || !strings.Contains(errb.String(), "interrupted") {
+					t.Errorf("text: stdout %q, stderr %q", out.String(), errb.String())
+				}
+			case "json":
+				reporttest.Validate(t, out.Bytes())
+				var r struct {
+					Interrupted bool `json:"interrupted"`
+				}
+				if json.Unmarshal(out.Bytes(), &r) != nil || !r.Interrupted {
+					t.Errorf("json: not marked interrupted:\n%s", out.String())
+				}
+			}
+		})
+	}
+}
+
+// The Azure SDK reads AZURE_REGIONAL_AUTHORITY_NAME and MSAL_FORCE_REGION
+// on its own and would send the token request to a regional host; the
+// program removes them before any client exists.
+func TestSDKEnvironmentDoesNotSteerTheClients(t *testing.T) {
+	bin := build(t)
+	l := labtest.Start(t, "healthy")
+	cmd := exec.Command(bin, "user", "bob@contoso.com", "--json")
+	cmd.Env = append(labEnv(t, l), "AZURE_REGIONAL_AUTHORITY_NAME=westus2", "MSAL_FORCE_REGION=westus2",
+		"OKTA_CLIENT_RATELIMIT_MAXRETRIES=notanumber", "AZURE_SDK_GO_LOGGING=all", "HTTPS_PROXY=http://127.0.0.1:9")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v after %v\nstdout: %s\nstderr: %s", err, time.Since(start), out.String(), errb.String())
+	}
+	reporttest.Validate(t, out.Bytes())
+	var r struct {
+		Summary struct{ Pass int } `json:"summary"`
+	}
+	if json.Unmarshal(out.Bytes(), &r) != nil || r.Summary.Pass != 3 || errb.Len() != 0 {
+		t.Fatalf("stdout: %s\nstderr: %s", out.String(), errb.String())
+	}
+}
