@@ -438,3 +438,20 @@ func TestHostileInputIsAUsageError(t *testing.T) {
 		}
 	}
 }
+
+func TestPreflightOnHealthyPasses(t *testing.T) {
+	env, _ := serveLab(t, "healthy")
+	out, errOut, code := run(t, env, "preflight", "--domain", "Contoso.COM.", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	r := decode(t, out)
+	if r.Subject.Kind != "tenant" || r.Subject.Name != "contoso.com" || result(t, r, "identity.entra-without-okta").Status != "pass" {
+		t.Fatalf("report = %+v", r)
+	}
+	for _, bad := range []string{"", "contoso", "cont oso.com", "bücher.de"} {
+		if _, errOut, code := run(t, env, "preflight", "--domain", bad); code != cli.ExitUsage || !strings.Contains(errOut, "--domain") {
+			t.Errorf("--domain %q: exit %d %q", bad, code, errOut)
+		}
+	}
+}

@@ -101,7 +101,7 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 	}
 	subject := checks.UserSubject(opts.UPN)
 	check := func() checks.Result {
-		return checks.Run(ctx, []*checks.Check{c}, subject, ses.sources, ses.runOptions(), nil)[0]
+		return checks.Run(ctx, []*checks.Check{c}, subject, ses.sources, ses.runOptions(subject), nil)[0]
 	}
 	out := f.IO.Out
 	res := check()

@@ -15,6 +15,7 @@ type IOStreams struct {
 	Err    io.Writer
 	InTTY  bool
 	OutTTY bool
+	ErrTTY bool
 	Getenv func(string) string
 }
 
@@ -24,6 +25,7 @@ func System() IOStreams {
 		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
 		InTTY:  term.IsTerminal(os.Stdin.Fd()),
 		OutTTY: term.IsTerminal(os.Stdout.Fd()),
+		ErrTTY: term.IsTerminal(os.Stderr.Fd()),
 		Getenv: os.Getenv,
 	}
 }

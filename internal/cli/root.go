@@ -124,6 +124,7 @@ Try it with no tenant at all:  o365doctor demo`,
 	root.AddCommand(
 		NewCmdUser(f, nil),
 		NewCmdDemo(f, nil),
+		NewCmdPreflight(f, nil),
 		NewCmdLab(f),
 		NewCmdChecks(f, nil),
 		NewCmdExplain(f, nil),

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/config"
@@ -55,9 +56,15 @@ func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, e
 }
 
 // runOptions bound a run: each fact load is one API call (or a few pages)
-// and gets the timeout; a check may wait on two loads in a row.
-func (ses *session) runOptions() checks.RunOptions {
-	return checks.RunOptions{CheckTimeout: 2 * ses.settings.Timeout, LoadTimeout: ses.settings.Timeout}
+// and gets the timeout; a check may wait on two loads in a row. A
+// tenant-wide check reads every page of two listings: each request is
+// bounded by the timeout, the check by the person (Ctrl-C) alone.
+func (ses *session) runOptions(subject checks.Subject) checks.RunOptions {
+	ro := checks.RunOptions{CheckTimeout: 2 * ses.settings.Timeout, LoadTimeout: ses.settings.Timeout}
+	if subject.Kind == checks.ScopeTenant {
+		ro.CheckTimeout = 7 * 24 * time.Hour
+	}
+	return ro
 }
 
 // diagnosis is one run of checks about a subject, shown in the TUI or as a
@@ -69,6 +76,8 @@ type diagnosis struct {
 	title   string // an extra header line (the demo names its scenario)
 	out     outputFlags
 	run     runFlags
+	// progress, if set, receives news from long checks.
+	progress func(checks.Progress)
 }
 
 // do runs the checks and shows them: the TUI on a terminal, otherwise the
@@ -92,7 +101,7 @@ func (d diagnosis) do(ctx context.Context) error {
 	if tui {
 		opts := ui.Options{
 			Title: d.title, Subject: d.subject, Tenant: d.ses.settings.TenantID, OktaOrg: d.ses.settings.OktaURL,
-			Checks: list, Sources: d.ses.sources, RunOptions: d.ses.runOptions(), Executor: d.ses.executor,
+			Checks: list, Sources: d.ses.sources, RunOptions: d.ses.runOptions(d.subject), Executor: d.ses.executor,
 			In: d.f.IO.In, Out: d.f.IO.Out,
 		}
 		run := d.f.RunTUI
@@ -103,7 +112,9 @@ func (d diagnosis) do(ctx context.Context) error {
 			return withCode(ExitUsage, fmt.Errorf("terminal UI: %w", err))
 		}
 	} else {
-		results = checks.Run(ctx, list, d.subject, d.ses.sources, d.ses.runOptions(), nil)
+		ro := d.ses.runOptions(d.subject)
+		ro.OnProgress = d.progress
+		results = checks.Run(ctx, list, d.subject, d.ses.sources, ro, nil)
 	}
 	interrupted := ctx.Err() != nil
 	for _, r := range results {

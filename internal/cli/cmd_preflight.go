@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/o365doctor/o365doctor/internal/checks"
+)
+
+// PreflightOptions are the inputs of `o365doctor preflight`.
+type PreflightOptions struct {
+	Factory *Factory
+	Domain  string
+	Conn    connFlags
+	Output  outputFlags
+	Run     runFlags
+}
+
+// NewCmdPreflight is `o365doctor preflight --domain D`.
+func NewCmdPreflight(f *Factory, runF func(context.Context, *PreflightOptions) error) *cobra.Command {
+	opts := &PreflightOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "preflight --domain DOMAIN",
+		Short: "Before go-live: everyone in the domain who would be locked out once it is federated",
+		Long: `Runs the domain and tenant-wide checks for DOMAIN: today, every Entra ID user of the
+domain who has no Office 365 app user in Okta (one finding per user). It reads
+every app user of the domain's Office 365 app and every Entra user of the
+domain, page by page (Okta allows 500 app users a page, Graph 999 users), so a
+tenant of 100 000 users takes a few hundred requests; progress goes to stderr
+on a terminal.
+
+Exit codes as for user: 0, 1 (someone would be locked out), 2, 3, 4, 130.`,
+		Example: "  o365doctor preflight --domain contoso.com\n  o365doctor preflight --domain contoso.com --json > preflight.json",
+		Args:    args(0, "no arguments (the domain goes in --domain)"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runPreflight(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Domain, "domain", "", "the domain to check, e.g. contoso.com")
+	opts.Conn.register(cmd, f.env)
+	opts.Output.register(cmd, "text", "json", "markdown")
+	opts.Run.register(cmd)
+	return cmd
+}
+
+func runPreflight(ctx context.Context, opts *PreflightOptions) error {
+	domain, err := normaliseDomain(opts.Domain)
+	if err != nil {
+		return err
+	}
+	f := opts.Factory
+	s, err := opts.Conn.settings(f.env)
+	if err != nil {
+		return err
+	}
+	ses, err := newSession(ctx, f, s)
+	if err != nil {
+		return err
+	}
+	opts.Run.NoTUI = true // the preflight view arrives with the TUI issue
+	d := diagnosis{f: f, ses: ses, subject: checks.TenantSubject(domain), out: opts.Output, run: opts.Run}
+	if f.IO.ErrTTY {
+		p := &progressLine{w: f}
+		d.progress = p.show
+		defer p.done()
+	}
+	return d.do(ctx)
+}
+
+// normaliseDomain accepts a domain (any case, a trailing dot) or a UPN (its
+// domain) and returns it lower-cased.
+func normaliseDomain(in string) (string, error) {
+	d := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(in)), ".")
+	if i := strings.LastIndexByte(d, '@'); i >= 0 {
+		d = d[i+1:]
+	}
+	switch {
+	case in == "":
+		return "", usageErr("preflight needs --domain, for example --domain contoso.com")
+	case !strings.Contains(d, ".") || strings.HasPrefix(d, ".") || strings.Contains(d, "..") || len(d) > 253:
+		return "", usageErr("--domain %q is not a domain name: give it as contoso.com", in)
+	}
+	for _, r := range d {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return "", usageErr("--domain %q is not a domain name (for an internationalised domain, give its xn-- form)", in)
+		}
+	}
+	return d, nil
+}
+
+// progressLine shows a long check's progress on one terminal line.
+type progressLine struct {
+	w     *Factory
+	mu    sync.Mutex
+	shown bool
+}
+
+func (p *progressLine) show(pr checks.Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w.IO.Err, "\r\033[K%s: %s read: %d", pr.CheckID, pr.What, pr.Done)
+	p.shown = true
+}
+
+func (p *progressLine) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shown {
+		fmt.Fprint(p.w.IO.Err, "\r\033[K")
+	}
+}
