@@ -27,6 +27,26 @@ func (e *StaleError) Error() string {
 		e.Step.System, e.Step.Object, e.Step.Field, show(e.Now), show(e.Step.Before))
 }
 
+// guarded is a store that turns a panic (a malformed answer deep in an
+// SDK) into an error, so the executor's rollback and journal still run.
+type guarded struct{ Store }
+
+func (g guarded) Read(ctx context.Context, object, field string) (v string, err error) {
+	defer recoverInto(&err)
+	return g.Store.Read(ctx, object, field)
+}
+
+func (g guarded) Write(ctx context.Context, object, field, value string) (err error) {
+	defer recoverInto(&err)
+	return g.Store.Write(ctx, object, field, value)
+}
+
+func recoverInto(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("internal error: %v (please report it)", r)
+	}
+}
+
 // Executor applies plans. It is the only code that changes anything.
 type Executor struct {
 	Stores  map[string]Store // by Step.System
@@ -70,7 +90,7 @@ func (x *Executor) run(ctx context.Context, p Plan, kind, undoes string) (Entry,
 		if st == nil {
 			return Entry{}, fmt.Errorf("cannot apply step %d: no credentials for %s", i+1, s.System)
 		}
-		stores[i] = st
+		stores[i] = guarded{st}
 	}
 	// Read before writing: every step's live value must still be the one
 	// the plan was made from, or the plan is stale and nothing is changed.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/o365doctor/o365doctor/internal/fix"
@@ -248,5 +249,48 @@ func TestTornLastJournalLineIsTolerated(t *testing.T) {
 	}
 	if entries, err = e.exec.Journal.Entries(); err != nil || len(entries) != 4 {
 		t.Fatalf("entries = %d, %v", len(entries), err)
+	}
+}
+
+// panicStore panics on one value, as an SDK decoding a malformed answer
+// might (review A4).
+type panicStore struct {
+	mu      sync.Mutex
+	v       map[string]string
+	panicOn string
+}
+
+func (m *panicStore) Read(_ context.Context, o, f string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.v[o+"#"+f], nil
+}
+
+func (m *panicStore) Write(_ context.Context, o, f, val string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if val == m.panicOn {
+		panic("malformed response")
+	}
+	m.v[o+"#"+f] = val
+	return nil
+}
+
+func TestAPanickingStoreIsRolledBackNotACrash(t *testing.T) {
+	st := &panicStore{v: map[string]string{"/o#a": "1", "/o#b": "x"}, panicOn: "BOOM"}
+	x := &fix.Executor{Stores: map[string]fix.Store{"s": st}, Journal: fix.OpenJournal(filepath.Join(t.TempDir(), "j.jsonl"))}
+	e, err := x.Apply(context.Background(), fix.Plan{ID: "p", Title: "t", Reversible: true, Steps: []fix.Step{
+		{System: "s", Object: "/o", Field: "a", Before: "1", After: "2"},
+		{System: "s", Object: "/o", Field: "b", Before: "x", After: "BOOM"},
+	}})
+	if err == nil || !strings.Contains(err.Error(), "malformed response") || e.State != fix.StateFailed {
+		t.Fatalf("entry %+v, err %v", e, err)
+	}
+	if st.v["/o#a"] != "1" {
+		t.Fatalf("step 1 not rolled back: a = %s", st.v["/o#a"])
+	}
+	entries, _ := x.Journal.Entries()
+	if len(entries) != 1 || entries[0].State != fix.StateFailed {
+		t.Fatalf("journal: %+v", entries)
 	}
 }
