@@ -29,6 +29,16 @@ func (l *Lab) graphNotFound(w http.ResponseWriter, r *http.Request, id string) {
 		fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", id))
 }
 
+// readGraphJSON decodes a request body, answering Graph's 400 when it is
+// not JSON.
+func (l *Lab) readGraphJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := readJSON(r, v); err != nil {
+		l.graphError(w, r, http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
+		return false
+	}
+	return true
+}
+
 func (l *Lab) graphRoutes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1.0/users", l.graphListUsers)

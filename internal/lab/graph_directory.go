@@ -9,8 +9,6 @@ import (
 // graphOrganization is GET /organization: one tenant, verifiedDomains'
 // capabilities as one comma-separated string.
 func (l *Lab) graphOrganization(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	var verified []map[string]any
 	for _, d := range l.state.domains {
 		if d.IsVerified {
@@ -26,8 +24,6 @@ func (l *Lab) graphOrganization(w http.ResponseWriter, r *http.Request) {
 
 // graphRoles lists activated directory roles; they support no paging.
 func (l *Lab) graphRoles(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	out := []directoryRole{}
 	for _, role := range l.state.roles {
 		out = append(out, *role)
@@ -38,8 +34,6 @@ func (l *Lab) graphRoles(w http.ResponseWriter, r *http.Request) {
 // graphRoleMembers is GET /directoryRoles/{id}/members, also addressed as
 // roleTemplateId={templateId}; members are users with their @odata.type.
 func (l *Lab) graphRoleMembers(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	id := r.PathValue("id")
 	tmpl, byTemplate := strings.CutPrefix(id, "roleTemplateId=")
 	for _, role := range l.state.roles {

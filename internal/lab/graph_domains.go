@@ -9,8 +9,6 @@ import (
 )
 
 func (l *Lab) graphListDomains(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	writeJSON(w, http.StatusOK, map[string]any{"@odata.context": l.context(r, "domains"), "value": l.state.domains})
 }
 
@@ -23,8 +21,6 @@ func (l *Lab) domainRef(w http.ResponseWriter, r *http.Request) *entraDomain {
 }
 
 func (l *Lab) graphGetDomain(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	if d := l.domainRef(w, r); d != nil {
 		out := toMap(d)
 		out["@odata.context"] = l.context(r, "domains/$entity")
@@ -38,8 +34,6 @@ func (l *Lab) graphGetDomain(w http.ResponseWriter, r *http.Request) {
 // discriminators the SDK dispatches on.
 func (l *Lab) graphDNSRecords(verification bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		l.state.mu.RLock()
-		defer l.state.mu.RUnlock()
 		d := l.domainRef(w, r)
 		if d == nil {
 			return
@@ -101,8 +95,6 @@ func (l *Lab) writeFederation(w http.ResponseWriter, r *http.Request, d *entraDo
 // graphListFederation is GET /domains/{id}/federationConfiguration: a
 // collection of one internalDomainFederation, or 404 when there is none.
 func (l *Lab) graphListFederation(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	d := l.domainRef(w, r)
 	if d == nil {
 		return
@@ -117,8 +109,6 @@ func (l *Lab) graphListFederation(w http.ResponseWriter, r *http.Request) {
 // graphGetFederation returns the object itself: the documented example
 // wraps it in "value", which the PATCH response shows is a doc error.
 func (l *Lab) graphGetFederation(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	if d := l.federationRef(w, r); d != nil {
 		l.writeFederation(w, r, d, http.StatusOK)
 	}
@@ -189,12 +179,9 @@ func applyFederation(f *federation, body map[string]any) (string, bool) {
 // graphPatchFederation: 200 with the whole updated object.
 func (l *Lab) graphPatchFederation(w http.ResponseWriter, r *http.Request) {
 	var body map[string]any
-	if err := readJSON(r, &body); err != nil {
-		l.graphError(w, r, http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload.")
+	if !l.readGraphJSON(w, r, &body) {
 		return
 	}
-	l.state.mu.Lock()
-	defer l.state.mu.Unlock()
 	d := l.federationRef(w, r)
 	if d == nil {
 		return
@@ -213,12 +200,9 @@ func (l *Lab) graphPatchFederation(w http.ResponseWriter, r *http.Request) {
 // yet leaves the domain Federated with no configuration.
 func (l *Lab) graphCreateFederation(w http.ResponseWriter, r *http.Request) {
 	var body map[string]any
-	if err := readJSON(r, &body); err != nil {
-		l.graphError(w, r, http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload.")
+	if !l.readGraphJSON(w, r, &body) {
 		return
 	}
-	l.state.mu.Lock()
-	defer l.state.mu.Unlock()
 	d := l.domainRef(w, r)
 	if d == nil {
 		return

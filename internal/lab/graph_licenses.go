@@ -19,11 +19,8 @@ func (l *Lab) graphAssignLicense(w http.ResponseWriter, r *http.Request) {
 		l.graphError(w, r, http.StatusBadRequest, "Request_BadRequest", "Invalid request: addLicenses and removeLicenses are both required (use [] when there is nothing to add or remove).")
 		return
 	}
-	l.state.mu.Lock()
-	defer l.state.mu.Unlock()
-	u := l.state.entraUserRef(r.PathValue("id"))
+	u := l.graphUserRef(w, r)
 	if u == nil {
-		l.graphNotFound(w, r, r.PathValue("id"))
 		return
 	}
 	if len(body.AddLicenses) > 0 && u.UsageLocation == nil {
@@ -88,8 +85,6 @@ func hasLicense(u *entraUser, skuID string) bool {
 }
 
 func (l *Lab) graphSkus(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	out := []sku{}
 	for _, k := range l.state.skus {
 		c := *k

@@ -27,7 +27,6 @@ func (l *Lab) graphSignIns(w http.ResponseWriter, r *http.Request) {
 			clauses = append(clauses, clause{m[1], strings.ToLower(m[2]), m[3]})
 		}
 	}
-	l.state.mu.RLock()
 	var matched []map[string]any
 	for _, s := range l.state.signIns {
 		ok := true
@@ -37,7 +36,6 @@ func (l *Lab) graphSignIns(w http.ResponseWriter, r *http.Request) {
 			case "createddatetime":
 				t, err := time.Parse(time.RFC3339, c.value)
 				if err != nil {
-					l.state.mu.RUnlock()
 					l.graphError(w, r, http.StatusBadRequest, "BadRequest", "Invalid filter clause: bad date "+c.value)
 					return
 				}
@@ -56,7 +54,6 @@ func (l *Lab) graphSignIns(w http.ResponseWriter, r *http.Request) {
 			matched = append(matched, s.body)
 		}
 	}
-	l.state.mu.RUnlock()
 	win, next, ok := l.graphPage(w, r, len(matched), 1000, 1000)
 	if !ok {
 		return

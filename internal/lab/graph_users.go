@@ -32,17 +32,19 @@ func project(full map[string]any, sel []string) map[string]any {
 	return out
 }
 
-func (l *Lab) graphGetUser(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	l.state.mu.RLock()
-	u := l.state.entraUserRef(id)
-	var full map[string]any
-	if u != nil {
-		full = toMap(u)
-	}
-	l.state.mu.RUnlock()
+// graphUserRef finds the user the path names (by ID or UPN), answering
+// 404 when there is none.
+func (l *Lab) graphUserRef(w http.ResponseWriter, r *http.Request) *entraUser {
+	u := l.state.entraUserRef(r.PathValue("id"))
 	if u == nil {
-		l.graphNotFound(w, r, id)
+		l.graphNotFound(w, r, r.PathValue("id"))
+	}
+	return u
+}
+
+func (l *Lab) graphGetUser(w http.ResponseWriter, r *http.Request) {
+	u := l.graphUserRef(w, r)
+	if u == nil {
 		return
 	}
 	sel := splitSelect(r.URL.Query().Get("$select"))
@@ -52,7 +54,7 @@ func (l *Lab) graphGetUser(w http.ResponseWriter, r *http.Request) {
 	} else {
 		sel = graphDefaultUserSelect
 	}
-	out := project(full, sel)
+	out := project(toMap(u), sel)
 	out["@odata.context"] = l.context(r, ctx)
 	writeJSON(w, http.StatusOK, out)
 }
@@ -74,7 +76,6 @@ func (l *Lab) graphListUsers(w http.ResponseWriter, r *http.Request) {
 		l.graphError(w, r, http.StatusBadRequest, "Request_UnsupportedQuery", "Operator 'endsWith' is not supported because the 'ConsistencyLevel:eventual' header is missing. Refer to https://aka.ms/graph-docs/advanced-queries for more information")
 		return
 	}
-	l.state.mu.RLock()
 	var matched []map[string]any
 	sel := splitSelect(q.Get("$select"))
 	if len(sel) == 0 {
@@ -95,7 +96,6 @@ func (l *Lab) graphListUsers(w http.ResponseWriter, r *http.Request) {
 			matched = append(matched, project(toMap(u), sel))
 		}
 	}
-	l.state.mu.RUnlock()
 	if !ok {
 		return
 	}
@@ -196,15 +196,11 @@ func userFilterField(u *entraUser, prop string) string {
 // this one is the lab's), and a UPN in a domain that is not verified.
 func (l *Lab) graphPatchUser(w http.ResponseWriter, r *http.Request) {
 	var body map[string]any
-	if err := readJSON(r, &body); err != nil {
-		l.graphError(w, r, http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
+	if !l.readGraphJSON(w, r, &body) {
 		return
 	}
-	l.state.mu.Lock()
-	defer l.state.mu.Unlock()
-	u := l.state.entraUserRef(r.PathValue("id"))
+	u := l.graphUserRef(w, r)
 	if u == nil {
-		l.graphNotFound(w, r, r.PathValue("id"))
 		return
 	}
 	next := *u
@@ -261,11 +257,8 @@ func domainOf(upn string) string {
 // graphRevokeSessions answers 200 with {"value": true} (a documented known
 // issue: it should be 204) and moves signInSessionsValidFromDateTime to now.
 func (l *Lab) graphRevokeSessions(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.Lock()
-	defer l.state.mu.Unlock()
-	u := l.state.entraUserRef(r.PathValue("id"))
+	u := l.graphUserRef(w, r)
 	if u == nil {
-		l.graphNotFound(w, r, r.PathValue("id"))
 		return
 	}
 	u.SignInSessionsValidFromDateTime = graphTime{l.now().Truncate(time.Second)}

@@ -8,13 +8,18 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 // quietLog drops the server's own log lines (TLS handshakes that a client
 // aborted, for example): the lab is used inside a TUI.
 func quietLog() *log.Logger { return log.New(io.Discard, "", 0) }
+
+// maxRequestBody is the most the lab reads of a request body.
+const maxRequestBody = 4 << 20
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -25,7 +30,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // readJSON decodes a request body, accepting the gzip encoding the Graph
 // SDK's compression middleware applies to request bodies.
 func readJSON(r *http.Request, v any) error {
-	var body io.Reader = io.LimitReader(r.Body, 4<<20)
+	var body io.Reader = io.LimitReader(r.Body, maxRequestBody)
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
 		zr, err := gzip.NewReader(body)
 		if err != nil {
@@ -37,6 +42,77 @@ func readJSON(r *http.Request, v any) error {
 	dec := json.NewDecoder(body)
 	dec.UseNumber()
 	return dec.Decode(v)
+}
+
+// lockedRoutes serves a system's routes holding the state lock around
+// each handler: shared for GET and HEAD, exclusive otherwise. The handler
+// writes into a buffer, a copy of its answer taken under the lock, which
+// goes to the client once the lock is released: a client that reads
+// slowly, or stops reading, then holds up only its own request. A request
+// body is read before the lock is taken, for the same reason.
+type lockedRoutes struct {
+	*http.ServeMux
+	mu *sync.RWMutex
+}
+
+func (lr lockedRoutes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Body != nil && r.Body != http.NoBody {
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
+		if err != nil {
+			return // the client went away while sending
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	answer := &bufferedAnswer{header: w.Header()}
+	lr.serveLocked(answer, r)
+	answer.sendTo(w)
+}
+
+func (lr lockedRoutes) serveLocked(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		lr.mu.RLock()
+		defer lr.mu.RUnlock()
+	} else {
+		lr.mu.Lock()
+		defer lr.mu.Unlock()
+	}
+	lr.ServeMux.ServeHTTP(w, r)
+}
+
+// bufferedAnswer keeps a handler's status and body; its headers are the
+// real response's, which reach the wire only with the status line.
+type bufferedAnswer struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedAnswer) Header() http.Header { return b.header }
+
+func (b *bufferedAnswer) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+
+func (b *bufferedAnswer) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+
+func (b *bufferedAnswer) sendTo(w http.ResponseWriter) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	if b.body.Len() == 0 {
+		w.WriteHeader(b.status)
+		return
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(b.body.Len()))
+	w.WriteHeader(b.status)
+	_, _ = w.Write(b.body.Bytes())
 }
 
 // statusRecorder remembers the status a handler wrote.
@@ -63,7 +139,9 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // applies latency and faults, authenticates (through authed), and records
 // successful writes to the state file.
 func (l *Lab) instrument(system string, routes http.Handler, authed http.Handler) http.Handler {
-	mux, _ := routes.(*http.ServeMux)
+	mux, _ := routes.(interface {
+		Handler(*http.Request) (http.Handler, string)
+	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		pattern := r.URL.Path
 		if mux != nil {
@@ -84,7 +162,7 @@ func (l *Lab) instrument(system string, routes http.Handler, authed http.Handler
 		record := l.journal != nil && r.Method != http.MethodGet && system != "login"
 		var body []byte
 		if record {
-			body, _ = io.ReadAll(io.LimitReader(r.Body, 4<<20))
+			body, _ = io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		rec := &statusRecorder{ResponseWriter: w}

@@ -146,7 +146,13 @@ func Start(opts Options) (l *Lab, err error) {
 		}
 		return l, err
 	}
-	l.handlers = map[string]http.Handler{"okta": l.oktaRoutes(), "graph": l.graphRoutes(), "login": l.loginRoutes()}
+	// The login routes take the state lock themselves, briefly, to copy
+	// what they answer from.
+	l.handlers = map[string]http.Handler{
+		"okta":  lockedRoutes{l.oktaRoutes(), &l.state.mu},
+		"graph": lockedRoutes{l.graphRoutes(), &l.state.mu},
+		"login": l.loginRoutes(),
+	}
 	if opts.StateFile != "" {
 		if l.journal, err = openStateJournal(opts.StateFile, sc.Name); err != nil {
 			return l, err

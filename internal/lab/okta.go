@@ -32,6 +32,16 @@ func oktaNotFound(w http.ResponseWriter, what, kind string) {
 	writeOktaError(w, http.StatusNotFound, "E0000007", fmt.Sprintf("Not found: Resource not found: %s (%s)", what, kind))
 }
 
+// readOktaJSON decodes a request body, answering Okta's 400 when it is
+// not JSON.
+func readOktaJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := readJSON(r, v); err != nil {
+		writeOktaError(w, http.StatusBadRequest, "E0000003", "The request body was not well-formed.", err.Error())
+		return false
+	}
+	return true
+}
+
 func (l *Lab) oktaRoutes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/users", l.oktaListUsers)

@@ -16,8 +16,6 @@ func (l *Lab) oktaListApps(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	prefix := strings.ToLower(q.Get("q"))
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	var apps []*oktaApp
 	for _, a := range l.state.apps {
 		if prefix != "" && !strings.HasPrefix(strings.ToLower(a.Name), prefix) && !strings.HasPrefix(strings.ToLower(a.Label), prefix) {
@@ -62,6 +60,7 @@ func (l *Lab) appView(r *http.Request, a *oktaApp) oktaApp {
 	return c
 }
 
+// appRef finds the app the path names, answering 404 when it is missing.
 func (l *Lab) appRef(w http.ResponseWriter, r *http.Request) *oktaApp {
 	a := l.state.appByID[r.PathValue("appId")]
 	if a == nil {
@@ -70,9 +69,22 @@ func (l *Lab) appRef(w http.ResponseWriter, r *http.Request) *oktaApp {
 	return a
 }
 
+// appUserRef finds the app and its app user the path names, answering 404
+// when either is missing.
+func (l *Lab) appUserRef(w http.ResponseWriter, r *http.Request) (*oktaApp, *oktaAppUser) {
+	app := l.appRef(w, r)
+	if app == nil {
+		return nil, nil
+	}
+	au := l.state.appUser(app.ID, r.PathValue("userId"))
+	if au == nil {
+		oktaNotFound(w, r.PathValue("userId"), "AppUser")
+		return nil, nil
+	}
+	return app, au
+}
+
 func (l *Lab) oktaGetApp(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	if a := l.appRef(w, r); a != nil {
 		writeJSON(w, http.StatusOK, l.appView(r, a))
 	}
@@ -82,8 +94,6 @@ func (l *Lab) oktaGetApp(w http.ResponseWriter, r *http.Request) {
 // (default 50), after, q (startsWith on userName, names, email) and
 // expand=user (the full user in _embedded.user).
 func (l *Lab) oktaListAppUsers(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	app := l.appRef(w, r)
 	if app == nil {
 		return
@@ -119,15 +129,8 @@ func (l *Lab) appUserView(r *http.Request, appID string, au *oktaAppUser, expand
 }
 
 func (l *Lab) oktaGetAppUser(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
-	app := l.appRef(w, r)
-	if app == nil {
-		return
-	}
-	au := l.state.appUser(app.ID, r.PathValue("userId"))
+	app, au := l.appUserRef(w, r)
 	if au == nil {
-		oktaNotFound(w, r.PathValue("userId"), "AppUser")
 		return
 	}
 	writeJSON(w, http.StatusOK, l.appUserView(r, app.ID, au, r.URL.Query().Get("expand") == "user"))
@@ -156,12 +159,9 @@ func (b appUserBody) mergeInto(au *oktaAppUser, now oktaTime) {
 // id) with credentials and an app profile; 200 with the app user.
 func (l *Lab) oktaAssignUser(w http.ResponseWriter, r *http.Request) {
 	var body appUserBody
-	if err := readJSON(r, &body); err != nil {
-		writeOktaError(w, http.StatusBadRequest, "E0000003", "The request body was not well-formed.", err.Error())
+	if !readOktaJSON(w, r, &body) {
 		return
 	}
-	l.state.mu.Lock()
-	defer l.state.mu.Unlock()
 	app := l.appRef(w, r)
 	if app == nil {
 		return
@@ -186,19 +186,11 @@ func (l *Lab) oktaAssignUser(w http.ResponseWriter, r *http.Request) {
 // profile attributes are merged into the app user's profile.
 func (l *Lab) oktaUpdateAppUser(w http.ResponseWriter, r *http.Request) {
 	var body appUserBody
-	if err := readJSON(r, &body); err != nil {
-		writeOktaError(w, http.StatusBadRequest, "E0000003", "The request body was not well-formed.", err.Error())
+	if !readOktaJSON(w, r, &body) {
 		return
 	}
-	l.state.mu.Lock()
-	defer l.state.mu.Unlock()
-	app := l.appRef(w, r)
-	if app == nil {
-		return
-	}
-	au := l.state.appUser(app.ID, r.PathValue("userId"))
+	app, au := l.appUserRef(w, r)
 	if au == nil {
-		oktaNotFound(w, r.PathValue("userId"), "AppUser")
 		return
 	}
 	body.mergeInto(au, otime(l.now()))
@@ -208,15 +200,8 @@ func (l *Lab) oktaUpdateAppUser(w http.ResponseWriter, r *http.Request) {
 // oktaUnassignUser removes a direct assignment: 204. A user assigned
 // through a group keeps it until the group assignment goes.
 func (l *Lab) oktaUnassignUser(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.Lock()
-	defer l.state.mu.Unlock()
-	app := l.appRef(w, r)
-	if app == nil {
-		return
-	}
-	au := l.state.appUser(app.ID, r.PathValue("userId"))
+	app, au := l.appUserRef(w, r)
 	if au == nil {
-		oktaNotFound(w, r.PathValue("userId"), "AppUser")
 		return
 	}
 	if au.Scope == "GROUP" {
@@ -241,8 +226,6 @@ func (l *Lab) appGroupView(r *http.Request, appID string, g *oktaAppGroup) oktaA
 // oktaListAppGroups is GET /api/v1/apps/{appId}/groups: limit 20–200
 // (default 20), after; each assignment with its priority and profile.
 func (l *Lab) oktaListAppGroups(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	app := l.appRef(w, r)
 	if app == nil {
 		return
@@ -252,8 +235,6 @@ func (l *Lab) oktaListAppGroups(w http.ResponseWriter, r *http.Request) {
 }
 
 func (l *Lab) oktaGetAppGroup(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	app := l.appRef(w, r)
 	if app == nil {
 		return
@@ -268,8 +249,6 @@ func (l *Lab) oktaGetAppGroup(w http.ResponseWriter, r *http.Request) {
 }
 
 func (l *Lab) oktaListKeys(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	app := l.appRef(w, r)
 	if app == nil {
 		return
@@ -282,8 +261,6 @@ func (l *Lab) oktaListKeys(w http.ResponseWriter, r *http.Request) {
 }
 
 func (l *Lab) oktaGetKey(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	app := l.appRef(w, r)
 	if app == nil {
 		return
@@ -302,8 +279,6 @@ func (l *Lab) oktaGetKey(w http.ResponseWriter, r *http.Request) {
 // app's external key, served as application/xml;charset=ISO-8859-1 (as a
 // recorded office365 response in terraform-provider-okta's VCR fixtures).
 func (l *Lab) oktaMetadata(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	app := l.appRef(w, r)
 	if app == nil {
 		return
@@ -341,8 +316,6 @@ func (l *Lab) oktaMetadata(w http.ResponseWriter, r *http.Request) {
 // does not document this URL publicly; the lab serves it beside the
 // documented /api/v1/apps/{id}/sso/saml/metadata.
 func (l *Lab) oktaWSFedMetadata(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	var app *oktaApp
 	for _, a := range l.state.apps {
 		if a.externalKey == r.PathValue("key") && a.Name == "office365" {

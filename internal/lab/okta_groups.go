@@ -19,8 +19,6 @@ func (l *Lab) oktaListGroups(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	prefix := strings.ToLower(r.URL.Query().Get("q"))
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	var groups []*oktaGroup
 	for _, g := range l.state.groups {
 		name, _ := g.Profile["name"].(string)
@@ -46,8 +44,6 @@ func (l *Lab) oktaListGroups(w http.ResponseWriter, r *http.Request) {
 }
 
 func (l *Lab) oktaGetGroup(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	g := l.state.groupByID[r.PathValue("groupId")]
 	if g == nil {
 		oktaNotFound(w, r.PathValue("groupId"), "UserGroup")
@@ -59,8 +55,6 @@ func (l *Lab) oktaGetGroup(w http.ResponseWriter, r *http.Request) {
 // oktaListGroupUsers is GET /api/v1/groups/{groupId}/users: Users with
 // _links.self only; limit default 1000.
 func (l *Lab) oktaListGroupUsers(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	g := l.state.groupByID[r.PathValue("groupId")]
 	if g == nil {
 		oktaNotFound(w, r.PathValue("groupId"), "UserGroup")

@@ -40,16 +40,20 @@ func (l *Lab) userView(r *http.Request, u *oktaUser, full bool) oktaUser {
 	return c
 }
 
-func (l *Lab) oktaGetUser(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
-	u := l.state.oktaUserRef(id)
+// userRef finds the user the path names (by ID or login), answering 404
+// when there is none.
+func (l *Lab) userRef(w http.ResponseWriter, r *http.Request) *oktaUser {
+	u := l.state.oktaUserRef(r.PathValue("id"))
 	if u == nil {
-		oktaNotFound(w, id, "User")
-		return
+		oktaNotFound(w, r.PathValue("id"), "User")
 	}
-	writeJSON(w, http.StatusOK, l.userView(r, u, true))
+	return u
+}
+
+func (l *Lab) oktaGetUser(w http.ResponseWriter, r *http.Request) {
+	if u := l.userRef(w, r); u != nil {
+		writeJSON(w, http.StatusOK, l.userView(r, u, true))
+	}
 }
 
 // oktaListUsers is GET /api/v1/users with q (startsWith on login, email,
@@ -67,8 +71,6 @@ func (l *Lab) oktaListUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	prefix := strings.ToLower(q.Get("q"))
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
 	var users []*oktaUser
 	for _, u := range l.state.oktaUsers {
 		if prefix != "" && !userStartsWith(u, prefix) {
@@ -111,12 +113,8 @@ func userAttr(u *oktaUser, attr string) []string {
 // transitions of the Users lifecycle API, with its errors when the user's
 // status does not allow the operation.
 func (l *Lab) oktaLifecycle(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.Lock()
-	defer l.state.mu.Unlock()
-	id, op := r.PathValue("id"), r.PathValue("op")
-	u := l.state.oktaUserRef(id)
+	u := l.userRef(w, r)
 	if u == nil {
-		oktaNotFound(w, id, "User")
 		return
 	}
 	now := otime(l.now())
@@ -127,7 +125,7 @@ func (l *Lab) oktaLifecycle(w http.ResponseWriter, r *http.Request) {
 		writeOktaError(w, http.StatusForbidden, "E0000038", "This operation is not allowed in the user's current status.")
 	}
 	body := map[string]any{}
-	switch op {
+	switch r.PathValue("op") {
 	case "activate":
 		if u.Status == "ACTIVE" {
 			writeOktaError(w, http.StatusForbidden, "E0000016", "Activation failed because the user is already active")
@@ -194,11 +192,8 @@ func (l *Lab) factorView(r *http.Request, userID string, f *oktaFactor) oktaFact
 }
 
 func (l *Lab) oktaListFactors(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.RLock()
-	defer l.state.mu.RUnlock()
-	u := l.state.oktaUserRef(r.PathValue("id"))
+	u := l.userRef(w, r)
 	if u == nil {
-		oktaNotFound(w, r.PathValue("id"), "User")
 		return
 	}
 	out := []oktaFactor{}
@@ -210,11 +205,8 @@ func (l *Lab) oktaListFactors(w http.ResponseWriter, r *http.Request) {
 
 // oktaDeleteFactor un-enrolls a factor: 204 No Content.
 func (l *Lab) oktaDeleteFactor(w http.ResponseWriter, r *http.Request) {
-	l.state.mu.Lock()
-	defer l.state.mu.Unlock()
-	u := l.state.oktaUserRef(r.PathValue("id"))
+	u := l.userRef(w, r)
 	if u == nil {
-		oktaNotFound(w, r.PathValue("id"), "User")
 		return
 	}
 	if u.Status == "DEPROVISIONED" {

@@ -64,7 +64,6 @@ func (l *Lab) oktaLogs(w http.ResponseWriter, r *http.Request) {
 	keywords := strings.Fields(strings.ToLower(q.Get("q")))
 	descending := strings.EqualFold(q.Get("sortOrder"), "DESCENDING")
 
-	l.state.mu.RLock()
 	var events []logEvent
 	for _, e := range l.state.logs {
 		if e.published.Before(since) || !e.published.Before(until) {
@@ -75,7 +74,6 @@ func (l *Lab) oktaLogs(w http.ResponseWriter, r *http.Request) {
 		}
 		events = append(events, e)
 	}
-	l.state.mu.RUnlock()
 	if descending {
 		sort.SliceStable(events, func(i, j int) bool { return events[i].published.After(events[j].published) })
 	}
