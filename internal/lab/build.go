@@ -159,7 +159,7 @@ func newState(sc *Scenario, oktaURL string, now time.Time) (*state, error) {
 	for _, s := range sc.Tenant.SignIns {
 		st.addSignIns(s, now)
 	}
-	sort.SliceStable(st.signIns, func(i, j int) bool { return st.signIns[i].created.After(st.signIns[j].created) })
+	sort.Slice(st.signIns, func(i, j int) bool { return st.signIns[i].pageKey() < st.signIns[j].pageKey() })
 	for _, l := range sc.Okta.Logs {
 		st.addLogs(l, now)
 	}

@@ -5,50 +5,64 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 )
 
-func nonNil(v []map[string]any) []map[string]any {
-	if v == nil {
-		return []map[string]any{}
-	}
-	return v
-}
-
-// graphPage reads $top and $skiptoken and returns the [from, to) window and
+// graphPage reads $top and $skiptoken and returns one page of items and
 // the nextLink: the same URL with every query parameter kept and a new
 // $skiptoken, which clients must follow verbatim.
-func (l *Lab) graphPage(w http.ResponseWriter, r *http.Request, n, defTop, maxTop int) ([2]int, string, bool) {
+//
+// items are sorted by key, every key distinct. The skiptoken is opaque to
+// clients; it carries the listing's name and the key of the last item
+// returned, and the next page starts at the first item whose key sorts
+// after it. So a user added or deleted between pages neither shifts the
+// others (an offset would skip or repeat one) nor makes the token invalid.
+// A token that does not decode, or was issued for another listing, is
+// Graph's 400.
+func graphPage[T any](l *Lab, w http.ResponseWriter, r *http.Request, listing string, items []T, key func(T) string, defTop, maxTop int) ([]T, string, bool) {
 	q := r.URL.Query()
 	top := defTop
 	if s := q.Get("$top"); s != "" {
 		v, err := strconv.Atoi(s)
 		if err != nil || v < 1 || v > maxTop {
 			l.graphError(w, r, http.StatusBadRequest, "Request_BadRequest", fmt.Sprintf("Invalid page size specified: '%s'. Must be between 1 and %d inclusive.", s, maxTop))
-			return [2]int{}, "", false
+			return nil, "", false
 		}
 		top = v
 	}
 	from := 0
 	if tok := q.Get("$skiptoken"); tok != "" {
-		b, err := base64.RawURLEncoding.DecodeString(tok)
-		v, err2 := strconv.Atoi(strings.TrimPrefix(string(b), "o:"))
-		if err != nil || err2 != nil || v < 0 {
-			l.graphError(w, r, http.StatusBadRequest, "Request_BadRequest", "Invalid skip token.")
-			return [2]int{}, "", false
+		after, ok := decodeSkipToken(listing, tok)
+		if !ok {
+			l.graphError(w, r, http.StatusBadRequest, "Request_BadRequest", "Invalid Skip Token")
+			return nil, "", false
 		}
-		from = min(v, n)
+		from = sort.Search(len(items), func(i int) bool { return key(items[i]) > after })
 	}
-	to := min(from+top, n)
+	to := min(from+top, len(items))
 	next := ""
-	if to < n {
+	if to < len(items) {
 		nq := url.Values{}
 		for k, v := range q {
 			nq[k] = v
 		}
-		nq.Set("$skiptoken", base64.RawURLEncoding.EncodeToString([]byte("o:"+strconv.Itoa(to))))
+		nq.Set("$skiptoken", encodeSkipToken(listing, key(items[to-1])))
 		next = l.graphBase(r) + strings.TrimPrefix(r.URL.Path, "/v1.0") + "?" + nq.Encode()
 	}
-	return [2]int{from, to}, next, true
+	return items[from:to], next, true
+}
+
+func encodeSkipToken(listing, after string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(listing + "|" + after))
+}
+
+func decodeSkipToken(listing, tok string) (string, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return "", false
+	}
+	name, after, ok := strings.Cut(string(b), "|")
+	return after, ok && name == listing && after != ""
 }

@@ -27,7 +27,7 @@ func (l *Lab) graphSignIns(w http.ResponseWriter, r *http.Request) {
 			clauses = append(clauses, clause{m[1], strings.ToLower(m[2]), m[3]})
 		}
 	}
-	var matched []map[string]any
+	var matched []signIn
 	for _, s := range l.state.signIns {
 		ok := true
 		for _, c := range clauses {
@@ -51,14 +51,18 @@ func (l *Lab) graphSignIns(w http.ResponseWriter, r *http.Request) {
 			ok = ok && map[string]bool{"eq": cmp == 0, "ne": cmp != 0, "ge": cmp >= 0, "le": cmp <= 0, "gt": cmp > 0, "lt": cmp < 0}[c.op]
 		}
 		if ok {
-			matched = append(matched, s.body)
+			matched = append(matched, s)
 		}
 	}
-	win, next, ok := l.graphPage(w, r, len(matched), 1000, 1000)
+	page, next, ok := graphPage(l, w, r, "signIns", matched, signIn.pageKey, 1000, 1000)
 	if !ok {
 		return
 	}
-	out := map[string]any{"@odata.context": l.context(r, "auditLogs/signIns"), "value": nonNil(matched[win[0]:win[1]])}
+	value := make([]map[string]any, len(page))
+	for i, s := range page {
+		value[i] = s.body
+	}
+	out := map[string]any{"@odata.context": l.context(r, "auditLogs/signIns"), "value": value}
 	if next != "" {
 		out["@odata.nextLink"] = next
 	}

@@ -76,7 +76,6 @@ func (l *Lab) graphListUsers(w http.ResponseWriter, r *http.Request) {
 		l.graphError(w, r, http.StatusBadRequest, "Request_UnsupportedQuery", "Operator 'endsWith' is not supported because the 'ConsistencyLevel:eventual' header is missing. Refer to https://aka.ms/graph-docs/advanced-queries for more information")
 		return
 	}
-	var matched []map[string]any
 	sel := splitSelect(q.Get("$select"))
 	if len(sel) == 0 {
 		sel = graphDefaultUserSelect
@@ -90,20 +89,19 @@ func (l *Lab) graphListUsers(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	page, next, ok := l.graphPage(w, r, len(users), 100, 999)
-	if ok {
-		for _, u := range users[page[0]:page[1]] {
-			matched = append(matched, project(toMap(u), sel))
-		}
-	}
+	page, next, ok := graphPage(l, w, r, "users", users, func(u *entraUser) string { return u.ID }, 100, 999)
 	if !ok {
 		return
+	}
+	matched := make([]map[string]any, 0, len(page))
+	for _, u := range page {
+		matched = append(matched, project(toMap(u), sel))
 	}
 	ctx := "users"
 	if q.Get("$select") != "" {
 		ctx = "users(" + strings.Join(sel, ",") + ")"
 	}
-	out := map[string]any{"@odata.context": l.context(r, ctx), "value": nonNil(matched)}
+	out := map[string]any{"@odata.context": l.context(r, ctx), "value": matched}
 	if advanced && q.Get("$skiptoken") == "" {
 		out["@odata.count"] = len(users)
 	}

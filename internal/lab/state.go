@@ -2,6 +2,8 @@ package lab
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"sync"
@@ -235,6 +237,14 @@ type signIn struct {
 	body    map[string]any
 }
 
+// pageKey orders sign-ins as Graph lists them, newest first, ties by ID:
+// the time's distance to the end of int64 time, as fixed-width hex, sorts
+// descending when the strings sort ascending.
+func (s signIn) pageKey() string {
+	id, _ := s.body["id"].(string)
+	return fmt.Sprintf("%016x|%s", math.MaxInt64-s.created.UnixNano(), id)
+}
+
 // state is the lab's tenant. One mutex guards it.
 type state struct {
 	mu sync.RWMutex
@@ -264,7 +274,7 @@ type state struct {
 	domains    []*entraDomain
 	skus       []*sku
 	roles      []*directoryRole
-	signIns    []signIn // newest first
+	signIns    []signIn // newest first, by pageKey
 }
 
 func newStateShell(sc *Scenario, oktaURL string) *state {
