@@ -34,6 +34,11 @@ func TestMask(t *testing.T) {
 		{"grant_type=client_credentials&client_secret=s3cr3t&scope=x", "grant_type=client_credentials&client_secret=***&scope=x"},
 		{"nothing to hide", "nothing to hide"},
 		{"Bearer ***", "Bearer ***"},
+		// A JWT is masked wherever it stands, registered or not.
+		{"token eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ4In0.c2ln-_x expired", "token *** expired"},
+		{"unsigned eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0. end", "unsigned *** end"},
+		{"assertion=eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.sig&x=1", "assertion=***&x=1"},
+		{"eyJ alone is no token", "eyJ alone is no token"},
 	}
 	for _, c := range cases {
 		if got := Mask(c.in); got != c.want {

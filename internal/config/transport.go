@@ -86,7 +86,11 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	switch {
 	case isRedirect(resp.StatusCode):
 		discard(resp)
-		return nil, &RedirectError{System: g.system, Status: resp.StatusCode, Location: showURL(req.URL, resp.Header.Get("Location"))}
+		shown := ""
+		if loc := resp.Header.Get("Location"); loc != "" {
+			shown = showURL(req.URL, loc)
+		}
+		return nil, &RedirectError{System: g.system, Status: resp.StatusCode, Location: shown}
 	case resp.ContentLength > MaxBodyBytes:
 		resp.Body.Close()
 		return nil, &BodyTooLargeError{System: g.system, Limit: MaxBodyBytes}
