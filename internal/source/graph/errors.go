@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -52,6 +53,13 @@ func (o op) fail(err error) error {
 		}
 		return o.errorf("%v", r)
 	}
+	var bad *badAnswer
+	if errors.As(err, &bad) {
+		if bad.shape != "" {
+			return o.notA(bad.shape)
+		}
+		return o.errorf("HTTP %d with %s (check --graph-url)", bad.status, bad.detail)
+	}
 	var oe *odataerrors.ODataError
 	if errors.As(err, &oe) {
 		code, msg := "", ""
@@ -59,7 +67,7 @@ func (o op) fail(err error) error {
 			code, msg = deref(m.GetCode()), deref(m.GetMessage())
 		}
 		if code == "" {
-			return o.errorf("HTTP %d without a Graph error in the answer (check --graph-url)", oe.ResponseStatusCode)
+			return o.errorf("HTTP %d with no Graph error in the answer (check --graph-url)", oe.ResponseStatusCode)
 		}
 		line := o.errorf("HTTP %d %s: %s", oe.ResponseStatusCode, code, msg)
 		if oe.ResponseStatusCode == http.StatusNotFound {
@@ -69,7 +77,7 @@ func (o op) fail(err error) error {
 	}
 	var ae *abs.ApiError
 	if errors.As(err, &ae) {
-		return o.errorf("HTTP %d without a Graph error in the answer (check --graph-url)", ae.ResponseStatusCode)
+		return o.errorf("HTTP %d with no Graph error in the answer (check --graph-url)", ae.ResponseStatusCode)
 	}
 	var ue *url.Error
 	switch {
@@ -105,6 +113,9 @@ func shapeOf(err error) (string, bool) {
 		return "an empty body", true
 	case msg == "invalid json type", msg == "key is not a string", errors.As(err, &syntaxErr):
 		return "not valid JSON", true
+	case strings.HasPrefix(msg, "type '") && strings.Contains(msg, "' is not compatible with type "),
+		msg == "value is not a collection", msg == "cannot parse object value":
+		return "a field of the wrong type", true
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return "JSON that ends early", true
 	}
@@ -115,6 +126,7 @@ func shapeOf(err error) (string, bool) {
 // AADSTS code, which is what a person acts on.
 func firstLine(s string) string {
 	first, rest, _ := strings.Cut(s, "\n")
+	first = strings.TrimSpace(first)
 	if i := strings.Index(rest, "AADSTS"); i >= 0 && !strings.Contains(first, "AADSTS") {
 		code := rest[i:]
 		if j := strings.IndexAny(code, ":. \n\""); j > 0 {
@@ -214,4 +226,100 @@ func (b *notingBody) Read(p []byte) (int, error) {
 		b.refusals.note(err)
 	}
 	return n, err
+}
+
+// answerGuard sits under kiota's middleware, on the Graph transport, and
+// refuses the answers kiota mishandles:
+//   - a JSON null: kiota's JSON parser dereferences the nil node and panics;
+//   - an error status whose body is not JSON (an HTML page from a proxy or
+//     from something that is not Graph): kiota reports the content type it
+//     cannot parse and loses the status; 429, 503 and 504 are left to
+//     kiota's retry handler;
+//   - a 401 whose WWW-Authenticate names claims without a quoted value:
+//     kiota's claims-challenge handling indexes a failed match and panics.
+type answerGuard struct{ next http.RoundTripper }
+
+func (g answerGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := g.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return resp, nil
+	}
+	if resp.StatusCode == http.StatusUnauthorized && badClaimsChallenge(resp.Header.Values("WWW-Authenticate")) {
+		resp.Body.Close()
+		return nil, &badAnswer{status: resp.StatusCode, detail: "a malformed claims challenge in WWW-Authenticate"}
+	}
+	if resp.StatusCode >= 400 && !strings.Contains(strings.ToLower(resp.Header.Get("Content-Type")), "json") {
+		resp.Body.Close()
+		return nil, &badAnswer{status: resp.StatusCode, detail: "no Graph error in the answer"}
+	}
+	if resp.StatusCode < 300 {
+		// Skip leading white space (harmless to JSON) to see the first
+		// character: a JSON value that starts with 'n' is null or invalid.
+		br := bufio.NewReader(resp.Body)
+		for {
+			c, err := br.ReadByte()
+			if err != nil {
+				break
+			}
+			if c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+				continue
+			}
+			if c == 'n' {
+				resp.Body.Close()
+				return nil, &badAnswer{shape: "null"}
+			}
+			_ = br.UnreadByte()
+			break
+		}
+		resp.Body = readCloser{br, resp.Body}
+	}
+	return resp, nil
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// badClaimsChallenge reports a Bearer challenge with a claims parameter
+// that has no quoted value.
+func badClaimsChallenge(values []string) bool {
+	for _, v := range values {
+		rest, ok := cutPrefixFold(strings.TrimSpace(v), "bearer")
+		if !ok {
+			continue
+		}
+		for _, param := range strings.Split(rest, ",") {
+			if strings.HasPrefix(strings.Trim(param, " "), "claims") && strings.Count(param, `"`) < 2 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) > len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) && (s[len(prefix)] == ' ' || s[len(prefix)] == '\t') {
+		return s[len(prefix):], true
+	}
+	return s, false
+}
+
+// badAnswer is an answer answerGuard refused: of the wrong shape (shape),
+// or an error status that carries no Graph error (status, detail).
+type badAnswer struct {
+	status int
+	shape  string
+	detail string
+}
+
+func (e *badAnswer) Error() string {
+	if e.shape != "" {
+		return "the answer is " + e.shape
+	}
+	return fmt.Sprintf("HTTP %d: %s", e.status, e.detail)
 }

@@ -88,7 +88,7 @@ func New(s config.Settings) (*Client, error) {
 		return nil, fmt.Errorf("graph: auth provider: %v", err)
 	}
 	httpClient := s.HTTPClientFor(config.Graph)
-	httpClient.Transport = khttp.NewCustomTransportWithParentTransport(httpClient.Transport,
+	httpClient.Transport = khttp.NewCustomTransportWithParentTransport(answerGuard{next: httpClient.Transport},
 		msgraphcore.GetDefaultMiddlewaresWithOptions(ptr(msgraphsdk.GetDefaultClientOptions()))...)
 	adapter, err := msgraphsdk.NewGraphRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(auth, nil, nil, httpClient)
 	if err != nil {
