@@ -11,23 +11,27 @@ import (
 	"time"
 )
 
-// faults injects latency and errors, deterministically for a seed: the same
-// seed and the same sequence of requests give the same faults.
+// faults injects latency and errors, deterministically for a seed: each
+// system (okta, graph, login) draws from its own generator, seeded from the
+// seed and the system's name, so the same seed and the same sequence of
+// requests to a system give that system the same faults, however its
+// requests interleave with the other systems'.
 type faults struct {
 	rate         float64
 	kinds        []int
 	latency      time.Duration
 	routeLatency map[string]time.Duration
+	seed         int64
 
-	mu  sync.Mutex
-	rng *rand.Rand
+	mu   sync.Mutex
+	rngs map[string]*rand.Rand // by system
 }
 
 // FaultKinds are the names Options.FaultKinds accepts.
 var FaultKinds = []string{"429", "500", "503", "drop"}
 
 func newFaults(rate float64, seed int64, latency time.Duration, route map[string]time.Duration, kinds []string) (*faults, error) {
-	f := &faults{rate: rate, latency: latency, routeLatency: route, rng: rand.New(rand.NewPCG(uint64(seed), 0xfa17))}
+	f := &faults{rate: rate, latency: latency, routeLatency: route, seed: seed, rngs: map[string]*rand.Rand{}}
 	for _, k := range kinds {
 		i := -1
 		for j, name := range FaultKinds {
@@ -79,8 +83,13 @@ func (f *faults) inject(w http.ResponseWriter, r *http.Request, system string, n
 		return false
 	}
 	f.mu.Lock()
-	hit := f.rng.Float64() < f.rate
-	kind := f.kinds[f.rng.IntN(len(f.kinds))]
+	rng := f.rngs[system]
+	if rng == nil {
+		rng = rand.New(rand.NewPCG(uint64(f.seed), 0xfa17<<32|uint64(hash32(system))))
+		f.rngs[system] = rng
+	}
+	hit := rng.Float64() < f.rate
+	kind := f.kinds[rng.IntN(len(f.kinds))]
 	f.mu.Unlock()
 	if !hit {
 		return false

@@ -17,6 +17,17 @@ import (
 // would with the client credentials.
 func graphToken(t *testing.T, c *http.Client, l *lab.Lab) string {
 	t.Helper()
+	token, status := requestToken(t, c, l)
+	if token == "" {
+		t.Fatalf("token: HTTP %d", status)
+	}
+	return token
+}
+
+// requestToken asks for an access token once; "" and the status when the
+// lab refused.
+func requestToken(t *testing.T, c *http.Client, l *lab.Lab) (string, int) {
+	t.Helper()
 	resp, err := c.PostForm(l.LoginURL+"/"+l.TenantID+"/oauth2/v2.0/token", url.Values{
 		"grant_type": {"client_credentials"}, "client_id": {l.ClientID}, "client_secret": {l.ClientSecret},
 		"scope": {"https://graph.microsoft.com/.default"},
@@ -28,10 +39,8 @@ func graphToken(t *testing.T, c *http.Client, l *lab.Lab) string {
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
-		t.Fatalf("token: HTTP %d %v", resp.StatusCode, err)
-	}
-	return tok.AccessToken
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	return tok.AccessToken, resp.StatusCode
 }
 
 type graphPage struct {

@@ -155,6 +155,9 @@ func (l *Lab) instrument(system string, routes http.Handler, authed http.Handler
 			return
 		}
 		if l.faults.inject(w, r, system, l.now()) {
+			l.countMu.Lock()
+			l.faultCounts[route]++
+			l.countMu.Unlock()
 			return
 		}
 		// Only the tenant's changes are kept: a token request carries the

@@ -30,7 +30,8 @@ type Options struct {
 	RouteLatency map[string]time.Duration
 	// FaultRate is the fraction of requests answered with a fault: 429
 	// with the rate-limit headers each API sends, 500, 503, or a dropped
-	// connection, chosen by a generator seeded with Seed.
+	// connection, chosen by one generator per system (okta, graph, login)
+	// seeded from Seed and the system's name.
 	FaultRate float64
 	// FaultKinds limits the faults to some of FaultKinds ("429", "500",
 	// "503", "drop"); empty means all.
@@ -70,8 +71,9 @@ type Lab struct {
 	tokensMu sync.Mutex
 	tokens   map[string]time.Time // Graph access token → expiry
 
-	countMu sync.Mutex
-	counts  map[string]int // "okta GET /api/v1/users/{id}" → requests served
+	countMu     sync.Mutex
+	counts      map[string]int // "okta GET /api/v1/users/{id}" → requests served
+	faultCounts map[string]int // route → requests answered by an injected fault
 }
 
 // Start serves the scenario: Okta, Graph and Microsoft login each on its
@@ -115,6 +117,7 @@ func Start(opts Options) (l *Lab, err error) {
 		now:          now,
 		tokens:       map[string]time.Time{},
 		counts:       map[string]int{},
+		faultCounts:  map[string]int{},
 		Nameservers:  map[string]string{},
 	}
 	defer func() {
@@ -196,6 +199,15 @@ func (l *Lab) Requests(route string) int {
 	l.countMu.Lock()
 	defer l.countMu.Unlock()
 	return l.counts[route]
+}
+
+// Faults returns how many requests of a route (named as Requests names
+// them) were answered by an injected fault, so a test can show that a
+// fault reached the requests it means to exercise.
+func (l *Lab) Faults(route string) int {
+	l.countMu.Lock()
+	defer l.countMu.Unlock()
+	return l.faultCounts[route]
 }
 
 // Settings points o365doctor at the lab.
