@@ -324,7 +324,7 @@ func TestGraphErrorAndNothingFailedExitsFour(t *testing.T) {
 	}
 	r := decode(t, out)
 	imm := result(t, r, "identity.immutableid-match")
-	if imm.Status != "error" || !strings.Contains(imm.Message, "AADSTS7000215") || strings.Contains(imm.Message, "\n") || r.Summary.Pass != 2 {
+	if imm.Status != "error" || !strings.Contains(imm.Message, "AADSTS7000215") || !strings.Contains(imm.Message, "check AZURE_CLIENT_SECRET") || strings.Contains(imm.Message, "\n") || r.Summary.Pass != 2 {
 		t.Fatalf("report: %+v", r.Summary)
 	}
 	if strings.Contains(out+errOut, "wrong-secret-value-1234") {

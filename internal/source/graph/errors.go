@@ -87,7 +87,8 @@ func (o op) fail(err error) error {
 		}
 		return o.errorf("%v", err)
 	case errors.As(err, new(*azidentity.AuthenticationFailedError)):
-		return o.errorf("sign-in: %s", firstLine(err.Error()))
+		line := firstLine(err.Error())
+		return o.errorf("sign-in: %s%s", line, signInHint(line))
 	}
 	if detail, ok := shapeOf(err); ok {
 		return o.notA(detail)
@@ -120,6 +121,22 @@ func shapeOf(err error) (string, bool) {
 		return "JSON that ends early", true
 	}
 	return "", false
+}
+
+// signInHint says what to check for the AADSTS codes a wrong setting gives.
+func signInHint(line string) string {
+	for code, hint := range map[string]string{
+		"AADSTS7000215": "check AZURE_CLIENT_SECRET: it is not this app's secret (use the secret's value, not its ID)",
+		"AADSTS7000222": "check AZURE_CLIENT_SECRET: it has expired; create a new one",
+		"AADSTS700016":  "check AZURE_CLIENT_ID: no such app in the tenant",
+		"AADSTS90002":   "check AZURE_TENANT_ID: no such tenant",
+		"AADSTS900023":  "check AZURE_TENANT_ID: not a tenant ID or domain",
+	} {
+		if strings.Contains(line, "("+code+")") || strings.Contains(line, code+":") {
+			return "; " + hint
+		}
+	}
+	return ""
 }
 
 // firstLine keeps the first line of azidentity's multi-line errors plus any
