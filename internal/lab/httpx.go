@@ -1,12 +1,14 @@
 package lab
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -115,10 +117,13 @@ func (b *bufferedAnswer) sendTo(w http.ResponseWriter) {
 	_, _ = w.Write(b.body.Bytes())
 }
 
-// statusRecorder remembers the status a handler wrote.
+// statusRecorder remembers the status a handler wrote, and whether the
+// client was lost: a write failed or the connection was taken to be
+// dropped.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	lost   bool
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -132,12 +137,40 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	if s.status == 0 {
 		s.status = http.StatusOK
 	}
-	return s.ResponseWriter.Write(b)
+	n, err := s.ResponseWriter.Write(b)
+	if err != nil {
+		s.lost = true
+	}
+	return n, err
 }
 
-// instrument wraps a system's server: it counts each request by route,
-// applies latency and faults, authenticates (through authed), and records
-// successful writes to the state file.
+// Hijack hands over the connection (for a dropped-connection fault).
+func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := s.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, http.ErrNotSupported
+	}
+	conn, rw, err := hj.Hijack()
+	if err == nil {
+		s.lost = true
+	}
+	return conn, rw, err
+}
+
+// Unwrap lets http.ResponseController reach the server's writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// written is the status the client received: 0 when it was lost.
+func (s *statusRecorder) written() int {
+	if s.lost {
+		return 0
+	}
+	return s.status
+}
+
+// instrument wraps a system's server: it counts and logs each request by
+// route, applies latency and faults, authenticates (through authed), and
+// records successful writes to the state file.
 func (l *Lab) instrument(system string, routes http.Handler, authed http.Handler) http.Handler {
 	mux, _ := routes.(interface {
 		Handler(*http.Request) (http.Handler, string)
@@ -148,16 +181,16 @@ func (l *Lab) instrument(system string, routes http.Handler, authed http.Handler
 			_, pattern = mux.Handler(r)
 		}
 		route := system + " " + pattern
-		l.countMu.Lock()
-		l.counts[route]++
-		l.countMu.Unlock()
+		seq := l.arrived(route)
+		rec := &statusRecorder{ResponseWriter: w}
+		fault := false
+		defer func() { l.answered(seq, rec, fault) }()
 		if !l.faults.delay(r.Context(), route) {
+			rec.lost = true
 			return
 		}
-		if l.faults.inject(w, r, system, l.now()) {
-			l.countMu.Lock()
-			l.faultCounts[route]++
-			l.countMu.Unlock()
+		if fault = l.faults.inject(rec, r, system, l.now()); fault {
+			l.faulted(route)
 			return
 		}
 		// Only the tenant's changes are kept: a token request carries the
@@ -168,7 +201,6 @@ func (l *Lab) instrument(system string, routes http.Handler, authed http.Handler
 			body, _ = io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
-		rec := &statusRecorder{ResponseWriter: w}
 		authed.ServeHTTP(rec, r)
 		if record && rec.status < 400 {
 			l.journal.record(system, r, body)

@@ -74,6 +74,15 @@ type Lab struct {
 	countMu     sync.Mutex
 	counts      map[string]int // "okta GET /api/v1/users/{id}" → requests served
 	faultCounts map[string]int // route → requests answered by an injected fault
+	log         []Request      // the last requestLogMax requests, in arrival order
+	logBase     int            // the sequence number of log[0]
+	oktaWindow  rateWindow     // Okta's rate-limit minute
+}
+
+// rateWindow is one minute of an API's rate limit.
+type rateWindow struct {
+	start time.Time
+	used  int
 }
 
 // Start serves the scenario: Okta, Graph and Microsoft login each on its
@@ -190,24 +199,6 @@ func (l *Lab) Close() {
 	if l.journal != nil {
 		l.journal.close()
 	}
-}
-
-// Requests returns how many requests the lab served for a route, named as
-// "SYSTEM METHOD PATTERN", e.g. "okta GET /api/v1/users/{id}". Tests use it
-// to show that facts are shared (one call for many checks).
-func (l *Lab) Requests(route string) int {
-	l.countMu.Lock()
-	defer l.countMu.Unlock()
-	return l.counts[route]
-}
-
-// Faults returns how many requests of a route (named as Requests names
-// them) were answered by an injected fault, so a test can show that a
-// fault reached the requests it means to exercise.
-func (l *Lab) Faults(route string) int {
-	l.countMu.Lock()
-	defer l.countMu.Unlock()
-	return l.faultCounts[route]
 }
 
 // Settings points o365doctor at the lab.

@@ -76,13 +76,10 @@ func (l *Lab) oktaRoutes() *http.ServeMux {
 // carries: the request ID and the rate-limit triple (limit, remaining in
 // this minute, reset in UTC epoch seconds).
 func (l *Lab) oktaAuth(next http.Handler) http.Handler {
-	var window struct {
-		start time.Time
-		used  int
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		now := l.now()
 		l.countMu.Lock()
+		window := &l.oktaWindow
 		if now.Sub(window.start) >= time.Minute {
 			window.start, window.used = now.Truncate(time.Minute), 0
 		}
