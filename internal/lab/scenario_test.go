@@ -10,7 +10,6 @@ import (
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/lab"
 	"github.com/o365doctor/o365doctor/internal/lab/labtest"
-	"github.com/o365doctor/o365doctor/internal/model"
 )
 
 // The scenarios the lab issue asks for, one per failure mode.
@@ -46,8 +45,8 @@ func TestEveryScenarioLoadsAndNamesWhatItTrips(t *testing.T) {
 	}
 }
 
-// TestScenariosTripTheirChecks runs every registered check against each
-// scenario's affected user: the checks a scenario names fail or warn, the
+// TestScenariosTripTheirChecks runs every registered check of a user run
+// (user and domain scope) against each scenario's affected user: the checks a scenario names fail or warn, the
 // others do not.
 func TestScenariosTripTheirChecks(t *testing.T) {
 	for _, name := range lab.ScenarioNames() {
@@ -59,10 +58,14 @@ func TestScenariosTripTheirChecks(t *testing.T) {
 			l := labtest.Start(t, name)
 			src, _ := labtest.Sources(t, l.Settings())
 			upn := l.AffectedUser()
-			s := &checks.Subject{UPN: upn, Domain: model.DomainOf(upn), Facts: checks.NewFacts(src, 10*time.Second)}
-			for _, r := range checks.Run(context.Background(), checks.All(), s, checks.RunOptions{}, nil) {
-				tripped := r.Status == checks.Fail || r.Status == checks.Warn
-				if r.Status == checks.Error {
+			subject := checks.UserSubject(upn)
+			list, err := checks.Select(checks.All(), subject.Scopes(), nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range checks.Run(context.Background(), list, subject, src, checks.RunOptions{LoadTimeout: 10 * time.Second}, nil) {
+				tripped := r.Status == checks.StatusFail || r.Status == checks.StatusWarn
+				if r.Status == checks.StatusError {
 					t.Errorf("%s: %s errored: %s", upn, r.CheckID, r.Message)
 				}
 				if want := slices.Contains(l.Scenario.Trips, r.CheckID); want != tripped {
