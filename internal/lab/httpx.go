@@ -124,6 +124,10 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	lost   bool
+	// beforeDrop runs when the connection is taken to be dropped, before
+	// it is closed: the client sees the drop at once, and must find it
+	// logged and counted by then.
+	beforeDrop func()
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -153,6 +157,9 @@ func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, rw, err := hj.Hijack()
 	if err == nil {
 		s.lost = true
+		if s.beforeDrop != nil {
+			s.beforeDrop()
+		}
 	}
 	return conn, rw, err
 }
@@ -182,15 +189,22 @@ func (l *Lab) instrument(system string, routes http.Handler, authed http.Handler
 		}
 		route := system + " " + pattern
 		seq := l.arrived(route)
+		fault, counted := false, false
 		rec := &statusRecorder{ResponseWriter: w}
-		fault := false
+		rec.beforeDrop = func() {
+			l.faulted(route)
+			l.logAnswer(seq, 0, true)
+			counted = true
+		}
 		defer func() { l.answered(seq, rec, fault) }()
 		if !l.faults.delay(r.Context(), route) {
 			rec.lost = true
 			return
 		}
 		if fault = l.faults.inject(rec, r, system, l.now()); fault {
-			l.faulted(route)
+			if !counted {
+				l.faulted(route)
+			}
 			return
 		}
 		// Only the tenant's changes are kept: a token request carries the
