@@ -14,6 +14,8 @@ import (
 
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/cli"
+	"github.com/o365doctor/o365doctor/internal/lab"
+	"github.com/o365doctor/o365doctor/internal/lab/labtest"
 	"github.com/o365doctor/o365doctor/internal/report"
 	"github.com/o365doctor/o365doctor/internal/report/reporttest"
 )
@@ -306,11 +308,41 @@ func TestLabServeBulkWithFaults(t *testing.T) {
 	if code == cli.ExitUsage || code == cli.ExitNothingRan {
 		t.Fatalf("exit %d under 20%% 429s: %s%s", code, out, errOut)
 	}
+	decode(t, out)
+}
+
+// Review A5: the same diagnosis against a lab whose faults are seen to hit
+// the diagnosis's own requests: the SDKs retry the 429s and every check
+// still ends with a verdict.
+func TestDiagnosisRetriesThroughFaultsThatHitIt(t *testing.T) {
+	l := labtest.StartWith(t, "bulk", lab.Options{Users: 50, Seed: 6, FaultRate: 0.3, FaultKinds: []string{"429"}})
+	env := map[string]string{"O365DOCTOR_JOURNAL": filepath.Join(t.TempDir(), "journal.jsonl")}
+	ca, err := l.WriteCA(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range l.Exports(ca) {
+		k, v, _ := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+		env[k] = v
+	}
+	out, errOut, code := run(t, env, "user", "user000001@contoso.com", "--json")
+	if code == cli.ExitUsage || code == cli.ExitNothingRan || code == cli.ExitIncomplete {
+		t.Fatalf("exit %d under 30%% 429s: %s%s", code, out, errOut)
+	}
 	for _, res := range decode(t, out).Results {
 		if res.Status == "error" {
 			t.Errorf("%s errored under retryable faults: %s", res.CheckID, res.Message)
 		}
 	}
+	hit := 0
+	for _, route := range []string{"okta GET /api/v1/users/{id}", "okta GET /api/v1/apps", "okta GET /api/v1/apps/{appId}/users/{userId}",
+		"graph GET /v1.0/users/{id}", "login POST /{tenant}/oauth2/v2.0/token", "login GET /{tenant}/v2.0/.well-known/openid-configuration"} {
+		hit += l.Faults(route)
+	}
+	if hit == 0 {
+		t.Fatal("no fault reached the diagnosis's requests: this seed proves nothing")
+	}
+	t.Logf("%d faults hit the diagnosis", hit)
 }
 
 // A broken Graph secret must never read as green: Okta's checks pass,
