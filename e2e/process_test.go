@@ -94,15 +94,19 @@ func TestInterruptStopsEveryRequest(t *testing.T) {
 	}
 }
 
-// The Azure SDK reads AZURE_REGIONAL_AUTHORITY_NAME and MSAL_FORCE_REGION
-// on its own and would send the token request to a regional host; the
-// program removes them before any client exists.
+// The SDKs read variables on their own: a malformed OKTA_CLIENT_* number
+// makes the Okta SDK print to stdout (breaking --json), AZURE_SDK_GO_LOGGING
+// logs every request to stderr, proxies would take the traffic elsewhere.
+// The program removes them before any client exists. (The region variables,
+// which would send the token request to a regional host, are left to the
+// cli package's unit test: a regression here must not reach for a host
+// outside this machine.)
 func TestSDKEnvironmentDoesNotSteerTheClients(t *testing.T) {
 	bin := build(t)
 	l := labtest.Start(t, "healthy")
 	cmd := exec.Command(bin, "user", "bob@contoso.com", "--json")
-	cmd.Env = append(labEnv(t, l), "AZURE_REGIONAL_AUTHORITY_NAME=westus2", "MSAL_FORCE_REGION=westus2",
-		"OKTA_CLIENT_RATELIMIT_MAXRETRIES=notanumber", "AZURE_SDK_GO_LOGGING=all", "HTTPS_PROXY=http://127.0.0.1:9")
+	cmd.Env = append(labEnv(t, l), "OKTA_CLIENT_RATE_LIMIT_MAX_RETRIES=notanumber", "OKTA_CLIENT_CONNECTION_TIMEOUT=soon",
+		"AZURE_SDK_GO_LOGGING=all", "HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()

@@ -44,9 +44,7 @@ func Main() int {
 	io := System()
 	env := snapshotEnv()
 	io.Getenv = func(k string) string { return env[k] }
-	for _, k := range config.SDKVariablesIn(os.Environ()) {
-		os.Unsetenv(k)
-	}
+	hideSDKEnvironment()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -56,6 +54,15 @@ func Main() int {
 		stop()
 	}()
 	return Run(ctx, os.Args[1:], &Factory{IO: io, Now: time.Now})
+}
+
+// hideSDKEnvironment removes from the process the variables the SDKs would
+// read on their own (config.SDKEnvironment); o365doctor has read its own
+// from a snapshot first.
+func hideSDKEnvironment() {
+	for _, k := range config.SDKVariablesIn(os.Environ()) {
+		os.Unsetenv(k)
+	}
 }
 
 func snapshotEnv() map[string]string {
