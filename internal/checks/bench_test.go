@@ -15,12 +15,12 @@ import (
 // and the app's; Graph's user needs the token, which needs the OpenID
 // configuration. The critical path is the longest chain through it.
 var userTriageDeps = map[string][]string{
-	"okta GET /api/v1/users/{id}":                                {},
-	"okta GET /api/v1/apps":                                      {},
-	"okta GET /api/v1/apps/{appId}/users/{userId}":               {"okta GET /api/v1/users/{id}", "okta GET /api/v1/apps"},
+	"okta GET /api/v1/users/{id}":                               {},
+	"okta GET /api/v1/apps":                                     {},
+	"okta GET /api/v1/apps/{appId}/users/{userId}":              {"okta GET /api/v1/users/{id}", "okta GET /api/v1/apps"},
 	"login GET /{tenant}/v2.0/.well-known/openid-configuration": {},
-	"login POST /{tenant}/oauth2/v2.0/token":                     {"login GET /{tenant}/v2.0/.well-known/openid-configuration"},
-	"graph GET /v1.0/users/{id}":                                 {"login POST /{tenant}/oauth2/v2.0/token"},
+	"login POST /{tenant}/oauth2/v2.0/token":                    {"login GET /{tenant}/v2.0/.well-known/openid-configuration"},
+	"graph GET /v1.0/users/{id}":                                {"login POST /{tenant}/oauth2/v2.0/token"},
 }
 
 // chainLength is the longest chain of dependent requests among those the
