@@ -12,6 +12,7 @@ import (
 
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/fix"
+	"github.com/o365doctor/o365doctor/internal/lab"
 	"github.com/o365doctor/o365doctor/internal/lab/labtest"
 )
 
@@ -186,5 +187,31 @@ func TestResultOfAnOlderRunIsDropped(t *testing.T) {
 	next, _ := m.Update(stale)
 	if got := next.(Model).items[2]; !got.pending || got.result.Status == checks.StatusPass {
 		t.Fatalf("an older run's result replaced the pending one: %+v", got)
+	}
+}
+
+// An Okta admin controls app labels: none of an OSC, clear-screen or
+// colour sequence in one reaches the terminal through the view.
+func TestHostileAppLabelDoesNotReachTheTerminal(t *testing.T) {
+	sc, err := lab.ParseScenario([]byte("name: hostile\nbase: not-assigned\nsummary: s\nokta:\n  apps:\n    - {key: o365, label: \"Office\\e]0;PWNED-TITLE\\a\\e[2J\\e[31mRED\\u009b2J\"}\n"), "hostile.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := lab.Start(lab.Options{Scenario: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	src, _ := labtest.Sources(t, l.Settings())
+	m := New(context.Background(), Options{Subject: checks.UserSubject("frank@contoso.com"), Checks: []*checks.Check{checks.O365Assignment}, Sources: src})
+	m = drive(t, m, m.Init())
+	v := m.View()
+	if !strings.Contains(v, "OfficeRED") {
+		t.Fatalf("the label is not shown:\n%s", v)
+	}
+	for _, bad := range []string{"\x1b]0;", "\x1b[2J", "\a", "\u009b", "PWNED-TITLE\a"} {
+		if strings.Contains(v, bad) {
+			t.Errorf("view holds %q", bad)
+		}
 	}
 }
