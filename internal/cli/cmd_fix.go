@@ -159,8 +159,11 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 	entry, err := ses.executor.Apply(ctx, plan)
 	if err != nil {
 		var stale *fix.StaleError
-		if errors.As(err, &stale) {
+		switch {
+		case errors.As(err, &stale):
 			return emit(ExitFail, err.Error())
+		case ctx.Err() != nil:
+			return emit(ExitInterrupted, "Interrupted: "+err.Error())
 		}
 		return emit(ExitFail, "Fix failed: "+err.Error())
 	}
