@@ -145,7 +145,7 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 			return usageErr("check %s offers no plan %q", c.ID, opts.PlanID)
 		}
 	}
-	shown := report.Convert(checks.Result{Findings: []checks.Finding{{Fixes: []fix.Plan{plan}}}}).Findings[0].Fixes[0]
+	shown := report.ConvertFix(plan)
 	fo.Plan = &shown
 	if !asJSON {
 		fmt.Fprintf(out, "%s is %s: %s\n\nPlan %s\n%s\n", c.ID, report.Label(string(res.Status)), model.Clean(config.Mask(res.Message)), plan.ID, model.CleanLines(config.Mask(plan.Preview())))

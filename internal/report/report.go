@@ -305,6 +305,9 @@ func (r Report) ExitCode(failOnWarn bool) int {
 	return ExitOK
 }
 
+// ConvertFix is one plan in the contract's shape, masked and cleaned.
+func ConvertFix(p fix.Plan) Fix { return convertFix(newConverter(false), p) }
+
 func convertFix(c *converter, p fix.Plan) Fix {
 	f := Fix{ID: c.text(p.ID), Title: c.text(p.Title), Subject: c.text(p.Subject), Risk: c.text(p.Risk), Reversible: p.Reversible, Steps: []Step{}}
 	for _, s := range p.Steps {
