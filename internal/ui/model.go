@@ -454,7 +454,7 @@ func (m Model) detailsView(w int) string {
 			b.WriteString("\n" + st.label.Render("Evidence") + "\n")
 			for _, e := range f.Evidence {
 				for _, line := range e.Lines() {
-					b.WriteString(lipgloss.NewStyle().Width(w).Render(line) + "\n")
+					b.WriteString(lipgloss.NewStyle().Width(w).Render(hang(line, w)) + "\n")
 				}
 			}
 		}
@@ -463,6 +463,21 @@ func (m Model) detailsView(w int) string {
 		}
 	}
 	return b.String()
+}
+
+// hang puts a value that does not fit on the line of its field on a line
+// of its own, indented, so a narrow pane wraps the label, never the value
+// a helpdesk copies.
+func hang(line string, w int) string {
+	if lipgloss.Width(line) <= w {
+		return line
+	}
+	label, value, ok := strings.Cut(line, " = ")
+	if !ok {
+		return line
+	}
+	indent := len(label) - len(strings.TrimLeft(label, " "))
+	return strings.TrimRight(label, " ") + "\n" + strings.Repeat(" ", indent+4) + value
 }
 
 // maxFindings is how many findings of one check the details pane lists.
