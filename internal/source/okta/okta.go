@@ -103,9 +103,10 @@ func (c *Client) Office365Apps(ctx context.Context) ([]model.OktaApp, error) {
 			}
 			out = append(out, app)
 		}
-		next, err := p.next(resp)
-		if err != nil {
-			return nil, o.errorf("%v", err)
+		// Named apart from err: resp.Next below sets the loop's err.
+		next, linkErr := p.next(resp)
+		if linkErr != nil {
+			return nil, o.errorf("%v", linkErr)
 		}
 		if next == "" {
 			return out, nil
@@ -113,8 +114,8 @@ func (c *Client) Office365Apps(ctx context.Context) ([]model.OktaApp, error) {
 		if p.followed > maxAppPages {
 			return nil, o.errorf("more than %d pages; stopping", maxAppPages)
 		}
-		if err := ctx.Err(); err != nil {
-			return nil, o.fail(nil, err)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, o.fail(nil, ctxErr)
 		}
 		page = nil
 		resp, err = resp.Next(ctx, &page)

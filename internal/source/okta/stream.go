@@ -33,24 +33,25 @@ func (c *Client) AppUserPages(ctx context.Context, appID string) iter.Seq2[[]mod
 				yield(nil, o.fail(resp, err))
 				return
 			}
-			users, err := toAppUsers(appID, page, resp)
-			if err != nil {
-				yield(nil, o.notA(err.Error()))
+			// Named apart from err: resp.Next below sets the loop's err.
+			users, convErr := toAppUsers(appID, page, resp)
+			if convErr != nil {
+				yield(nil, o.notA(convErr.Error()))
 				return
 			}
 			if !yield(users, nil) {
 				return
 			}
-			next, err := p.next(resp)
-			if err != nil {
-				yield(nil, o.errorf("%v", err))
+			next, linkErr := p.next(resp)
+			if linkErr != nil {
+				yield(nil, o.errorf("%v", linkErr))
 				return
 			}
 			if next == "" {
 				return
 			}
-			if err := ctx.Err(); err != nil {
-				yield(nil, o.fail(nil, err))
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				yield(nil, o.fail(nil, ctxErr))
 				return
 			}
 			page = nil
