@@ -121,3 +121,51 @@ func TestSDKEnvironmentDoesNotSteerTheClients(t *testing.T) {
 		t.Fatalf("stdout: %s\nstderr: %s", out.String(), errb.String())
 	}
 }
+
+// Ctrl-C while a fix is being written: the executor rolls the step back,
+// the journal says so, and the exit code is the interrupt's (130), not a
+// failed fix's (1).
+func TestInterruptedFixIsRolledBackAndExits130(t *testing.T) {
+	bin := build(t)
+	l := labtest.StartWith(t, "immutableid-mismatch", lab.Options{
+		RouteLatency: map[string]time.Duration{"okta POST /api/v1/apps/{appId}/users/{userId}": 3 * time.Second}})
+	env := labEnv(t, l)
+	cmd := exec.Command(bin, "fix", "identity.immutableid-match", "--user", "alice@contoso.com", "--yes")
+	cmd.Env = env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for l.Requests("okta POST /api/v1/apps/{appId}/users/{userId}") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the fix never reached its write\n%s%s", out.String(), errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130\nstdout: %s\nstderr: %s", err, out.String(), errb.String())
+	}
+	// The value is Okta's old one again: the diagnosis still fails the same way.
+	check := exec.Command(bin, "user", "alice@contoso.com", "--json", "--only", "identity.immutableid-match")
+	check.Env = env
+	res, _ := check.Output()
+	if !strings.Contains(string(res), "BNt9M4fu8Ek8RSuc9LAS2g==") || !strings.Contains(string(res), `"status": "fail"`) {
+		t.Fatalf("after the interrupted fix:\n%s", res)
+	}
+	journal := exec.Command(bin, "journal", "--json")
+	journal.Env = env
+	j, jerr := journal.CombinedOutput()
+	if jerr != nil {
+		t.Logf("journal: %v", jerr)
+	}
+	if !strings.Contains(string(j), `"state": "failed"`) || strings.Contains(string(j), `"state": "applied"`) {
+		t.Errorf("journal after the interrupted fix:\n%s", j)
+	}
+}

@@ -241,7 +241,7 @@ func runImmutableIDMatch(ctx context.Context, pass *Pass) error {
 		Read{System: "okta", Object: appUserObject(a), Field: "profile.immutableId", Value: okta, Source: srcAppUser, Personal: true},
 		Read{System: "entra", Object: Object{Kind: ObjUser, ID: eu.ID, Name: eu.UserPrincipalName}, Field: "onPremisesImmutableId", Value: entra, Source: srcEntraUser, Personal: true},
 	)
-	f := Finding{Object: Object{Kind: ObjUser, ID: upn, Name: upn}, Status: StatusFail, Evidence: []Evidence{cmp}}
+	f := Finding{Object: Object{Kind: ObjUser, ID: eu.ID, Name: upn}, Status: StatusFail, Evidence: []Evidence{cmp}}
 	switch {
 	case okta != "" && okta == entra:
 		f.Status, f.Message = StatusPass, "Okta and Entra ID hold the same immutableID for "+upn

@@ -193,6 +193,9 @@ func RunOne(ctx context.Context, c *Check, facts *Facts, opts RunOptions) (res R
 		if ctx.Err() != nil && res.Status == StatusError {
 			res.Interrupted = true
 			res.Message = "interrupted before the check finished"
+			if n := len(res.Findings); n > 0 {
+				res.Message = fmt.Sprintf("interrupted before the check finished, after %d finding(s)", n)
+			}
 		}
 	}()
 	if why := facts.Sources().missing(c.Needs); why != "" {
@@ -222,16 +225,18 @@ func (p *Pass) result(err error, timedOut bool, timeout time.Duration) Result {
 		res.Status, res.Message = StatusSkipped, skip.Reason
 		return res
 	case err != nil:
-		res.Status = Worst(res.Status, StatusError)
-		msg := err.Error()
+		// The check stopped before the end: what it found is kept, but
+		// it is not the whole answer (a list of locked-out users cut off
+		// at page 3 is not the list), so the check is an error.
+		res.Status = StatusError
+		res.Message = err.Error()
 		if timedOut {
-			msg = fmt.Sprintf("timed out after %s: %s", timeout, msg)
+			res.Message = fmt.Sprintf("timed out after %s: %s", timeout, res.Message)
 		}
-		if res.Status == StatusError {
-			res.Message = msg
-			return res
+		if n := len(p.findings); n > 0 {
+			res.Message = fmt.Sprintf("stopped before the end, after %d finding(s): %s", n, res.Message)
 		}
-		res.Findings = append(res.Findings, Finding{Status: StatusError, Message: msg})
+		return res
 	}
 	res.Message = p.summary
 	if res.Message == "" {

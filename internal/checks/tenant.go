@@ -75,7 +75,7 @@ func runEntraUsersWithoutOkta(ctx context.Context, pass *Pass) error {
 				Message: fmt.Sprintf("%s has no Office 365 app user in Okta: locked out once %s is federated", u.UserPrincipalName, domain),
 				Evidence: []Evidence{
 					Value{Read{System: "entra", Object: obj, Field: "userPrincipalName", Value: u.UserPrincipalName, Source: "GET /users?$filter=endswith(userPrincipalName,...)", Personal: true}},
-					Value{Read{System: "okta", Object: appObject(app), Field: "app users", Value: "(none with userName " + u.UserPrincipalName + ")", Source: "GET /api/v1/apps/{appId}/users", Personal: true}},
+					Value{Read{System: "okta", Object: appObject(app), Field: "app user with this credentials.userName", Value: "(none)", Source: "GET /api/v1/apps/{appId}/users"}},
 				},
 			})
 			return nil

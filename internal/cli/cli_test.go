@@ -301,7 +301,7 @@ okta:
 
 func TestLabServeBulkWithFaults(t *testing.T) {
 	env, _ := serveLab(t, "bulk", "--users", "50", "--seed", "9", "--fault-rate", "0.2", "--faults", "429", "--latency", "1ms")
-	if env["O365DOCTOR_LAB_USER"] != "alice@contoso.com" || env["O365DOCTOR_RESOLVER"] == "" || !strings.Contains(env["O365DOCTOR_LAB_NAMESERVERS"], "ns1.contoso.com=127.0.0.1:") {
+	if env["O365DOCTOR_LAB_USER"] != "alice@contoso.com" || !strings.Contains(env["O365DOCTOR_LAB_NAMESERVERS"], "ns1.contoso.com=127.0.0.1:") {
 		t.Fatalf("exports = %v", env)
 	}
 	out, errOut, code := run(t, env, "user", "user000001@contoso.com", "--json")
@@ -439,7 +439,8 @@ func TestHelpShowsOnlyTheFlagsACommandUses(t *testing.T) {
 		"lab serve":     {"--okta-url", "--only", "--fail-on"},
 		"undo":          {"--only", "--fail-on", "--scenario"},
 		"fix":           {"--only", "--fail-on", "--scenario", "--resolver"},
-		"demo":          {"--okta-url", "--journal", "--resolver"},
+		"demo":          {"--okta-url", "--journal", "--resolver", "lab scenarios   built-in"},
+		"preflight":     {"--journal", "--no-tui", "--resolver", "--scenario"},
 	} {
 		out, _, code := run(t, nil, append(strings.Fields(cmd), "--help")...)
 		if code != 0 {
@@ -463,6 +464,9 @@ func TestHostileInputIsAUsageError(t *testing.T) {
 		{"user", "alice@contoso.com\x1b[2J"},
 		{"user", "alice@contoso.com", "--okta-url", "https://admin:hunter2secret@contoso.okta.com"},
 		{"fix", "identity.immutableid-match", "--user", "a\tb@contoso.com"},
+		{"user", "alice\u202e@contoso.com"}, // a bidi override: shown as alice@contoso.com, looked up as something else
+		{"user", "alice\u200b@contoso.com"}, // a zero-width space
+		{"user", "alice\u00a0@contoso.com"}, // a no-break space
 	} {
 		out, errOut, code := run(t, map[string]string{}, args...)
 		if code != cli.ExitUsage || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || strings.Contains(errOut, "hunter2secret") || strings.ContainsAny(errOut, "\x1b\t") {
@@ -484,6 +488,45 @@ func TestPreflightOnHealthyPasses(t *testing.T) {
 	for _, bad := range []string{"", "contoso", "cont oso.com", "bücher.de"} {
 		if _, errOut, code := run(t, env, "preflight", "--domain", bad); code != cli.ExitUsage || !strings.Contains(errOut, "--domain") {
 			t.Errorf("--domain %q: exit %d %q", bad, code, errOut)
+		}
+	}
+}
+
+// --env-file never overwrites (and then removes) a file that was there.
+func TestLabServeRefusesAnExistingEnvFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), ".env")
+	if err := os.WriteFile(file, []byte("DATABASE_URL=postgres://important\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := run(t, map[string]string{}, "lab", "serve", "--scenario", "healthy", "--env-file", file)
+	if code != cli.ExitUsage || !strings.Contains(errOut, "already exists") {
+		t.Fatalf("exit %d %q", code, errOut)
+	}
+	if b, err := os.ReadFile(file); err != nil || !strings.Contains(string(b), "important") {
+		t.Fatalf("the file was touched: %q %v", b, err)
+	}
+}
+
+// --redact on a tenant-wide run: one user, one placeholder, everywhere.
+func TestPreflightRedactIsConsistent(t *testing.T) {
+	env, _ := serveLab(t, "bulk", "--users", "300")
+	out, errOut, code := run(t, env, "preflight", "--domain", "contoso.com", "--json", "--redact")
+	if code != cli.ExitFail {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	r := decode(t, out)
+	res := result(t, r, "identity.entra-without-okta")
+	if len(res.Findings) == 0 || strings.Contains(out, "user0") {
+		t.Fatalf("%d findings; personal data left: %v", len(res.Findings), strings.Contains(out, "user0"))
+	}
+	for _, f := range res.Findings {
+		if !strings.HasPrefix(f.Object.Name, "user-") || !strings.HasSuffix(f.Object.Name, "@contoso.com") || !strings.Contains(f.Message, f.Object.Name) {
+			t.Fatalf("finding %+v", f)
+		}
+		for _, e := range f.Evidence {
+			if e.Read != nil && e.Read.Personal && e.Read.Value != f.Object.Name {
+				t.Errorf("evidence %q, object %q: two placeholders for one user", e.Read.Value, f.Object.Name)
+			}
 		}
 	}
 }

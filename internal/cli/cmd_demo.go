@@ -42,7 +42,7 @@ temporary journal that is removed when the demo ends.`,
 	cmd.Flags().StringVar(&opts.User, "user", "", "UPN to diagnose (default: the scenario's affected user)")
 	opts.Conn.registerTimeout(cmd, f.env)
 	opts.Output.register(cmd, "text", "json", "markdown")
-	opts.Run.register(cmd)
+	opts.Run.register(cmd, true)
 	return cmd
 }
 

@@ -69,7 +69,7 @@ func runUndo(ctx context.Context, opts *UndoOptions) error {
 	}
 	entry, err := ses.executor.Undo(ctx, opts.EntryID)
 	if err != nil {
-		return withCode(ExitFail, err)
+		return withCode(ExitFail, err) // exit 130 when Ctrl-C stopped it (Run)
 	}
 	if format == "json" {
 		return writeJSON(f.IO.Out, entry)

@@ -44,10 +44,12 @@ made against the lab never reach your real journal), and O365DOCTOR_LAB_USER /
 O365DOCTOR_LAB_DOMAIN. With --json it prints the same as one JSON object.
 
   o365doctor lab serve --scenario immutableid-mismatch --env-file lab.env &
-  while [ ! -s lab.env ]; do sleep 0.1; done; . ./lab.env
+  until [ -s lab.env ] || ! kill -0 $! 2>/dev/null; do sleep 0.1; done; . ./lab.env
   o365doctor user "$O365DOCTOR_LAB_USER"
 
---env-file is written whole, once the lab answers, and removed when it stops.
+--env-file is written whole, once the lab answers, and removed when it stops;
+it must not exist yet. (The loop also ends if the lab fails to start: its
+error is on stderr, and . ./lab.env then says there is no such file.)
 Fixes change the lab's state in memory (or in --state-file).`,
 		Args: args(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -70,6 +72,12 @@ func runLabServe(ctx context.Context, opts *LabServeOptions) error {
 	format, err := opts.Output.format()
 	if err != nil {
 		return err
+	}
+	if opts.EnvFile != "" {
+		// The file is removed when the lab stops: never someone else's.
+		if _, err := os.Lstat(opts.EnvFile); err == nil {
+			return usageErr("--env-file %s already exists; remove it (a lab that was not stopped cleanly leaves it) or name another file", opts.EnvFile)
+		}
 	}
 	started := time.Now()
 	l, err := opts.Lab.start(f)

@@ -44,9 +44,9 @@ Exit codes as for user: 0, 1 (someone would be locked out), 2, 3, 4, 130.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Domain, "domain", "", "the domain to check, e.g. contoso.com")
-	opts.Conn.register(cmd, f.env)
+	opts.Conn.registerSystems(cmd, f.env)
 	opts.Output.register(cmd, "text", "json", "markdown")
-	opts.Run.register(cmd)
+	opts.Run.register(cmd, false) // the preflight view arrives with the TUI issue
 	return cmd
 }
 
@@ -64,12 +64,10 @@ func runPreflight(ctx context.Context, opts *PreflightOptions) error {
 	if err != nil {
 		return err
 	}
-	opts.Run.NoTUI = true // the preflight view arrives with the TUI issue
 	d := diagnosis{f: f, ses: ses, subject: checks.TenantSubject(domain), out: opts.Output, run: opts.Run}
 	if f.IO.ErrTTY {
 		p := &progressLine{w: f}
-		d.progress = p.show
-		defer p.done()
+		d.progress, d.progressDone = p.show, p.done
 	}
 	return d.do(ctx)
 }

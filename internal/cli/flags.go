@@ -26,13 +26,19 @@ type connFlags struct {
 }
 
 func (c *connFlags) register(cmd *cobra.Command, env func(string) string) {
+	c.registerSystems(cmd, env)
+	c.registerJournal(cmd, env)
+}
+
+// registerSystems adds where the systems are and the timeout, for commands
+// that change nothing (no journal).
+func (c *connFlags) registerSystems(cmd *cobra.Command, env func(string) string) {
 	fl := cmd.Flags()
 	fl.StringVar(&c.OktaURL, "okta-url", cmp.Or(env("O365DOCTOR_OKTA_URL"), env("OKTA_CLIENT_ORGURL")), "Okta org URL, e.g. https://contoso.okta.com [$O365DOCTOR_OKTA_URL]; token from $OKTA_API_TOKEN")
 	fl.StringVar(&c.GraphURL, "graph-url", cmp.Or(env("O365DOCTOR_GRAPH_URL"), config.DefaultGraphURL), "Microsoft Graph base URL [$O365DOCTOR_GRAPH_URL]")
 	fl.StringVar(&c.LoginURL, "login-url", cmp.Or(env("O365DOCTOR_LOGIN_URL"), config.DefaultLoginURL), "Microsoft login (authority) URL [$O365DOCTOR_LOGIN_URL]")
 	fl.StringVar(&c.CAFile, "ca-file", env("O365DOCTOR_CA_FILE"), "extra trusted CA certificate (PEM) [$O365DOCTOR_CA_FILE]")
 	c.registerTimeout(cmd, env)
-	c.registerJournal(cmd, env)
 }
 
 func (c *connFlags) registerTimeout(cmd *cobra.Command, env func(string) string) {
@@ -120,12 +126,16 @@ type runFlags struct {
 	Redact     bool
 }
 
-func (r *runFlags) register(cmd *cobra.Command) {
+func (r *runFlags) register(cmd *cobra.Command, withTUI bool) {
 	fl := cmd.Flags()
 	fl.StringVar(&r.FailOn, "fail-on", "fail", "exit 1 on: fail, or warn")
 	fl.StringSliceVar(&r.Only, "only", nil, "run only these checks or areas (comma-separated)")
 	fl.StringSliceVar(&r.Skip, "skip", nil, "skip these checks or areas (comma-separated)")
-	fl.BoolVar(&r.NoTUI, "no-tui", false, "print the report instead of opening the interactive view")
+	if withTUI {
+		fl.BoolVar(&r.NoTUI, "no-tui", false, "print the report instead of opening the interactive view")
+	} else {
+		r.NoTUI = true
+	}
 	fl.BoolVar(&r.Redact, "redact", false, "mask personal data (UPNs, immutableIDs, names) in the report, the same value always the same way")
 }
 
@@ -150,9 +160,11 @@ func (r *runFlags) selectChecks(subject checks.Subject) ([]*checks.Check, error)
 
 // validateUPN rejects what cannot be a user principal name.
 func validateUPN(upn string) error {
+	// Control, format (bidi overrides, zero-width) and invalid characters
+	// would be shown as something else than what is looked up: refused.
 	for _, r := range upn {
-		if unicode.IsControl(r) || r == utf8Error {
-			return usageErr("the user principal name contains a control character or invalid text: give it as name@domain, for example alice@contoso.com")
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8Error || !unicode.IsPrint(r) {
+			return usageErr("the user principal name contains a control, invisible or invalid character (%U): give it as name@domain, for example alice@contoso.com", r)
 		}
 	}
 	local, domain, ok := strings.Cut(upn, "@")

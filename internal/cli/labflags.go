@@ -25,7 +25,7 @@ type labFlags struct {
 
 func (lo *labFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&lo.scenario, "scenario", "immutableid-mismatch", "built-in scenario (`o365doctor lab scenarios` lists them)")
+	fl.StringVar(&lo.scenario, "scenario", "immutableid-mismatch", "built-in scenario (\"o365doctor lab scenarios\" lists them)")
 	fl.StringVar(&lo.scenarioFile, "scenario-file", "", "your own scenario file (YAML; see docs/scenarios.md)")
 	fl.IntVar(&lo.users, "users", 0, "generated users of a bulk scenario (default: the scenario's)")
 	fl.Int64Var(&lo.seed, "seed", 0, "seed of the bulk users and of the faults (default: the scenario's)")

@@ -95,7 +95,7 @@ func Run(ctx context.Context, args []string, f *Factory) int {
 	}
 	var se silentExit
 	if errors.As(err, &se) {
-		return int(se)
+		return interrupted(ctx, int(se))
 	}
 	code := ExitUsage
 	var ee *exitError
@@ -108,6 +108,16 @@ func Run(ctx context.Context, args []string, f *Factory) int {
 	}
 	msg := model.Clean(config.Mask(strings.TrimSpace(err.Error())))
 	fmt.Fprintf(f.IO.Err, "o365doctor: %s\n", msg)
+	return interrupted(ctx, code)
+}
+
+// interrupted gives an interrupt its exit code first (docs/output.md): a
+// fix that failed because Ctrl-C stopped it exits 130, not 1. A usage
+// error stays one.
+func interrupted(ctx context.Context, code int) int {
+	if ctx.Err() != nil && code != ExitOK && code != ExitUsage {
+		return ExitInterrupted
+	}
 	return code
 }
 

@@ -76,8 +76,10 @@ type diagnosis struct {
 	title   string // an extra header line (the demo names its scenario)
 	out     outputFlags
 	run     runFlags
-	// progress, if set, receives news from long checks.
-	progress func(checks.Progress)
+	// progress, if set, receives news from long checks; progressDone
+	// ends it before anything else is printed.
+	progress     func(checks.Progress)
+	progressDone func()
 }
 
 // do runs the checks and shows them: the TUI on a terminal, otherwise the
@@ -115,6 +117,9 @@ func (d diagnosis) do(ctx context.Context) error {
 		ro := d.ses.runOptions(d.subject)
 		ro.OnProgress = d.progress
 		results = checks.Run(ctx, list, d.subject, d.ses.sources, ro, nil)
+		if d.progressDone != nil {
+			d.progressDone()
+		}
 	}
 	interrupted := ctx.Err() != nil
 	for _, r := range results {

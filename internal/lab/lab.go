@@ -237,7 +237,8 @@ func (l *Lab) Exports(caFile string) []string {
 		"export AZURE_CLIENT_ID=" + l.ClientID,
 		"export AZURE_CLIENT_SECRET=" + l.ClientSecret,
 		"export O365DOCTOR_CA_FILE=" + caFile,
-		"export O365DOCTOR_RESOLVER=" + l.DNSAddr,
+		// No O365DOCTOR_RESOLVER yet: nothing reads one until the DNS
+		// checks arrive (lab serve names the resolver on stderr).
 		"export O365DOCTOR_LAB_NAMESERVERS=" + l.nameserverList(),
 	}
 	if user := l.AffectedUser(); user != "" {

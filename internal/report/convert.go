@@ -31,7 +31,7 @@ func (c *converter) personal(v string) {
 	if !c.redact || len(v) < 3 || c.tokens[v] != "" {
 		return
 	}
-	if local, domain, ok := strings.Cut(v, "@"); ok && local != "" && domain != "" && !strings.Contains(domain, "@") {
+	if local, domain, ok := strings.Cut(v, "@"); ok && isUPN(local, domain) {
 		c.users++
 		c.tokens[v] = fmt.Sprintf("user-%d@%s", c.users, domain)
 		c.replacer = nil
@@ -40,6 +40,19 @@ func (c *converter) personal(v string) {
 	c.values++
 	c.tokens[v] = fmt.Sprintf("value-%d", c.values)
 	c.replacer = nil
+}
+
+// isUPN: a local part and a domain of the characters UPNs are made of.
+func isUPN(local, domain string) bool {
+	if local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return false
+	}
+	for _, r := range local + domain {
+		if r <= ' ' || strings.ContainsRune("@()<>[]{},;:\\\"'|`", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // collect registers every personal value of a result before any text is

@@ -57,6 +57,9 @@ func (o op) fail(resp *okta.Response, err error) error {
 	}
 	var oe *okta.Error
 	if errors.As(err, &oe) {
+		// The SDK appends ", x-okta-request-id=…" to the summary: keep it
+		// when Okta sent one (support asks for it), drop it when empty.
+		oe.ErrorSummary = strings.TrimSuffix(oe.ErrorSummary, ", x-okta-request-id=")
 		if oe.ErrorCode == "" && oe.ErrorSummary == "" {
 			return o.errorf("HTTP %d without an Okta error in the answer (check --okta-url)", status)
 		}
