@@ -331,3 +331,32 @@ func TestIndexAndJoinHoldOneSide(t *testing.T) {
 		t.Fatal("a failing stream gave no error")
 	}
 }
+
+func (f fakeOkta) AppUserPages(context.Context, string) iter.Seq2[[]model.AppUser, error] {
+	return func(yield func([]model.AppUser, error) bool) {
+		yield([]model.AppUser{{UserID: "00u1", UserName: "a@contoso.com"}}, nil)
+	}
+}
+
+func (f fakeGraph) UserPages(context.Context, string) iter.Seq2[[]model.EntraUser, error] {
+	return func(yield func([]model.EntraUser, error) bool) {
+		if !yield([]model.EntraUser{{ID: "1", UserPrincipalName: "a@contoso.com"}, {ID: "2", UserPrincipalName: "b@contoso.com"}}, nil) {
+			return
+		}
+		yield(nil, errors.New("graph: list users: HTTP 500"))
+	}
+}
+
+// A tenant-wide check cut off by a failing page is not a complete list of
+// locked-out users: it is an error that keeps what it found and says so.
+func TestATenantCheckCutOffByAPageErrorIsAnError(t *testing.T) {
+	okta := fakeOkta{apps: func(context.Context) ([]model.OktaApp, error) {
+		return []model.OktaApp{{ID: "0oa1", Status: "ACTIVE", Settings: map[string]any{"domain": "contoso.com"}}}, nil
+	}}
+	r := checks.Run(context.Background(), []*checks.Check{checks.EntraUsersWithoutOkta}, checks.TenantSubject("contoso.com"),
+		checks.Sources{Okta: okta, Graph: fakeGraph{}}, checks.RunOptions{}, nil)[0]
+	if r.Status != checks.StatusError || len(r.Findings) != 1 || r.Findings[0].Object.Name != "b@contoso.com" ||
+		!strings.Contains(r.Message, "stopped before the end, after 1 finding(s)") || !strings.Contains(r.Message, "HTTP 500") {
+		t.Fatalf("result = %s %q %+v", r.Status, r.Message, r.Findings)
+	}
+}
