@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -85,6 +86,9 @@ func runLabServe(ctx context.Context, opts *LabServeOptions) error {
 		return err
 	}
 	defer l.Close()
+	if ctx.Err() != nil { // Ctrl-C while a large lab was being built
+		return withCode(ExitInterrupted, errors.New("interrupted before the lab was ready"))
+	}
 	dir := opts.Dir
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "o365doctor-lab-"); err != nil {
