@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -129,6 +130,9 @@ type Check struct {
 	// Needs are the sources the check cannot run without; when any is
 	// missing the check is skipped and says what to set, for all of them.
 	Needs []Source
+	// Permissions are the read permissions it needs of those sources:
+	// named when a credential is missing and when an API answers 403.
+	Permissions []Permission
 	// Requires are the facts the check reads. The runner starts every
 	// required fact of every check at once, before the checks run, so no
 	// check waits on a chain it could have started earlier.
@@ -186,6 +190,11 @@ func Validate(list []*Check) error {
 				errs = append(errs, fmt.Errorf("check %s: unknown source %q", c.ID, n))
 			}
 		}
+		for _, p := range c.Permissions {
+			if !slices.Contains(c.Needs, p.Source) || p.Name == "" {
+				errs = append(errs, fmt.Errorf("check %s: permission %q of a source it does not need (%s)", c.ID, p.Name, p.Source))
+			}
+		}
 		for _, r := range c.Requires {
 			if r == nil {
 				errs = append(errs, fmt.Errorf("check %s: nil fact in Requires", c.ID))
@@ -197,6 +206,21 @@ func Validate(list []*Check) error {
 
 var idPattern = regexp.MustCompile(`^[a-z][a-z0-9]*\.[a-z0-9][a-z0-9-]*$`)
 
+// permissionsOf joins the permissions the check needs of one source.
+func (c *Check) permissionsOf(src Source) string {
+	var names []string
+	for _, p := range c.Permissions {
+		if p.Source == src {
+			names = append(names, p.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// PermissionsOf joins the permissions the check needs of one source, for
+// docs and help.
+func (c *Check) PermissionsOf(src Source) string { return c.permissionsOf(src) }
+
 // SkipError ends a check as skipped, with the reason.
 type SkipError struct{ Reason string }
 
@@ -206,4 +230,18 @@ func (e *SkipError) Error() string { return e.Reason }
 // this subject, or waiting on another check's finding.
 func Skip(format string, args ...any) error {
 	return &SkipError{Reason: fmt.Sprintf(format, args...)}
+}
+
+// grantHint names what to grant when an API answered 403.
+func (c *Check) grantHint() string {
+	var parts []string
+	for _, src := range c.Needs {
+		if perms := c.permissionsOf(src); perms != "" {
+			parts = append(parts, src.info().Title+" "+perms)
+		}
+	}
+	if len(parts) == 0 {
+		return "the credential lacks a permission this check needs"
+	}
+	return "this check needs " + strings.Join(parts, " and ") + " (read-only)"
 }

@@ -128,7 +128,7 @@ func (f *Facts) start(key FactRef, requires []FactRef, load func(context.Context
 // sources are available) require.
 func (f *Facts) PrefetchFor(list []*Check) {
 	for _, c := range list {
-		if f.src.missing(c.Needs) == "" {
+		if f.src.missing(c) == "" {
 			f.Prefetch(c.Requires...)
 		}
 	}

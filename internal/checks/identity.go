@@ -19,13 +19,14 @@ const (
 
 // OktaUserStatus: the person exists in Okta and Okta will let them sign in.
 var OktaUserStatus = &Check{
-	ID:       "identity.okta-user",
-	Title:    "Okta user exists and can sign in",
-	Area:     AreaIdentity,
-	Scope:    ScopeUser,
-	Severity: Critical,
-	Needs:    []Source{Okta},
-	Requires: []FactRef{OktaUserFact},
+	ID:          "identity.okta-user",
+	Title:       "Okta user exists and can sign in",
+	Area:        AreaIdentity,
+	Scope:       ScopeUser,
+	Severity:    Critical,
+	Needs:       []Source{Okta},
+	Permissions: []Permission{{Okta, "okta.users.read"}},
+	Requires:    []FactRef{OktaUserFact},
 	Doc: `Once a domain is federated, Okta authenticates every Microsoft 365 sign-in
 of that domain. The user must exist in Okta (login = the UPN) with a status that
 can sign in: ACTIVE. STAGED and PROVISIONED users have not activated their
@@ -103,13 +104,14 @@ func runOktaUserStatus(ctx context.Context, pass *Pass) error {
 
 // O365Assignment: the user is assigned to the Office 365 app of their domain.
 var O365Assignment = &Check{
-	ID:       "identity.o365-assignment",
-	Title:    "Assigned to the Office 365 app in Okta",
-	Area:     AreaIdentity,
-	Scope:    ScopeUser,
-	Severity: Critical,
-	Needs:    []Source{Okta},
-	Requires: []FactRef{AssignmentFact},
+	ID:          "identity.o365-assignment",
+	Title:       "Assigned to the Office 365 app in Okta",
+	Area:        AreaIdentity,
+	Scope:       ScopeUser,
+	Severity:    Critical,
+	Needs:       []Source{Okta},
+	Permissions: []Permission{{Okta, "okta.users.read"}, {Okta, "okta.apps.read"}},
+	Requires:    []FactRef{AssignmentFact},
 	Doc: `Okta answers a Microsoft 365 sign-in only for users assigned to the
 Microsoft Office 365 app that federates their domain (settings.app.domain),
 directly or through a group. An unassigned user sees "Your account has not
@@ -195,13 +197,14 @@ func assignmentOf(ctx context.Context, pass *Pass) (a Assignment, done bool, err
 
 // ImmutableIDMatch: Okta sends the anchor Entra ID holds for the user.
 var ImmutableIDMatch = &Check{
-	ID:       "identity.immutableid-match",
-	Title:    "immutableID equal in Okta and Entra ID",
-	Area:     AreaIdentity,
-	Scope:    ScopeUser,
-	Severity: Critical,
-	Needs:    []Source{Okta, Graph},
-	Requires: []FactRef{AssignmentFact, EntraUserFact},
+	ID:          "identity.immutableid-match",
+	Title:       "immutableID equal in Okta and Entra ID",
+	Area:        AreaIdentity,
+	Scope:       ScopeUser,
+	Severity:    Critical,
+	Needs:       []Source{Okta, Graph},
+	Permissions: []Permission{{Okta, "okta.users.read"}, {Okta, "okta.apps.read"}, {Graph, "User.Read.All"}},
+	Requires:    []FactRef{AssignmentFact, EntraUserFact},
 	Doc: `In a WS-Federation sign-in Okta sends the Office 365 app user's immutableId
 as the user's anchor; Entra ID finds the user whose onPremisesImmutableId equals
 it. Blank in Okta: AADSTS90020 or "Your account has not been configured for this

@@ -198,7 +198,7 @@ func RunOne(ctx context.Context, c *Check, facts *Facts, opts RunOptions) (res R
 			}
 		}
 	}()
-	if why := facts.Sources().missing(c.Needs); why != "" {
+	if why := facts.Sources().missing(c); why != "" {
 		return Result{Status: StatusSkipped, Message: why}
 	}
 	timeout := opts.CheckTimeout
@@ -230,6 +230,9 @@ func (p *Pass) result(err error, timedOut bool, timeout time.Duration) Result {
 		// at page 3 is not the list), so the check is an error.
 		res.Status = StatusError
 		res.Message = err.Error()
+		if errors.Is(err, model.ErrAccessDenied) {
+			res.Message += "; " + p.Check.grantHint()
+		}
 		if timedOut {
 			res.Message = fmt.Sprintf("timed out after %s: %s", timeout, res.Message)
 		}

@@ -19,6 +19,15 @@ const (
 	DNS   Source = "dns"   // public DNS
 )
 
+// Permission is one read permission a check needs of a source: a Graph
+// application permission (User.Read.All) or an Okta OAuth scope
+// (okta.users.read; an API token needs an administrator role that
+// includes it). Checks declare the least they need, read-only.
+type Permission struct {
+	Source Source
+	Name   string
+}
+
 // SourceInfo describes a source for people.
 type SourceInfo struct {
 	Source Source
@@ -72,7 +81,6 @@ type Sources struct {
 	Missing map[Source]string
 }
 
-// Why says why the source cannot be used, or "" when it can.
 func (s Sources) Why(src Source) string {
 	if why := s.Missing[src]; why != "" {
 		return why
@@ -85,27 +93,30 @@ func (s Sources) Why(src Source) string {
 		available = s.Graph != nil
 	}
 	if !available {
-		title := src.info().Title
-		if title == "" {
-			title = string(src)
-		}
-		return "needs " + title + ": not configured"
+		return "not configured"
 	}
 	return ""
 }
 
-// missing lists, in one line, every source of needs that cannot be used.
-func (s Sources) missing(needs []Source) string {
+// missing lists, in one line, every source the check needs that cannot be
+// used, with the permissions it needs of each: "needs Okta
+// (okta.users.read): set --okta-url ...; and needs Graph (User.Read.All):
+// set AZURE_TENANT_ID".
+func (s Sources) missing(c *Check) string {
 	var whys []string
-	seen := map[string]bool{}
-	for _, n := range needs {
-		if why := s.Why(n); why != "" && !seen[why] {
-			seen[why] = true
-			whys = append(whys, why)
+	for _, n := range c.Needs {
+		why := s.Why(n)
+		if why == "" {
+			continue
 		}
-	}
-	if len(whys) == 0 {
-		return ""
+		title := n.info().Title
+		if perms := c.permissionsOf(n); perms != "" {
+			title += " (" + perms + ")"
+		}
+		whys = append(whys, "needs "+title+": "+why)
 	}
 	return strings.Join(whys, "; and ")
 }
+
+// Why says what to set for a source that cannot be used, or "" when it
+// can.

@@ -12,13 +12,14 @@ import (
 // EntraUsersWithoutOkta: every Entra user of the domain has an Office 365
 // app user in Okta, tenant-wide.
 var EntraUsersWithoutOkta = &Check{
-	ID:       "identity.entra-without-okta",
-	Title:    "Every Entra ID user of the domain is an Office 365 app user in Okta",
-	Area:     AreaIdentity,
-	Scope:    ScopeTenant,
-	Severity: Critical,
-	Needs:    []Source{Okta, Graph},
-	Requires: []FactRef{Office365AppFact},
+	ID:          "identity.entra-without-okta",
+	Title:       "Every Entra ID user of the domain is an Office 365 app user in Okta",
+	Area:        AreaIdentity,
+	Scope:       ScopeTenant,
+	Severity:    Critical,
+	Needs:       []Source{Okta, Graph},
+	Permissions: []Permission{{Okta, "okta.apps.read"}, {Graph, "User.Read.All"}},
+	Requires:    []FactRef{Office365AppFact},
 	Doc: `Once a domain is federated, Okta signs in every user of that domain, and only
 users assigned to the domain's Office 365 app. An Entra ID user of the domain
 with no Office 365 app user in Okta (never created in Okta, or not assigned)

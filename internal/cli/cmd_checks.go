@@ -38,15 +38,21 @@ func NewCmdChecks(f *Factory, runF func(*ChecksOptions) error) *cobra.Command {
 
 // checkInfo is a check as `checks --json` and `explain --json` print it.
 type checkInfo struct {
-	ID         string   `json:"id"`
-	Title      string   `json:"title"`
-	Area       string   `json:"area"`
-	AreaTitle  string   `json:"areaTitle"`
-	Scope      string   `json:"scope"`
-	Severity   string   `json:"severity"`
-	Needs      []string `json:"needs"`
-	Doc        string   `json:"doc"`
-	References []string `json:"references"`
+	ID          string           `json:"id"`
+	Title       string           `json:"title"`
+	Area        string           `json:"area"`
+	AreaTitle   string           `json:"areaTitle"`
+	Scope       string           `json:"scope"`
+	Severity    string           `json:"severity"`
+	Needs       []string         `json:"needs"`
+	Permissions []permissionInfo `json:"permissions"`
+	Doc         string           `json:"doc"`
+	References  []string         `json:"references"`
+}
+
+type permissionInfo struct {
+	Source string `json:"source"`
+	Name   string `json:"name"`
 }
 
 func infoOf(c *checks.Check) checkInfo {
@@ -54,6 +60,10 @@ func infoOf(c *checks.Check) checkInfo {
 		Severity: string(c.Severity), Needs: []string{}, Doc: c.Doc, References: append([]string{}, c.References...)}
 	for _, n := range c.Needs {
 		ci.Needs = append(ci.Needs, string(n))
+	}
+	ci.Permissions = []permissionInfo{}
+	for _, p := range c.Permissions {
+		ci.Permissions = append(ci.Permissions, permissionInfo{string(p.Source), p.Name})
 	}
 	return ci
 }
@@ -80,6 +90,7 @@ func runChecks(opts *ChecksOptions) error {
 	for _, c := range checks.All() {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Scope, c.Severity, needs(c), c.Title)
 	}
+	fmt.Fprintln(tw, "\n(needs: the sources and the read-only permissions each check uses)")
 	return tw.Flush()
 }
 
@@ -104,17 +115,22 @@ func ChecksDoc() string {
 // ChecksTable is the README's check table, generated from the registry.
 func ChecksTable(list []*checks.Check) string {
 	var b strings.Builder
-	b.WriteString("| check | scope | severity | needs | what it finds |\n| --- | --- | --- | --- | --- |\n")
+	b.WriteString("| check | scope | severity | needs (read-only permissions) | what it finds |\n| --- | --- | --- | --- | --- |\n")
 	for _, c := range list {
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", c.ID, c.Scope, c.Severity, needs(c), c.Title)
 	}
 	return b.String()
 }
 
+// needs is "okta (okta.users.read), graph (User.Read.All)".
 func needs(c *checks.Check) string {
 	var s []string
 	for _, n := range c.Needs {
-		s = append(s, string(n))
+		if perms := c.PermissionsOf(n); perms != "" {
+			s = append(s, string(n)+" ("+perms+")")
+		} else {
+			s = append(s, string(n))
+		}
 	}
 	if len(s) == 0 {
 		return "-"

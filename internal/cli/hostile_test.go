@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -80,6 +81,23 @@ func TestHostileServersGiveOneLineErrorsAndTheOtherChecksComplete(t *testing.T) 
 			expectOneError(t, env, "identity.immutableid-match", issued, elsewhere)
 		})
 	}
+	// 403: the credential works but lacks a permission: the error names it.
+	t.Run("graph 403 names the permission", func(t *testing.T) {
+		env, _ := serveLab(t, "healthy")
+		mux := http.NewServeMux()
+		sourcetest.Login(mux, func() string { return issued })
+		login := sourcetest.Start(t, mux)
+		srv := sourcetest.Start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sourcetest.JSON(w, http.StatusForbidden, map[string]any{"error": map[string]any{"code": "Authorization_RequestDenied", "message": "Insufficient privileges to complete the operation."}})
+		}))
+		trust(t, env, srv.CAPEM())
+		env["O365DOCTOR_GRAPH_URL"], env["O365DOCTOR_LOGIN_URL"] = srv.URL+"/v1.0", login.URL
+		out, _, _ := run(t, env, "user", "bob@contoso.com", "--json")
+		imm := result(t, decode(t, out), "identity.immutableid-match")
+		if imm.Status != "error" || !strings.Contains(imm.Message, "Authorization_RequestDenied") || !strings.Contains(imm.Message, "Graph User.Read.All") {
+			t.Errorf("403: %s %q", imm.Status, imm.Message)
+		}
+	})
 	t.Run("login 307 to another host", func(t *testing.T) {
 		env, _ := serveLab(t, "healthy")
 		mux := http.NewServeMux()
@@ -98,6 +116,15 @@ func TestHostileServersGiveOneLineErrorsAndTheOtherChecksComplete(t *testing.T) 
 		"a next link that loops": func(r *http.Response) {
 			if r.Request.URL.Path == "/api/v1/apps" {
 				r.Header.Set("Link", fmt.Sprintf(`<https://%s/api/v1/apps?after=0oaLOOP&limit=200>; rel="next"`, r.Request.Host))
+			}
+		},
+		"403 on the app listing": func(r *http.Response) {
+			if r.Request.URL.Path == "/api/v1/apps" {
+				r.StatusCode = http.StatusForbidden
+				r.Body = io.NopCloser(strings.NewReader(`{"errorCode":"E0000006","errorSummary":"You do not have permission to perform the requested action","errorLink":"E0000006","errorId":"oae1","errorCauses":[]}`))
+				r.Header.Del("Link")
+				r.Header.Del("Content-Length")
+				r.ContentLength = -1
 			}
 		},
 		"429 resetting in an hour": func(r *http.Response) {
@@ -123,11 +150,16 @@ func TestHostileServersGiveOneLineErrorsAndTheOtherChecksComplete(t *testing.T) 
 			srv := sourcetest.Start(t, proxy)
 			trust(t, env, srv.CAPEM())
 			env["O365DOCTOR_OKTA_URL"] = srv.URL
-			got := expectErrors(t, env, []string{"identity.o365-assignment"}, issued, elsewhere)
+			expectErrors(t, env, []string{"identity.o365-assignment"}, issued, elsewhere)
 			if n := len(srv.Requests()); n > 20 {
 				t.Errorf("%d requests reached the Okta proxy: the pager did not stop", n)
 			}
-			_ = got
+			if name == "403 on the app listing" {
+				out, _, _ := run(t, env, "user", "bob@contoso.com", "--json")
+				if msg := result(t, decode(t, out), "identity.o365-assignment").Message; !strings.Contains(msg, "E0000006") || !strings.Contains(msg, "Okta okta.users.read, okta.apps.read") {
+					t.Errorf("403 message %q does not name the permission", msg)
+				}
+			}
 		})
 	}
 }
@@ -141,7 +173,7 @@ func expectOneError(t *testing.T, env map[string]string, id, issued string, else
 // the named checks errored (or were skipped behind them), each with one
 // line, that at least one other check passed, that the run exits 4, and
 // that no credential reached the output or the other host.
-func expectErrors(t *testing.T, env map[string]string, ids []string, issued string, elsewhere *sourcetest.Server) map[string]string {
+func expectErrors(t *testing.T, env map[string]string, ids []string, issued string, elsewhere *sourcetest.Server) {
 	t.Helper()
 	out, errOut, code := run(t, env, "user", "bob@contoso.com", "--json")
 	if code != cli.ExitIncomplete {
@@ -173,5 +205,4 @@ func expectErrors(t *testing.T, env map[string]string, ids []string, issued stri
 	if n := len(elsewhere.Requests()); n != 0 {
 		t.Errorf("the other host received %d request(s)", n)
 	}
-	return status
 }

@@ -49,8 +49,8 @@ func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, e
 	}
 	// Realm discovery and DNS have no adapter yet: their checks arrive
 	// with them.
-	ses.sources.Missing[checks.Realm] = "needs Microsoft realm discovery: not in this version of o365doctor"
-	ses.sources.Missing[checks.DNS] = "needs DNS: not in this version of o365doctor"
+	ses.sources.Missing[checks.Realm] = "not in this version of o365doctor"
+	ses.sources.Missing[checks.DNS] = "not in this version of o365doctor"
 	ses.executor = &fix.Executor{Stores: stores, Journal: fix.OpenJournal(s.JournalPath), Now: f.Now}
 	return ses, nil
 }

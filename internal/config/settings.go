@@ -37,13 +37,15 @@ type Settings struct {
 	DisableKeepAlives bool
 }
 
-// OktaConfigured reports whether the Okta source can run, and why not.
+// OktaConfigured reports whether the Okta source can run, and if not what
+// to set ("set --okta-url (O365DOCTOR_OKTA_URL)"); the checks say which
+// permissions they need.
 func (s Settings) OktaConfigured() (bool, string) {
 	switch {
 	case s.OktaURL == "":
-		return false, "needs Okta: set --okta-url (O365DOCTOR_OKTA_URL)"
+		return false, "set --okta-url (O365DOCTOR_OKTA_URL) and OKTA_API_TOKEN"
 	case s.OktaToken.Empty():
-		return false, "needs Okta: set OKTA_API_TOKEN (an API token with read access to users and apps)"
+		return false, "set OKTA_API_TOKEN (a read-only administrator's API token is enough to diagnose)"
 	}
 	return true, ""
 }
@@ -61,7 +63,7 @@ func (s Settings) GraphConfigured() (bool, string) {
 		missing = append(missing, "AZURE_CLIENT_SECRET")
 	}
 	if len(missing) > 0 {
-		return false, "needs Graph (User.Read.All): set " + strings.Join(missing, ", ")
+		return false, "set " + strings.Join(missing, ", ") + " (an app registration with the application permissions named)"
 	}
 	return true, ""
 }

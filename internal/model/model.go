@@ -96,3 +96,7 @@ func stringField(m map[string]any, key string) string {
 // ErrNotFound is returned by the sources when the object does not exist, so
 // a check can tell "absent" (a finding) from "could not ask" (an error).
 var ErrNotFound = errors.New("not found")
+
+// ErrAccessDenied is wrapped by the sources when the API answered 403: the
+// credential works but lacks a permission, which the checks can name.
+var ErrAccessDenied = errors.New("access denied")

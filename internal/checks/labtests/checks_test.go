@@ -118,9 +118,9 @@ func TestUnknownUserAndMissingCredentials(t *testing.T) {
 			t.Errorf("%s = %s, want skipped", id, got[id].Status)
 		}
 	}
-	noGraph := checks.Sources{Okta: src.Okta, Missing: map[checks.Source]string{checks.Graph: "needs Graph (User.Read.All): set AZURE_TENANT_ID"}}
+	noGraph := checks.Sources{Okta: src.Okta, Missing: map[checks.Source]string{checks.Graph: "set AZURE_TENANT_ID"}}
 	got = byID(runUser(noGraph, "alice@contoso.com"))
-	if r := got["identity.immutableid-match"]; r.Status != checks.StatusSkipped || !strings.Contains(r.Message, "AZURE_TENANT_ID") {
+	if r := got["identity.immutableid-match"]; r.Status != checks.StatusSkipped || r.Message != "needs Graph (User.Read.All): set AZURE_TENANT_ID" {
 		t.Errorf("without Graph: %s %q", r.Status, r.Message)
 	}
 	if got["identity.okta-user"].Status != checks.StatusPass {
@@ -128,11 +128,11 @@ func TestUnknownUserAndMissingCredentials(t *testing.T) {
 	}
 	// With nothing configured, a check names every missing source at once.
 	none := checks.Sources{Missing: map[checks.Source]string{
-		checks.Okta:  "needs Okta: set --okta-url",
-		checks.Graph: "needs Graph: set AZURE_TENANT_ID",
+		checks.Okta:  "set --okta-url",
+		checks.Graph: "set AZURE_TENANT_ID",
 	}}
 	r := byID(runUser(none, "alice@contoso.com"))["identity.immutableid-match"]
-	if r.Status != checks.StatusSkipped || !strings.Contains(r.Message, "--okta-url") || !strings.Contains(r.Message, "AZURE_TENANT_ID") {
+	if r.Status != checks.StatusSkipped || r.Message != "needs Okta (okta.users.read, okta.apps.read): set --okta-url; and needs Graph (User.Read.All): set AZURE_TENANT_ID" {
 		t.Errorf("nothing configured: %s %q", r.Status, r.Message)
 	}
 }

@@ -70,8 +70,11 @@ func (o op) fail(err error) error {
 			return o.errorf("HTTP %d with no Graph error in the answer (check --graph-url)", oe.ResponseStatusCode)
 		}
 		line := o.errorf("HTTP %d %s: %s", oe.ResponseStatusCode, code, msg)
-		if oe.ResponseStatusCode == http.StatusNotFound {
+		switch oe.ResponseStatusCode {
+		case http.StatusNotFound:
 			return fmt.Errorf("%w: %w", line, model.ErrNotFound)
+		case http.StatusForbidden:
+			return fmt.Errorf("%w: %w", line, model.ErrAccessDenied)
 		}
 		return line
 	}

@@ -54,7 +54,7 @@ var userSelect = []string{
 // bounded.
 func New(s config.Settings) (*Client, error) {
 	if ok, why := s.GraphConfigured(); !ok {
-		return nil, errors.New(why)
+		return nil, errors.New("graph: " + why)
 	}
 	graphURL, err := url.Parse(strings.TrimRight(s.GraphURL, "/"))
 	if err != nil || graphURL.Host == "" {

@@ -69,6 +69,9 @@ func (o op) fail(resp *okta.Response, err error) error {
 		if status == 0 {
 			return o.errorf("%s %s", oe.ErrorCode, oe.ErrorSummary)
 		}
+		if status == http.StatusForbidden {
+			return fmt.Errorf("%w: %w", o.errorf("HTTP %d %s %s", status, oe.ErrorCode, oe.ErrorSummary), model.ErrAccessDenied)
+		}
 		return o.errorf("HTTP %d %s %s", status, oe.ErrorCode, oe.ErrorSummary)
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {

@@ -30,7 +30,7 @@ type Client struct {
 // New builds a client for s.OktaURL with s.OktaToken.
 func New(ctx context.Context, s config.Settings) (*Client, error) {
 	if ok, why := s.OktaConfigured(); !ok {
-		return nil, errors.New(why)
+		return nil, errors.New("okta: " + why)
 	}
 	orgURL := strings.TrimRight(s.OktaURL, "/") // a trailing slash gives //api/v1 and fails
 	timeout := int64(s.Timeout / time.Second)
