@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
+	"github.com/o365doctor/o365doctor/internal/model"
 )
 
 // PreflightOptions are the inputs of `o365doctor preflight`.
@@ -72,25 +73,18 @@ func runPreflight(ctx context.Context, opts *PreflightOptions) error {
 	return d.do(ctx)
 }
 
-// normaliseDomain accepts a domain (any case, a trailing dot) or a UPN (its
-// domain) and returns it lower-cased.
+// normaliseDomain accepts a domain (any case, a trailing dot, an IDN) or a
+// UPN (its domain) and returns the form to query: lower-case ASCII, IDN
+// labels in punycode.
 func normaliseDomain(in string) (string, error) {
-	d := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(in)), ".")
-	if i := strings.LastIndexByte(d, '@'); i >= 0 {
-		d = d[i+1:]
-	}
-	switch {
-	case in == "":
+	if strings.TrimSpace(in) == "" {
 		return "", usageErr("preflight needs --domain, for example --domain contoso.com")
-	case !strings.Contains(d, ".") || strings.HasPrefix(d, ".") || strings.Contains(d, "..") || len(d) > 253:
-		return "", usageErr("--domain %q is not a domain name: give it as contoso.com", in)
 	}
-	for _, r := range d {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
-			return "", usageErr("--domain %q is not a domain name (for an internationalised domain, give its xn-- form)", in)
-		}
+	ascii, _, err := model.NormaliseDomain(in)
+	if err != nil {
+		return "", usageErr("--domain: %v", err)
 	}
-	return d, nil
+	return ascii, nil
 }
 
 // progressLine shows a long check's progress on one terminal line.
