@@ -306,7 +306,11 @@ func TestLatencyIsApplied(t *testing.T) {
 	}
 }
 
-func TestWSFedMetadataMatchesTheFederation(t *testing.T) {
+// Okta publishes no WS-Fed metadata document (api-facts §Q2): the client
+// reads Okta's side from the Apps API, so the lab serves none, and the
+// app's SAML metadata names the same external key and certificate as the
+// federation Entra holds.
+func TestNoWSFedMetadataAndSAMLMetadataMatchesTheFederation(t *testing.T) {
 	l := labtest.Start(t, "healthy")
 	c := client(l)
 	_, b := get(t, c, l.LoginURL+"/getuserrealm.srf?login=alice@contoso.com&xml=1")
@@ -318,20 +322,29 @@ func TestWSFedMetadataMatchesTheFederation(t *testing.T) {
 		t.Fatal(err)
 	}
 	passive, _, _ := strings.Cut(realm.AuthURL, "?")
-	metaURL := strings.TrimSuffix(passive, "/passive") + "/metadata"
-	resp, b := get(t, c, metaURL)
+	auth := []string{"Authorization", "SSWS " + l.OktaToken}
+	if resp, _ := get(t, c, strings.TrimSuffix(passive, "/passive")+"/metadata", auth...); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("WS-Fed metadata: %d, want 404 (Okta publishes none)", resp.StatusCode)
+	}
+	if resp, _ := get(t, c, strings.TrimSuffix(passive, "/passive")+"/metadata"); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("/app/… without a token: %d, want 401 (the lab serves no public sign-in surface)", resp.StatusCode)
+	}
+	_, b = get(t, c, l.OktaURL+`/api/v1/apps?filter=name+eq+"office365"`, auth...)
+	var apps []struct{ ID string }
+	if err := json.Unmarshal(b, &apps); err != nil || len(apps) != 1 {
+		t.Fatalf("apps: %v %s", err, b)
+	}
+	resp, b := get(t, c, l.OktaURL+"/api/v1/apps/"+apps[0].ID+"/sso/saml/metadata", auth...)
 	var md struct {
 		EntityID string `xml:"entityID,attr"`
-		Role     struct {
-			Cert    string `xml:"KeyDescriptor>KeyInfo>X509Data>X509Certificate"`
-			Address string `xml:"PassiveRequestorEndpoint>EndpointReference>Address"`
-		} `xml:"RoleDescriptor"`
+		Cert     string `xml:"IDPSSODescriptor>KeyDescriptor>KeyInfo>X509Data>X509Certificate"`
 	}
 	if err := xml.Unmarshal(b, &md); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("%d %v %s", resp.StatusCode, err, b)
 	}
-	if !strings.HasPrefix(md.EntityID, "http://www.okta.com/exk") || md.Role.Address != passive || md.Role.Cert != realm.Certificate {
-		t.Fatalf("metadata %+v does not match the federation (passive %s)", md, passive)
+	if !strings.HasPrefix(md.EntityID, "exk") || !strings.Contains(passive, "/app/office365/"+md.EntityID+"/sso/wsfed/passive") ||
+		strings.ReplaceAll(md.Cert, "\n", "") != realm.Certificate {
+		t.Fatalf("SAML metadata (entityID %s) does not match the federation (passive %s)", md.EntityID, passive)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -61,7 +60,6 @@ func (l *Lab) oktaRoutes() *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/apps/{appId}/credentials/keys", l.oktaListKeys)
 	mux.HandleFunc("GET /api/v1/apps/{appId}/credentials/keys/{kid}", l.oktaGetKey)
 	mux.HandleFunc("GET /api/v1/apps/{appId}/sso/saml/metadata", l.oktaMetadata)
-	mux.HandleFunc("GET /app/office365/{key}/sso/wsfed/metadata", l.oktaWSFedMetadata)
 	mux.HandleFunc("GET /api/v1/groups", l.oktaListGroups)
 	mux.HandleFunc("GET /api/v1/groups/{groupId}", l.oktaGetGroup)
 	mux.HandleFunc("GET /api/v1/groups/{groupId}/users", l.oktaListGroupUsers)
@@ -91,8 +89,7 @@ func (l *Lab) oktaAuth(next http.Handler) http.Handler {
 		h.Set("X-Rate-Limit-Limit", "600")
 		h.Set("X-Rate-Limit-Remaining", strconv.Itoa(remaining))
 		h.Set("X-Rate-Limit-Reset", strconv.FormatInt(reset.Unix(), 10))
-		// /app/… is the apps' public sign-in surface (metadata), not the API.
-		if !strings.HasPrefix(r.URL.Path, "/app/") && r.Header.Get("Authorization") != "SSWS "+l.OktaToken {
+		if r.Header.Get("Authorization") != "SSWS "+l.OktaToken {
 			writeOktaError(w, http.StatusUnauthorized, "E0000011", "Invalid token provided")
 			return
 		}

@@ -307,27 +307,3 @@ func (l *Lab) oktaMetadata(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><md:EntityDescriptor entityID="%s" xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"><md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>%s</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified</md:NameIDFormat><md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="%s"/><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="%s"/></md:IDPSSODescriptor></md:EntityDescriptor>`,
 		app.externalKey, wrapped.String(), sso, sso)
 }
-
-// oktaWSFedMetadata serves the Office 365 app's WS-Federation metadata
-// (an EntityDescriptor with a fed:SecurityTokenServiceType role, as
-// MS-WSFED describes it and Entra's federation settings are derived from):
-// the entityID is the issuer Okta sends, the passive endpoint is where
-// Microsoft redirects, and the key is the app's active signing key. Okta
-// does not document this URL publicly; the lab serves it beside the
-// documented /api/v1/apps/{id}/sso/saml/metadata.
-func (l *Lab) oktaWSFedMetadata(w http.ResponseWriter, r *http.Request) {
-	var app *oktaApp
-	for _, a := range l.state.apps {
-		if a.externalKey == r.PathValue("key") && a.Name == "office365" {
-			app = a
-		}
-	}
-	if app == nil || len(app.keys) == 0 {
-		oktaNotFound(w, r.PathValue("key"), "AppInstance")
-		return
-	}
-	issuer, passive, _, _, _ := l.state.wsfedURIs(app)
-	w.Header().Set("Content-Type", "application/xml;charset=UTF-8")
-	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="%s"><RoleDescriptor xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:fed="http://docs.oasis-open.org/wsfed/federation/200706" xsi:type="fed:SecurityTokenServiceType" protocolSupportEnumeration="http://docs.oasis-open.org/wsfed/federation/200706"><KeyDescriptor use="signing"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>%s</X509Certificate></X509Data></KeyInfo></KeyDescriptor><fed:TokenTypesOffered><fed:TokenType Uri="urn:oasis:names:tc:SAML:1.0:assertion"/></fed:TokenTypesOffered><fed:PassiveRequestorEndpoint><EndpointReference xmlns="http://www.w3.org/2005/08/addressing"><Address>%s</Address></EndpointReference></fed:PassiveRequestorEndpoint></RoleDescriptor></EntityDescriptor>`,
-		issuer, app.keys[0].Base64(), passive)
-}
