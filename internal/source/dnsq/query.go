@@ -130,7 +130,7 @@ func (c *Client) nameserverAddr(ctx context.Context, server string) (string, err
 				return net.JoinHostPort(ip.String(), "53"), nil
 			}
 		}
-		if last.Outcome == NXDomain || ctx.Err() != nil {
+		if last.Outcome == NXDomain || ctxErr(ctx) != nil {
 			break
 		}
 	}
@@ -278,11 +278,11 @@ func (c *Client) exchange(ctx context.Context, addr, name string, qtype uint16, 
 				r.msg, r.outcome, r.err = nil, Error, errors.New("the TCP answer is truncated too")
 			}
 		}
-		if r.outcome != Timeout || ctx.Err() != nil {
+		if r.outcome != Timeout || ctxErr(ctx) != nil {
 			break
 		}
 	}
-	if r.outcome == Timeout && ctx.Err() == nil {
+	if r.outcome == Timeout && ctxErr(ctx) == nil {
 		r.err = fmt.Errorf("no answer from %s in %s (%d %s)", addr, c.timeout, tries, plural(tries, "try", "tries"))
 	}
 	return r
@@ -306,8 +306,8 @@ func (c *Client) once(ctx context.Context, network, addr string, m *dns.Msg) (r 
 		}
 		r.msg = nil
 		switch {
-		case ctx.Err() != nil:
-			r.outcome, r.err = Error, ctx.Err()
+		case ctxErr(ctx) != nil:
+			r.outcome, r.err = Error, ctxErr(ctx)
 			if errors.Is(r.err, context.DeadlineExceeded) {
 				r.outcome = Timeout
 			}
@@ -317,7 +317,7 @@ func (c *Client) once(ctx context.Context, network, addr string, m *dns.Msg) (r 
 			r.outcome = Error
 		}
 	}()
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return result{err: err}
 	}
 	d := net.Dialer{Timeout: c.timeout}
@@ -377,6 +377,19 @@ func sameQuestion(reply, q *dns.Msg) bool {
 	}
 	a, b := reply.Question[0], q.Question[0]
 	return a.Qtype == b.Qtype && a.Qclass == b.Qclass && strings.EqualFold(a.Name, b.Name)
+}
+
+// ctxErr is ctx.Err(), and DeadlineExceeded from the moment the deadline
+// passes: a read ended by the context's deadline may return before the
+// context's own timer has fired.
+func ctxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 func isTimeout(err error) bool {
