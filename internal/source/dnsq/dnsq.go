@@ -87,14 +87,25 @@ func New(cfg Config) (*Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(rc.Servers) == 0 {
+		// The first usable nameserver, as the system's resolver does.
+		var firstErr error
+		for _, s := range rc.Servers {
+			addr, err := serverAddress(net.JoinHostPort(s, rc.Port))
+			if err == nil {
+				c.resolver = addr
+				break
+			}
+			if firstErr == nil {
+				firstErr = err
+			}
+		}
+		switch {
+		case c.resolver != "":
+		case firstErr != nil:
+			return nil, fmt.Errorf("dnsq: %s: nameserver %s (set --resolver)", model.Clean(path), firstErr)
+		default:
 			return nil, fmt.Errorf("dnsq: %s names no nameserver (set --resolver)", model.Clean(path))
 		}
-		addr, err := serverAddress(net.JoinHostPort(rc.Servers[0], rc.Port))
-		if err != nil {
-			return nil, fmt.Errorf("dnsq: %s: nameserver %s", model.Clean(path), err)
-		}
-		c.resolver = addr
 	}
 	for name, addr := range cfg.Nameservers {
 		n, err := Canonical(name)

@@ -2,7 +2,9 @@ package dnsq_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -67,6 +69,8 @@ func TestNew(t *testing.T) {
 	}
 	withNS := write("resolv.conf", "# test\nsearch corp.example\nnameserver 192.0.2.53\nnameserver 192.0.2.54\n")
 	withV6 := write("resolv6.conf", "nameserver 2001:db8::53\n")
+	badFirst := write("bad.conf", "nameserver dns.example\nnameserver 192.0.2.9\n")
+	allBad := write("allbad.conf", "nameserver dns.example\n")
 	without := write("empty.conf", "search corp.example\n")
 	missing := filepath.Join(dir, "missing.conf")
 	for _, tc := range []struct {
@@ -81,6 +85,9 @@ func TestNew(t *testing.T) {
 		{name: "resolver wins over the file", cfg: dnsq.Config{Resolver: "127.0.0.1:1", ResolvConf: missing}, want: "127.0.0.1:1"},
 		{name: "resolv.conf", cfg: dnsq.Config{ResolvConf: withNS}, want: "192.0.2.53:53"},
 		{name: "resolv.conf IPv6", cfg: dnsq.Config{ResolvConf: withV6}, want: "[2001:db8::53]:53"},
+		{name: "first usable nameserver", cfg: dnsq.Config{ResolvConf: badFirst}, want: "192.0.2.9:53"},
+		{name: "no usable nameserver", cfg: dnsq.Config{ResolvConf: allBad},
+			err: "dnsq: " + allBad + `: nameserver "dns.example:53": the host must be an IP address (set --resolver)`},
 		{name: "host name", cfg: dnsq.Config{Resolver: "dns.google:53"}, err: `dnsq: resolver "dns.google:53": the host must be an IP address`},
 		{name: "no port", cfg: dnsq.Config{Resolver: "127.0.0.1:"}, err: `dnsq: resolver "127.0.0.1:": the port must be a number from 1 to 65535`},
 		{name: "junk", cfg: dnsq.Config{Resolver: "not an address\x1b[31m"}, err: `dnsq: resolver "not an address" is not host:port`},
@@ -243,6 +250,73 @@ func TestTruncationUsesTCP(t *testing.T) {
 	}
 }
 
+// TestTruncationEdges: a UDP answer cut inside a record still says TC and
+// is asked over TCP; a TCP answer that fails is the outcome, with
+// Truncated set, never the cut UDP answer.
+func TestTruncationEdges(t *testing.T) {
+	t.Parallel()
+	full := func(r *dns.Msg) *dns.Msg {
+		return reply(r, dns.RcodeSuccess, `cut.test. 60 IN TXT "first record"`, `cut.test. 60 IN TXT "second record"`)
+	}
+	cutUDP := func(w dns.ResponseWriter, r *dns.Msg) bool {
+		if _, udp := w.RemoteAddr().(*net.UDPAddr); !udp {
+			return false
+		}
+		m := full(r)
+		m.Truncated = true
+		b, err := m.Pack()
+		if err != nil {
+			panic(err)
+		}
+		_, _ = w.Write(b[:len(b)-5]) // inside the second record
+		return true
+	}
+	for _, tc := range []struct {
+		name    string
+		tcp     func(w dns.ResponseWriter, r *dns.Msg)
+		outcome dnsq.Outcome
+		values  []string
+		err     string
+	}{
+		{name: "cut inside a record", tcp: func(w dns.ResponseWriter, r *dns.Msg) { _ = w.WriteMsg(full(r)) },
+			outcome: dnsq.OK, values: []string{"first record", "second record"}},
+		{name: "TCP garbage", tcp: func(w dns.ResponseWriter, r *dns.Msg) { _, _ = w.Write([]byte("\x00\x01garbage")) },
+			outcome: dnsq.Error, err: "malformed answer"},
+		{name: "TCP truncated too", tcp: func(w dns.ResponseWriter, r *dns.Msg) { m := full(r); m.Truncated = true; _ = w.WriteMsg(m) },
+			outcome: dnsq.Error, err: "the TCP answer is truncated too"},
+		{name: "TCP SERVFAIL", tcp: func(w dns.ResponseWriter, r *dns.Msg) { _ = w.WriteMsg(reply(r, dns.RcodeServerFailure)) },
+			outcome: dnsq.ServFail},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := serve(t, func(w dns.ResponseWriter, r *dns.Msg) {
+				if !cutUDP(w, r) {
+					tc.tcp(w, r)
+				}
+			})
+			a := newClient(t, dnsq.Config{Resolver: srv.addr, Timeout: 2 * time.Second}).Lookup(context.Background(), "cut.test", dns.TypeTXT)
+			if a.Outcome != tc.outcome || !a.Truncated || !reflect.DeepEqual(a.Values(), tc.values) || !strings.Contains(a.Err, tc.err) {
+				t.Errorf("got %s truncated=%v %q %q", a.Outcome, a.Truncated, a.Values(), a.Err)
+			}
+		})
+	}
+	// No TCP listener at all: the refused connection is the outcome.
+	udpOnly := servePackets(t, func(q []byte) []byte {
+		m := new(dns.Msg)
+		if m.Unpack(q) != nil {
+			return nil
+		}
+		r := reply(m, dns.RcodeSuccess)
+		r.Truncated = true
+		b, _ := r.Pack()
+		return b
+	})
+	a := newClient(t, dnsq.Config{Resolver: udpOnly.addr, Timeout: 2 * time.Second}).Lookup(context.Background(), "cut.test", dns.TypeTXT)
+	if a.Outcome != dnsq.Error || !a.Truncated || !strings.Contains(a.Err, "tcp "+udpOnly.addr) {
+		t.Errorf("UDP only: %s truncated=%v %q", a.Outcome, a.Truncated, a.Err)
+	}
+}
+
 // TestTimeout: a server that never answers is a Timeout, asked twice by
 // default (one retry), once with Retries -1, in bounded time.
 func TestTimeout(t *testing.T) {
@@ -270,6 +344,12 @@ func TestTimeout(t *testing.T) {
 			}
 			if n := hole.received(t); n != tc.tries {
 				t.Errorf("server received %d questions, want %d", n, tc.tries)
+			}
+			// Authoritative's error names the question and why.
+			_, err := c.Authoritative(context.Background(), "contoso.com")
+			want := "dnsq: NS contoso.com from " + hole.addr + ": no answer from " + hole.addr + " in 150ms " + tc.err
+			if le := (*dnsq.LookupError)(nil); !errors.As(err, &le) || le.Answer.Outcome != dnsq.Timeout || err.Error() != want {
+				t.Errorf("Authoritative error %v, want %q", err, want)
 			}
 		})
 	}
@@ -473,5 +553,26 @@ func TestTXTCleaned(t *testing.T) {
 	}
 	if a.Records[0].Name != "evil.test" || a.Records[0].TTL != 60 {
 		t.Errorf("record %+v", a.Records[0])
+	}
+}
+
+// TestNothingListening: a resolver port where nothing listens (a wrong
+// --resolver) is an error saying so, at once, not a timeout.
+func TestNothingListening(t *testing.T) {
+	t.Parallel()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := pc.LocalAddr().String()
+	pc.Close()
+	c := newClient(t, dnsq.Config{Resolver: addr, Timeout: 5 * time.Second})
+	start := time.Now()
+	a := c.Lookup(context.Background(), "contoso.com", dns.TypeTXT)
+	if a.Outcome != dnsq.Error || a.Err != "udp "+addr+": recvfrom: connection refused" && a.Err != "udp "+addr+": read: connection refused" {
+		t.Errorf("got %s %q", a.Outcome, a.Err)
+	}
+	if took := time.Since(start); took > 4*time.Second {
+		t.Errorf("took %s", took)
 	}
 }

@@ -2,6 +2,7 @@ package dnsq_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -151,18 +152,10 @@ func TestLabHealthy(t *testing.T) {
 	} {
 		_, err := c.LookupEach(ctx, tc.zone, tc.zone, dns.TypeTXT)
 		var le *dnsq.LookupError
-		if !asLookupError(err, &le) || le.Answer.Outcome != tc.outcome || err.Error() != tc.msg {
+		if !errors.As(err, &le) || le.Answer.Outcome != tc.outcome || err.Error() != tc.msg {
 			t.Errorf("LookupEach(%s) error = %v", tc.zone, err)
 		}
 	}
-}
-
-func asLookupError(err error, target **dnsq.LookupError) bool {
-	le, ok := err.(*dnsq.LookupError)
-	if ok {
-		*target = le
-	}
-	return ok
 }
 
 // TestLabBroken: dns-broken's defects come out as the checks need them.
@@ -285,8 +278,8 @@ func TestLookupAtAddress(t *testing.T) {
 	c := newClient(t, dnsq.Config{Resolver: l.DNSAddr, Timeout: 300 * time.Millisecond, Retries: -1})
 	ctx := context.Background()
 	a := c.LookupAt(ctx, "nosuch.contoso.com", "contoso.com", dns.TypeMX)
-	if a.Outcome != dnsq.Error || a.Err != "dnsq: the address of nameserver nosuch.contoso.com: AAAA nosuch.contoso.com from "+l.DNSAddr+": NXDOMAIN" &&
-		a.Err != "dnsq: the address of nameserver nosuch.contoso.com: A nosuch.contoso.com from "+l.DNSAddr+": NXDOMAIN" {
+	if a.Outcome != dnsq.Error || a.Err != "the address of nameserver nosuch.contoso.com: AAAA nosuch.contoso.com from "+l.DNSAddr+": NXDOMAIN" &&
+		a.Err != "the address of nameserver nosuch.contoso.com: A nosuch.contoso.com from "+l.DNSAddr+": NXDOMAIN" {
 		t.Errorf("unknown NS: %+v", a)
 	}
 	// An IP:port is asked as it is.

@@ -40,7 +40,7 @@ func (c *Client) LookupAt(ctx context.Context, server, name string, qtype uint16
 	addr, err := c.nameserverAddr(ctx, server)
 	if err != nil {
 		n, _ := Canonical(name)
-		return Answer{Name: n, Type: typeName(qtype), Server: display(server), Outcome: Error, Err: err.Error()}
+		return Answer{Name: n, Type: typeName(qtype), Server: display(server), Outcome: Error, Err: trimPrefix(err)}
 	}
 	return c.ask(ctx, query{server: display(server), addr: addr, name: name, qtype: qtype})
 }
@@ -55,6 +55,8 @@ func (e *LookupError) Error() string {
 	switch a.Outcome {
 	case NoData:
 		what = "no " + a.Type + " record (NODATA)"
+	case CNAMEOnly:
+		what = "only a CNAME (" + a.Records[len(a.Records)-1].Value + ")"
 	case Timeout, Error:
 		what = a.Err
 	}
@@ -134,7 +136,7 @@ func (c *Client) nameserverAddr(ctx context.Context, server string) (string, err
 			break
 		}
 	}
-	return "", fmt.Errorf("dnsq: the address of nameserver %s: %s", n, strings.TrimPrefix((&LookupError{Answer: last}).Error(), "dnsq: "))
+	return "", fmt.Errorf("dnsq: the address of nameserver %s: %s", n, trimPrefix(&LookupError{Answer: last}))
 }
 
 // query is one question and where it goes.
