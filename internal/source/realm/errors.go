@@ -11,7 +11,10 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/o365doctor/o365doctor/internal/config"
 	"github.com/o365doctor/o365doctor/internal/model"
@@ -48,31 +51,79 @@ const maxAnswer = 1 << 20
 // getJSON GETs u and decodes a JSON object into v. Every failure is one
 // line through o: the transport's refusal, Microsoft's error (AADSTS90002,
 // "tenant not found", wraps model.ErrNotFound), or what was wrong with the
-// answer.
+// answer. A throttled or unavailable answer (429, 503, 504) and a dropped
+// connection are tried again, as the SDKs do for the other systems: the
+// guarded transport has already refused a wait longer than the run allows.
 func (c *Client) getJSON(ctx context.Context, o op, u string, v any) error {
+	var status int
+	var body []byte
+	for attempt := 1; ; attempt++ {
+		var header http.Header
+		var err error
+		status, header, body, err = c.get(ctx, u)
+		if err != nil {
+			if attempt < maxAttempts && dropped(err) {
+				if werr := sleep(ctx, backoff(attempt)); werr != nil {
+					return o.transport(werr)
+				}
+				continue
+			}
+			return o.transport(err)
+		}
+		if len(body) > maxAnswer {
+			return o.errorf("the answer is larger than %d KiB, far more than %s", maxAnswer>>10, o.noun)
+		}
+		if attempt < maxAttempts && transient(status) {
+			if wait, ok := retryAfter(header, attempt); ok {
+				if werr := sleep(ctx, wait); werr != nil {
+					return o.transport(werr)
+				}
+				continue
+			}
+		}
+		if status != http.StatusOK && attempt > 1 {
+			return fmt.Errorf("%w (after %d attempts)", o.status(status, body), attempt)
+		}
+		break
+	}
+	if status != http.StatusOK {
+		return o.status(status, body)
+	}
+	return o.decode(body, v)
+}
+
+// get is one GET: the status, headers and at most maxAnswer+1 bytes of the
+// body.
+func (c *Client) get(ctx context.Context, u string) (int, http.Header, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return o.errorf("%v", err)
+		return 0, nil, nil, err
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return o.transport(err)
+		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	if err != nil {
-		return o.transport(err)
+		return 0, nil, nil, err
 	}
-	if len(body) > maxAnswer {
-		return o.errorf("the answer is larger than %d KiB, far more than a %s", maxAnswer>>10, strings.TrimPrefix(strings.TrimPrefix(o.noun, "an "), "a "))
+	if resp.StatusCode == http.StatusOK {
+		if detail := notJSONType(resp.Header.Get("Content-Type")); detail != "" {
+			return resp.StatusCode, resp.Header, nil, &wrongType{detail}
+		}
 	}
-	if resp.StatusCode != http.StatusOK {
-		return o.status(resp.StatusCode, body)
-	}
-	if detail := notJSONType(resp.Header.Get("Content-Type")); detail != "" {
-		return o.notA(detail)
-	}
+	return resp.StatusCode, resp.Header, body, nil
+}
+
+// wrongType is a 200 answer whose content type says it is not JSON.
+type wrongType struct{ detail string }
+
+func (e *wrongType) Error() string { return e.detail }
+
+// decode reads one JSON object into v.
+func (o op) decode(body []byte, v any) error {
 	if detail := shapeOf(body); detail != "" {
 		return o.notA(detail)
 	}
@@ -86,11 +137,67 @@ func (c *Client) getJSON(ctx context.Context, o op, u string, v any) error {
 	return nil
 }
 
+// maxAttempts is how often one answer is asked for; maxWait the longest
+// Retry-After waited (the guard has already refused one longer than the
+// run's time left; this bounds a run without a timeout).
+const (
+	maxAttempts = 3
+	maxWait     = time.Minute
+)
+
+func transient(status int) bool {
+	return status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout
+}
+
+// retryAfter is the wait the answer asks for (Retry-After in seconds or as
+// a date; login's Retry-After-Ms), or a short back-off when it names none;
+// false when it asks for more than maxWait.
+func retryAfter(h http.Header, attempt int) (time.Duration, bool) {
+	wait := backoff(attempt)
+	if ms, err := strconv.ParseInt(strings.TrimSpace(h.Get("Retry-After-Ms")), 10, 64); err == nil && ms >= 0 {
+		wait = time.Duration(ms) * time.Millisecond
+	} else if ra := strings.TrimSpace(h.Get("Retry-After")); ra != "" {
+		if secs, err := strconv.ParseFloat(ra, 64); err == nil && secs >= 0 && secs < 1e6 {
+			wait = time.Duration(secs * float64(time.Second))
+		} else if t, err := http.ParseTime(ra); err == nil {
+			wait = max(time.Until(t), 0)
+		}
+	}
+	return wait, wait <= maxWait
+}
+
+func backoff(attempt int) time.Duration { return time.Duration(attempt) * 500 * time.Millisecond }
+
+// dropped reports a connection closed or reset before the answer came: a
+// GET may be sent again. A refusal, a cancelled or expired context, or a
+// certificate error is not tried again.
+func dropped(err error) bool {
+	if config.Refused(err) != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
+}
+
+// sleep waits d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // transport turns a transport failure into one line: the guard's refusal
 // as itself, and no "Get \"https://…\": " wrapping.
 func (o op) transport(err error) error {
 	if r := config.Refused(err); r != nil {
 		return o.errorf("%v", r)
+	}
+	if wt := (*wrongType)(nil); errors.As(err, &wt) {
+		return o.notA(wt.detail)
 	}
 	if ue := (*url.Error)(nil); errors.As(err, &ue) {
 		err = ue.Err

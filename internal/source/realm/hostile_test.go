@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -325,4 +326,58 @@ func TestNew(t *testing.T) {
 			t.Fatalf("%q: %v", bad, err)
 		}
 	}
+}
+
+// TestTransientAnswersAreTriedAgain: a short 429, a 503 and a dropped
+// connection are asked again; an answer that stays unavailable is an error
+// saying how often it was asked.
+func TestTransientAnswersAreTriedAgain(t *testing.T) {
+	t.Parallel()
+	good := fakeLogin(t, answers{oidc: `{"issuer":"https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0","authorization_endpoint":"https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/authorize","token_endpoint":"https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"}`})
+	for name, first := range map[string]http.HandlerFunc{
+		"429 Retry-After 0": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "0")
+			sourcetest.JSON(w, http.StatusTooManyRequests, map[string]any{"error": "temporarily_unavailable", "error_description": "AADSTS90055: throttled"})
+		},
+		"503 without Retry-After": func(w http.ResponseWriter, r *http.Request) {
+			sourcetest.JSON(w, http.StatusServiceUnavailable, map[string]any{"error": "temporarily_unavailable", "error_description": "AADSTS90033: A transient error has occurred."})
+		},
+		"dropped connection": func(w http.ResponseWriter, r *http.Request) {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var n atomic.Int32
+			srv := sourcetest.Start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if n.Add(1) == 1 {
+					first(w, r)
+					return
+				}
+				good.Config.Handler.ServeHTTP(w, r)
+			}))
+			cfg, err := fakeClient(t, srv).OpenIDConfig(context.Background(), "match.com")
+			if err != nil || cfg.TenantID != "72f988bf-86f1-41af-91ab-2d7cd011db47" {
+				t.Fatalf("cfg = %+v, %v", cfg, err)
+			}
+			if got := len(srv.Requests()); got != 2 {
+				t.Fatalf("%d requests, want 2", got)
+			}
+		})
+	}
+	t.Run("always unavailable", func(t *testing.T) {
+		t.Parallel()
+		srv := sourcetest.Start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "0")
+			sourcetest.JSON(w, http.StatusServiceUnavailable, map[string]any{"error": "temporarily_unavailable", "error_description": "AADSTS90033: A transient error has occurred."})
+		}))
+		_, err := fakeClient(t, srv).OpenIDConfig(context.Background(), "match.com")
+		checkLine(t, err, "realm: openid configuration of match.com: ", "HTTP 503 temporarily_unavailable: AADSTS90033: A transient error has occurred. (after 3 attempts)")
+		if got := len(srv.Requests()); got != 3 {
+			t.Fatalf("%d requests, want 3", got)
+		}
+	})
 }

@@ -177,3 +177,23 @@ func mustQuery(t *testing.T, raw string) url.Values {
 	}
 	return u.Query()
 }
+
+// TestLabThrottled: the lab's login service answering every request with
+// 429 Retry-After 1 (its injected fault) ends, after three attempts, with
+// Microsoft's error.
+func TestLabThrottled(t *testing.T) {
+	t.Parallel()
+	sc, err := lab.LoadScenario("healthy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := lab.Start(lab.Options{Scenario: sc, FaultRate: 1, FaultKinds: []string{"429"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	_, err = labClient(t, l).OpenIDConfig(context.Background(), "contoso.com")
+	if err == nil || err.Error() != "realm: openid configuration of contoso.com: HTTP 429 temporarily_unavailable: AADSTS90055: The request is throttled temporarily. (after 3 attempts)" {
+		t.Fatalf("error = %v", err)
+	}
+}
