@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -177,6 +178,17 @@ func TestOutcomes(t *testing.T) {
 			m := reply(r, dns.RcodeSuccess, `elsewhere.test. 60 IN TXT "x"`)
 			m.Question[0].Name = "elsewhere.test."
 			_ = w.WriteMsg(m)
+		case "noedns.test.":
+			// An old server: FORMERR to EDNS0, an answer without it.
+			if r.IsEdns0() != nil {
+				_ = w.WriteMsg(reply(r, dns.RcodeFormatError))
+				return
+			}
+			_ = w.WriteMsg(reply(r, dns.RcodeSuccess, `noedns.test. 60 IN TXT "plain"`))
+		case "formerr.test.":
+			m := reply(r, dns.RcodeFormatError)
+			m.SetEdns0(1232, false) // it knows EDNS0: the question itself is wrong
+			_ = w.WriteMsg(m)
 		case "foreign.test.":
 			// An answer carrying a record of another owner: not believed.
 			_ = w.WriteMsg(reply(r, dns.RcodeSuccess, `contoso.com. 60 IN TXT "MS=ms1"`))
@@ -199,6 +211,8 @@ func TestOutcomes(t *testing.T) {
 		{name: "notimp.test", qtype: dns.TypeTXT, outcome: dnsq.Error, rcode: "NOTIMP", err: "the server answered NOTIMP"},
 		{name: "noquestion.test", qtype: dns.TypeTXT, outcome: dnsq.ServFail, rcode: "SERVFAIL"},
 		{name: "other.test", qtype: dns.TypeTXT, outcome: dnsq.Error, err: "the answer is for another question"},
+		{name: "noedns.test", qtype: dns.TypeTXT, outcome: dnsq.OK, rcode: "NOERROR", values: []string{"plain"}},
+		{name: "formerr.test", qtype: dns.TypeTXT, outcome: dnsq.Error, rcode: "FORMERR", err: "the server answered FORMERR"},
 		{name: "foreign.test", qtype: dns.TypeTXT, outcome: dnsq.NoData, rcode: "NOERROR"},
 		{name: "bad name.test", qtype: dns.TypeTXT, outcome: dnsq.Error, err: `"bad name.test" is not a domain name`},
 	} {
@@ -574,5 +588,44 @@ func TestNothingListening(t *testing.T) {
 	}
 	if took := time.Since(start); took > 4*time.Second {
 		t.Errorf("took %s", took)
+	}
+}
+
+// TestLookupEachConcurrent: every nameserver is asked at the same time:
+// each of the two answers "together" only while the other's question is
+// in, which a one-after-the-other client never sees.
+func TestLookupEachConcurrent(t *testing.T) {
+	t.Parallel()
+	both := make(chan struct{})
+	var arrived atomic.Int32
+	nsHandler := func(w dns.ResponseWriter, r *dns.Msg) {
+		if arrived.Add(1) == 2 {
+			close(both)
+		}
+		v := "together"
+		select {
+		case <-both:
+		case <-time.After(3 * time.Second):
+			v = "alone"
+		}
+		_ = w.WriteMsg(reply(r, dns.RcodeSuccess, `zone.test. 60 IN TXT "`+v+`"`))
+	}
+	ns1, ns2 := serve(t, nsHandler), serve(t, nsHandler)
+	resolver := serve(t, func(w dns.ResponseWriter, r *dns.Msg) {
+		_ = w.WriteMsg(reply(r, dns.RcodeSuccess, "zone.test. 60 IN NS NS2.zone.test.", "zone.test. 60 IN NS ns1.zone.test."))
+	})
+	c := newClient(t, dnsq.Config{Resolver: resolver.addr, Timeout: 10 * time.Second,
+		Nameservers: map[string]string{"ns1.zone.test": ns1.addr, "NS2.Zone.Test.": ns2.addr}})
+	each, err := c.LookupEach(context.Background(), "zone.test", "zone.test", dns.TypeTXT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(each) != 2 || each[0].Server != "ns1.zone.test" || each[0].Addr != ns1.addr || each[1].Server != "ns2.zone.test" || each[1].Addr != ns2.addr {
+		t.Fatalf("answers %+v", each)
+	}
+	for _, a := range each {
+		if a.Outcome != dnsq.OK || !reflect.DeepEqual(a.Values(), []string{"together"}) || a.RTT <= 0 {
+			t.Errorf("%s: %s %q rtt %s", a.Server, a.Outcome, a.Values(), a.RTT)
+		}
 	}
 }

@@ -260,22 +260,40 @@ type result struct {
 }
 
 // exchange asks over UDP, again over TCP when the answer is truncated, and
-// sends the question once more (Config.Retries) when it timed out.
+// sends the question once more (Config.Retries) when it timed out. A
+// server that answers FORMERR to EDNS0 is asked again without it
+// (RFC 6891 section 7).
 func (c *Client) exchange(ctx context.Context, addr, name string, qtype uint16, recurse bool) result {
 	m := new(dns.Msg)
 	m.SetQuestion(dns.Fqdn(name), qtype)
 	m.RecursionDesired = recurse
 	m.SetEdns0(udpSize, false)
+	r := c.send(ctx, addr, m)
+	if r.err == nil && r.msg.Rcode == dns.RcodeFormatError && r.msg.IsEdns0() == nil {
+		plain := m.Copy()
+		plain.Extra = nil
+		again := c.send(ctx, addr, plain)
+		again.rtt += r.rtt
+		again.truncated = again.truncated || r.truncated
+		r = again
+	}
+	return r
+}
+
+// send is exchange for one message.
+func (c *Client) send(ctx context.Context, addr string, m *dns.Msg) result {
 	var r result
+	var rtt time.Duration
 	tries := 0
 	for tries <= c.retries {
 		tries++
 		m.Id = dns.Id()
 		r = c.once(ctx, "udp", addr, m)
+		rtt += r.rtt
 		if r.err == nil && r.msg.Truncated {
-			rtt := r.rtt
 			r = c.once(ctx, "tcp", addr, m)
-			r.truncated, r.rtt = true, r.rtt+rtt
+			rtt += r.rtt
+			r.truncated = true
 			if r.err == nil && r.msg.Truncated {
 				r.msg, r.outcome, r.err = nil, Error, errors.New("the TCP answer is truncated too")
 			}
@@ -284,6 +302,7 @@ func (c *Client) exchange(ctx context.Context, addr, name string, qtype uint16, 
 			break
 		}
 	}
+	r.rtt = rtt
 	if r.outcome == Timeout && ctxErr(ctx) == nil {
 		r.err = fmt.Errorf("no answer from %s in %s (%d %s)", addr, c.timeout, tries, plural(tries, "try", "tries"))
 	}
