@@ -93,17 +93,20 @@ func (l *Lab) writeFederation(w http.ResponseWriter, r *http.Request, d *entraDo
 }
 
 // graphListFederation is GET /domains/{id}/federationConfiguration: a
-// collection of one internalDomainFederation, or 404 when there is none.
+// collection of the domain's one internalDomainFederation, or an empty
+// collection (200, "value": []) when it has none, as Graph answers for a
+// Managed domain (and for a Federated one left without a configuration);
+// only an unknown domain is a 404.
 func (l *Lab) graphListFederation(w http.ResponseWriter, r *http.Request) {
 	d := l.domainRef(w, r)
 	if d == nil {
 		return
 	}
-	if d.federation == nil {
-		l.graphNotFound(w, r, d.ID)
-		return
+	value := []any{}
+	if d.federation != nil {
+		value = append(value, toMap(d.federation))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"@odata.context": l.context(r, "domains('"+d.ID+"')/federationConfiguration"), "value": []any{toMap(d.federation)}})
+	writeJSON(w, http.StatusOK, map[string]any{"@odata.context": l.context(r, "domains('"+d.ID+"')/federationConfiguration"), "value": value})
 }
 
 // graphGetFederation returns the object itself: the documented example

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/o365doctor/o365doctor/internal/lab"
@@ -173,5 +174,26 @@ func TestGraphSignInsPageAndBadSkipTokensAreRefused(t *testing.T) {
 			e.Error.Message == "" || e.Error.InnerError["request-id"] == nil {
 			t.Errorf("skiptoken %q: HTTP %d %s, want Graph's 400 error", tok, resp.StatusCode, b)
 		}
+	}
+}
+
+// Graph lists a domain's federation as a collection: empty (200) for a
+// domain with none, 404 only for a domain the tenant does not have.
+func TestFederationConfigurationOfAManagedDomainIsEmpty(t *testing.T) {
+	l := labtest.Start(t, "healthy")
+	c := client(l)
+	auth := []string{"Authorization", "Bearer " + graphToken(t, c, l)}
+	resp, b := get(t, c, l.GraphURL+"/domains/contoso.onmicrosoft.com/federationConfiguration", auth...)
+	var list struct {
+		Value []any `json:"value"`
+	}
+	if err := json.Unmarshal(b, &list); err != nil || resp.StatusCode != 200 || list.Value == nil || len(list.Value) != 0 {
+		t.Fatalf("managed: %d %s", resp.StatusCode, b)
+	}
+	if resp, b := get(t, c, l.GraphURL+"/domains/contoso.com/federationConfiguration", auth...); resp.StatusCode != 200 || !strings.Contains(string(b), `"issuerUri"`) {
+		t.Fatalf("federated: %d %s", resp.StatusCode, b)
+	}
+	if resp, _ := get(t, c, l.GraphURL+"/domains/nope.example/federationConfiguration", auth...); resp.StatusCode != 404 {
+		t.Fatalf("unknown domain: %d", resp.StatusCode)
 	}
 }

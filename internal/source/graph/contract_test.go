@@ -212,8 +212,13 @@ func TestContractDomainsFederationOrganization(t *testing.T) {
 	if err != nil || *got.GetFederatedIdpMfaBehavior() != enforce || *got.GetSigningCertificate() != *f.GetSigningCertificate() {
 		t.Fatalf("federation patch: %v", err)
 	}
-	if _, err := c.Domains().ByDomainId("contoso.onmicrosoft.com").FederationConfiguration().Get(ctx, nil); odataCode(err) != "Request_ResourceNotFound" {
+	// A Managed domain has an empty collection (200), as Graph answers;
+	// only an unknown domain is a 404.
+	if managed, err := c.Domains().ByDomainId("contoso.onmicrosoft.com").FederationConfiguration().Get(ctx, nil); err != nil || managed.GetValue() == nil || len(managed.GetValue()) != 0 {
 		t.Fatalf("managed domain federation: %v", err)
+	}
+	if _, err := c.Domains().ByDomainId("nope.example").FederationConfiguration().Get(ctx, nil); odataCode(err) != "Request_ResourceNotFound" {
+		t.Fatalf("unknown domain federation: %v", err)
 	}
 
 	roles, err := c.DirectoryRoles().Get(ctx, nil)
