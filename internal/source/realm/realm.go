@@ -204,7 +204,8 @@ func (c *Client) UserRealm(ctx context.Context, login string) (model.Realm, erro
 		r.Notes = append(r.Notes, "Federated with no AuthURL: Microsoft has nowhere to send the sign-in (a federated domain without a federation configuration)")
 	case !r.Federated() && r.AuthURL != "":
 		r.Notes = append(r.Notes, fmt.Sprintf("%s with an AuthURL (%s)", r.NameSpaceType, endpointOf(r.AuthURL)))
-	case r.Known() && r.DomainName == "":
+	}
+	if r.Known() && r.DomainName == "" {
 		r.Notes = append(r.Notes, r.NameSpaceType+" with no DomainName")
 	}
 	var notes []string
