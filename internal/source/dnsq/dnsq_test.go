@@ -250,6 +250,20 @@ func TestTruncationUsesTCP(t *testing.T) {
 	if srv.udp.Load() != 1 || srv.tcp.Load() != 1 {
 		t.Errorf("udp %d tcp %d questions, want 1 and 1", srv.udp.Load(), srv.tcp.Load())
 	}
+	// A server that ignores our buffer size and sends 4 KB in one
+	// datagram: read whole, not cut into a malformed answer.
+	oversize := servePackets(t, func(q []byte) []byte {
+		m := new(dns.Msg)
+		if m.Unpack(q) != nil {
+			return nil
+		}
+		b, _ := reply(m, dns.RcodeSuccess, rrs...).Pack()
+		return b
+	})
+	a = newClient(t, dnsq.Config{Resolver: oversize.addr}).Lookup(context.Background(), "big.test", dns.TypeTXT)
+	if a.Outcome != dnsq.OK || a.Truncated || len(a.Values()) != 40 {
+		t.Errorf("oversize datagram: %s truncated=%v %d records (%s)", a.Outcome, a.Truncated, len(a.Values()), a.Err)
+	}
 	// The EDNS0 buffer is what we advertise: 1232 bytes.
 	small := serve(t, func(w dns.ResponseWriter, r *dns.Msg) {
 		size := 0
@@ -298,6 +312,10 @@ func TestTruncationEdges(t *testing.T) {
 			outcome: dnsq.Error, err: "malformed answer"},
 		{name: "TCP truncated too", tcp: func(w dns.ResponseWriter, r *dns.Msg) { m := full(r); m.Truncated = true; _ = w.WriteMsg(m) },
 			outcome: dnsq.Error, err: "the TCP answer is truncated too"},
+		{name: "TCP closed", tcp: func(w dns.ResponseWriter, r *dns.Msg) { _ = w.Close() },
+			outcome: dnsq.Error, err: "the server closed the connection before a whole answer"},
+		{name: "TCP short", tcp: func(w dns.ResponseWriter, r *dns.Msg) { _, _ = w.Write([]byte("\x12\x34")) },
+			outcome: dnsq.Error, err: "malformed answer: dns: short read"},
 		{name: "TCP SERVFAIL", tcp: func(w dns.ResponseWriter, r *dns.Msg) { _ = w.WriteMsg(reply(r, dns.RcodeServerFailure)) },
 			outcome: dnsq.ServFail},
 	} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"sort"
@@ -356,15 +357,20 @@ func (c *Client) once(ctx context.Context, network, addr string, m *dns.Msg) (r 
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 
-	co := &dns.Conn{Conn: conn, UDPSize: udpSize}
+	// We advertise 1232 bytes but read whatever datagram comes (a server
+	// may ignore the size): it is then decoded, or malformed, not cut.
+	co := &dns.Conn{Conn: conn, UDPSize: dns.MaxMsgSize}
 	if err := co.WriteMsg(m); err != nil {
 		return result{err: fmt.Errorf("%s %s: send: %w", network, addr, unwrapOp(err))}
 	}
 	for {
 		reply, err := co.ReadMsg()
 		if err != nil {
-			if isTimeout(err) || ctx.Err() != nil {
+			if isTimeout(err) || ctxErr(ctx) != nil {
 				return result{err: err}
+			}
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return result{err: fmt.Errorf("%s %s: the server closed the connection before a whole answer", network, addr)}
 			}
 			// A UDP answer cut inside a record still says TC: ask over TCP.
 			if network == "udp" && reply != nil && reply.Id == m.Id && reply.Response && reply.Truncated {
