@@ -362,3 +362,31 @@ func TestOddFilterTextIsABadRequestNotACrash(t *testing.T) {
 		}
 	}
 }
+
+// An Okta user GET carries an ETag, weak, that changes with the user.
+func TestOktaUserGetSendsAnETag(t *testing.T) {
+	l := labtest.Start(t, "locked-out")
+	c := client(l)
+	auth := []string{"Authorization", "SSWS " + l.OktaToken}
+	user := l.OktaURL + "/api/v1/users/" + url.PathEscape(l.AffectedUser())
+	resp, b := get(t, c, user, auth...)
+	tag := resp.Header.Get("ETag")
+	if resp.StatusCode != 200 || !strings.HasPrefix(tag, `W/"`) || !strings.HasSuffix(tag, `"`) || len(tag) < 8 {
+		t.Fatalf("ETag %q (%d %s)", tag, resp.StatusCode, b)
+	}
+	var u struct{ ID string }
+	_ = json.Unmarshal(b, &u)
+	if again, _ := get(t, c, l.OktaURL+"/api/v1/users/"+u.ID, auth...); again.Header.Get("ETag") != tag {
+		t.Fatalf("same user by ID: ETag %q, want %q", again.Header.Get("ETag"), tag)
+	}
+	req, _ := http.NewRequest(http.MethodPost, l.OktaURL+"/api/v1/users/"+u.ID+"/lifecycle/unlock", nil)
+	req.Header.Set("Authorization", "SSWS "+l.OktaToken)
+	if r, err := c.Do(req); err != nil || r.StatusCode != 200 {
+		t.Fatalf("unlock: %v %v", r, err)
+	} else {
+		r.Body.Close()
+	}
+	if after, _ := get(t, c, user, auth...); after.Header.Get("ETag") == tag {
+		t.Fatal("the ETag did not change when the user did")
+	}
+}

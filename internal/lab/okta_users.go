@@ -1,6 +1,9 @@
 package lab
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"strings"
 )
@@ -50,10 +53,27 @@ func (l *Lab) userRef(w http.ResponseWriter, r *http.Request) *oktaUser {
 	return u
 }
 
+// oktaGetUser is GET /api/v1/users/{id|login}, with an ETag: Okta's
+// Users API takes the user's ETag in If-Match for a conditional update.
+// The tag's exact form is not in any recorded response the project has read
+// (the terraform-provider-okta VCR fixtures keep only Content-Type, Date and
+// a few other headers): the lab sends a weak tag, W/"…", a hash of the
+// user's stored state, which changes whenever the user does (ASSUMED shape).
 func (l *Lab) oktaGetUser(w http.ResponseWriter, r *http.Request) {
 	if u := l.userRef(w, r); u != nil {
+		w.Header().Set("ETag", userETag(u))
 		writeJSON(w, http.StatusOK, l.userView(r, u, true))
 	}
+}
+
+// userETag is a weak entity tag over the user as stored (links excluded,
+// they depend on the request's host).
+func userETag(u *oktaUser) string {
+	c := *u
+	c.Links = nil
+	b, _ := json.Marshal(c)
+	sum := sha256.Sum256(b)
+	return `W/"` + hex.EncodeToString(sum[:16]) + `"`
 }
 
 // oktaListUsers is GET /api/v1/users with q (startsWith on login, email,
