@@ -197,3 +197,27 @@ func TestFederationConfigurationOfAManagedDomainIsEmpty(t *testing.T) {
 		t.Fatalf("unknown domain: %d", resp.StatusCode)
 	}
 }
+
+// organization sends every collection the v1.0 CSDL declares
+// Nullable="false", [] when empty.
+func TestOrganizationSendsItsNonNullableCollections(t *testing.T) {
+	l := labtest.Start(t, "healthy")
+	c := client(l)
+	resp, b := get(t, c, l.GraphURL+"/organization", "Authorization", "Bearer "+graphToken(t, c, l))
+	var list struct {
+		Value []map[string]any `json:"value"`
+	}
+	if err := json.Unmarshal(b, &list); err != nil || resp.StatusCode != 200 || len(list.Value) != 1 {
+		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
+	org := list.Value[0]
+	for _, k := range []string{"assignedPlans", "businessPhones", "marketingNotificationEmails", "provisionedPlans",
+		"securityComplianceNotificationMails", "securityComplianceNotificationPhones", "technicalNotificationMails", "verifiedDomains"} {
+		if _, ok := org[k].([]any); !ok {
+			t.Errorf("%s = %v, want a list", k, org[k])
+		}
+	}
+	if plans := org["assignedPlans"].([]any); len(plans) == 0 || plans[0].(map[string]any)["servicePlanId"] == nil {
+		t.Errorf("assignedPlans = %v", plans)
+	}
+}
