@@ -9,6 +9,8 @@ import (
 // self-registration: what runs is what is written here.
 func All() []*Check {
 	return []*Check{
+		OneActiveApp,
+		SignOnModeWSFed,
 		OktaUserStatus,
 		O365Assignment,
 		ImmutableIDMatch,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/o365doctor/o365doctor/internal/model"
 )
@@ -46,7 +45,7 @@ var (
 				return model.OktaApp{}, err
 			}
 			for _, a := range apps {
-				if a.Status == "ACTIVE" && strings.EqualFold(a.Domain(), f.subject.Domain) {
+				if a.Status == "ACTIVE" && a.Federates(f.subject.Domain) {
 					return a, nil
 				}
 			}

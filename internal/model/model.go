@@ -100,3 +100,34 @@ var ErrNotFound = errors.New("not found")
 // ErrAccessDenied is wrapped by the sources when the API answered 403: the
 // credential works but lacks a permission, which the checks can name.
 var ErrAccessDenied = errors.New("access denied")
+
+// Federates reports whether the app federates the domain: its
+// settings.app.domain, or one of settings.app.domains (automatic WS-Fed
+// federates several domains in one app; the elements are objects with a
+// name — inferred from Okta support's tool, every recorded app has []).
+func (a OktaApp) Federates(domain string) bool {
+	if strings.EqualFold(a.Domain(), domain) {
+		return true
+	}
+	list, _ := a.Settings["domains"].([]any)
+	for _, d := range list {
+		switch d := d.(type) {
+		case string:
+			if strings.EqualFold(d, domain) {
+				return true
+			}
+		case map[string]any:
+			if name, _ := d["name"].(string); strings.EqualFold(name, domain) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Okta sign-on modes of the Office 365 app (Office365Application in Okta's
+// OpenAPI spec: BROWSER_PLUGIN and SAML_1_1 only).
+const (
+	SignOnWSFed = "SAML_1_1"       // WS-Federation
+	SignOnSWA   = "BROWSER_PLUGIN" // Secure Web Authentication: Okta types the password into Microsoft's page
+)

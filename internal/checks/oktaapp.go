@@ -1,0 +1,125 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/o365doctor/o365doctor/internal/model"
+)
+
+// OneActiveApp: exactly one active Office 365 app federates the domain.
+var OneActiveApp = &Check{
+	ID:          "oktaapp.one-active-app",
+	Title:       "Exactly one active Office 365 app in Okta for the domain",
+	Area:        AreaOktaApp,
+	Scope:       ScopeDomain,
+	Severity:    Critical,
+	Needs:       []Source{Okta},
+	Permissions: []Permission{{Okta, "okta.apps.read"}},
+	Requires:    []FactRef{Office365AppsFact},
+	Doc: `Okta answers Microsoft's sign-in for a federated domain through the Microsoft
+Office 365 app (OIN name office365) whose settings.app.domain (or, for automatic
+WS-Federation, one of settings.app.domains) is that domain. With none, nobody in
+the domain can sign in; with two active instances for one domain, assignments,
+licences and the signing certificate Entra ID trusts are split between them and
+users land on the wrong one. Inactive instances are listed but do not count.
+Fix: keep one active instance per domain (deactivate the leftover), or add the
+domain to the app that federates it.`,
+	References: []string{
+		"https://developer.okta.com/docs/api/openapi/okta-management/management/tag/Application/",
+		"https://help.okta.com/en-us/content/topics/apps/office365/office365-deployment-guide.htm",
+	},
+	Run: runOneActiveApp,
+}
+
+func runOneActiveApp(ctx context.Context, pass *Pass) error {
+	domain := pass.Subject.Domain
+	apps, err := Office365AppsFact.Get(ctx, pass.Facts)
+	if err != nil {
+		return err
+	}
+	var active, inactive []model.OktaApp
+	for _, a := range apps {
+		if !a.Federates(domain) {
+			continue
+		}
+		if a.Status == "ACTIVE" {
+			active = append(active, a)
+		} else {
+			inactive = append(inactive, a)
+		}
+	}
+	var ev []Evidence
+	for _, a := range append(active, inactive...) {
+		ev = append(ev, Value{Read{System: "okta", Object: appObject(a), Field: "status, settings.app.domain",
+			Value: a.Status + ", " + a.Domain(), Source: srcOktaApps}})
+	}
+	obj := Object{Kind: ObjDomain, ID: domain, Name: domain}
+	switch len(active) {
+	case 0:
+		msg := fmt.Sprintf("no active Office 365 app in Okta federates %s (%d Office 365 app(s) in the org): nobody in the domain can be signed in by Okta", domain, len(apps))
+		if len(inactive) > 0 {
+			msg = fmt.Sprintf("the Office 365 app for %s is %s in Okta: nobody in the domain can be signed in by Okta", domain, inactive[0].Status)
+		}
+		pass.Report(Finding{Object: obj, Status: StatusFail, Message: msg, Evidence: ev})
+	case 1:
+		pass.Report(Finding{Object: appObject(active[0]), Status: StatusPass, Evidence: ev,
+			Message: fmt.Sprintf("%s (%s) is the one active Office 365 app for %s", active[0].Label, active[0].ID, domain)})
+	default:
+		var names []string
+		for _, a := range active {
+			names = append(names, a.Label+" ("+a.ID+")")
+		}
+		pass.Report(Finding{Object: obj, Status: StatusFail, Evidence: ev,
+			Message: fmt.Sprintf("%d active Office 365 apps federate %s: %s; users and the signing certificate are split between them", len(active), domain, strings.Join(names, ", "))})
+	}
+	return nil
+}
+
+// SignOnModeWSFed: the domain's Office 365 app signs in with WS-Federation.
+var SignOnModeWSFed = &Check{
+	ID:          "oktaapp.signon-mode-wsfed",
+	Title:       "The Office 365 app signs in with WS-Federation",
+	Area:        AreaOktaApp,
+	Scope:       ScopeDomain,
+	Severity:    High,
+	Needs:       []Source{Okta},
+	Permissions: []Permission{{Okta, "okta.apps.read"}},
+	Requires:    []FactRef{Office365AppFact},
+	Doc: `The Office 365 app supports two sign-on modes, which the Okta API reports as
+signOnMode SAML_1_1 (WS-Federation: Microsoft redirects to Okta, Okta signs the
+token; this is what a federated domain needs) and BROWSER_PLUGIN (SWA: the Okta
+browser plugin types a password into Microsoft's page, the domain stays managed
+and Okta's MFA and policies do not protect Microsoft 365). SWA is weaker: warn.
+Fix: switch the app's sign-on method to WS-Federation (automatic) in Okta.`,
+	References: []string{
+		"https://developer.okta.com/docs/api/openapi/okta-management/management/tag/Application/",
+		"https://help.okta.com/en-us/content/topics/apps/office365/configure-ws-federation.htm",
+	},
+	Run: runSignOnModeWSFed,
+}
+
+func runSignOnModeWSFed(ctx context.Context, pass *Pass) error {
+	app, err := Office365AppFact.Get(ctx, pass.Facts)
+	if err != nil {
+		if errors.Is(err, ErrNoApp) {
+			return Skip("no active Office 365 app for %s (see oktaapp.one-active-app)", pass.Subject.Domain)
+		}
+		return err
+	}
+	f := Finding{Object: appObject(app), Evidence: []Evidence{
+		Value{Read{System: "okta", Object: appObject(app), Field: "signOnMode", Value: app.SignOnMode, Source: srcOktaApps}},
+	}}
+	switch app.SignOnMode {
+	case model.SignOnWSFed:
+		f.Status, f.Message = StatusPass, fmt.Sprintf("%s signs in with WS-Federation (signOnMode SAML_1_1)", app.Label)
+	case model.SignOnSWA:
+		f.Status, f.Message = StatusWarn, fmt.Sprintf("%s signs in with SWA (signOnMode BROWSER_PLUGIN): Okta types a password into Microsoft's page; the domain is not federated and Okta's MFA does not guard Microsoft 365", app.Label)
+	default:
+		f.Status, f.Message = StatusFail, fmt.Sprintf("%s has signOnMode %q, which the Office 365 app does not support (SAML_1_1 for WS-Federation, BROWSER_PLUGIN for SWA)", app.Label, app.SignOnMode)
+	}
+	pass.Report(f)
+	return nil
+}
