@@ -248,7 +248,7 @@ func (st *state) buildFederation(domain string, f *FederationSpec, now time.Time
 	}
 	var cert string
 	if app := st.appByKey[f.FederatedTo]; app != nil {
-		issuer, passive, active, signOut, mex := st.wsfedURIs(app)
+		issuer, passive, active, signOut, mex := st.wsfedURIs(app, domain, f.IssuerForm)
 		fed.IssuerURI, fed.PassiveSignInURI = issuer, passive
 		fed.ActiveSignInURI, fed.SignOutURI, fed.MetadataExchangeURI = &active, &signOut, &mex
 		if len(app.keys) > 0 {

@@ -390,3 +390,52 @@ func TestOktaUserGetSendsAnETag(t *testing.T) {
 		t.Fatal("the ETag did not change when the user did")
 	}
 }
+
+// The issuer Entra holds takes the form the scenario asks for, and names
+// the same external key as the app's SAML metadata and the AuthURL.
+func TestIssuerFormsAgreeWithRealmAndSAMLMetadata(t *testing.T) {
+	for form, want := range map[string]string{"": "contoso.com:exk", "automatic": "contoso.com:exk", "manual": "https://exk", "legacy": "http://www.okta.com/exk"} {
+		t.Run("form="+form, func(t *testing.T) {
+			y := "name: f\nbase: healthy\n"
+			if form != "" {
+				y += "tenant: {domains: [{name: contoso.com, federation: {issuerForm: " + form + "}}]}\n"
+			}
+			sc, err := lab.ParseScenario([]byte(y), "f.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := lab.Start(lab.Options{Scenario: sc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			c := client(l)
+			okta := []string{"Authorization", "SSWS " + l.OktaToken}
+			_, b := get(t, c, l.OktaURL+`/api/v1/apps?filter=name+eq+"office365"`, okta...)
+			var apps []struct{ ID string }
+			_ = json.Unmarshal(b, &apps)
+			_, b = get(t, c, l.OktaURL+"/api/v1/apps/"+apps[0].ID+"/sso/saml/metadata", okta...)
+			var md struct {
+				EntityID string `xml:"entityID,attr"`
+			}
+			if err := xml.Unmarshal(b, &md); err != nil {
+				t.Fatal(err)
+			}
+			_, b = get(t, c, l.GraphURL+"/domains/contoso.com/federationConfiguration", "Authorization", "Bearer "+graphToken(t, c, l))
+			var feds struct {
+				Value []struct{ IssuerURI, PassiveSignInURI string } `json:"value"`
+			}
+			if err := json.Unmarshal(b, &feds); err != nil || len(feds.Value) != 1 {
+				t.Fatalf("%v %s", err, b)
+			}
+			issuer := feds.Value[0].IssuerURI
+			if !strings.HasPrefix(issuer, want) || !strings.HasSuffix(issuer, md.EntityID) || issuer != strings.TrimSuffix(want, "exk")+md.EntityID {
+				t.Fatalf("issuerUri %q, want %s… ending in the SAML entityID %s", issuer, want, md.EntityID)
+			}
+			_, b = get(t, c, l.LoginURL+"/getuserrealm.srf?login=alice@contoso.com&json=1")
+			if !strings.Contains(string(b), "/app/office365/"+md.EntityID+"/sso/wsfed/passive?") {
+				t.Fatalf("AuthURL does not name %s: %s", md.EntityID, b)
+			}
+		})
+	}
+}

@@ -75,8 +75,12 @@ type DomainSpec struct {
 // set, every field left empty is what Okta's automatic federation writes for
 // that app; set a field to override it (a leftover ADFS, a stale cert).
 type FederationSpec struct {
-	FederatedTo             string `yaml:"federatedTo"` // an Okta app key
-	DisplayName             string `yaml:"displayName"`
+	FederatedTo string `yaml:"federatedTo"` // an Okta app key
+	DisplayName string `yaml:"displayName"`
+	// IssuerForm is the form of the issuer Okta wrote: automatic
+	// ({domain}:{exk}, the default), manual (https://{exk}) or legacy
+	// (http://www.okta.com/{exk}). IssuerURI, when set, overrides it.
+	IssuerForm              string `yaml:"issuerForm"`
 	IssuerURI               string `yaml:"issuerUri"`
 	PassiveSignInURI        string `yaml:"passiveSignInUri"`
 	ActiveSignInURI         string `yaml:"activeSignInUri"`
@@ -452,6 +456,7 @@ var (
 	scopes       = set("USER", "GROUP")
 	authTypes    = set("Managed", "Federated")
 	syncStates   = set("DISABLED", "ERROR", "OUT_OF_SYNC", "SYNCHRONIZED", "SYNCING")
+	issuerForms  = set(IssuerAutomatic, IssuerManual, IssuerLegacy)
 	mfaBehaviors = set("", "acceptIfMfaDoneByFederatedIdp", "enforceMfaByFederatedIdp", "rejectMfaByFederatedIdp")
 )
 
@@ -538,6 +543,10 @@ func (s *Scenario) normalise() error {
 				if c != "" && !certs[c] {
 					return fmt.Errorf("domain %s: certificate %q is not in certificates", d.Name, c)
 				}
+			}
+			def(&f.IssuerForm, IssuerAutomatic)
+			if !issuerForms[f.IssuerForm] {
+				return fmt.Errorf("domain %s: issuerForm %q is not automatic, manual or legacy", d.Name, f.IssuerForm)
 			}
 			if !mfaBehaviors[f.FederatedIdpMfaBehavior] {
 				return fmt.Errorf("domain %s: federatedIdpMfaBehavior %q is not one of Graph's values", d.Name, f.FederatedIdpMfaBehavior)

@@ -112,6 +112,7 @@ okta:
 		{"name: x\nbase: healthy\nokta: {users: [{login: z@contoso.com, status: ASLEEP}]}", "not an Okta user status"},
 		{"name: x\ntenant: {}", "initialDomain"},
 		{"name: x\nbase: healthy\ntenant: {domains: [{name: contoso.com, federation: {federatedIdpMfaBehavior: always}}]}", "federatedIdpMfaBehavior"},
+		{"name: x\nbase: healthy\ntenant: {domains: [{name: contoso.com, federation: {issuerForm: https}}]}", "issuerForm"},
 	} {
 		_, err := lab.ParseScenario([]byte(bad.yaml), "bad.yaml")
 		if err == nil || !strings.Contains(err.Error(), bad.want) || strings.Contains(err.Error(), "\n") {

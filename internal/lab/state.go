@@ -405,11 +405,34 @@ func (st *state) consumed(k *sku) int {
 	return n
 }
 
-// wsfedURIs are what Okta's automatic federation writes into Entra for an
-// Office 365 app (issuer = the app's entityID; sign-in at
-// /app/office365/{key}/sso/wsfed/passive, the endpoint Microsoft's
-// GetUserRealm AuthURL shows for Okta-federated domains).
-func (st *state) wsfedURIs(app *oktaApp) (issuer, passive, active, signOut, mex string) {
+// Issuer forms Okta writes as the domain's issuerUri in Entra (Okta KB,
+// api-facts §Q2): automatic federation "{domain}:{exk}", manual (PowerShell)
+// federation "https://{exk}", and the older "http://www.okta.com/{exk}"
+// (low confidence that Office 365 instances ever used it; Okta's KB speaks
+// of migrating the issuer format of old instances).
+const (
+	IssuerAutomatic = "automatic"
+	IssuerManual    = "manual"
+	IssuerLegacy    = "legacy"
+)
+
+// issuerURI is the issuer of the app for the domain in the given form.
+func issuerURI(form, domain, exk string) string {
+	switch form {
+	case IssuerManual:
+		return "https://" + exk
+	case IssuerLegacy:
+		return "http://www.okta.com/" + exk
+	}
+	return strings.ToLower(domain) + ":" + exk
+}
+
+// wsfedURIs are what Okta writes into Entra for an Office 365 app and a
+// domain: the issuer in the form asked for, sign-in at
+// /app/office365/{exk}/sso/wsfed/passive (the endpoint Microsoft's
+// GetUserRealm AuthURL shows for Okta-federated domains), active and mex
+// beside it, sign-out at the org's /login/signout.
+func (st *state) wsfedURIs(app *oktaApp, domain, form string) (issuer, passive, active, signOut, mex string) {
 	base := st.oktaURL + "/app/office365/" + app.externalKey + "/sso/wsfed/"
-	return "http://www.okta.com/" + app.externalKey, base + "passive", base + "active", st.oktaURL + "/login/signout", base + "mex"
+	return issuerURI(form, domain, app.externalKey), base + "passive", base + "active", st.oktaURL + "/login/signout", base + "mex"
 }
