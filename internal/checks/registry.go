@@ -9,6 +9,7 @@ import (
 // self-registration: what runs is what is written here.
 func All() []*Check {
 	return []*Check{
+		RealmToOkta,
 		OneActiveApp,
 		SignOnModeWSFed,
 		OktaUserStatus,

@@ -72,13 +72,23 @@ type GraphAPI interface {
 	UserPages(ctx context.Context, domain string) iter.Seq2[[]model.EntraUser, error]
 }
 
+// RealmAPI is what the facts need of Microsoft's public realm discovery.
+type RealmAPI interface {
+	UserRealm(ctx context.Context, login string) (model.Realm, error)
+	OpenIDConfig(ctx context.Context, tenantOrDomain string) (model.OpenIDConfig, error)
+}
+
 // Sources are the adapters of one run, and the one table of which sources
 // are available: a source that cannot be used has a reason in Missing
 // ("needs Okta: set --okta-url (O365DOCTOR_OKTA_URL)").
 type Sources struct {
 	Okta    OktaAPI
 	Graph   GraphAPI
+	Realm   RealmAPI
 	Missing map[Source]string
+	// OktaOrg is the Okta org URL, when known (without credentials too):
+	// where a federated domain's sign-ins should go.
+	OktaOrg string
 }
 
 func (s Sources) Why(src Source) string {
@@ -91,6 +101,8 @@ func (s Sources) Why(src Source) string {
 		available = s.Okta != nil
 	case Graph:
 		available = s.Graph != nil
+	case Realm:
+		available = s.Realm != nil
 	}
 	if !available {
 		return "not configured"

@@ -11,6 +11,7 @@ import (
 	"github.com/o365doctor/o365doctor/internal/report"
 	"github.com/o365doctor/o365doctor/internal/source/graph"
 	"github.com/o365doctor/o365doctor/internal/source/okta"
+	"github.com/o365doctor/o365doctor/internal/source/realm"
 	"github.com/o365doctor/o365doctor/internal/ui"
 )
 
@@ -47,9 +48,14 @@ func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, e
 	} else {
 		ses.sources.Missing[checks.Graph] = why
 	}
-	// Realm discovery and DNS have no adapter yet: their checks arrive
-	// with them.
-	ses.sources.Missing[checks.Realm] = "not in this version of o365doctor"
+	// Realm discovery is public: it needs no credentials, only where the
+	// Microsoft login service is. DNS has no adapter wired in yet.
+	rc, err := realm.New(s)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	ses.sources.Realm = rc
+	ses.sources.OktaOrg = s.OktaURL
 	ses.sources.Missing[checks.DNS] = "not in this version of o365doctor"
 	ses.executor = &fix.Executor{Stores: stores, Journal: fix.OpenJournal(s.JournalPath), Now: f.Now}
 	return ses, nil

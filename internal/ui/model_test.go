@@ -92,7 +92,7 @@ func newModel(t *testing.T, scenario, upn string) Model {
 
 func TestPendingThenResults(t *testing.T) {
 	m := newModel(t, "immutableid-mismatch", "alice@contoso.com")
-	if v := m.View(); !strings.Contains(v, "5 running") || strings.Contains(v, "FAIL") {
+	if v := m.View(); !strings.Contains(v, "6 running") || strings.Contains(v, "FAIL") {
 		t.Fatalf("before results:\n%s", v)
 	}
 	if m.keys.Fix.Enabled() {
@@ -130,7 +130,7 @@ func TestFixApplyAndUndoByKeys(t *testing.T) {
 
 	m = press(t, m, "fy")
 	v = m.View()
-	if !strings.Contains(v, "Applied:") || !strings.Contains(v, "5 checks: 5 pass") || !strings.Contains(v, "u undo last fix") {
+	if !strings.Contains(v, "Applied:") || !strings.Contains(v, "6 checks: 6 pass") || !strings.Contains(v, "u undo last fix") {
 		t.Fatalf("after apply:\n%s", v)
 	}
 	if m.items[imm(m)].result.Status != checks.StatusPass {
@@ -165,7 +165,7 @@ func TestNavigationAndHelp(t *testing.T) {
 	if cmd == nil || cmd() != tea.Quit() {
 		t.Fatal("q does not quit")
 	}
-	if rs := next.(Model).Results(); len(rs) != 5 || rs[0].Status != checks.StatusPass {
+	if rs := next.(Model).Results(); len(rs) != 6 || rs[0].Status != checks.StatusPass {
 		t.Fatalf("results = %+v", rs)
 	}
 }

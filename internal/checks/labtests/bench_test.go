@@ -21,6 +21,8 @@ var userTriageDeps = map[string][]string{
 	"login GET /{tenant}/v2.0/.well-known/openid-configuration": {},
 	"login POST /{tenant}/oauth2/v2.0/token":                    {"login GET /{tenant}/v2.0/.well-known/openid-configuration"},
 	"graph GET /v1.0/users/{id}":                                {"login POST /{tenant}/oauth2/v2.0/token"},
+	"login GET /getuserrealm.srf":                               {},
+	"login GET /common/userrealm/{user}":                        {},
 }
 
 // chainLength is the longest chain of dependent requests among those the
@@ -47,7 +49,9 @@ func chainLength(b *testing.B, log []lab.Request) int {
 	}
 	longest := 0
 	for route, n := range seen {
-		if n != 1 {
+		// Realm discovery asks userrealm twice (api-version 1.0 and 2.1),
+		// side by side: one route, two independent requests.
+		if n != 1 && !(route == "login GET /common/userrealm/{user}" && n == 2) {
 			b.Fatalf("%s requested %d times in one run: facts are not shared", route, n)
 		}
 		longest = max(longest, depth(route))

@@ -10,6 +10,7 @@ import (
 	"github.com/o365doctor/o365doctor/internal/lab"
 	"github.com/o365doctor/o365doctor/internal/source/graph"
 	"github.com/o365doctor/o365doctor/internal/source/okta"
+	"github.com/o365doctor/o365doctor/internal/source/realm"
 )
 
 // Start serves the named scenario for the test and stops it at cleanup.
@@ -35,8 +36,8 @@ func StartWith(t testing.TB, scenario string, opts lab.Options) *lab.Lab {
 	return l
 }
 
-// Sources builds the real Okta and Graph clients for the settings (usually
-// the lab's) and returns them as the checks' sources.
+// Sources builds the real Okta, Graph and realm-discovery clients for the
+// settings (usually the lab's) and returns them as the checks' sources.
 func Sources(t testing.TB, s config.Settings) (checks.Sources, *okta.Client) {
 	t.Helper()
 	oc, err := okta.New(context.Background(), s)
@@ -47,5 +48,10 @@ func Sources(t testing.TB, s config.Settings) (checks.Sources, *okta.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return checks.Sources{Okta: oc, Graph: gc}, oc
+	rc, err := realm.New(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return checks.Sources{Okta: oc, Graph: gc, Realm: rc, OktaOrg: s.OktaURL,
+		Missing: map[checks.Source]string{checks.DNS: "not wired into the checks yet"}}, oc
 }
