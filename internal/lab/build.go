@@ -156,6 +156,24 @@ func newState(sc *Scenario, oktaURL string, now time.Time) (*state, error) {
 		sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
 	}
 
+	for _, g := range sc.Tenant.Groups {
+		grp := &entraGroup{ODataType: "#microsoft.graph.group", ID: guid("group:" + g.Name), DisplayName: g.Name, GroupTypes: []string{},
+			MailNickname: strings.ToLower(strings.ReplaceAll(g.Name, " ", "-")), SecurityEnabled: true,
+			CreatedDateTime: graphTime{now.Add(-200 * 24 * time.Hour).Truncate(time.Second)}}
+		for _, m := range g.Members {
+			grp.members = append(grp.members, st.entraByUPN[strings.ToLower(m)].ID)
+		}
+		st.entraGroups = append(st.entraGroups, grp)
+	}
+	for _, p := range sc.Tenant.FeatureRollouts {
+		pol := &featureRollout{ID: guid("rollout:" + st.tenantID + ":" + p.Name), DisplayName: p.Name, Description: p.Name,
+			Feature: p.Feature, IsEnabled: p.Enabled == nil || *p.Enabled, IsAppliedToOrganization: p.AppliesToOrganization}
+		for _, g := range p.Groups {
+			pol.groups = append(pol.groups, guid("group:"+g))
+		}
+		st.rollouts = append(st.rollouts, pol)
+	}
+
 	for _, s := range sc.Tenant.SignIns {
 		st.addSignIns(s, now)
 	}
@@ -248,7 +266,7 @@ func (st *state) buildFederation(domain string, f *FederationSpec, now time.Time
 	}
 	var cert string
 	if app := st.appByKey[f.FederatedTo]; app != nil {
-		issuer, passive, active, signOut, mex := st.wsfedURIs(app, domain, f.IssuerForm)
+		issuer, passive, active, signOut, mex := st.wsfedURIs(app, domain, f.IssuerForm, f.UseCustomDomain)
 		fed.IssuerURI, fed.PassiveSignInURI = issuer, passive
 		fed.ActiveSignInURI, fed.SignOutURI, fed.MetadataExchangeURI = &active, &signOut, &mex
 		if len(app.keys) > 0 {

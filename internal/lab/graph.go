@@ -59,6 +59,12 @@ func (l *Lab) graphRoutes() *http.ServeMux {
 	mux.HandleFunc("GET /v1.0/directoryRoles", l.graphRoles)
 	mux.HandleFunc("GET /v1.0/directoryRoles/{id}/members", l.graphRoleMembers)
 	mux.HandleFunc("GET /v1.0/auditLogs/signIns", l.graphSignIns)
+	mux.HandleFunc("GET /v1.0/users/{id}/memberOf", l.graphUserMemberOf)
+	mux.HandleFunc("GET /v1.0/groups/{id}", l.graphGetGroup)
+	mux.HandleFunc("GET /v1.0/groups/{id}/members", l.graphGroupMembers)
+	mux.HandleFunc("GET /v1.0/policies/featureRolloutPolicies", l.graphListRollouts)
+	mux.HandleFunc("GET /v1.0/policies/featureRolloutPolicies/{id}", l.graphGetRollout)
+	mux.HandleFunc("GET /v1.0/policies/featureRolloutPolicies/{id}/appliesTo", l.graphRolloutAppliesTo)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		l.graphError(w, r, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", lastSegment(r.URL.Path)))
 	})

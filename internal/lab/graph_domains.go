@@ -133,6 +133,13 @@ func applyFederation(f *federation, body map[string]any) (string, bool) {
 			case "displayName":
 				f.DisplayName = s
 			case "issuerUri":
+				// Entra refuses an issuerUri that starts with a digit, which
+				// is what Okta's automatic form {domain}:{exk} gives for a
+				// domain like 365contoso.com (api-facts §Q4, §Q10.11; the
+				// message is the lab's, the real one was not recorded).
+				if s != "" && s[0] >= '0' && s[0] <= '9' {
+					return fmt.Sprintf("Invalid value specified for property 'issuerUri' of resource 'InternalDomainFederation': '%s' must not start with a digit.", s), false
+				}
 				f.IssuerURI = s
 			case "passiveSignInUri":
 				f.PassiveSignInURI = s

@@ -64,6 +64,8 @@ func (l *Lab) oktaRoutes() *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/groups/{groupId}", l.oktaGetGroup)
 	mux.HandleFunc("GET /api/v1/groups/{groupId}/users", l.oktaListGroupUsers)
 	mux.HandleFunc("GET /api/v1/logs", l.oktaLogs)
+	mux.HandleFunc("GET /api/v1/domains", l.oktaListDomains)
+	mux.HandleFunc("GET /api/v1/domains/{domainId}", l.oktaGetDomain)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeOktaError(w, http.StatusNotFound, "E0000022", "The endpoint does not support the provided HTTP method")
 	})

@@ -59,6 +59,27 @@ type TenantSpec struct {
 	SKUs          []SKUSpec       `yaml:"skus"`
 	Users         []EntraUserSpec `yaml:"users"`
 	SignIns       []SignInSpec    `yaml:"signIns"`
+	// Groups are Entra security groups (for staged rollout).
+	Groups []EntraGroupSpec `yaml:"groups"`
+	// FeatureRollouts are staged-rollout policies.
+	FeatureRollouts []FeatureRolloutSpec `yaml:"featureRollouts"`
+}
+
+// EntraGroupSpec is an Entra ID security group and its direct members.
+type EntraGroupSpec struct {
+	Name    string   `yaml:"name"`    // displayName
+	Members []string `yaml:"members"` // UPNs
+}
+
+// FeatureRolloutSpec is a staged-rollout policy (featureRolloutPolicy):
+// its feature (passwordHashSync, passthroughAuthentication, seamlessSso,
+// ...) is switched on for the members of its groups.
+type FeatureRolloutSpec struct {
+	Name                  string   `yaml:"name"`    // displayName
+	Feature               string   `yaml:"feature"` // default passwordHashSync
+	Enabled               *bool    `yaml:"enabled"` // default true
+	AppliesToOrganization bool     `yaml:"appliesToOrganization"`
+	Groups                []string `yaml:"groups"` // group names (tenant.groups)
 }
 
 // DomainSpec is one domain of the tenant.
@@ -80,7 +101,11 @@ type FederationSpec struct {
 	// IssuerForm is the form of the issuer Okta wrote: automatic
 	// ({domain}:{exk}, the default), manual (https://{exk}) or legacy
 	// (http://www.okta.com/{exk}). IssuerURI, when set, overrides it.
-	IssuerForm              string `yaml:"issuerForm"`
+	IssuerForm string `yaml:"issuerForm"`
+	// UseCustomDomain puts okta.customDomain, not the okta.com host, in
+	// the sign-in URIs (passive, active, sign-out, mex): Entra's AuthURL
+	// then names the org's custom domain.
+	UseCustomDomain         bool   `yaml:"useCustomDomain"`
 	IssuerURI               string `yaml:"issuerUri"`
 	PassiveSignInURI        string `yaml:"passiveSignInUri"`
 	ActiveSignInURI         string `yaml:"activeSignInUri"`
@@ -135,11 +160,14 @@ type SignInSpec struct {
 
 // OktaSpec is the Okta side.
 type OktaSpec struct {
-	Org    string          `yaml:"org"` // the org's subdomain, for display
-	Apps   []OktaAppSpec   `yaml:"apps"`
-	Groups []OktaGroupSpec `yaml:"groups"`
-	Users  []OktaUserSpec  `yaml:"users"`
-	Logs   []LogSpec       `yaml:"logs"`
+	Org string `yaml:"org"` // the org's subdomain, for display
+	// CustomDomain is the org's custom URL domain (login.contoso.com),
+	// listed VERIFIED by GET /api/v1/domains.
+	CustomDomain string          `yaml:"customDomain"`
+	Apps         []OktaAppSpec   `yaml:"apps"`
+	Groups       []OktaGroupSpec `yaml:"groups"`
+	Users        []OktaUserSpec  `yaml:"users"`
+	Logs         []LogSpec       `yaml:"logs"`
 }
 
 // OktaAppSpec is one Okta app instance.
@@ -457,7 +485,9 @@ var (
 	authTypes    = set("Managed", "Federated")
 	syncStates   = set("DISABLED", "ERROR", "OUT_OF_SYNC", "SYNCHRONIZED", "SYNCING")
 	issuerForms  = set(IssuerAutomatic, IssuerManual, IssuerLegacy)
-	mfaBehaviors = set("", "acceptIfMfaDoneByFederatedIdp", "enforceMfaByFederatedIdp", "rejectMfaByFederatedIdp")
+	// Graph's stagedFeatureName (featureRolloutPolicy.feature).
+	rolloutFeatures = set("passthroughAuthentication", "seamlessSso", "passwordHashSync", "emailAsAlternateId", "certificateBasedAuthentication", "multiFactorAuthentication")
+	mfaBehaviors    = set("", "acceptIfMfaDoneByFederatedIdp", "enforceMfaByFederatedIdp", "rejectMfaByFederatedIdp")
 )
 
 func set(vs ...string) map[string]bool {
@@ -544,6 +574,9 @@ func (s *Scenario) normalise() error {
 					return fmt.Errorf("domain %s: certificate %q is not in certificates", d.Name, c)
 				}
 			}
+			if f.UseCustomDomain && s.Okta.CustomDomain == "" {
+				return fmt.Errorf("domain %s: useCustomDomain without okta.customDomain", d.Name)
+			}
 			def(&f.IssuerForm, IssuerAutomatic)
 			if !issuerForms[f.IssuerForm] {
 				return fmt.Errorf("domain %s: issuerForm %q is not automatic, manual or legacy", d.Name, f.IssuerForm)
@@ -569,6 +602,36 @@ func (s *Scenario) normalise() error {
 				return fmt.Errorf("tenant user %s: license %q is not in tenant.skus", u.UPN, l)
 			}
 		}
+	}
+	entraGroups := map[string]bool{}
+	for _, g := range s.Tenant.Groups {
+		if g.Name == "" {
+			return errors.New("tenant group without a name")
+		}
+		entraGroups[g.Name] = true
+		for _, m := range g.Members {
+			if !upns[strings.ToLower(m)] {
+				return fmt.Errorf("tenant group %s: member %s is not a tenant user", g.Name, m)
+			}
+		}
+	}
+	for i := range s.Tenant.FeatureRollouts {
+		p := &s.Tenant.FeatureRollouts[i]
+		if p.Name == "" {
+			return fmt.Errorf("feature rollout %d: name is required", i+1)
+		}
+		def(&p.Feature, "passwordHashSync")
+		if !rolloutFeatures[p.Feature] {
+			return fmt.Errorf("feature rollout %s: feature %q is not one of Graph's stagedFeatureName values", p.Name, p.Feature)
+		}
+		for _, g := range p.Groups {
+			if !entraGroups[g] {
+				return fmt.Errorf("feature rollout %s: group %q is not in tenant.groups", p.Name, g)
+			}
+		}
+	}
+	if s.Okta.CustomDomain != "" && (strings.Contains(s.Okta.CustomDomain, "/") || !strings.Contains(s.Okta.CustomDomain, ".")) {
+		return fmt.Errorf("okta.customDomain %q is not a host name", s.Okta.CustomDomain)
 	}
 	groups := map[string]bool{}
 	for _, g := range s.Okta.Groups {

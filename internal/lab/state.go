@@ -275,6 +275,9 @@ type state struct {
 	skus       []*sku
 	roles      []*directoryRole
 	signIns    []signIn // newest first, by pageKey
+
+	entraGroups []*entraGroup
+	rollouts    []*featureRollout
 }
 
 func newStateShell(sc *Scenario, oktaURL string) *state {
@@ -432,7 +435,14 @@ func issuerURI(form, domain, exk string) string {
 // /app/office365/{exk}/sso/wsfed/passive (the endpoint Microsoft's
 // GetUserRealm AuthURL shows for Okta-federated domains), active and mex
 // beside it, sign-out at the org's /login/signout.
-func (st *state) wsfedURIs(app *oktaApp, domain, form string) (issuer, passive, active, signOut, mex string) {
-	base := st.oktaURL + "/app/office365/" + app.externalKey + "/sso/wsfed/"
-	return issuerURI(form, domain, app.externalKey), base + "passive", base + "active", st.oktaURL + "/login/signout", base + "mex"
+// With customDomain the URIs name the org's custom URL domain instead of
+// its okta.com host (a real Okta AuthURL may: wmlogin.wm.com, api-facts
+// §Q2).
+func (st *state) wsfedURIs(app *oktaApp, domain, form string, customDomain bool) (issuer, passive, active, signOut, mex string) {
+	org := st.oktaURL
+	if customDomain {
+		org = "https://" + st.scenario.Okta.CustomDomain
+	}
+	base := org + "/app/office365/" + app.externalKey + "/sso/wsfed/"
+	return issuerURI(form, domain, app.externalKey), base + "passive", base + "active", org + "/login/signout", base + "mex"
 }
