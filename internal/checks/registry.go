@@ -19,6 +19,22 @@ func All() []*Check {
 	}
 }
 
+// Public keeps the checks that need no credentials: every source they
+// need is public (realm discovery, DNS).
+func Public(list []*Check) []*Check {
+	var out []*Check
+	for _, c := range list {
+		public := true
+		for _, n := range c.Needs {
+			public = public && n.info().Public
+		}
+		if public {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // Lookup finds a check by ID.
 func Lookup(id string) (*Check, bool) {
 	for _, c := range All() {

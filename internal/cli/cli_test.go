@@ -449,6 +449,7 @@ func TestHelpShowsOnlyTheFlagsACommandUses(t *testing.T) {
 		"fix":           {"--only", "--fail-on", "--scenario", "--resolver"},
 		"demo":          {"--okta-url", "--journal", "--resolver", "lab scenarios   built-in"},
 		"preflight":     {"--journal", "--no-tui", "--resolver", "--scenario"},
+		"recon":         {"--okta-url", "--graph-url", "--journal", "--resolver", "--scenario"},
 	} {
 		out, _, code := run(t, nil, append(strings.Fields(cmd), "--help")...)
 		if code != 0 {
@@ -536,5 +537,48 @@ func TestPreflightRedactIsConsistent(t *testing.T) {
 				t.Errorf("evidence %q, object %q: two placeholders for one user", e.Read.Value, f.Object.Name)
 			}
 		}
+	}
+}
+
+// recon runs what needs no credentials, and reads none: with every
+// credential of the lab in the environment, Okta and Graph see nothing.
+func TestReconUsesNoCredentials(t *testing.T) {
+	for scenario, want := range map[string]struct {
+		code   int
+		status string
+	}{"healthy": {0, "pass"}, "federated-to-adfs": {1, "fail"}} {
+		t.Run(scenario, func(t *testing.T) {
+			l := labtest.Start(t, scenario)
+			ca, err := l.WriteCA(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			env := map[string]string{}
+			for _, line := range l.Exports(ca) {
+				k, v, _ := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+				env[k] = v
+			}
+			for _, target := range []string{"Contoso.COM.", "alice@contoso.com"} {
+				out, errOut, code := run(t, env, "recon", target, "--json")
+				if code != want.code {
+					t.Fatalf("recon %s: exit %d\n%s%s", target, code, out, errOut)
+				}
+				r := decode(t, out)
+				if r.Subject.Kind != "domain" || r.Subject.Name != "contoso.com" || len(r.Results) == 0 || r.Summary.Skipped != 0 {
+					t.Fatalf("report %+v", r)
+				}
+				if res := result(t, r, "federation.realm"); res.Status != want.status {
+					t.Errorf("federation.realm = %s: %s", res.Status, res.Message)
+				}
+			}
+			for _, route := range []string{"okta GET /api/v1/apps", "okta GET /api/v1/users/{id}", "login POST /{tenant}/oauth2/v2.0/token", "graph GET /v1.0/users/{id}"} {
+				if n := l.Requests(route); n != 0 {
+					t.Errorf("recon made %d request(s) to %s", n, route)
+				}
+			}
+		})
+	}
+	if _, errOut, code := run(t, nil, "recon", "not a domain"); code != cli.ExitUsage || !strings.Contains(errOut, "domain") {
+		t.Errorf("bad target: exit %d %q", code, errOut)
 	}
 }

@@ -52,7 +52,10 @@ Exit codes as for user: 0, 1 (someone would be locked out), 2, 3, 4, 130.`,
 }
 
 func runPreflight(ctx context.Context, opts *PreflightOptions) error {
-	domain, err := normaliseDomain(opts.Domain)
+	if opts.Domain == "" {
+		return usageErr("preflight needs --domain, for example --domain contoso.com")
+	}
+	domain, err := normaliseDomain(opts.Domain, "--domain")
 	if err != nil {
 		return err
 	}
@@ -76,13 +79,13 @@ func runPreflight(ctx context.Context, opts *PreflightOptions) error {
 // normaliseDomain accepts a domain (any case, a trailing dot, an IDN) or a
 // UPN (its domain) and returns the form to query: lower-case ASCII, IDN
 // labels in punycode.
-func normaliseDomain(in string) (string, error) {
+func normaliseDomain(in, what string) (string, error) {
 	if strings.TrimSpace(in) == "" {
-		return "", usageErr("preflight needs --domain, for example --domain contoso.com")
+		return "", usageErr("%s is empty: give a domain, for example contoso.com", what)
 	}
 	ascii, _, err := model.NormaliseDomain(in)
 	if err != nil {
-		return "", usageErr("--domain: %v", err)
+		return "", usageErr("%s: %v", what, err)
 	}
 	return ascii, nil
 }

@@ -86,6 +86,8 @@ type diagnosis struct {
 	// ends it before anything else is printed.
 	progress     func(checks.Progress)
 	progressDone func()
+	// public runs only the checks that need no credentials (recon).
+	public bool
 }
 
 // do runs the checks and shows them: the TUI on a terminal, otherwise the
@@ -103,6 +105,11 @@ func (d diagnosis) do(ctx context.Context) error {
 	list, err := d.run.selectChecks(d.subject)
 	if err != nil {
 		return err
+	}
+	if d.public {
+		if list = checks.Public(list); len(list) == 0 {
+			return usageErr("--only/--skip left no check that runs without credentials")
+		}
 	}
 	tui := format == "" && d.f.IO.OutTTY && !d.run.NoTUI
 	var results []checks.Result

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"cmp"
+	"context"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/o365doctor/o365doctor/internal/checks"
+	"github.com/o365doctor/o365doctor/internal/config"
+	"github.com/o365doctor/o365doctor/internal/fix"
+	"github.com/o365doctor/o365doctor/internal/source/realm"
+)
+
+// ReconOptions are the inputs of `o365doctor recon`.
+type ReconOptions struct {
+	Factory  *Factory
+	Target   string // a domain, or a UPN (realm discovery is asked about it)
+	LoginURL string
+	CAFile   string
+	Conn     connFlags // --timeout only
+	Output   outputFlags
+	Run      runFlags
+}
+
+// NewCmdRecon is `o365doctor recon DOMAIN|UPN`.
+func NewCmdRecon(f *Factory, runF func(context.Context, *ReconOptions) error) *cobra.Command {
+	opts := &ReconOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "recon DOMAIN|UPN",
+		Short: "What anyone can see of a domain from outside: no credentials asked or read",
+		Long: `Runs every check that needs no credentials for DOMAIN (or the domain of UPN):
+today Microsoft's home realm discovery (is the domain known, managed or
+federated, and where are its sign-ins sent); the DNS checks arrive next. It never
+asks for, reads or sends a credential, whatever the environment holds.
+
+Exit codes as for user: 0, 1 (a check fails), 2, 3, 4, 130.`,
+		Example: "  o365doctor recon contoso.com\n  o365doctor recon alice@contoso.com --json",
+		Args:    args(1, "a domain or a UPN, e.g. contoso.com"),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			opts.Target = a[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runRecon(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.LoginURL, "login-url", cmp.Or(f.env("O365DOCTOR_LOGIN_URL"), config.DefaultLoginURL), "Microsoft login (authority) URL [$O365DOCTOR_LOGIN_URL]")
+	fl.StringVar(&opts.CAFile, "ca-file", f.env("O365DOCTOR_CA_FILE"), "extra trusted CA certificate (PEM) [$O365DOCTOR_CA_FILE]")
+	opts.Conn.registerTimeout(cmd, f.env)
+	opts.Output.register(cmd, "text", "json", "markdown")
+	opts.Run.register(cmd, true)
+	return cmd
+}
+
+func runRecon(ctx context.Context, opts *ReconOptions) error {
+	domain, err := normaliseDomain(opts.Target, "recon's argument")
+	if err != nil {
+		return err
+	}
+	subject := checks.DomainSubject(domain)
+	if strings.Contains(opts.Target, "@") {
+		if err := validateUPN(opts.Target); err != nil {
+			return err
+		}
+		subject.UPN = opts.Target // realm discovery answers for this login
+	}
+	f := opts.Factory
+	// Only what the public checks need: no Okta URL, no token, no secret.
+	s := config.Settings{LoginURL: opts.LoginURL, CAFile: opts.CAFile, Timeout: opts.Conn.Timeout}
+	if err := s.Validate(); err != nil {
+		return usageErr("%v", err)
+	}
+	rc, err := realm.New(s)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	ses := &session{settings: s, executor: &fix.Executor{}, sources: checks.Sources{Realm: rc, Missing: map[checks.Source]string{
+		checks.Okta:  "recon uses no credentials (o365doctor preflight does)",
+		checks.Graph: "recon uses no credentials (o365doctor preflight does)",
+		checks.DNS:   "not in this version of o365doctor",
+	}}}
+	return diagnosis{f: f, ses: ses, subject: subject, out: opts.Output, run: opts.Run, public: true}.do(ctx)
+}
