@@ -18,6 +18,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/auditlogs"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+	"github.com/microsoftgraph/msgraph-sdk-go/policies"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"github.com/o365doctor/o365doctor/internal/lab"
@@ -231,6 +232,45 @@ func TestContractDomainsFederationOrganization(t *testing.T) {
 	}
 	if u, ok := members.GetValue()[0].(models.Userable); !ok || *u.GetUserPrincipalName() != "breakglass@contoso.onmicrosoft.com" {
 		t.Fatalf("member %T", members.GetValue()[0])
+	}
+}
+
+// Staged rollout (featureRolloutPolicies with appliesTo), group members and
+// memberOf, decoded into the SDK's typed models.
+func TestContractStagedRolloutAndGroups(t *testing.T) {
+	ctx := context.Background()
+	l := labtest.Start(t, "staged-rollout")
+	c := rawClient(t, l)
+	pols, err := c.Policies().FeatureRolloutPolicies().Get(ctx, &policies.FeatureRolloutPoliciesRequestBuilderGetRequestConfiguration{
+		QueryParameters: &policies.FeatureRolloutPoliciesRequestBuilderGetQueryParameters{Expand: []string{"appliesTo"}}})
+	if err != nil || len(pols.GetValue()) != 1 {
+		t.Fatalf("policies: %v", err)
+	}
+	p := pols.GetValue()[0]
+	if p.GetFeature() == nil || *p.GetFeature() != models.PASSWORDHASHSYNC_STAGEDFEATURENAME || !*p.GetIsEnabled() || len(p.GetAppliesTo()) != 1 {
+		t.Fatalf("policy: feature %v, appliesTo %d", p.GetFeature(), len(p.GetAppliesTo()))
+	}
+	g, ok := p.GetAppliesTo()[0].(models.Groupable)
+	if !ok || *g.GetDisplayName() != "Cloud Auth Pilot" {
+		t.Fatalf("appliesTo[0] is %T", p.GetAppliesTo()[0])
+	}
+	members, err := c.Groups().ByGroupId(*g.GetId()).Members().Get(ctx, nil)
+	if err != nil || len(members.GetValue()) != 1 {
+		t.Fatalf("members: %v", err)
+	}
+	if u, ok := members.GetValue()[0].(models.Userable); !ok || *u.GetUserPrincipalName() != "alice@contoso.com" {
+		t.Fatalf("member %T", members.GetValue()[0])
+	}
+	of, err := c.Users().ByUserId("alice@contoso.com").MemberOf().Get(ctx, nil)
+	if err != nil || len(of.GetValue()) != 1 {
+		t.Fatalf("memberOf: %v", err)
+	}
+	if _, ok := of.GetValue()[0].(models.Groupable); !ok {
+		t.Fatalf("memberOf[0] is %T", of.GetValue()[0])
+	}
+	org, err := c.Organization().Get(ctx, nil)
+	if err != nil || len(org.GetValue()[0].GetAssignedPlans()) == 0 || org.GetValue()[0].GetTechnicalNotificationMails() == nil {
+		t.Fatalf("organization plans: %v", err)
 	}
 }
 

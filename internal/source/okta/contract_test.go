@@ -285,3 +285,22 @@ func TestBulk100kAppUserListing(t *testing.T) {
 		t.Fatalf("%d app users listed", n)
 	}
 }
+
+// Custom domains (GET /api/v1/domains), decoded by the SDK's Domain model.
+func TestContractCustomDomains(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	l := labtest.Start(t, "okta-custom-domain")
+	c := rawClient(t, l)
+	list, _, err := c.Domain.ListDomains(ctx)
+	if err != nil || len(list.Domains) != 1 {
+		t.Fatalf("domains: %v %v", list, err)
+	}
+	d := list.Domains[0]
+	if d.Domain != "login.contoso.com" || d.ValidationStatus != "VERIFIED" || len(d.DnsRecords) != 2 || d.PublicCertificate == nil || d.PublicCertificate.Expiration == "" {
+		t.Fatalf("domain: %+v", d)
+	}
+	if got, _, err := c.Domain.GetDomain(ctx, d.Id); err != nil || got.Domain != d.Domain {
+		t.Fatalf("domain by id: %v", err)
+	}
+}
