@@ -27,6 +27,19 @@ var RealmFact = &Fact[model.Realm]{
 	},
 }
 
+// OktaCustomDomainsFact are the Okta org's custom URL domains; only when
+// Okta is configured (recon does without: it cannot tell a custom domain
+// from another org).
+var OktaCustomDomainsFact = &Fact[[]model.OktaDomain]{
+	Name: "the Okta org's custom domains",
+	Load: func(ctx context.Context, f *Facts) ([]model.OktaDomain, error) {
+		if err := f.need(Okta); err != nil {
+			return nil, err
+		}
+		return f.src.Okta.CustomDomains(ctx)
+	},
+}
+
 // oktaPassive is the path of the Office 365 app's WS-Fed passive endpoint
 // (api-facts §Q2): /app/office365/{externalKey}/sso/wsfed/passive.
 var oktaPassive = regexp.MustCompile(`^/app/office365/([A-Za-z0-9]+)/sso/wsfed/passive/?$`)
@@ -41,7 +54,7 @@ var RealmToOkta = &Check{
 	Severity:    Critical,
 	Needs:       []Source{Realm},
 	Permissions: nil, // public: no credentials
-	Requires:    []FactRef{RealmFact},
+	Requires:    []FactRef{RealmFact, OktaCustomDomainsFact},
 	Doc: `Microsoft's home realm discovery (getuserrealm.srf, userrealm) tells anyone where
 a domain's sign-ins go: Managed (Entra ID signs users in itself), Federated (to
 the AuthURL) or Unknown (no tenant has verified the domain). A domain federated
@@ -50,6 +63,9 @@ https://{org}/app/office365/{externalKey}/sso/wsfed/passive (the host may be an
 Okta custom domain). An AuthURL elsewhere is a leftover federation (often ADFS,
 .../adfs/ls/) or another IdP: the Okta app is never asked, whatever it holds.
 A managed domain is reported, not failed: before go-live that is expected.
+With Okta credentials the AuthURL's host is compared with the org's host and its
+verified custom domains (GET /api/v1/domains); without, any Okta-shaped AuthURL
+passes.
 Fix: federate the domain to the Okta app (Okta's automatic WS-Federation, or
 Graph's internalDomainFederation with the app's endpoints and certificate).`,
 	References: []string{
@@ -79,7 +95,8 @@ func runRealmToOkta(ctx context.Context, pass *Pass) error {
 		f.Status, f.Message = StatusPass, fmt.Sprintf("%s is managed: Entra ID signs its users in itself, Okta is not asked (expected before go-live, not after)", domain)
 	case r.Federated():
 		f.Evidence = append(f.Evidence, read("AuthURL", r.AuthURL), read("ActiveAuthURL", r.ActiveAuthURL))
-		f.Status, f.Message = federatedTo(domain, r.AuthURL, pass.Facts.Sources().OktaOrg)
+		hosts, known := oktaHosts(ctx, pass)
+		f.Status, f.Message = federatedTo(domain, r.AuthURL, hosts, known)
 	case r.NameSpaceType == model.NamespaceUnknown:
 		f.Status, f.Message = StatusFail, fmt.Sprintf("Microsoft does not know %s: no tenant has verified it, so nobody can sign in with it", domain)
 	default:
@@ -92,8 +109,31 @@ func runRealmToOkta(ctx context.Context, pass *Pass) error {
 	return nil
 }
 
-// federatedTo judges the AuthURL of a federated domain.
-func federatedTo(domain, authURL, oktaOrg string) (Status, string) {
+// oktaHosts are the hosts the org answers on: its own and its verified
+// custom domains. known is false when o365doctor cannot tell (no Okta
+// credentials: recon), and then only the AuthURL's shape is judged.
+func oktaHosts(ctx context.Context, pass *Pass) (hosts []string, known bool) {
+	src := pass.Facts.Sources()
+	org, err := url.Parse(src.OktaOrg)
+	if src.OktaOrg == "" || err != nil || src.Why(Okta) != "" {
+		return nil, false
+	}
+	hosts = append(hosts, org.Host)
+	domains, err := OktaCustomDomainsFact.Get(ctx, pass.Facts)
+	if err != nil {
+		return hosts, false // a 403 on the domains list: cannot tell a custom domain from another org
+	}
+	for _, d := range domains {
+		if strings.EqualFold(d.ValidationStatus, "VERIFIED") || strings.EqualFold(d.ValidationStatus, "COMPLETED") {
+			hosts = append(hosts, d.Domain)
+		}
+	}
+	return hosts, true
+}
+
+// federatedTo judges the AuthURL of a federated domain against the hosts
+// the Okta org answers on.
+func federatedTo(domain, authURL string, hosts []string, known bool) (Status, string) {
 	u, err := url.Parse(authURL)
 	if authURL == "" || err != nil || u.Host == "" {
 		return StatusFail, fmt.Sprintf("%s is federated but realm discovery names no sign-in URL: sign-ins fail until a federation configuration exists", domain)
@@ -101,8 +141,19 @@ func federatedTo(domain, authURL, oktaOrg string) (Status, string) {
 	if !oktaPassive.MatchString(u.Path) {
 		return StatusFail, fmt.Sprintf("%s is federated to %s, not to Okta's Office 365 app: a leftover federation (ADFS?) gets every sign-in", domain, u.Host)
 	}
-	if org, err := url.Parse(oktaOrg); oktaOrg != "" && err == nil && !strings.EqualFold(org.Host, u.Host) {
-		return StatusWarn, fmt.Sprintf("%s is federated to an Okta Office 365 app at %s, not at the org %s: another Okta org, or an Okta custom domain", domain, u.Host, org.Host)
+	for i, h := range hosts {
+		if strings.EqualFold(h, u.Host) {
+			if i > 0 {
+				return StatusPass, fmt.Sprintf("%s is federated to Okta's Office 365 app at the org's custom domain %s", domain, u.Host)
+			}
+			return StatusPass, fmt.Sprintf("%s is federated to Okta's Office 365 app at %s", domain, u.Host)
+		}
 	}
-	return StatusPass, fmt.Sprintf("%s is federated to Okta's Office 365 app at %s", domain, u.Host)
+	switch {
+	case len(hosts) == 0:
+		return StatusPass, fmt.Sprintf("%s is federated to an Okta Office 365 app at %s (which org, recon cannot tell without credentials)", domain, u.Host)
+	case !known:
+		return StatusWarn, fmt.Sprintf("%s is federated to an Okta Office 365 app at %s, not at the org %s: another Okta org, or a custom domain o365doctor could not list", domain, u.Host, hosts[0])
+	}
+	return StatusFail, fmt.Sprintf("%s is federated to an Okta Office 365 app at %s, which is neither the org %s nor one of its verified custom domains: another Okta org gets every sign-in", domain, u.Host, hosts[0])
 }

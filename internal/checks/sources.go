@@ -60,6 +60,8 @@ type OktaAPI interface {
 	User(ctx context.Context, idOrLogin string) (model.OktaUser, error)
 	Office365Apps(ctx context.Context) ([]model.OktaApp, error)
 	AppUser(ctx context.Context, appID, userID string) (model.AppUser, error)
+	// CustomDomains are the org's custom URL domains (login.contoso.com).
+	CustomDomains(ctx context.Context) ([]model.OktaDomain, error)
 	// AppUserPages streams every user assigned to the app, a page at a time.
 	AppUserPages(ctx context.Context, appID string) iter.Seq2[[]model.AppUser, error]
 }

@@ -150,12 +150,14 @@ func TestHostileServersGiveOneLineErrorsAndTheOtherChecksComplete(t *testing.T) 
 			srv := sourcetest.Start(t, proxy)
 			trust(t, env, srv.CAPEM())
 			env["O365DOCTOR_OKTA_URL"] = srv.URL
-			expectErrors(t, env, []string{"identity.o365-assignment"}, issued, elsewhere)
+			// The proxy is another host than the one Entra's federation
+			// names, which federation.realm rightly fails: not this test's point.
+			expectErrors(t, env, []string{"identity.o365-assignment"}, issued, elsewhere, "--skip", "federation.realm")
 			if n := len(srv.Requests()); n > 20 {
 				t.Errorf("%d requests reached the Okta proxy: the pager did not stop", n)
 			}
 			if name == "403 on the app listing" {
-				out, _, _ := run(t, env, "user", "bob@contoso.com", "--json")
+				out, _, _ := run(t, env, "user", "bob@contoso.com", "--json", "--skip", "federation.realm")
 				if msg := result(t, decode(t, out), "identity.o365-assignment").Message; !strings.Contains(msg, "E0000006") || !strings.Contains(msg, "Okta okta.users.read, okta.apps.read") {
 					t.Errorf("403 message %q does not name the permission", msg)
 				}
@@ -173,9 +175,9 @@ func expectOneError(t *testing.T, env map[string]string, id, issued string, else
 // the named checks errored (or were skipped behind them), each with one
 // line, that at least one other check passed, that the run exits 4, and
 // that no credential reached the output or the other host.
-func expectErrors(t *testing.T, env map[string]string, ids []string, issued string, elsewhere *sourcetest.Server) {
+func expectErrors(t *testing.T, env map[string]string, ids []string, issued string, elsewhere *sourcetest.Server, extra ...string) {
 	t.Helper()
-	out, errOut, code := run(t, env, "user", "bob@contoso.com", "--json")
+	out, errOut, code := run(t, env, append([]string{"user", "bob@contoso.com", "--json"}, extra...)...)
 	if code != cli.ExitIncomplete {
 		t.Fatalf("exit %d, want 4\n%s%s", code, out, errOut)
 	}

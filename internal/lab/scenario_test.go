@@ -25,7 +25,7 @@ var wantScenarios = []string{"healthy", "immutableid-blank-entra", "immutableid-
 // every check must pass on them (an issuer in the manual form).
 // okta-custom-domain joins them once federation.realm reads Okta's custom
 // domains.
-var passingVariants = []string{"healthy", "issuer-manual"}
+var passingVariants = []string{"healthy", "issuer-manual", "okta-custom-domain"}
 
 func TestEveryScenarioLoadsAndNamesWhatItTrips(t *testing.T) {
 	names := lab.ScenarioNames()

@@ -131,3 +131,12 @@ const (
 	SignOnWSFed = "SAML_1_1"       // WS-Federation
 	SignOnSWA   = "BROWSER_PLUGIN" // Secure Web Authentication: Okta types the password into Microsoft's page
 )
+
+// OktaDomain is one of the Okta org's custom URL domains
+// (GET /api/v1/domains): Okta can serve the Office 365 app's sign-in URLs
+// on it instead of {org}.okta.com.
+type OktaDomain struct {
+	ID               string
+	Domain           string // login.contoso.com
+	ValidationStatus string // VERIFIED, COMPLETED, IN_PROGRESS, NOT_STARTED, FAILED_TO_VERIFY
+}

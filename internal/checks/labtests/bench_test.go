@@ -22,6 +22,7 @@ var userTriageDeps = map[string][]string{
 	"login POST /{tenant}/oauth2/v2.0/token":                    {"login GET /{tenant}/v2.0/.well-known/openid-configuration"},
 	"graph GET /v1.0/users/{id}":                                {"login POST /{tenant}/oauth2/v2.0/token"},
 	"login GET /getuserrealm.srf":                               {},
+	"okta GET /api/v1/domains":                                  {},
 	"login GET /common/userrealm/{user}":                        {},
 }
 
