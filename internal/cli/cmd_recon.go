@@ -9,7 +9,6 @@ import (
 
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/config"
-	"github.com/o365doctor/o365doctor/internal/fix"
 	"github.com/o365doctor/o365doctor/internal/source/realm"
 )
 
@@ -77,7 +76,8 @@ func runRecon(ctx context.Context, opts *ReconOptions) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	ses := &session{settings: s, executor: &fix.Executor{}, sources: checks.Sources{Realm: rc, Missing: map[checks.Source]string{
+	// No executor: recon changes nothing (the TUI says so if asked).
+	ses := &session{settings: s, sources: checks.Sources{Realm: rc, Missing: map[checks.Source]string{
 		checks.Okta:  "recon uses no credentials (o365doctor preflight does)",
 		checks.Graph: "recon uses no credentials (o365doctor preflight does)",
 		checks.DNS:   "not in this version of o365doctor",
