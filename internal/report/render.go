@@ -197,7 +197,15 @@ func (s Summary) Line() string {
 			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.name))
 		}
 	}
-	return fmt.Sprintf("%d checks: %s", total, strings.Join(parts, ", "))
+	return Checks(total) + ": " + strings.Join(parts, ", ")
+}
+
+// Checks is "1 check", "3 checks".
+func Checks(n int) string {
+	if n == 1 {
+		return "1 check"
+	}
+	return fmt.Sprintf("%d checks", n)
 }
 
 // WriteMarkdown writes a report to paste into a helpdesk ticket.

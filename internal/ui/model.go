@@ -417,7 +417,7 @@ func (m Model) summaryLine() string {
 	if pending > 0 {
 		parts = append(parts, fmt.Sprintf("%d running", pending))
 	}
-	return m.styles.subtle.Render(fmt.Sprintf("%d checks: %s", len(m.items), strings.Join(parts, ", ")))
+	return m.styles.subtle.Render(report.Checks(len(m.items)) + ": " + strings.Join(parts, ", "))
 }
 
 func (m Model) detailsView(w int) string {
