@@ -191,7 +191,7 @@ func Validate(list []*Check) error {
 			}
 		}
 		for _, p := range c.Permissions {
-			if !slices.Contains(c.Needs, p.Source) || p.Name == "" {
+			if (!p.Optional && !slices.Contains(c.Needs, p.Source)) || p.Name == "" || p.Source.info().Title == "" {
 				errs = append(errs, fmt.Errorf("check %s: permission %q of a source it does not need (%s)", c.ID, p.Name, p.Source))
 			}
 		}
@@ -211,7 +211,11 @@ func (c *Check) permissionsOf(src Source) string {
 	var names []string
 	for _, p := range c.Permissions {
 		if p.Source == src {
-			names = append(names, p.Name)
+			if p.Optional {
+				names = append(names, p.Name+" optional")
+			} else {
+				names = append(names, p.Name)
+			}
 		}
 	}
 	return strings.Join(names, ", ")

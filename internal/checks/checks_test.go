@@ -137,8 +137,9 @@ func TestSelect(t *testing.T) {
 // method not overridden panics (nil embedded interface).
 type fakeOkta struct {
 	checks.OktaAPI
-	user func(ctx context.Context, login string) (model.OktaUser, error)
-	apps func(ctx context.Context) ([]model.OktaApp, error)
+	user    func(ctx context.Context, login string) (model.OktaUser, error)
+	apps    func(ctx context.Context) ([]model.OktaApp, error)
+	domains func(ctx context.Context) ([]model.OktaDomain, error)
 }
 
 func (f fakeOkta) User(ctx context.Context, login string) (model.OktaUser, error) {
@@ -364,4 +365,81 @@ func TestATenantCheckCutOffByAPageErrorIsAnError(t *testing.T) {
 		!strings.Contains(r.Message, "stopped before the end, after 1 finding(s)") || !strings.Contains(r.Message, "HTTP 500") {
 		t.Fatalf("result = %s %q %+v", r.Status, r.Message, r.Findings)
 	}
+}
+
+func (f fakeOkta) CustomDomains(ctx context.Context) ([]model.OktaDomain, error) {
+	if f.domains == nil {
+		return nil, nil
+	}
+	return f.domains(ctx)
+}
+
+func TestOneActiveApp(t *testing.T) {
+	app := func(id, status, mode string, settings map[string]any) model.OktaApp {
+		return model.OktaApp{ID: id, Label: "O365 " + id, Status: status, SignOnMode: mode, Settings: settings}
+	}
+	contoso := map[string]any{"domain": "contoso.com"}
+	viaList := map[string]any{"domain": "fabrikam.com", "domains": []any{map[string]any{"name": "contoso.com"}}}
+	for name, tc := range map[string]struct {
+		apps []model.OktaApp
+		want checks.Status
+		says string
+	}{
+		"one":                    {[]model.OktaApp{app("0oa1", "ACTIVE", model.SignOnWSFed, contoso)}, checks.StatusPass, "the one active"},
+		"one through domains[]":  {[]model.OktaApp{app("0oa1", "ACTIVE", model.SignOnWSFed, viaList)}, checks.StatusPass, "the one active"},
+		"only an inactive one":   {[]model.OktaApp{app("0oa1", "INACTIVE", model.SignOnWSFed, contoso)}, checks.StatusFail, "is INACTIVE"},
+		"two active":             {[]model.OktaApp{app("0oa1", "ACTIVE", model.SignOnWSFed, contoso), app("0oa2", "ACTIVE", model.SignOnSWA, viaList)}, checks.StatusFail, "2 active"},
+		"one active, one not":    {[]model.OktaApp{app("0oa1", "INACTIVE", model.SignOnWSFed, contoso), app("0oa2", "ACTIVE", model.SignOnWSFed, contoso)}, checks.StatusPass, "0oa2"},
+		"none for the domain":    {[]model.OktaApp{app("0oa1", "ACTIVE", model.SignOnWSFed, map[string]any{"domain": "fabrikam.com"})}, checks.StatusFail, "no active Office 365 app"},
+		"none in the org at all": {nil, checks.StatusFail, "0 Office 365 app(s)"},
+	} {
+		okta := fakeOkta{apps: func(context.Context) ([]model.OktaApp, error) { return tc.apps, nil }}
+		r := checks.Run(context.Background(), []*checks.Check{checks.OneActiveApp}, checks.DomainSubject("contoso.com"), checks.Sources{Okta: okta}, checks.RunOptions{}, nil)[0]
+		if r.Status != tc.want || !strings.Contains(r.Message, tc.says) {
+			t.Errorf("%s: %s %q, want %s containing %q", name, r.Status, r.Message, tc.want, tc.says)
+		}
+	}
+}
+
+// federation.realm with Okta: the AuthURL's host must be the org's or one
+// of its verified custom domains; a 403 on the list names the scope.
+func TestRealmAgainstTheOrgsCustomDomains(t *testing.T) {
+	realm := fakeRealm{model.Realm{NameSpaceType: model.NamespaceFederated,
+		AuthURL: "https://login.contoso.com/app/office365/exk1/sso/wsfed/passive?username=alice%40contoso.com&wa=wsignin1.0"}}
+	for name, tc := range map[string]struct {
+		domains func(context.Context) ([]model.OktaDomain, error)
+		want    checks.Status
+		says    string
+	}{
+		"verified": {func(context.Context) ([]model.OktaDomain, error) {
+			return []model.OktaDomain{{ID: "d", Domain: "login.contoso.com", ValidationStatus: "VERIFIED"}}, nil
+		}, checks.StatusPass, "custom domain login.contoso.com"},
+		"not verified": {func(context.Context) ([]model.OktaDomain, error) {
+			return []model.OktaDomain{{ID: "d", Domain: "login.contoso.com", ValidationStatus: "IN_PROGRESS"}}, nil
+		}, checks.StatusFail, "neither the org"},
+		"none": {func(context.Context) ([]model.OktaDomain, error) { return nil, nil }, checks.StatusFail, "neither the org"},
+		"403 on a list": {func(context.Context) ([]model.OktaDomain, error) {
+			return nil, fmt.Errorf("okta: HTTP 403: %w", model.ErrAccessDenied)
+		}, checks.StatusWarn, "grant okta.domains.read"},
+	} {
+		src := checks.Sources{Okta: fakeOkta{domains: tc.domains}, Realm: realm, OktaOrg: "https://contoso.okta.com"}
+		r := checks.Run(context.Background(), []*checks.Check{checks.RealmToOkta}, checks.UserSubject("alice@contoso.com"), src, checks.RunOptions{}, nil)[0]
+		if r.Status != tc.want || !strings.Contains(r.Message, tc.says) {
+			t.Errorf("%s: %s %q, want %s containing %q", name, r.Status, r.Message, tc.want, tc.says)
+		}
+		for _, f := range r.Findings {
+			for _, e := range f.Evidence {
+				if v, ok := e.(checks.Value); ok && strings.Contains(v.Value, "alice") {
+					t.Errorf("%s: evidence %s holds the login: %q", name, v.Field, v.Value)
+				}
+			}
+		}
+	}
+}
+
+type fakeRealm struct{ r model.Realm }
+
+func (f fakeRealm) UserRealm(context.Context, string) (model.Realm, error) { return f.r, nil }
+func (f fakeRealm) OpenIDConfig(context.Context, string) (model.OpenIDConfig, error) {
+	return model.OpenIDConfig{}, nil
 }

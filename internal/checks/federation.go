@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -53,7 +54,7 @@ var RealmToOkta = &Check{
 	Scope:       ScopeDomain,
 	Severity:    Critical,
 	Needs:       []Source{Realm},
-	Permissions: nil, // public: no credentials
+	Permissions: []Permission{{Source: Okta, Name: "okta.domains.read", Optional: true}}, // realm discovery itself is public
 	Requires:    []FactRef{RealmFact, OktaCustomDomainsFact},
 	Doc: `Microsoft's home realm discovery (getuserrealm.srf, userrealm) tells anyone where
 a domain's sign-ins go: Managed (Entra ID signs users in itself), Federated (to
@@ -94,9 +95,14 @@ func runRealmToOkta(ctx context.Context, pass *Pass) error {
 	case r.Managed():
 		f.Status, f.Message = StatusPass, fmt.Sprintf("%s is managed: Entra ID signs its users in itself, Okta is not asked (expected before go-live, not after)", domain)
 	case r.Federated():
-		f.Evidence = append(f.Evidence, read("AuthURL", r.AuthURL), read("ActiveAuthURL", r.ActiveAuthURL))
-		hosts, known := oktaHosts(ctx, pass)
+		// The endpoints without their query: Microsoft puts the login
+		// asked about (personal data) in the AuthURL's username=.
+		f.Evidence = append(f.Evidence, read("AuthURL", endpoint(r.AuthURL)), read("ActiveAuthURL", endpoint(r.ActiveAuthURL)))
+		hosts, known, why := oktaHosts(ctx, pass)
 		f.Status, f.Message = federatedTo(domain, r.AuthURL, hosts, known)
+		if f.Status != StatusPass && why != "" {
+			f.Message += " (" + why + ")"
+		}
 	case r.NameSpaceType == model.NamespaceUnknown:
 		f.Status, f.Message = StatusFail, fmt.Sprintf("Microsoft does not know %s: no tenant has verified it, so nobody can sign in with it", domain)
 	default:
@@ -112,23 +118,36 @@ func runRealmToOkta(ctx context.Context, pass *Pass) error {
 // oktaHosts are the hosts the org answers on: its own and its verified
 // custom domains. known is false when o365doctor cannot tell (no Okta
 // credentials: recon), and then only the AuthURL's shape is judged.
-func oktaHosts(ctx context.Context, pass *Pass) (hosts []string, known bool) {
+func oktaHosts(ctx context.Context, pass *Pass) (hosts []string, known bool, why string) {
 	src := pass.Facts.Sources()
 	org, err := url.Parse(src.OktaOrg)
 	if src.OktaOrg == "" || err != nil || src.Why(Okta) != "" {
-		return nil, false
+		return nil, false, ""
 	}
 	hosts = append(hosts, org.Host)
 	domains, err := OktaCustomDomainsFact.Get(ctx, pass.Facts)
+	if errors.Is(err, model.ErrAccessDenied) {
+		return hosts, false, "grant okta.domains.read to let o365doctor list the org's custom domains"
+	}
 	if err != nil {
-		return hosts, false // a 403 on the domains list: cannot tell a custom domain from another org
+		return hosts, false, "the org's custom domains could not be listed: " + err.Error()
 	}
 	for _, d := range domains {
 		if strings.EqualFold(d.ValidationStatus, "VERIFIED") || strings.EqualFold(d.ValidationStatus, "COMPLETED") {
 			hosts = append(hosts, d.Domain)
 		}
 	}
-	return hosts, true
+	return hosts, true, ""
+}
+
+// endpoint is a URL without its query and fragment.
+func endpoint(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || raw == "" {
+		return raw
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return u.String()
 }
 
 // federatedTo judges the AuthURL of a federated domain against the hosts

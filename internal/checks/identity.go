@@ -25,7 +25,7 @@ var OktaUserStatus = &Check{
 	Scope:       ScopeUser,
 	Severity:    Critical,
 	Needs:       []Source{Okta},
-	Permissions: []Permission{{Okta, "okta.users.read"}},
+	Permissions: []Permission{{Source: Okta, Name: "okta.users.read"}},
 	Requires:    []FactRef{OktaUserFact},
 	Doc: `Once a domain is federated, Okta authenticates every Microsoft 365 sign-in
 of that domain. The user must exist in Okta (login = the UPN) with a status that
@@ -110,7 +110,7 @@ var O365Assignment = &Check{
 	Scope:       ScopeUser,
 	Severity:    Critical,
 	Needs:       []Source{Okta},
-	Permissions: []Permission{{Okta, "okta.users.read"}, {Okta, "okta.apps.read"}},
+	Permissions: []Permission{{Source: Okta, Name: "okta.users.read"}, {Source: Okta, Name: "okta.apps.read"}},
 	Requires:    []FactRef{AssignmentFact},
 	Doc: `Okta answers a Microsoft 365 sign-in only for users assigned to the
 Microsoft Office 365 app that federates their domain (settings.app.domain),
@@ -203,7 +203,7 @@ var ImmutableIDMatch = &Check{
 	Scope:       ScopeUser,
 	Severity:    Critical,
 	Needs:       []Source{Okta, Graph},
-	Permissions: []Permission{{Okta, "okta.users.read"}, {Okta, "okta.apps.read"}, {Graph, "User.Read.All"}},
+	Permissions: []Permission{{Source: Okta, Name: "okta.users.read"}, {Source: Okta, Name: "okta.apps.read"}, {Source: Graph, Name: "User.Read.All"}},
 	Requires:    []FactRef{AssignmentFact, EntraUserFact},
 	Doc: `In a WS-Federation sign-in Okta sends the Office 365 app user's immutableId
 as the user's anchor; Entra ID finds the user whose onPremisesImmutableId equals

@@ -17,7 +17,7 @@ var OneActiveApp = &Check{
 	Scope:       ScopeDomain,
 	Severity:    Critical,
 	Needs:       []Source{Okta},
-	Permissions: []Permission{{Okta, "okta.apps.read"}},
+	Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}},
 	Requires:    []FactRef{Office365AppsFact},
 	Doc: `Okta answers Microsoft's sign-in for a federated domain through the Microsoft
 Office 365 app (OIN name office365) whose settings.app.domain (or, for automatic
@@ -86,7 +86,7 @@ var SignOnModeWSFed = &Check{
 	Scope:       ScopeDomain,
 	Severity:    High,
 	Needs:       []Source{Okta},
-	Permissions: []Permission{{Okta, "okta.apps.read"}},
+	Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}},
 	Requires:    []FactRef{Office365AppFact},
 	Doc: `The Office 365 app supports two sign-on modes, which the Okta API reports as
 signOnMode SAML_1_1 (WS-Federation: Microsoft redirects to Okta, Okta signs the

@@ -26,6 +26,10 @@ const (
 type Permission struct {
 	Source Source
 	Name   string
+	// Optional permissions sharpen a check that runs without them (a
+	// source it can do without): federation.realm tells an Okta custom
+	// domain from another org only with okta.domains.read.
+	Optional bool
 }
 
 // SourceInfo describes a source for people.
@@ -93,6 +97,8 @@ type Sources struct {
 	OktaOrg string
 }
 
+// Why says what to set for a source that cannot be used, or "" when it
+// can.
 func (s Sources) Why(src Source) string {
 	if why := s.Missing[src]; why != "" {
 		return why
@@ -131,6 +137,3 @@ func (s Sources) missing(c *Check) string {
 	}
 	return strings.Join(whys, "; and ")
 }
-
-// Why says what to set for a source that cannot be used, or "" when it
-// can.

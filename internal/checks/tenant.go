@@ -18,7 +18,7 @@ var EntraUsersWithoutOkta = &Check{
 	Scope:       ScopeTenant,
 	Severity:    Critical,
 	Needs:       []Source{Okta, Graph},
-	Permissions: []Permission{{Okta, "okta.apps.read"}, {Graph, "User.Read.All"}},
+	Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}, {Source: Graph, Name: "User.Read.All"}},
 	Requires:    []FactRef{Office365AppFact},
 	Doc: `Once a domain is federated, Okta signs in every user of that domain, and only
 users assigned to the domain's Office 365 app. An Entra ID user of the domain

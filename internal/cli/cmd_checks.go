@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"slices"
 	"fmt"
 	"io"
 	"strings"
@@ -51,8 +52,9 @@ type checkInfo struct {
 }
 
 type permissionInfo struct {
-	Source string `json:"source"`
-	Name   string `json:"name"`
+	Source   string `json:"source"`
+	Name     string `json:"name"`
+	Optional bool   `json:"optional"`
 }
 
 func infoOf(c *checks.Check) checkInfo {
@@ -63,7 +65,7 @@ func infoOf(c *checks.Check) checkInfo {
 	}
 	ci.Permissions = []permissionInfo{}
 	for _, p := range c.Permissions {
-		ci.Permissions = append(ci.Permissions, permissionInfo{string(p.Source), p.Name})
+		ci.Permissions = append(ci.Permissions, permissionInfo{string(p.Source), p.Name, p.Optional})
 	}
 	return ci
 }
@@ -130,6 +132,11 @@ func needs(c *checks.Check) string {
 			s = append(s, string(n)+" ("+perms+")")
 		} else {
 			s = append(s, string(n))
+		}
+	}
+	for _, p := range c.Permissions {
+		if !slices.Contains(c.Needs, p.Source) && !slices.Contains(s, string(p.Source)+" ("+c.PermissionsOf(p.Source)+")") {
+			s = append(s, string(p.Source)+" ("+c.PermissionsOf(p.Source)+")")
 		}
 	}
 	if len(s) == 0 {
