@@ -2,9 +2,9 @@ package cli
 
 import (
 	"encoding/json"
-	"slices"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
