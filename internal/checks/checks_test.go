@@ -443,3 +443,22 @@ func (f fakeRealm) UserRealm(context.Context, string) (model.Realm, error) { ret
 func (f fakeRealm) OpenIDConfig(context.Context, string) (model.OpenIDConfig, error) {
 	return model.OpenIDConfig{}, nil
 }
+
+// With two active apps for the domain, each one's sign-on mode is judged.
+func TestSignOnModeJudgesEveryActiveApp(t *testing.T) {
+	apps := []model.OktaApp{
+		{ID: "0oa1", Label: "A", Status: "ACTIVE", SignOnMode: model.SignOnWSFed, Settings: map[string]any{"domain": "contoso.com"}},
+		{ID: "0oa2", Label: "B", Status: "ACTIVE", SignOnMode: model.SignOnSWA, Settings: map[string]any{"domain": "contoso.com"}},
+		{ID: "0oa3", Label: "C", Status: "INACTIVE", SignOnMode: "AUTO_LOGIN", Settings: map[string]any{"domain": "contoso.com"}},
+	}
+	okta := fakeOkta{apps: func(context.Context) ([]model.OktaApp, error) { return apps, nil }}
+	r := checks.Run(context.Background(), []*checks.Check{checks.SignOnModeWSFed}, checks.DomainSubject("contoso.com"), checks.Sources{Okta: okta}, checks.RunOptions{}, nil)[0]
+	if r.Status != checks.StatusWarn || len(r.Findings) != 2 || r.Findings[1].Object.ID != "0oa2" || r.Findings[1].Status != checks.StatusWarn {
+		t.Fatalf("result %s %q %+v", r.Status, r.Message, r.Findings)
+	}
+	okta = fakeOkta{apps: func(context.Context) ([]model.OktaApp, error) { return apps[2:], nil }}
+	r = checks.Run(context.Background(), []*checks.Check{checks.SignOnModeWSFed}, checks.DomainSubject("contoso.com"), checks.Sources{Okta: okta}, checks.RunOptions{}, nil)[0]
+	if r.Status != checks.StatusSkipped {
+		t.Fatalf("only an inactive app: %s %q", r.Status, r.Message)
+	}
+}

@@ -2,7 +2,6 @@ package checks
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -87,7 +86,7 @@ var SignOnModeWSFed = &Check{
 	Severity:    High,
 	Needs:       []Source{Okta},
 	Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}},
-	Requires:    []FactRef{Office365AppFact},
+	Requires:    []FactRef{Office365AppsFact},
 	Doc: `The Office 365 app supports two sign-on modes, which the Okta API reports as
 signOnMode SAML_1_1 (WS-Federation: Microsoft redirects to Okta, Okta signs the
 token; this is what a federated domain needs) and BROWSER_PLUGIN (SWA: the Okta
@@ -102,13 +101,26 @@ Fix: switch the app's sign-on method to WS-Federation (automatic) in Okta.`,
 }
 
 func runSignOnModeWSFed(ctx context.Context, pass *Pass) error {
-	app, err := Office365AppFact.Get(ctx, pass.Facts)
+	apps, err := Office365AppsFact.Get(ctx, pass.Facts)
 	if err != nil {
-		if errors.Is(err, ErrNoApp) {
-			return Skip("no active Office 365 app for %s (see oktaapp.one-active-app)", pass.Subject.Domain)
-		}
 		return err
 	}
+	judged := 0
+	for _, app := range apps {
+		// Every active app for the domain: with two (itself a finding of
+		// oktaapp.one-active-app), the second's mode matters as much.
+		if app.Status == "ACTIVE" && app.Federates(pass.Subject.Domain) {
+			pass.Report(signOnFinding(app))
+			judged++
+		}
+	}
+	if judged == 0 {
+		return Skip("no active Office 365 app for %s (see oktaapp.one-active-app)", pass.Subject.Domain)
+	}
+	return nil
+}
+
+func signOnFinding(app model.OktaApp) Finding {
 	f := Finding{Object: appObject(app), Evidence: []Evidence{
 		Value{Read{System: "okta", Object: appObject(app), Field: "signOnMode", Value: app.SignOnMode, Source: srcOktaApps}},
 	}}
@@ -120,6 +132,5 @@ func runSignOnModeWSFed(ctx context.Context, pass *Pass) error {
 	default:
 		f.Status, f.Message = StatusFail, fmt.Sprintf("%s has signOnMode %q, which the Office 365 app does not support (SAML_1_1 for WS-Federation, BROWSER_PLUGIN for SWA)", app.Label, app.SignOnMode)
 	}
-	pass.Report(f)
-	return nil
+	return f
 }
