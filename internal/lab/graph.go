@@ -92,13 +92,6 @@ func lastSegment(p string) string {
 	return p[strings.LastIndexByte(p, '/')+1:]
 }
 
-func nonNil(v []map[string]any) []map[string]any {
-	if v == nil {
-		return []map[string]any{}
-	}
-	return v
-}
-
 func toMap(v any) map[string]any {
 	b, _ := json.Marshal(v)
 	m := map[string]any{}
