@@ -78,6 +78,23 @@ func serveLab(t *testing.T, scenario string, extra ...string) (map[string]string
 	return env, printed
 }
 
+// labEnv is the environment `lab serve` would export for a lab the test
+// started itself (so it can read the lab's request counts), with a journal
+// of its own.
+func labEnv(t *testing.T, l *lab.Lab) map[string]string {
+	t.Helper()
+	ca, err := l.WriteCA(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"O365DOCTOR_JOURNAL": filepath.Join(t.TempDir(), "journal.jsonl")}
+	for _, line := range l.Exports(ca) {
+		k, v, _ := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+		env[k] = v
+	}
+	return env
+}
+
 func decode(t *testing.T, out string) report.Report {
 	t.Helper()
 	reporttest.Validate(t, []byte(out))
@@ -324,15 +341,7 @@ func TestLabServeBulkWithFaults(t *testing.T) {
 // still ends with a verdict.
 func TestDiagnosisRetriesThroughFaultsThatHitIt(t *testing.T) {
 	l := labtest.StartWith(t, "bulk", lab.Options{Users: 50, Seed: 6, FaultRate: 0.3, FaultKinds: []string{"429"}})
-	env := map[string]string{"O365DOCTOR_JOURNAL": filepath.Join(t.TempDir(), "journal.jsonl")}
-	ca, err := l.WriteCA(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range l.Exports(ca) {
-		k, v, _ := strings.Cut(strings.TrimPrefix(line, "export "), "=")
-		env[k] = v
-	}
+	env := labEnv(t, l)
 	out, errOut, code := run(t, env, "user", "user000001@contoso.com", "--json")
 	if code == cli.ExitUsage || code == cli.ExitNothingRan || code == cli.ExitIncomplete {
 		t.Fatalf("exit %d under 30%% 429s: %s%s", code, out, errOut)
@@ -549,15 +558,7 @@ func TestReconUsesNoCredentials(t *testing.T) {
 	}{"healthy": {0, "pass"}, "federated-to-adfs": {1, "fail"}} {
 		t.Run(scenario, func(t *testing.T) {
 			l := labtest.Start(t, scenario)
-			ca, err := l.WriteCA(t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			env := map[string]string{}
-			for _, line := range l.Exports(ca) {
-				k, v, _ := strings.Cut(strings.TrimPrefix(line, "export "), "=")
-				env[k] = v
-			}
+			env := labEnv(t, l)
 			for _, target := range []string{"Contoso.COM.", "alice@contoso.com"} {
 				out, errOut, code := run(t, env, "recon", target, "--json")
 				if code != want.code {
