@@ -68,6 +68,12 @@ type OktaAPI interface {
 	CustomDomains(ctx context.Context) ([]model.OktaDomain, error)
 	// AppUserPages streams every user assigned to the app, a page at a time.
 	AppUserPages(ctx context.Context, appID string) iter.Seq2[[]model.AppUser, error]
+	// AppKeys are the app's signing keys (GET /api/v1/apps/{id}/credentials/keys).
+	AppKeys(ctx context.Context, appID string) ([]model.SigningKey, error)
+	// AppMetadata is the app's SAML metadata (GET
+	// /api/v1/apps/{id}/sso/saml/metadata): the external key and the
+	// active signing certificate.
+	AppMetadata(ctx context.Context, appID string) (model.SAMLMetadata, error)
 }
 
 // GraphAPI is what the facts need of the Graph adapter.
@@ -76,12 +82,41 @@ type GraphAPI interface {
 	// UserPages streams the users whose UPN is in the domain ("" = all),
 	// a page at a time.
 	UserPages(ctx context.Context, domain string) iter.Seq2[[]model.EntraUser, error]
+	// Domains are the tenant's domains (GET /domains).
+	Domains(ctx context.Context) ([]model.EntraDomain, error)
+	// VerificationRecords and ServiceRecords are the records Entra asks
+	// the domain to publish (GET /domains/{id}/verificationDnsRecords,
+	// /serviceConfigurationRecords); model.ErrNotFound for an unknown
+	// domain.
+	VerificationRecords(ctx context.Context, domain string) ([]model.DNSRecord, error)
+	ServiceRecords(ctx context.Context, domain string) ([]model.DNSRecord, error)
+	// Federation is the domain's internalDomainFederation; ok is false
+	// when it has none (Graph answers an empty collection).
+	Federation(ctx context.Context, domain string) (f model.Federation, ok bool, err error)
+	// Organization is the tenant (GET /organization).
+	Organization(ctx context.Context) (model.Organization, error)
+	// RolloutPolicies are the staged-rollout policies with their appliesTo.
+	RolloutPolicies(ctx context.Context) ([]model.RolloutPolicy, error)
+	// RoleMembers are the activated directory roles and their members.
+	RoleMembers(ctx context.Context) ([]model.RoleMembers, error)
 }
 
 // RealmAPI is what the facts need of Microsoft's public realm discovery.
 type RealmAPI interface {
 	UserRealm(ctx context.Context, login string) (model.Realm, error)
 	OpenIDConfig(ctx context.Context, tenantOrDomain string) (model.OpenIDConfig, error)
+}
+
+// DNSAPI is what the checks need of DNS: questions to the resolver in use,
+// and the same question to each authoritative nameserver of a zone. Types
+// are DNS's names ("TXT", "MX", "CNAME", "SRV", "A", "NS").
+type DNSAPI interface {
+	Lookup(ctx context.Context, name, qtype string) model.DNSAnswer
+	// LookupEach asks every authoritative nameserver of zone; the error
+	// says why their names could not be found.
+	LookupEach(ctx context.Context, zone, name, qtype string) ([]model.DNSAnswer, error)
+	// Resolver is the address of the resolver in use, for evidence.
+	Resolver() string
 }
 
 // Sources are the adapters of one run, and the one table of which sources
@@ -91,6 +126,7 @@ type Sources struct {
 	Okta    OktaAPI
 	Graph   GraphAPI
 	Realm   RealmAPI
+	DNS     DNSAPI
 	Missing map[Source]string
 	// OktaOrg is the Okta org URL, when known (without credentials too):
 	// where a federated domain's sign-ins should go.
@@ -111,6 +147,8 @@ func (s Sources) Why(src Source) string {
 		available = s.Graph != nil
 	case Realm:
 		available = s.Realm != nil
+	case DNS:
+		available = s.DNS != nil
 	}
 	if !available {
 		return "not configured"

@@ -43,6 +43,11 @@ type OktaApp struct {
 	Settings map[string]any
 	// UserNameTemplate is credentials.userNameTemplate.template.
 	UserNameTemplate string
+	// SigningKid is credentials.signing.kid: the active signing key.
+	SigningKid string
+	// Features are the provisioning features turned on (PUSH_NEW_USERS,
+	// PUSH_PASSWORD_UPDATES, ...).
+	Features []string
 }
 
 // Domain returns settings.app.domain, the domain the app federates.
