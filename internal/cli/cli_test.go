@@ -33,6 +33,10 @@ func run(t *testing.T, env map[string]string, args ...string) (string, string, i
 			if k == "O365DOCTOR_LOGIN_URL" && env[k] == "" {
 				return "https://127.0.0.1:9"
 			}
+			// Nor a real resolver: the discard port answers nothing.
+			if k == "O365DOCTOR_RESOLVER" && env[k] == "" {
+				return "127.0.0.1:9"
+			}
 			return env[k]
 		}}}
 	code := cli.Run(context.Background(), args, f)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/config"
-	"github.com/o365doctor/o365doctor/internal/source/realm"
 )
 
 // ReconOptions are the inputs of `o365doctor recon`.
@@ -18,6 +17,7 @@ type ReconOptions struct {
 	Target   string // a domain, or a UPN (realm discovery is asked about it)
 	LoginURL string
 	CAFile   string
+	Resolver string
 	Conn     connFlags // --timeout only
 	Output   outputFlags
 	Run      runFlags
@@ -48,6 +48,7 @@ Exit codes as for user: 0, 1 (a check fails), 2, 3, 4, 130.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.LoginURL, "login-url", cmp.Or(f.env("O365DOCTOR_LOGIN_URL"), config.DefaultLoginURL), "Microsoft login (authority) URL [$O365DOCTOR_LOGIN_URL]")
 	fl.StringVar(&opts.CAFile, "ca-file", f.env("O365DOCTOR_CA_FILE"), "extra trusted CA certificate (PEM) [$O365DOCTOR_CA_FILE]")
+	fl.StringVar(&opts.Resolver, "resolver", f.env("O365DOCTOR_RESOLVER"), "DNS resolver to ask, IP[:port] (default: the first nameserver of /etc/resolv.conf) [$O365DOCTOR_RESOLVER]")
 	opts.Conn.registerTimeout(cmd, f.env)
 	opts.Output.register(cmd, "text", "json", "markdown")
 	opts.Run.register(cmd, true)
@@ -68,19 +69,18 @@ func runRecon(ctx context.Context, opts *ReconOptions) error {
 	}
 	f := opts.Factory
 	// Only what the public checks need: no Okta URL, no token, no secret.
-	s := config.Settings{LoginURL: opts.LoginURL, CAFile: opts.CAFile, Timeout: opts.Conn.Timeout}
+	s := config.Settings{LoginURL: opts.LoginURL, CAFile: opts.CAFile, Timeout: opts.Conn.Timeout,
+		Resolver: opts.Resolver, Nameservers: f.env("O365DOCTOR_LAB_NAMESERVERS")}
 	if err := s.Validate(); err != nil {
 		return usageErr("%v", err)
 	}
-	rc, err := realm.New(s)
-	if err != nil {
-		return usageErr("%v", err)
-	}
 	// No executor: recon changes nothing (the TUI says so if asked).
-	ses := &session{settings: s, sources: checks.Sources{Realm: rc, Missing: map[checks.Source]string{
+	ses := &session{settings: s, sources: checks.Sources{Missing: map[checks.Source]string{
 		checks.Okta:  "recon uses no credentials (o365doctor preflight does)",
 		checks.Graph: "recon uses no credentials (o365doctor preflight does)",
-		checks.DNS:   "not in this version of o365doctor",
 	}}}
+	if err := publicSources(&ses.sources, s); err != nil {
+		return err
+	}
 	return diagnosis{f: f, ses: ses, subject: subject, out: opts.Output, run: opts.Run, public: true}.do(ctx)
 }

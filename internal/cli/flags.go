@@ -20,6 +20,7 @@ type connFlags struct {
 	GraphURL string
 	LoginURL string
 	CAFile   string
+	Resolver string
 	Timeout  time.Duration
 	Journal  string
 	timeout  string // O365DOCTOR_TIMEOUT as given, checked by settings
@@ -38,7 +39,14 @@ func (c *connFlags) registerSystems(cmd *cobra.Command, env func(string) string)
 	fl.StringVar(&c.GraphURL, "graph-url", cmp.Or(env("O365DOCTOR_GRAPH_URL"), config.DefaultGraphURL), "Microsoft Graph base URL [$O365DOCTOR_GRAPH_URL]")
 	fl.StringVar(&c.LoginURL, "login-url", cmp.Or(env("O365DOCTOR_LOGIN_URL"), config.DefaultLoginURL), "Microsoft login (authority) URL [$O365DOCTOR_LOGIN_URL]")
 	fl.StringVar(&c.CAFile, "ca-file", env("O365DOCTOR_CA_FILE"), "extra trusted CA certificate (PEM) [$O365DOCTOR_CA_FILE]")
+	c.registerResolver(cmd, env)
 	c.registerTimeout(cmd, env)
+}
+
+// registerResolver adds --resolver; O365DOCTOR_LAB_NAMESERVERS (the lab's
+// nameservers on loopback ports) is read from the environment only.
+func (c *connFlags) registerResolver(cmd *cobra.Command, env func(string) string) {
+	cmd.Flags().StringVar(&c.Resolver, "resolver", env("O365DOCTOR_RESOLVER"), "DNS resolver to ask, IP[:port] (default: the first nameserver of /etc/resolv.conf) [$O365DOCTOR_RESOLVER]")
 }
 
 func (c *connFlags) registerTimeout(cmd *cobra.Command, env func(string) string) {
@@ -70,6 +78,8 @@ func (c *connFlags) settings(env func(string) string) (config.Settings, error) {
 		ClientID:     env("AZURE_CLIENT_ID"),
 		ClientSecret: config.NewSecret(env("AZURE_CLIENT_SECRET")),
 		CAFile:       c.CAFile,
+		Resolver:     c.Resolver,
+		Nameservers:  env("O365DOCTOR_LAB_NAMESERVERS"),
 		Timeout:      c.Timeout,
 		JournalPath:  c.Journal,
 	}

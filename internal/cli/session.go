@@ -9,6 +9,7 @@ import (
 	"github.com/o365doctor/o365doctor/internal/config"
 	"github.com/o365doctor/o365doctor/internal/fix"
 	"github.com/o365doctor/o365doctor/internal/report"
+	"github.com/o365doctor/o365doctor/internal/source/dnsq"
 	"github.com/o365doctor/o365doctor/internal/source/graph"
 	"github.com/o365doctor/o365doctor/internal/source/okta"
 	"github.com/o365doctor/o365doctor/internal/source/realm"
@@ -48,15 +49,12 @@ func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, e
 	} else {
 		ses.sources.Missing[checks.Graph] = why
 	}
-	// Realm discovery is public: it needs no credentials, only where the
-	// Microsoft login service is. DNS has no adapter wired in yet.
-	rc, err := realm.New(s)
-	if err != nil {
-		return nil, usageErr("%v", err)
+	// Realm discovery and DNS are public: they need no credentials, only
+	// where the Microsoft login service and the resolver are.
+	if err := publicSources(&ses.sources, s); err != nil {
+		return nil, err
 	}
-	ses.sources.Realm = rc
 	ses.sources.OktaOrg = s.OktaURL
-	ses.sources.Missing[checks.DNS] = "not in this version of o365doctor"
 	ses.executor = &fix.Executor{Stores: stores, Journal: fix.OpenJournal(s.JournalPath), Now: f.Now}
 	return ses, nil
 }
@@ -154,4 +152,39 @@ func (d diagnosis) do(ctx context.Context) error {
 		return silentExit(code)
 	}
 	return nil
+}
+
+// publicSources adds realm discovery and DNS, the sources that need no
+// credentials. A resolver that cannot be used (no /etc/resolv.conf) leaves
+// DNS missing with the reason, its checks skipped; a malformed --resolver
+// or O365DOCTOR_LAB_NAMESERVERS is a usage error.
+func publicSources(src *checks.Sources, s config.Settings) error {
+	rc, err := realm.New(s)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	src.Realm = rc
+	ns, err := dnsq.ParseNameservers(s.Nameservers)
+	if err != nil {
+		return usageErr("O365DOCTOR_LAB_NAMESERVERS: %v", err)
+	}
+	dc, err := dnsq.New(dnsq.Config{Resolver: s.Resolver, Nameservers: ns, Timeout: dnsTimeout(s.Timeout)})
+	switch {
+	case err != nil && s.Resolver != "":
+		return usageErr("--resolver %q: %v", s.Resolver, err)
+	case err != nil:
+		if src.Missing == nil {
+			src.Missing = map[checks.Source]string{}
+		}
+		src.Missing[checks.DNS] = fmt.Sprintf("%v; set --resolver (O365DOCTOR_RESOLVER)", err)
+	default:
+		src.DNS = dc.Named()
+	}
+	return nil
+}
+
+// dnsTimeout is one DNS query's: the API timeout is for HTTP calls that
+// may take seconds; a resolver answers in milliseconds or not at all.
+func dnsTimeout(api time.Duration) time.Duration {
+	return min(api, dnsq.DefaultTimeout)
 }

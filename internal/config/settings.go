@@ -30,6 +30,10 @@ type Settings struct {
 	ClientID          string
 	ClientSecret      Secret
 	Resolver          string // host:port of a DNS resolver; empty = system
+	// Nameservers maps NS host names to where to ask them ("ns1.contoso.com=
+	// 127.0.0.1:5301,..."): the lab's nameservers listen on loopback ports
+	// (O365DOCTOR_LAB_NAMESERVERS). Empty: their addresses from DNS, port 53.
+	Nameservers string
 	CAFile            string // extra trusted CA (PEM file), read by Validate
 	ExtraCAPEM        []byte // extra trusted CAs (PEM), e.g. the lab's
 	Timeout           time.Duration

@@ -212,6 +212,7 @@ func (l *Lab) Settings() config.Settings {
 		ClientID:     l.ClientID,
 		ClientSecret: config.NewSecret(l.ClientSecret),
 		Resolver:     l.DNSAddr,
+		Nameservers:  l.nameserverList(),
 		ExtraCAPEM:   l.CAPEM,
 		Timeout:      config.DefaultTimeout,
 	}
@@ -237,8 +238,7 @@ func (l *Lab) Exports(caFile string) []string {
 		"export AZURE_CLIENT_ID=" + l.ClientID,
 		"export AZURE_CLIENT_SECRET=" + l.ClientSecret,
 		"export O365DOCTOR_CA_FILE=" + caFile,
-		// No O365DOCTOR_RESOLVER yet: nothing reads one until the DNS
-		// checks arrive (lab serve names the resolver on stderr).
+		"export O365DOCTOR_RESOLVER=" + l.DNSAddr,
 		"export O365DOCTOR_LAB_NAMESERVERS=" + l.nameserverList(),
 	}
 	if user := l.AffectedUser(); user != "" {

@@ -4,10 +4,12 @@ package labtest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/config"
 	"github.com/o365doctor/o365doctor/internal/lab"
+	"github.com/o365doctor/o365doctor/internal/source/dnsq"
 	"github.com/o365doctor/o365doctor/internal/source/graph"
 	"github.com/o365doctor/o365doctor/internal/source/okta"
 	"github.com/o365doctor/o365doctor/internal/source/realm"
@@ -52,6 +54,13 @@ func Sources(t testing.TB, s config.Settings) (checks.Sources, *okta.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return checks.Sources{Okta: oc, Graph: gc, Realm: rc, OktaOrg: s.OktaURL,
-		Missing: map[checks.Source]string{checks.DNS: "not wired into the checks yet"}}, oc
+	ns, err := dnsq.ParseNameservers(s.Nameservers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc, err := dnsq.New(dnsq.Config{Resolver: s.Resolver, Nameservers: ns, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return checks.Sources{Okta: oc, Graph: gc, Realm: rc, DNS: dc.Named(), OktaOrg: s.OktaURL}, oc
 }
