@@ -24,16 +24,16 @@ type Settings struct {
 	OktaURL   string // https://contoso.okta.com, no trailing slash
 	OktaToken Secret // SSWS API token
 
-	GraphURL          string // https://graph.microsoft.com/v1.0
-	LoginURL          string // https://login.microsoftonline.com (authority host)
-	TenantID          string
-	ClientID          string
-	ClientSecret      Secret
-	Resolver          string // host:port of a DNS resolver; empty = system
+	GraphURL     string // https://graph.microsoft.com/v1.0
+	LoginURL     string // https://login.microsoftonline.com (authority host)
+	TenantID     string
+	ClientID     string
+	ClientSecret Secret
+	Resolver     string // host:port of a DNS resolver; empty = system
 	// Nameservers maps NS host names to where to ask them ("ns1.contoso.com=
 	// 127.0.0.1:5301,..."): the lab's nameservers listen on loopback ports
 	// (O365DOCTOR_LAB_NAMESERVERS). Empty: their addresses from DNS, port 53.
-	Nameservers string
+	Nameservers       string
 	CAFile            string // extra trusted CA (PEM file), read by Validate
 	ExtraCAPEM        []byte // extra trusted CAs (PEM), e.g. the lab's
 	Timeout           time.Duration
