@@ -8,15 +8,13 @@ import (
 // All is the registry, in report order. An explicit list, no init()
 // self-registration: what runs is what is written here.
 func All() []*Check {
-	return []*Check{
-		RealmToOkta,
-		OneActiveApp,
-		SignOnModeWSFed,
-		OktaUserStatus,
-		O365Assignment,
-		ImmutableIDMatch,
-		EntraUsersWithoutOkta,
-	}
+	var all []*Check
+	all = append(all, dnsChecks...)
+	all = append(all, RealmToOkta)
+	all = append(all, federationChecks...)
+	all = append(all, OneActiveApp, SignOnModeWSFed)
+	all = append(all, OktaUserStatus, O365Assignment, ImmutableIDMatch, EntraUsersWithoutOkta)
+	return all
 }
 
 // Public keeps the checks that need no credentials: every source they
