@@ -48,14 +48,15 @@ var oktaPassive = regexp.MustCompile(`^/app/office365/([A-Za-z0-9]+)/sso/wsfed/p
 // RealmToOkta: Microsoft sends the domain's sign-ins to Okta's Office 365
 // app, as anyone can see without credentials.
 var RealmToOkta = &Check{
-	ID:          "federation.realm",
-	Title:       "Microsoft sends the domain's sign-ins to Okta",
-	Area:        AreaFederation,
-	Scope:       ScopeDomain,
-	Severity:    Critical,
-	Needs:       []Source{Realm},
-	Permissions: []Permission{{Source: Okta, Name: "okta.domains.read", Optional: true}}, // realm discovery itself is public
-	Requires:    []FactRef{RealmFact, OktaCustomDomainsFact},
+	ID:       "federation.realm",
+	Title:    "Microsoft sends the domain's sign-ins to Okta",
+	Area:     AreaFederation,
+	Scope:    ScopeDomain,
+	Severity: Critical,
+	Needs:    []Source{Realm},
+	// Realm discovery itself is public; Graph says what the domain should be.
+	Permissions: []Permission{{Source: Okta, Name: "okta.domains.read", Optional: true}, {Source: Graph, Name: "Domain.Read.All", Optional: true}},
+	Requires:    []FactRef{RealmFact, OktaCustomDomainsFact, EntraDomainsFact},
 	Doc: `Microsoft's home realm discovery (getuserrealm.srf, userrealm) tells anyone where
 a domain's sign-ins go: Managed (Entra ID signs users in itself), Federated (to
 the AuthURL) or Unknown (no tenant has verified the domain). A domain federated
@@ -63,7 +64,11 @@ with Okta sends browsers to the Office 365 app's passive WS-Fed endpoint,
 https://{org}/app/office365/{externalKey}/sso/wsfed/passive (the host may be an
 Okta custom domain). An AuthURL elsewhere is a leftover federation (often ADFS,
 .../adfs/ls/) or another IdP: the Okta app is never asked, whatever it holds.
-A managed domain is reported, not failed: before go-live that is expected.
+The type is judged against what the domain should be: --expect federated|managed
+for the phase of a change, else what Entra ID (Graph) says the domain is; a
+difference fails (a change not yet visible: federation takes minutes to hours
+to reach realm discovery; o365doctor watch follows it). With neither, a managed
+domain is reported, not failed: before go-live that is expected.
 With Okta credentials the AuthURL's host is compared with the org's host and its
 verified custom domains (GET /api/v1/domains); without, any Okta-shaped AuthURL
 passes.
@@ -111,8 +116,46 @@ func runRealmToOkta(ctx context.Context, pass *Pass) error {
 	for _, n := range r.Notes {
 		f.Evidence = append(f.Evidence, read("note", n))
 	}
+	if want, by := expectedAuth(ctx, pass); want != "" {
+		f.Evidence = append(f.Evidence, Value{Read{System: map[bool]string{true: "entra", false: "o365doctor"}[by == "Entra ID"], Object: obj,
+			Field: "expected", Value: want, Source: map[bool]string{true: srcDomains, false: "--expect"}[by == "Entra ID"]}})
+		switch {
+		case want == "federated" && r.Managed():
+			f.Status, f.Message = StatusFail, fmt.Sprintf("realm discovery says %s is managed, but %s expects it federated: sign-ins do not reach Okta (a change takes minutes to hours to show; o365doctor watch %s follows it)", domain, by, domain)
+		case want == "managed" && r.Federated():
+			f.Status, f.Message = StatusFail, fmt.Sprintf("realm discovery says %s is federated, but %s expects it managed: sign-ins still go to %s (a change takes minutes to hours to show; o365doctor watch %s follows it)", domain, by, hostOf(r.AuthURL), domain)
+		}
+	}
 	pass.Report(f)
 	return nil
+}
+
+// expectedAuth is what the domain should be, "federated" or "managed", and
+// who says so: --expect, else Entra ID (Graph's domain), else "".
+func expectedAuth(ctx context.Context, pass *Pass) (want, by string) {
+	if e := pass.Subject.Expect; e != "" {
+		return e, "--expect"
+	}
+	domains, err := EntraDomainsFact.Get(ctx, pass.Facts)
+	if err != nil {
+		return "", ""
+	}
+	d, ok := findDomain(domains, pass.Subject.Domain)
+	if !ok {
+		return "", ""
+	}
+	if d.Federated() {
+		return "federated", "Entra ID"
+	}
+	return "managed", "Entra ID"
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "its IdP"
+	}
+	return u.Host
 }
 
 // oktaHosts are the hosts the org answers on: its own and its verified

@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/o365doctor/o365doctor/internal/model"
@@ -133,4 +134,74 @@ func signOnFinding(app model.OktaApp) Finding {
 		f.Status, f.Message = StatusFail, fmt.Sprintf("%s has signOnMode %q, which the Office 365 app does not support (SAML_1_1 for WS-Federation, BROWSER_PLUGIN for SWA)", app.Label, app.SignOnMode)
 	}
 	return f
+}
+
+// Provisioning: the app provisions through Microsoft Graph consent, and
+// does not push passwords to a federated domain.
+var Provisioning = &Check{
+	ID:          "oktaapp.provisioning",
+	Title:       "Provisioning uses the Graph consent and pushes no passwords",
+	Area:        AreaOktaApp,
+	Scope:       ScopeDomain,
+	Severity:    Medium,
+	Needs:       []Source{Okta},
+	Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}},
+	Requires:    []FactRef{Office365AppsFact},
+	Doc: `Okta provisions users and licences into Microsoft 365 through the Office 365
+app. Okta has moved it to an admin consent for Microsoft Graph: provisioning on
+stored Microsoft admin credentials stops working (Okta's migration notice).
+Where the API shows it (settings.app.office365ProvisioningType, present on newer
+instances; null when provisioning is off or the instance predates it), a type
+other than GRAPH warns. And under WS-Federation the password lives in Okta:
+pushing it to Microsoft (feature PUSH_PASSWORD_UPDATES) copies a credential
+Microsoft never needs and makes a password change race the federation; it warns.
+Fix: in the app's Provisioning tab, re-authenticate with Microsoft Graph admin
+consent; turn off "Sync Password" under WS-Federation.`,
+	References: []string{
+		"https://support.okta.com/help/s/article/update-office-365-app-instance-to-support-microsoft-graph",
+		"https://help.okta.com/en-us/content/topics/apps/office365/office365-provisioning.htm",
+	},
+	Run: runProvisioning,
+}
+
+func runProvisioning(ctx context.Context, pass *Pass) error {
+	apps, err := Office365AppsFact.Get(ctx, pass.Facts)
+	if err != nil {
+		return err
+	}
+	judged := 0
+	for _, app := range apps {
+		if app.Status != "ACTIVE" || !app.Federates(pass.Subject.Domain) {
+			continue
+		}
+		judged++
+		obj := appObject(app)
+		pushes := slices.ContainsFunc(app.Features, func(f string) bool { return strings.HasPrefix(f, "PUSH_") })
+		ptype, _ := app.Settings["office365ProvisioningType"].(string)
+		ev := []Evidence{
+			Value{Read{System: "okta", Object: obj, Field: "features", Value: strings.Join(app.Features, ", "), Source: srcOktaApps}},
+			Value{Read{System: "okta", Object: obj, Field: "settings.app.office365ProvisioningType", Value: ptype, Source: srcOktaApps}},
+		}
+		var warns []string
+		if pushes && ptype != "" && !strings.EqualFold(ptype, "GRAPH") {
+			warns = append(warns, fmt.Sprintf("provisioning type is %s, not the Microsoft Graph consent: re-authenticate the API integration with Graph admin consent", ptype))
+		}
+		if slices.Contains(app.Features, "PUSH_PASSWORD_UPDATES") && app.SignOnMode == model.SignOnWSFed {
+			warns = append(warns, "it pushes passwords to Microsoft although the domain signs in through Okta (WS-Federation): turn off Sync Password")
+		}
+		switch {
+		case len(warns) > 0:
+			pass.Report(Finding{Object: obj, Status: StatusWarn, Evidence: ev, Message: app.Label + ": " + strings.Join(warns, "; ")})
+		case !pushes:
+			pass.Report(Finding{Object: obj, Status: StatusPass, Evidence: ev, Message: app.Label + " does not provision users to Microsoft 365 (no push feature on)"})
+		case ptype == "":
+			pass.Report(Finding{Object: obj, Status: StatusPass, Evidence: ev, Message: app.Label + " provisions users and pushes no passwords; this instance does not show its provisioning type (check for Graph admin consent in its Provisioning tab)"})
+		default:
+			pass.Report(Finding{Object: obj, Status: StatusPass, Evidence: ev, Message: app.Label + " provisions through the Microsoft Graph consent and pushes no passwords"})
+		}
+	}
+	if judged == 0 {
+		return Skip("no active Office 365 app for %s (see oktaapp.one-active-app)", pass.Subject.Domain)
+	}
+	return nil
 }

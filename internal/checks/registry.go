@@ -12,7 +12,7 @@ func All() []*Check {
 	all = append(all, dnsChecks...)
 	all = append(all, RealmToOkta)
 	all = append(all, federationChecks...)
-	all = append(all, OneActiveApp, SignOnModeWSFed)
+	all = append(all, OneActiveApp, SignOnModeWSFed, Provisioning)
 	all = append(all, OktaUserStatus, O365Assignment, ImmutableIDMatch, EntraUsersWithoutOkta)
 	return all
 }

@@ -18,6 +18,10 @@ type Subject struct {
 	Kind   Scope
 	UPN    string // user subjects
 	Domain string // the domain; a user's is the UPN's
+	// Expect is the domain's authentication the person expects, "federated"
+	// or "managed" (--expect), for the phase of a change; "" = what Graph
+	// says the domain is.
+	Expect string
 }
 
 // UserSubject is one user, with the domain of their UPN.
