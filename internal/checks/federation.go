@@ -183,6 +183,17 @@ func oktaHosts(ctx context.Context, pass *Pass) (hosts []string, known bool, why
 	return hosts, true, ""
 }
 
+// IsOktaAuthURL reports whether a realm's AuthURL is an Okta Office 365
+// app's passive WS-Fed endpoint (on any host: an org or a custom domain).
+func IsOktaAuthURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.Host != "" && oktaPassive.MatchString(u.Path)
+}
+
+// Endpoint is a URL without its query and fragment (realm discovery puts
+// the login asked about, personal data, in the AuthURL's query).
+func Endpoint(raw string) string { return endpoint(raw) }
+
 // endpoint is a URL without its query and fragment.
 func endpoint(raw string) string {
 	u, err := url.Parse(raw)

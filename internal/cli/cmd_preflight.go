@@ -26,16 +26,24 @@ func NewCmdPreflight(f *Factory, runF func(context.Context, *PreflightOptions) e
 	opts := &PreflightOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "preflight --domain DOMAIN",
-		Short: "Before go-live: everyone in the domain who would be locked out once it is federated",
-		Long: `Runs the domain and tenant-wide checks for DOMAIN: today, every Entra ID user of the
-domain who has no Office 365 app user in Okta (one finding per user). It reads
-every app user of the domain's Office 365 app and every Entra user of the
-domain, page by page (Okta allows 500 app users a page, Graph 999 users), so a
-tenant of 100 000 users takes a few hundred requests; progress goes to stderr
-on a terminal.
+		Short: "Before and after go-live: the domain's DNS, federation and Okta app, and everyone who would be locked out",
+		Long: `Runs every domain and tenant-wide check for DOMAIN:
+- DNS: verification TXT, MX, autodiscover, SPF, device registration, DKIM,
+  DMARC, propagation across the authoritative nameservers, split horizon;
+- federation: realm discovery (judged against --expect, else what Entra ID
+  says the domain is), the tenant, Entra's federation configuration against
+  the Okta app (endpoints, issuer, signing keys and their expiry, MFA
+  behaviour), every federated domain covered, staged rollout, privileged
+  accounts in the domain, and whether the domains still to federate can be;
+- the Okta Office 365 app: one active instance, WS-Fed, provisioning;
+- every Entra ID user of the domain who has no Office 365 app user in Okta
+  (one finding per user), read page by page (Okta allows 500 app users a
+  page, Graph 999 users): a tenant of 100 000 users takes a few hundred
+  requests; progress goes to stderr on a terminal.
+A check whose credentials are missing is skipped, naming what to grant.
 
-Exit codes as for user: 0, 1 (someone would be locked out), 2, 3, 4, 130.`,
-		Example: "  o365doctor preflight --domain contoso.com\n  o365doctor preflight --domain contoso.com --json > preflight.json",
+Exit codes as for user: 0, 1 (a check fails), 2, 3, 4, 130.`,
+		Example: "  o365doctor preflight --domain contoso.com\n  o365doctor preflight --domain contoso.com --expect managed\n  o365doctor preflight --domain contoso.com --json > preflight.json",
 		Args:    args(0, "no arguments (the domain goes in --domain)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -48,6 +56,7 @@ Exit codes as for user: 0, 1 (someone would be locked out), 2, 3, 4, 130.`,
 	opts.Conn.registerSystems(cmd, f.env)
 	opts.Output.register(cmd, "text", "json", "markdown")
 	opts.Run.register(cmd, false) // the preflight view arrives with the TUI issue
+	opts.Run.registerExpect(cmd)
 	return cmd
 }
 

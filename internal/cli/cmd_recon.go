@@ -30,9 +30,11 @@ func NewCmdRecon(f *Factory, runF func(context.Context, *ReconOptions) error) *c
 		Use:   "recon DOMAIN|UPN",
 		Short: "What anyone can see of a domain from outside: no credentials asked or read",
 		Long: `Runs every check that needs no credentials for DOMAIN (or the domain of UPN):
-today Microsoft's home realm discovery (is the domain known, managed or
-federated, and where are its sign-ins sent); the DNS checks arrive next. It never
-asks for, reads or sends a credential, whatever the environment holds.
+the DNS checks (verification TXT, MX, autodiscover, SPF, device registration,
+DKIM, DMARC, propagation, split horizon) and Microsoft's home realm discovery
+(is the domain known, managed or federated, and where are its sign-ins sent;
+with --expect, is it what the phase of a change needs). It never asks for,
+reads or sends a credential, whatever the environment holds.
 
 Exit codes as for user: 0, 1 (a check fails), 2, 3, 4, 130.`,
 		Example: "  o365doctor recon contoso.com\n  o365doctor recon alice@contoso.com --json",
@@ -52,6 +54,7 @@ Exit codes as for user: 0, 1 (a check fails), 2, 3, 4, 130.`,
 	opts.Conn.registerTimeout(cmd, f.env)
 	opts.Output.register(cmd, "text", "json", "markdown")
 	opts.Run.register(cmd, true)
+	opts.Run.registerExpect(cmd)
 	return cmd
 }
 

@@ -45,6 +45,7 @@ failed but some checks ended in error (the run is incomplete), 130 interrupted.`
 	opts.Conn.register(cmd, f.env)
 	opts.Output.register(cmd, "text", "json", "markdown")
 	opts.Run.register(cmd, true)
+	opts.Run.registerExpect(cmd)
 	return cmd
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"cmp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -134,6 +135,14 @@ type runFlags struct {
 	Only, Skip []string
 	NoTUI      bool
 	Redact     bool
+	// Expect is --expect, on commands that judge a domain's federation.
+	Expect string
+}
+
+// registerExpect adds --expect, for commands that judge the domain's
+// federation against the phase of a change.
+func (r *runFlags) registerExpect(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&r.Expect, "expect", "", "what the domain should be: federated or managed (default: what Entra ID says it is)")
 }
 
 func (r *runFlags) register(cmd *cobra.Command, withTUI bool) {
@@ -153,14 +162,32 @@ func (r *runFlags) validate() error {
 	if r.FailOn != "fail" && r.FailOn != "warn" {
 		return usageErr("--fail-on %q: use fail or warn", r.FailOn)
 	}
-	return nil
+	e, err := parseExpect(r.Expect)
+	r.Expect = e
+	return err
+}
+
+// parseExpect reads --expect: federated, managed, or "".
+func parseExpect(s string) (string, error) {
+	switch e := strings.ToLower(strings.TrimSpace(s)); e {
+	case "", "federated", "managed":
+		return e, nil
+	}
+	return "", usageErr("--expect %q: use federated or managed", s)
 }
 
 // selectChecks picks the subject's checks, filtered by --only/--skip.
 func (r *runFlags) selectChecks(subject checks.Subject) ([]*checks.Check, error) {
-	list, err := checks.Select(checks.All(), subject.Scopes(), checks.SplitList(r.Only), checks.SplitList(r.Skip))
+	only := checks.SplitList(r.Only)
+	list, err := checks.Select(checks.All(), subject.Scopes(), only, checks.SplitList(r.Skip))
 	if err != nil {
 		return nil, usageErr("%v", err)
+	}
+	// A user's ticket runs the checks of their domain's federation and
+	// Okta app, not its DNS (mail and device records do not stop a
+	// sign-in): recon and preflight show those; --only dns asks for them.
+	if subject.Kind == checks.ScopeUser && len(only) == 0 {
+		list = slices.DeleteFunc(list, func(c *checks.Check) bool { return c.Area == checks.AreaDNS })
 	}
 	if len(list) == 0 {
 		return nil, usageErr("--only/--skip left no %s check to run", subject.Kind)

@@ -100,6 +100,7 @@ func (d diagnosis) do(ctx context.Context) error {
 	if err := d.run.validate(); err != nil {
 		return err
 	}
+	d.subject.Expect = d.run.Expect
 	list, err := d.run.selectChecks(d.subject)
 	if err != nil {
 		return err

@@ -1,0 +1,97 @@
+package cli_test
+
+import (
+	"slices"
+	"sort"
+	"testing"
+
+	"github.com/o365doctor/o365doctor/internal/checks"
+	"github.com/o365doctor/o365doctor/internal/lab"
+	"github.com/o365doctor/o365doctor/internal/lab/labtest"
+)
+
+// tripped are the IDs of the checks that failed or warned, sorted; an
+// errored check fails the test (the lab must not make a check error
+// unless the scenario plays an outage).
+func tripped(t *testing.T, out string) (ids []string, byID map[string]string) {
+	t.Helper()
+	rep := decode(t, out)
+	byID = map[string]string{}
+	for _, r := range rep.Results {
+		byID[r.CheckID] = r.Status + ": " + r.Message
+		if r.Status == "fail" || r.Status == "warn" {
+			ids = append(ids, r.CheckID)
+		}
+	}
+	sort.Strings(ids)
+	return ids, byID
+}
+
+// expectedTrips are the scenario's trips that the command runs.
+func expectedTrips(trips []string, ran []*checks.Check) []string {
+	var out []string
+	for _, c := range ran {
+		if slices.Contains(trips, c.ID) {
+			out = append(out, c.ID)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// For every scenario, `preflight --domain` and `recon` fail or warn on
+// exactly the scenario's trips that they run, and nothing else; recon runs
+// with no credential in its environment and none of its checks is skipped.
+func TestScenarioTripsOfPreflightAndRecon(t *testing.T) {
+	domainChecks, err := checks.Select(checks.All(), checks.TenantSubject("x.com").Scopes(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	publicChecks := checks.Public(checks.All())
+	for _, name := range lab.ScenarioNames() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			l := labtest.Start(t, name)
+			env := labEnv(t, l)
+			domain := l.Scenario.Domain
+			if domain == "" {
+				domain = "contoso.com"
+			}
+			var skip []string // checks the scenario makes error on purpose
+
+			out, stderr, code := run(t, env, "preflight", "--domain", domain, "--json")
+			got, byID := tripped(t, out)
+			want := expectedTrips(l.Scenario.Trips, domainChecks)
+			if !slices.Equal(got, want) {
+				t.Errorf("preflight --domain %s tripped %v, want %v (exit %d, %s)\n%v", domain, got, want, code, stderr, byID)
+			}
+			for id, st := range byID {
+				if len(st) > 5 && st[:5] == "error" && !slices.Contains(skip, id) {
+					t.Errorf("preflight: %s %s", id, st)
+				}
+			}
+
+			public := map[string]string{}
+			for _, k := range []string{"O365DOCTOR_LOGIN_URL", "O365DOCTOR_CA_FILE", "O365DOCTOR_RESOLVER", "O365DOCTOR_LAB_NAMESERVERS"} {
+				public[k] = env[k]
+			}
+			out, stderr, code = run(t, public, "recon", domain, "--json")
+			got, byID = tripped(t, out)
+			want = expectedTrips(l.Scenario.Trips, publicChecks)
+			if !slices.Equal(got, want) {
+				t.Errorf("recon %s tripped %v, want %v (exit %d, %s)\n%v", domain, got, want, code, stderr, byID)
+			}
+			if len(byID) != len(publicChecks) {
+				t.Errorf("recon ran %d checks, the registry has %d public ones", len(byID), len(publicChecks))
+			}
+			for id, st := range byID {
+				if len(st) > 7 && st[:7] == "skipped" {
+					t.Errorf("recon: %s %s", id, st)
+				}
+				if len(st) > 5 && st[:5] == "error" && !slices.Contains(skip, id) {
+					t.Errorf("recon: %s %s", id, st)
+				}
+			}
+		})
+	}
+}
