@@ -27,6 +27,9 @@ import (
 type op struct {
 	what string
 	noun string
+	// perm is the application permission the call needs, named when
+	// Graph refuses it (403).
+	perm string
 }
 
 // errorf is the one way an error leaves the adapter: "graph: <what>: <cause>"
@@ -74,6 +77,9 @@ func (o op) fail(err error) error {
 		case http.StatusNotFound:
 			return fmt.Errorf("%w: %w", line, model.ErrNotFound)
 		case http.StatusForbidden:
+			if o.perm != "" {
+				line = o.errorf("HTTP %d %s: %s (needs %s)", oe.ResponseStatusCode, code, msg, o.perm)
+			}
 			return fmt.Errorf("%w: %w", line, model.ErrAccessDenied)
 		}
 		return line

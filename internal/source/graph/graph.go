@@ -112,7 +112,7 @@ var newClientMu sync.Mutex
 
 // User returns the Entra user with this object ID or UPN.
 func (c *Client) User(ctx context.Context, idOrUPN string) (model.EntraUser, error) {
-	o := op{what: "get user " + idOrUPN, noun: "a user"}
+	o := op{what: "get user " + idOrUPN, noun: "a user", perm: permUsers}
 	u, err := c.sdk.Users().ByUserId(idOrUPN).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
 		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: userSelect},
 	})

@@ -29,7 +29,7 @@ const UsersPerPage = 999
 // back to a page already read.
 func (c *Client) UserPages(ctx context.Context, domain string) iter.Seq2[[]model.EntraUser, error] {
 	return func(yield func([]model.EntraUser, error) bool) {
-		o := op{what: "list users", noun: "a list of users"}
+		o := op{what: "list users", noun: "a list of users", perm: permUsers}
 		q := url.Values{}
 		q.Set("$select", strings.Join(userSelect, ","))
 		q.Set("$top", strconv.Itoa(UsersPerPage))
