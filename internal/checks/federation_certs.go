@@ -45,6 +45,9 @@ func runSigningKeys(ctx context.Context, pass *Pass) error {
 	if err != nil || fed == nil {
 		return err
 	}
+	if !toOkta(fed) {
+		return Skip("%s is not federated to an Okta Office 365 app (see federation.config-match)", domain)
+	}
 	app, err := Office365AppFact.Get(ctx, pass.Facts)
 	if err != nil {
 		return Skip("no active Office 365 app in Okta federates %s (see oktaapp.one-active-app)", domain)

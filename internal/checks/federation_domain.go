@@ -307,6 +307,14 @@ func wsfedURLMatches(raw, kind string, side oktaSide) (bool, string) {
 	return true, ""
 }
 
+// toOkta reports whether a federation sends sign-ins to an Okta Office 365
+// app at all (whichever org or app): the checks that compare it with this
+// org's app are moot otherwise, and federation.config-match says so.
+func toOkta(fed *model.Federation) bool {
+	u, err := url.Parse(fed.PassiveSignInURI)
+	return err == nil && wsfedEndpoint.MatchString(u.Path)
+}
+
 func firstOr(list []string, def string) string {
 	if len(list) > 0 {
 		return list[0]
@@ -379,7 +387,7 @@ func runIssuerMatchesApp(ctx context.Context, pass *Pass) error {
 	if err != nil || fed == nil {
 		return err
 	}
-	if u, err := url.Parse(fed.PassiveSignInURI); err != nil || !wsfedEndpoint.MatchString(u.Path) {
+	if !toOkta(fed) {
 		return Skip("%s is not federated to an Okta Office 365 app (see federation.config-match)", domain)
 	}
 	side, err := oktaSideOf(ctx, pass)

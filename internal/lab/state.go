@@ -444,5 +444,8 @@ func (st *state) wsfedURIs(app *oktaApp, domain, form string, customDomain bool)
 		org = "https://" + st.scenario.Okta.CustomDomain
 	}
 	base := org + "/app/office365/" + app.externalKey + "/sso/wsfed/"
-	return issuerURI(form, domain, app.externalKey), base + "passive", base + "active", org + "/login/signout", base + "mex"
+	// The sign-out URI is the app's WS-Fed signout endpoint, as Okta's
+	// manual-federation script sets LogOffUri (api-facts §Q2), not the
+	// org's /login/signout.
+	return issuerURI(form, domain, app.externalKey), base + "passive", base + "active", base + "signout", base + "mex"
 }
