@@ -96,18 +96,19 @@ var TenantMatch = &Check{
 	Area:     AreaFederation,
 	Scope:    ScopeDomain,
 	Severity: High,
-	Needs:    []Source{Okta, Realm},
-	Permissions: []Permission{{Source: Okta, Name: permOktaApps},
+	Needs:    []Source{Realm},
+	Permissions: []Permission{{Source: Okta, Name: permOktaApps, Optional: true},
 		{Source: Graph, Name: permOrg, Optional: true}},
-	Requires: []FactRef{Office365AppFact, OpenIDFact, OrganizationFact},
+	Requires: []FactRef{OpenIDFact, Office365AppFact, OrganizationFact},
 	Doc: `Three places name the tenant: Microsoft's public OpenID configuration for the
-domain (the tenant ID the domain is verified in, and its cloud), Graph's
-organization (the tenant o365doctor's credentials read) and the Okta app's
-settings.app.msftTenant, the short tenant name (contoso for
-contoso.onmicrosoft.com) Okta provisions and federates into. When the Okta app
-names another tenant, provisioning and automatic federation act on the wrong
-directory; when the domain is verified in another tenant than the one Graph
-reads, every other finding is about the wrong tenant.
+domain (the tenant ID the domain is verified in, its region and cloud — anyone
+can read it, recon shows it), Graph's organization (the tenant o365doctor's
+credentials read) and the Okta app's settings.app.msftTenant, the short tenant
+name (contoso for contoso.onmicrosoft.com) Okta provisions and federates into.
+When the Okta app names another tenant, provisioning and automatic federation
+act on the wrong directory; when the domain is verified in another tenant than
+the one Graph reads, every other finding is about the wrong tenant. What can be
+compared is, with the credentials at hand; the rest is shown.
 Fix: correct the Microsoft tenant name in the Okta app's settings, or point
 o365doctor at the tenant the domain is verified in.`,
 	References: []string{
@@ -119,60 +120,77 @@ o365doctor at the tenant the domain is verified in.`,
 
 func runTenantMatch(ctx context.Context, pass *Pass) error {
 	domain := pass.Subject.Domain
-	app, err := Office365AppFact.Get(ctx, pass.Facts)
-	if errors.Is(err, ErrNoApp) {
-		return Skip("no active Office 365 app in Okta federates %s (see oktaapp.one-active-app)", domain)
-	}
-	if err != nil {
-		return err
-	}
 	oid, err := OpenIDFact.Get(ctx, pass.Facts)
 	if err != nil {
 		return err
 	}
 	tenantObj := Object{Kind: ObjTenant, ID: oid.TenantID, Name: oid.TenantID}
-	msft := stringSetting(app, "msftTenant")
-	ev := []Evidence{
-		Value{Read{System: "microsoft", Object: domainObject(domain), Field: "tenant ID (issuer)", Value: oid.TenantID, Source: srcOpenID}},
-		Value{Read{System: "okta", Object: appObject(app), Field: "settings.app.msftTenant", Value: msft, Source: srcOktaApps}},
+	ms := func(field, value string) Evidence {
+		return Value{Read{System: "microsoft", Object: domainObject(domain), Field: field, Value: value, Source: srcOpenID}}
 	}
+	ev := []Evidence{ms("tenant ID (issuer)", oid.TenantID)}
 	if oid.Cloud != "" {
-		ev = append(ev, Value{Read{System: "microsoft", Object: domainObject(domain), Field: "cloud", Value: oid.Cloud, Source: srcOpenID}})
+		ev = append(ev, ms("cloud", oid.Cloud))
 	}
 	if oid.TenantRegionScope != "" {
-		ev = append(ev, Value{Read{System: "microsoft", Object: domainObject(domain), Field: "tenant_region_scope", Value: oid.TenantRegionScope, Source: srcOpenID}})
+		ev = append(ev, ms("tenant_region_scope", oid.TenantRegionScope+strings.TrimSuffix(" "+oid.TenantRegionSubScope, " ")))
 	}
-	org, err := OrganizationFact.Get(ctx, pass.Facts)
-	if err != nil {
-		// Without Graph, the tenant ID is shown and msftTenant cannot be
-		// compared with the initial domain.
-		if errors.Is(err, ErrNoSource) {
-			pass.Report(Finding{Object: tenantObj, Status: StatusPass, Evidence: ev,
-				Message: fmt.Sprintf("%s is verified in tenant %s; the Okta app names tenant %q (with Graph, o365doctor compares it with the tenant's initial domain)", domain, oid.TenantID, msft)})
-			return nil
+	for _, n := range oid.Notes {
+		ev = append(ev, ms("note", n))
+	}
+	report := func(obj Object, st Status, format string, args ...any) {
+		pass.Report(Finding{Object: obj, Status: st, Evidence: ev, Message: fmt.Sprintf(format, args...)})
+	}
+	// What the credentials at hand let o365doctor compare.
+	app, appErr := Office365AppFact.Get(ctx, pass.Facts)
+	haveApp := appErr == nil
+	if appErr != nil && !errors.Is(appErr, ErrNoSource) && !errors.Is(appErr, ErrNoApp) {
+		return appErr
+	}
+	msft := stringSetting(app, "msftTenant")
+	if haveApp {
+		ev = append(ev, Value{Read{System: "okta", Object: appObject(app), Field: "settings.app.msftTenant", Value: msft, Source: srcOktaApps}})
+	}
+	org, orgErr := OrganizationFact.Get(ctx, pass.Facts)
+	if orgErr != nil && !errors.Is(orgErr, ErrNoSource) {
+		return orgErr
+	}
+	where := oid.TenantID
+	if oid.Cloud != "" {
+		where += ", " + oid.Cloud
+	}
+	if orgErr != nil {
+		switch {
+		case haveApp && msft == "":
+			report(appObject(app), StatusFail, "the Okta app %s names no Microsoft tenant (settings.app.msftTenant is blank)", app.Label)
+		case haveApp:
+			report(tenantObj, StatusPass, "%s is verified in tenant %s; the Okta app names tenant %q (with Graph, o365doctor compares it with the tenant's initial domain)", domain, where, msft)
+		default:
+			report(tenantObj, StatusPass, "%s is verified in tenant %s", domain, where)
 		}
-		return err
+		return nil
 	}
 	initial := org.InitialDomain()
 	short := strings.TrimSuffix(strings.ToLower(initial), ".onmicrosoft.com")
-	ev = append(ev,
-		Compare("tenant ID", Read{System: "microsoft", Object: domainObject(domain), Field: "tenant ID (issuer)", Value: strings.ToLower(oid.TenantID), Source: srcOpenID},
-			Read{System: "entra", Object: tenantObj, Field: "organization.id", Value: strings.ToLower(org.ID), Source: srcOrg}),
-		Compare("tenant name", Read{System: "entra", Object: tenantObj, Field: "initial domain", Value: short, Source: srcOrg},
+	ev = append(ev, Compare("tenant ID",
+		Read{System: "microsoft", Object: domainObject(domain), Field: "tenant ID (issuer)", Value: strings.ToLower(oid.TenantID), Source: srcOpenID},
+		Read{System: "entra", Object: tenantObj, Field: "organization.id", Value: strings.ToLower(org.ID), Source: srcOrg}))
+	if haveApp {
+		ev = append(ev, Compare("tenant name",
+			Read{System: "entra", Object: tenantObj, Field: "initial domain", Value: short, Source: srcOrg},
 			Read{System: "okta", Object: appObject(app), Field: "settings.app.msftTenant", Value: strings.ToLower(msft), Source: srcOktaApps}))
+	}
 	switch {
 	case !strings.EqualFold(oid.TenantID, org.ID):
-		pass.Report(Finding{Object: tenantObj, Status: StatusFail, Evidence: ev,
-			Message: fmt.Sprintf("%s is verified in tenant %s, but Graph reads tenant %s (%s): o365doctor's credentials are for another tenant", domain, oid.TenantID, org.ID, org.DisplayName)})
-	case msft == "":
-		pass.Report(Finding{Object: appObject(app), Status: StatusFail, Evidence: ev,
-			Message: fmt.Sprintf("the Okta app %s names no Microsoft tenant (settings.app.msftTenant is blank); the tenant is %s", app.Label, short)})
-	case !strings.EqualFold(msft, short):
-		pass.Report(Finding{Object: appObject(app), Status: StatusFail, Evidence: ev,
-			Message: fmt.Sprintf("the Okta app %s names Microsoft tenant %q, but %s is in %s (%s): Okta provisions and federates into another tenant", app.Label, msft, domain, short, initial)})
+		report(tenantObj, StatusFail, "%s is verified in tenant %s, but Graph reads tenant %s (%s): o365doctor's credentials are for another tenant", domain, oid.TenantID, org.ID, org.DisplayName)
+	case haveApp && msft == "":
+		report(appObject(app), StatusFail, "the Okta app %s names no Microsoft tenant (settings.app.msftTenant is blank); the tenant is %s", app.Label, short)
+	case haveApp && !strings.EqualFold(msft, short):
+		report(appObject(app), StatusFail, "the Okta app %s names Microsoft tenant %q, but %s is in %s (%s): Okta provisions and federates into another tenant", app.Label, msft, domain, short, initial)
+	case haveApp:
+		report(tenantObj, StatusPass, "%s, Graph and the Okta app all name tenant %s (%s)", domain, short, where)
 	default:
-		pass.Report(Finding{Object: tenantObj, Status: StatusPass, Evidence: ev,
-			Message: fmt.Sprintf("%s, Graph and the Okta app all name tenant %s (%s)", domain, short, oid.TenantID)})
+		report(tenantObj, StatusPass, "%s is in the tenant Graph reads, %s (%s)", domain, short, where)
 	}
 	return nil
 }
