@@ -34,6 +34,11 @@ type dnsZone struct {
 	ns      []string // NS host names, FQDN
 	nsAddr  net.IP
 	authori bool // answer with the AA bit (the nameservers do)
+	// world, for the resolver only, answers the names outside the
+	// scenario's zones (see dns_world.go); nil: REFUSED outside them.
+	world *dnsZone
+	// faults are the questions this server answers badly.
+	faults []DNSFaultSpec
 }
 
 func rrKey(name string, t uint16) string {
@@ -130,11 +135,13 @@ func (z *dnsZone) soa(apex string) dns.RR {
 		Ns: primary, Mbox: "hostmaster." + apex, Serial: 2026010101, Refresh: 7200, Retry: 3600, Expire: 1209600, Minttl: 300}
 }
 
-// ServeDNS answers from the zone: records, CNAMEs followed within the
-// zone, NS and SOA at the apex, A for the nameservers, NXDOMAIN or NODATA
-// with the SOA, and REFUSED outside the lab's zones (it never recurses).
-// Over UDP an answer larger than the client's buffer is truncated (TC), so
-// the client retries over TCP.
+// ServeDNS answers from the zone: records, CNAMEs followed within what the
+// server answers, NS and SOA at the apex, A for the nameservers, NXDOMAIN or
+// NODATA with the SOA, and outside the lab's zones REFUSED (a nameserver)
+// or the world's records (the resolver; it never asks anyone else). A
+// question a fault names is answered badly instead (see applyFault). Over
+// UDP an answer larger than the client's buffer is truncated (TC), so the
+// client retries over TCP.
 func (z *dnsZone) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	m := new(dns.Msg)
 	m.SetReply(req)
@@ -147,6 +154,10 @@ func (z *dnsZone) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	}
 	q := req.Question[0]
 	name := strings.ToLower(q.Name)
+	_, udp := w.RemoteAddr().(*net.UDPAddr)
+	if f, ok := z.fault(name, q.Qtype); ok && applyFault(f, w, m, udp) {
+		return
+	}
 	apex := z.apexOf(name)
 	nsHost := false
 	for _, n := range z.ns {
@@ -155,39 +166,41 @@ func (z *dnsZone) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	switch {
 	case nsHost && (q.Qtype == dns.TypeA || q.Qtype == dns.TypeANY):
 		m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 3600}, A: z.nsAddr})
-	case apex == "":
+	case apex == "" && z.world == nil:
 		m.Rcode = dns.RcodeRefused
 	case name == apex && q.Qtype == dns.TypeNS && len(z.ns) > 0:
 		for _, n := range z.ns {
 			m.Answer = append(m.Answer, &dns.NS{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeNS, Class: dns.ClassINET, Ttl: 3600}, Ns: n})
 		}
-	case name == apex && q.Qtype == dns.TypeSOA:
+	case apex != "" && name == apex && q.Qtype == dns.TypeSOA:
 		m.Answer = append(m.Answer, z.soa(apex))
 	default:
 		target := name
 		for hops := 0; hops < 8; hops++ {
-			if rrs := z.records[rrKey(target, q.Qtype)]; len(rrs) > 0 {
+			if rrs := z.find(target, q.Qtype); len(rrs) > 0 {
 				m.Answer = append(m.Answer, rrs...)
 				break
 			}
-			cname := z.records[rrKey(target, dns.TypeCNAME)]
+			cname := z.find(target, dns.TypeCNAME)
 			if len(cname) == 0 || q.Qtype == dns.TypeCNAME {
 				break
 			}
 			m.Answer = append(m.Answer, cname...)
 			target = strings.ToLower(cname[0].(*dns.CNAME).Target)
-			if z.apexOf(target) == "" {
+			if z.apexOf(target) == "" && z.world == nil {
 				break
 			}
 		}
 		if len(m.Answer) == 0 {
-			m.Ns = append(m.Ns, z.soa(apex))
-			if !z.nameExists(name) {
+			if apex != "" {
+				m.Ns = append(m.Ns, z.soa(apex))
+			}
+			if !z.exists(name) {
 				m.Rcode = dns.RcodeNameError
 			}
 		}
 	}
-	if _, udp := w.RemoteAddr().(*net.UDPAddr); udp {
+	if udp {
 		size := dns.MinMsgSize
 		if opt := req.IsEdns0(); opt != nil {
 			size = int(opt.UDPSize())
@@ -195,6 +208,24 @@ func (z *dnsZone) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 		m.Truncate(size)
 	}
 	_ = w.WriteMsg(m)
+}
+
+// find returns the records of a name and type: the zone's for a name in
+// it, else the world's (exactly, or by a wildcard, with the asked name as
+// owner, as a server synthesises them).
+func (z *dnsZone) find(name string, t uint16) []dns.RR {
+	if z.apexOf(name) != "" || z.world == nil {
+		return z.records[rrKey(name, t)]
+	}
+	return z.world.wild(name, t)
+}
+
+// exists reports whether the name has records of any type (else NXDOMAIN).
+func (z *dnsZone) exists(name string) bool {
+	if z.apexOf(name) != "" || z.world == nil {
+		return z.nameExists(name)
+	}
+	return z.world.existsWild(name)
 }
 
 func (z *dnsZone) nameExists(name string) bool {
@@ -230,26 +261,18 @@ func (sc *Scenario) zoneApexes() []string {
 func (l *Lab) startDNS() error {
 	sc := l.Scenario
 	apexes := sc.zoneApexes()
-	views := []struct {
+	world, err := buildZone(nil, nil, sc.worldOf(), sc.DNS.World)
+	if err != nil {
+		return fmt.Errorf("lab: scenario %s: dns.world: %v", sc.Name, err)
+	}
+	type view struct {
 		name      string
 		overrides []DNSRecordSpec
 		auth      bool
-	}{{"resolver", sc.DNS.Resolver, false}}
-	for _, ns := range sc.DNS.Nameservers {
-		views = append(views, struct {
-			name      string
-			overrides []DNSRecordSpec
-			auth      bool
-		}{ns, sc.DNS.Servers[ns], true})
 	}
-	for name := range sc.DNS.Servers {
-		found := false
-		for _, ns := range sc.DNS.Nameservers {
-			found = found || ns == name
-		}
-		if !found {
-			return fmt.Errorf("lab: dns.servers names %q, which is not in dns.nameservers", name)
-		}
+	views := []view{{"resolver", sc.DNS.Resolver, false}}
+	for _, ns := range sc.DNS.Nameservers {
+		views = append(views, view{ns, sc.DNS.Servers[ns], true})
 	}
 	for _, v := range views {
 		z, err := buildZone(apexes, sc.DNS.Nameservers, sc.DNS.Records, v.overrides)
@@ -257,6 +280,10 @@ func (l *Lab) startDNS() error {
 			return fmt.Errorf("lab: scenario %s: %v", sc.Name, err)
 		}
 		z.authori = v.auth
+		z.faults = sc.DNS.faultsOf(v.name)
+		if !v.auth {
+			z.world = world
+		}
 		srv, err := serveDNS(v.name, z)
 		if err != nil {
 			return err

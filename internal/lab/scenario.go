@@ -255,6 +255,26 @@ type DNSSpec struct {
 	Resolver    []DNSRecordSpec `yaml:"resolver"`    // what the resolver answers differently (split horizon)
 	// Servers: NS host name → records it answers differently (propagation).
 	Servers map[string][]DNSRecordSpec `yaml:"servers"`
+	// World: names outside the scenario's zones that the resolver answers
+	// (the internet as the checks see it: Microsoft's hosts, SPF includes,
+	// DKIM keys), laid over the lab's built-in world by name and type.
+	World []DNSRecordSpec `yaml:"world"`
+	// Faults: questions a server answers badly (SERVFAIL, REFUSED, no
+	// answer, no TCP).
+	Faults []DNSFaultSpec `yaml:"faults"`
+	// Errors: the dns.* checks the faults make end in error; tests hold
+	// the scenario to them as to trips.
+	Errors []string `yaml:"errors"`
+}
+
+// DNSFaultSpec is one fault: the server that plays it ("resolver", an NS
+// host name, or "" for every server), the question (name and type; ""
+// for any) and the fault: servfail, refused, timeout or notcp.
+type DNSFaultSpec struct {
+	Server string `yaml:"server"`
+	Name   string `yaml:"name"`
+	Type   string `yaml:"type"`
+	Fault  string `yaml:"fault"`
 }
 
 // DNSRecordSpec is one resource record in zone-file syntax after the name:
@@ -702,10 +722,8 @@ func (s *Scenario) normalise() error {
 	if s.AffectedUser != "" && !logins[strings.ToLower(s.AffectedUser)] && !upns[strings.ToLower(s.AffectedUser)] && s.Bulk == nil {
 		return fmt.Errorf("affectedUser %s is neither an Okta login nor an Entra UPN", s.AffectedUser)
 	}
-	for _, r := range s.DNS.Records {
-		if r.Name == "" || r.Type == "" {
-			return fmt.Errorf("dns record %+v: name and type are required", r)
-		}
+	if err := s.DNS.validate(); err != nil {
+		return err
 	}
 	if b := s.Bulk; b != nil {
 		if b.Users < 0 || b.Users > 1_000_000 {

@@ -19,12 +19,15 @@ var wantScenarios = []string{"healthy", "immutableid-blank-entra", "immutableid-
 	"dns-broken", "dns-propagation", "bulk",
 	// issue 14: what the federation checks need
 	"staged-rollout", "privileged-in-federated", "prefederation-default-domain", "prefederation-digit-domain",
-	"okta-custom-domain", "swa-sign-on", "issuer-manual", "issuer-legacy"}
+	"okta-custom-domain", "swa-sign-on", "issuer-manual", "issuer-legacy",
+	// issue 14: what the DNS checks need
+	"dns-spf-too-many-lookups", "dns-dkim-missing", "dns-servfail", "dns-timeout"}
 
 // passingVariants are healthy in another shape: they trip no check, and
 // every check must pass on them (an issuer in the manual form).
 // okta-custom-domain joins them once federation.realm reads Okta's custom
-// domains.
+// domains. The DNS fault scenarios (dns-servfail, dns-timeout) trip
+// nothing either, but name the checks that end in error (dns.errors).
 var passingVariants = []string{"healthy", "issuer-manual", "okta-custom-domain"}
 
 func TestEveryScenarioLoadsAndNamesWhatItTrips(t *testing.T) {
@@ -43,8 +46,11 @@ func TestEveryScenarioLoadsAndNamesWhatItTrips(t *testing.T) {
 		if sc.Name != name || sc.Summary == "" {
 			t.Errorf("%s: name %q, summary %q", name, sc.Name, sc.Summary)
 		}
-		if variant := slices.Contains(passingVariants, name); variant != (len(sc.Trips) == 0) {
-			t.Errorf("%s trips %v; a passing variant: %v", name, sc.Trips, variant)
+		if variant := slices.Contains(passingVariants, name); variant != (len(sc.Trips) == 0 && len(sc.DNS.Errors) == 0) {
+			t.Errorf("%s trips %v, errs %v; a passing variant: %v", name, sc.Trips, sc.DNS.Errors, variant)
+		}
+		if len(sc.DNS.Errors) > 0 && len(sc.DNS.Faults) == 0 {
+			t.Errorf("%s names checks that end in error (%v) but plays no DNS fault", name, sc.DNS.Errors)
 		}
 		for _, id := range sc.Trips {
 			if !strings.Contains(id, ".") {
@@ -74,8 +80,8 @@ func TestScenariosTripTheirChecks(t *testing.T) {
 			}
 			for _, r := range checks.Run(context.Background(), list, subject, src, checks.RunOptions{LoadTimeout: 10 * time.Second}, nil) {
 				tripped := r.Status == checks.StatusFail || r.Status == checks.StatusWarn
-				if r.Status == checks.StatusError {
-					t.Errorf("%s: %s errored: %s", upn, r.CheckID, r.Message)
+				if errs := r.Status == checks.StatusError; errs != slices.Contains(l.Scenario.DNS.Errors, r.CheckID) {
+					t.Errorf("%s: %s = %s (%s); scenario makes it error: %v", upn, r.CheckID, r.Status, r.Message, !errs)
 				}
 				if want := slices.Contains(l.Scenario.Trips, r.CheckID); want != tripped {
 					t.Errorf("%s: %s = %s (%s); scenario trips it: %v", upn, r.CheckID, r.Status, r.Message, want)
@@ -122,6 +128,12 @@ okta:
 		{"name: x\ntenant: {}", "initialDomain"},
 		{"name: x\nbase: healthy\ntenant: {domains: [{name: contoso.com, federation: {federatedIdpMfaBehavior: always}}]}", "federatedIdpMfaBehavior"},
 		{"name: x\nbase: healthy\ntenant: {domains: [{name: contoso.com, federation: {issuerForm: https}}]}", "issuerForm"},
+		{"name: x\nbase: healthy\ndns: {faults: [{fault: slow}]}", "fault \"slow\""},
+		{"name: x\nbase: healthy\ndns: {faults: [{server: ns9.contoso.com, fault: timeout}]}", "ns9.contoso.com"},
+		{"name: x\nbase: healthy\ndns: {faults: [{type: BOGUS, fault: timeout}]}", "BOGUS"},
+		{"name: x\nbase: healthy\ndns: {errors: [federation.realm]}", "dns.*"},
+		{"name: x\nbase: healthy\ndns: {world: [{name: a.example, value: x}]}", "name and type"},
+		{"name: x\nbase: healthy\ndns: {servers: {ns9.contoso.com: []}}", "ns9.contoso.com"},
 	} {
 		_, err := lab.ParseScenario([]byte(bad.yaml), "bad.yaml")
 		if err == nil || !strings.Contains(err.Error(), bad.want) || strings.Contains(err.Error(), "\n") {
