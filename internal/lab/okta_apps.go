@@ -39,18 +39,21 @@ func (l *Lab) oktaListApps(w http.ResponseWriter, r *http.Request) {
 		func(a *oktaApp) oktaApp { return l.appView(r, a) })
 }
 
-// appView adds the links of a recorded office365 app (terraform-provider
-// -okta VCR, SAML_1_1): users, groups, self, metadata, appLinks, and
-// activate or deactivate by status.
+// appView adds the links of the recorded office365 app (terraform
+// -provider-okta VCR fixture TestAccAppSaml_preconfigured, SAML_1_1,
+// api-facts §Q1a): users, groups, appLinks, uploadLogo, and deactivate or
+// activate by status. That app has no metadata link (ordinary SAML_2_0
+// apps do) and no self link, so neither is served. The recorded help
+// (on the -admin host) and logo (on Okta's CDN) links are left out: the
+// lab has no admin host, and a link off loopback would invite traffic.
 func (l *Lab) appView(r *http.Request, a *oktaApp) oktaApp {
 	c := *a
 	base := l.base(r) + "/api/v1/apps/" + a.ID
 	c.Links = map[string]any{
-		"users":    map[string]any{"href": base + "/users"},
-		"groups":   map[string]any{"href": base + "/groups"},
-		"self":     map[string]any{"href": base},
-		"metadata": map[string]any{"href": base + "/sso/saml/metadata", "type": "application/xml"},
-		"appLinks": []any{map[string]any{"name": "login", "href": l.base(r) + "/home/office365/" + a.ID + "/2161", "type": "text/html"}},
+		"users":      map[string]any{"href": base + "/users"},
+		"groups":     map[string]any{"href": base + "/groups"},
+		"uploadLogo": map[string]any{"href": base + "/logo", "hints": map[string]any{"allow": []string{"POST"}}},
+		"appLinks":   []any{map[string]any{"name": "login", "href": l.base(r) + "/home/office365/" + a.ID + "/2161", "type": "text/html"}},
 	}
 	if a.Status == "ACTIVE" {
 		c.Links["deactivate"] = map[string]any{"href": base + "/lifecycle/deactivate"}

@@ -10,7 +10,7 @@ import (
 // CustomDomains lists the org's custom URL domains (GET /api/v1/domains,
 // one page: Okta allows a handful per org).
 func (c *Client) CustomDomains(ctx context.Context) ([]model.OktaDomain, error) {
-	o := op{what: "list custom domains", noun: "a list of domains"}
+	o := op{what: "list custom domains", noun: "a list of domains", perm: "okta.domains.read"}
 	list, resp, err := c.sdk.Domain.ListDomains(ctx)
 	if err != nil {
 		return nil, o.fail(resp, err)

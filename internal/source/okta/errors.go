@@ -3,6 +3,7 @@ package okta
 import (
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,9 @@ import (
 type op struct {
 	what string
 	noun string
+	// perm is the OAuth scope the call needs (an API token needs an
+	// administrator role that includes it), named when Okta refuses it.
+	perm string
 }
 
 // errorf is the one way an error leaves the adapter: "okta: <what>: <cause>"
@@ -70,7 +74,11 @@ func (o op) fail(resp *okta.Response, err error) error {
 			return o.errorf("%s %s", oe.ErrorCode, oe.ErrorSummary)
 		}
 		if status == http.StatusForbidden {
-			return fmt.Errorf("%w: %w", o.errorf("HTTP %d %s %s", status, oe.ErrorCode, oe.ErrorSummary), model.ErrAccessDenied)
+			line := o.errorf("HTTP %d %s %s", status, oe.ErrorCode, oe.ErrorSummary)
+			if o.perm != "" {
+				line = o.errorf("HTTP %d %s %s (needs %s)", status, oe.ErrorCode, oe.ErrorSummary, o.perm)
+			}
+			return fmt.Errorf("%w: %w", line, model.ErrAccessDenied)
 		}
 		return o.errorf("HTTP %d %s %s", status, oe.ErrorCode, oe.ErrorSummary)
 	}
@@ -99,7 +107,13 @@ const maxRetries = 2
 func shapeOf(err error) (string, bool) {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
+	var xmlSyntaxErr *xml.SyntaxError
+	var xmlErr xml.UnmarshalError
 	switch {
+	case errors.As(err, &xmlSyntaxErr):
+		return "not XML", true
+	case errors.As(err, &xmlErr):
+		return "not SAML metadata", true
 	case errors.As(err, &typeErr):
 		return "a JSON " + typeErr.Value, true
 	case errors.As(err, &syntaxErr):

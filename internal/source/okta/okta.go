@@ -62,7 +62,7 @@ func (c *Client) OrgURL() string { return c.orgURL }
 
 // User returns the Okta user with this ID or login.
 func (c *Client) User(ctx context.Context, idOrLogin string) (model.OktaUser, error) {
-	o := op{what: "get user " + idOrLogin, noun: "a user"}
+	o := op{what: "get user " + idOrLogin, noun: "a user", perm: "okta.users.read"}
 	u, resp, err := c.sdk.User.GetUser(ctx, url.PathEscape(idOrLogin))
 	if err != nil {
 		return model.OktaUser{}, o.fail(resp, err)
@@ -80,7 +80,7 @@ const maxAppPages = 1000
 // Office365Apps lists every Microsoft Office 365 app instance in the org,
 // active or not, following every page.
 func (c *Client) Office365Apps(ctx context.Context) ([]model.OktaApp, error) {
-	o := op{what: "list office365 apps", noun: "a list of apps"}
+	o := op{what: "list office365 apps", noun: "a list of apps", perm: "okta.apps.read"}
 	qp := query.NewQueryParams(query.WithFilter(`name eq "`+model.Office365AppName+`"`), query.WithLimit(200))
 	apps, resp, err := c.sdk.Application.ListApplications(ctx, qp)
 	var page []okta.Application
@@ -125,7 +125,7 @@ func (c *Client) Office365Apps(ctx context.Context) ([]model.OktaApp, error) {
 // AppUser returns the user's assignment to the app; model.ErrNotFound when
 // the user is not assigned.
 func (c *Client) AppUser(ctx context.Context, appID, userID string) (model.AppUser, error) {
-	o := op{what: fmt.Sprintf("get app user %s of app %s", userID, appID), noun: "an app user"}
+	o := op{what: fmt.Sprintf("get app user %s of app %s", userID, appID), noun: "an app user", perm: "okta.apps.read"}
 	au, resp, err := c.sdk.Application.GetApplicationUser(ctx, url.PathEscape(appID), url.PathEscape(userID), nil)
 	if err != nil {
 		return model.AppUser{}, o.fail(resp, err)
@@ -140,7 +140,7 @@ func (c *Client) AppUser(ctx context.Context, appID, userID string) (model.AppUs
 // returns the app user as Okta stored it. Okta merges the posted profile
 // into the stored one, so only the changed attributes are sent.
 func (c *Client) SetAppUserProfile(ctx context.Context, appID, userID string, changes map[string]any) (model.AppUser, error) {
-	o := op{what: fmt.Sprintf("update app user %s of app %s", userID, appID), noun: "an app user"}
+	o := op{what: fmt.Sprintf("update app user %s of app %s", userID, appID), noun: "an app user", perm: "okta.apps.manage"}
 	body := okta.AppUser{Profile: changes}
 	au, resp, err := c.sdk.Application.UpdateApplicationUser(ctx, url.PathEscape(appID), url.PathEscape(userID), body)
 	if err != nil {
@@ -187,6 +187,12 @@ func toApp(a *okta.Application) (model.OktaApp, error) {
 	}
 	if a.Credentials != nil && a.Credentials.UserNameTemplate != nil {
 		out.UserNameTemplate = model.Clean(a.Credentials.UserNameTemplate.Template)
+	}
+	if a.Credentials != nil && a.Credentials.Signing != nil {
+		out.SigningKid = model.Clean(a.Credentials.Signing.Kid)
+	}
+	for _, f := range a.Features {
+		out.Features = append(out.Features, model.Clean(f))
 	}
 	return out, nil
 }
@@ -260,7 +266,8 @@ func isJSONList(resp *okta.Response) bool {
 }
 
 // linkGuard refuses an answer whose Link header does not parse: the SDK
-// dereferences the parsed URL without checking the error, and panics.
+// dereferences the parsed URL without checking the error, and panics. It
+// also applies a request's own bound on its answer (limitBody).
 type linkGuard struct{ next http.RoundTripper }
 
 func (g linkGuard) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -279,7 +286,7 @@ func (g linkGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, &badAnswer{"the answer has a Link header that is not a URL"}
 		}
 	}
-	return resp, nil
+	return limitBody(req, resp)
 }
 
 // badAnswer is an answer the adapter refuses before the SDK reads it.

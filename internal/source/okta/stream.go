@@ -24,7 +24,7 @@ const AppUsersPerPage = 500
 // larger than asked for, or a next link back to a page already read.
 func (c *Client) AppUserPages(ctx context.Context, appID string) iter.Seq2[[]model.AppUser, error] {
 	return func(yield func([]model.AppUser, error) bool) {
-		o := op{what: "list app users of app " + appID, noun: "a list of app users"}
+		o := op{what: "list app users of app " + appID, noun: "a list of app users", perm: "okta.apps.read"}
 		qp := query.NewQueryParams(query.WithLimit(AppUsersPerPage))
 		page, resp, err := c.sdk.Application.ListApplicationUsers(ctx, url.PathEscape(appID), qp)
 		p := newPager()
