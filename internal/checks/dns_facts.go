@@ -443,8 +443,12 @@ func formatValues(a model.DNSAnswer) string {
 
 // dnsRead is evidence of one answer.
 func dnsRead(a model.DNSAnswer) Read {
+	source := a.Type + " " + a.Name + " @ " + a.Server
+	if a.Truncated && answered(a) {
+		source += " (over TCP: the UDP answer was truncated)"
+	}
 	return Read{System: "dns", Object: Object{Kind: ObjDomain, ID: a.Name, Name: a.Name}, Field: a.Type,
-		Value: formatValues(a), Source: a.Type + " " + a.Name + " @ " + a.Server}
+		Value: formatValues(a), Source: source}
 }
 
 // dnsValue is evidence of a value o365doctor derived or expects.

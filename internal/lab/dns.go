@@ -138,7 +138,8 @@ func (z *dnsZone) soa(apex string) dns.RR {
 // ServeDNS answers from the zone: records, CNAMEs followed within what the
 // server answers, NS and SOA at the apex, A for the nameservers, NXDOMAIN or
 // NODATA with the SOA, and outside the lab's zones REFUSED (a nameserver)
-// or the world's records (the resolver; it never asks anyone else). A
+// or the world's records (the resolver, for the domains its world knows;
+// REFUSED beyond them: it never asks anyone else). A
 // question a fault names is answered badly instead (see applyFault). Over
 // UDP an answer larger than the client's buffer is truncated (TC), so the
 // client retries over TCP.
@@ -166,7 +167,7 @@ func (z *dnsZone) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	switch {
 	case nsHost && (q.Qtype == dns.TypeA || q.Qtype == dns.TypeANY):
 		m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 3600}, A: z.nsAddr})
-	case apex == "" && z.world == nil:
+	case apex == "" && (z.world == nil || !z.world.knows(name)):
 		m.Rcode = dns.RcodeRefused
 	case name == apex && q.Qtype == dns.TypeNS && len(z.ns) > 0:
 		for _, n := range z.ns {
@@ -187,8 +188,8 @@ func (z *dnsZone) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 			}
 			m.Answer = append(m.Answer, cname...)
 			target = strings.ToLower(cname[0].(*dns.CNAME).Target)
-			if z.apexOf(target) == "" && z.world == nil {
-				break
+			if z.apexOf(target) == "" {
+				break // out of the zone: the client asks again (the world answers it)
 			}
 		}
 		if len(m.Answer) == 0 {

@@ -115,6 +115,28 @@ func (z *dnsZone) ownerOf(name string) string {
 	}
 }
 
+// knows reports whether a name is in a domain the world answers for: the
+// last two labels of one of its records' names (outlook.com,
+// onmicrosoft.com, mx.microsoft, example.net). Inside, a name it lacks is
+// NXDOMAIN; outside, the resolver refuses, as the lab never recurses.
+func (z *dnsZone) knows(name string) bool {
+	suffix := func(n string) string {
+		labels := strings.Split(strings.TrimSuffix(strings.ToLower(n), "."), ".")
+		if len(labels) < 2 {
+			return ""
+		}
+		return strings.Join(labels[len(labels)-2:], ".")
+	}
+	s := suffix(name)
+	for k := range z.records {
+		owner, _, _ := strings.Cut(k, "|")
+		if s != "" && suffix(owner) == s {
+			return true
+		}
+	}
+	return false
+}
+
 // existsWild reports whether a world name exists, itself or through a
 // wildcard.
 func (z *dnsZone) existsWild(name string) bool { return z.nameExists(z.ownerOf(name)) }

@@ -92,9 +92,11 @@ func TestLabHealthy(t *testing.T) {
 		{name: "_autodiscover._tcp.contoso.com", qtype: dns.TypeSRV, outcome: dnsq.NXDomain},
 		{name: "nosuch.contoso.com", qtype: dns.TypeTXT, outcome: dnsq.NXDomain},
 		// Outside its zones the lab's resolver answers from its small
-		// world (Microsoft's hosts, SPF includes, DKIM keys): a name not
-		// in it does not exist; it never recurses to the real internet.
-		{name: "example.org", qtype: dns.TypeTXT, outcome: dnsq.NXDomain},
+		// world (Microsoft's hosts, SPF includes, DKIM keys): a name the
+		// world lacks in a domain it knows does not exist, a name in
+		// another domain is refused; it never recurses to the internet.
+		{name: "example.org", qtype: dns.TypeTXT, outcome: dnsq.Refused},
+		{name: "nosuch.outlook.com", qtype: dns.TypeTXT, outcome: dnsq.NXDomain},
 		{name: "spf.protection.outlook.com", qtype: dns.TypeTXT, outcome: dnsq.OK, values: []string{
 			"v=spf1 ip4:40.92.0.0/15 ip4:40.107.0.0/16 ip4:52.100.0.0/15 ip4:52.102.0.0/16 ip4:52.103.0.0/17 ip4:104.47.0.0/17 ip6:2a01:111:f400::/48 ip6:2a01:111:f403::/49 ip6:2a01:111:f403:8000::/50 ip6:2a01:111:f403:c000::/51 ip6:2a01:111:f403:f000::/52 include:spfd.protection.outlook.com -all"}},
 		// A wildcard answers with the asked name as owner.
@@ -116,8 +118,8 @@ func TestLabHealthy(t *testing.T) {
 		}
 	}
 
-	// An A question for the alias: the resolver follows the CNAME out of
-	// the zone into its world, in one answer.
+	// An A question for the alias: the resolver answers the CNAME, and
+	// the target (outside the zone) when asked again, from its world.
 	a := c.Lookup(ctx, "autodiscover.contoso.com", dns.TypeA)
 	if a.Outcome != dnsq.OK || len(a.Records) != 2 || a.Records[0].Target != "autodiscover.outlook.com" || a.Records[1].Value != "52.98.60.8" {
 		t.Errorf("autodiscover A: %+v", a)
@@ -146,15 +148,15 @@ func TestLabHealthy(t *testing.T) {
 	if a := c.LookupAt(ctx, "ns1.contoso.com", "example.org", dns.TypeTXT); a.Outcome != dnsq.Refused || !a.Authoritative {
 		t.Errorf("LookupAt other zone: %+v", a)
 	}
-	// A zone without NS records, and one that does not exist: the error
-	// carries the answer, so NODATA and NXDOMAIN stay apart.
+	// A zone without NS records, and one the resolver refuses: the
+	// error carries the answer, so NODATA and REFUSED stay apart.
 	for _, tc := range []struct {
 		zone    string
 		outcome dnsq.Outcome
 		msg     string
 	}{
 		{zone: "www.contoso.com", outcome: dnsq.NoData, msg: "dnsq: NS www.contoso.com from " + l.DNSAddr + ": no NS record (NODATA)"},
-		{zone: "example.org", outcome: dnsq.NXDomain, msg: "dnsq: NS example.org from " + l.DNSAddr + ": NXDOMAIN"},
+		{zone: "example.org", outcome: dnsq.Refused, msg: "dnsq: NS example.org from " + l.DNSAddr + ": REFUSED"},
 	} {
 		_, err := c.LookupEach(ctx, tc.zone, tc.zone, dns.TypeTXT)
 		var le *dnsq.LookupError
@@ -266,10 +268,10 @@ func TestLabIDN(t *testing.T) {
 	l := startScenario(t, "healthy")
 	c := labClient(t, l)
 	// The lab has no IDN zone: the punycode question goes out and is
-	// answered NXDOMAIN, which shows it was asked in ASCII (a Unicode name
-	// would be an error before sending).
+	// refused, which shows it was asked in ASCII (a Unicode name would
+	// be an error before sending).
 	a := c.Lookup(context.Background(), "Bücher.example", dns.TypeTXT)
-	if a.Name != "xn--bcher-kva.example" || a.Outcome != dnsq.NXDomain {
+	if a.Name != "xn--bcher-kva.example" || a.Outcome != dnsq.Refused {
 		t.Errorf("IDN: %+v", a)
 	}
 }
