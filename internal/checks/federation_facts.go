@@ -23,7 +23,7 @@ const (
 	srcOpenID      = "GET /{domain}/v2.0/.well-known/openid-configuration"
 	permDomains    = "Domain.Read.All"
 	permOrg        = "Organization.Read.All"
-	permPolicy     = "Policy.Read.All"
+	permPolicy     = "Policy.Read.HybridAuthentication"
 	permRoles      = "RoleManagement.Read.Directory"
 	permOktaApps   = "okta.apps.read"
 	permOktaDomain = "okta.domains.read"

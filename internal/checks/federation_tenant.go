@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -155,6 +156,10 @@ domain is federated: realm discovery still says Federated, but Microsoft never
 sends them to Okta, so Okta's sign-on policy, MFA and System Log no longer see
 them. During a migration away from Okta that is the plan; otherwise it explains
 "Okta shows no sign-in" tickets. Enabled policies are listed with their groups.
+Microsoft documents reading these policies for delegated sign-ins only
+(Policy.Read.HybridAuthentication; "Application: not supported"): with
+application credentials Graph may refuse it whatever is granted, and the check
+ends in error saying where to look instead.
 Fix: remove the groups from the policy (or disable it) in Entra ID > Hybrid
 management > Staged rollout.`,
 	References: []string{
@@ -166,6 +171,9 @@ management > Staged rollout.`,
 
 func runStagedRollout(ctx context.Context, pass *Pass) error {
 	policies, err := RolloutPoliciesFact.Get(ctx, pass.Facts)
+	if errors.Is(err, model.ErrAccessDenied) {
+		return fmt.Errorf("%w; Microsoft documents this read for delegated sign-ins only (Policy.Read.HybridAuthentication, no application permission): with application credentials, look in Entra ID > Hybrid management > Staged rollout", err)
+	}
 	if err != nil {
 		return err
 	}

@@ -18,9 +18,9 @@ import (
 // read-only; a 403 names the one its call needs.
 const (
 	permUsers   = "User.Read.All"
-	permDomains = "Domain.Read.All"       // domains, their DNS records, federationConfiguration
-	permOrg     = "Organization.Read.All" // organization
-	permPolicy  = "Policy.Read.All"       // featureRolloutPolicies (see RolloutPolicies)
+	permDomains = "Domain.Read.All"                  // domains, their DNS records, federationConfiguration
+	permOrg     = "Organization.Read.All"            // organization
+	permPolicy  = "Policy.Read.HybridAuthentication" // featureRolloutPolicies: delegated only (see RolloutPolicies)
 	permRoles   = "RoleManagement.Read.Directory"
 )
 
@@ -319,7 +319,7 @@ func (c *Client) Organization(ctx context.Context) (model.Organization, error) {
 //
 // Permission: Microsoft documents only delegated permissions for this API
 // (Policy.Read.HybridAuthentication) and "Application: Not supported";
-// o365doctor asks it with Policy.Read.All and reports a 403 as
+// o365doctor names that permission and reports a 403 as
 // model.ErrAccessDenied, which the checks must expect from a real tenant.
 func (c *Client) RolloutPolicies(ctx context.Context) ([]model.RolloutPolicy, error) {
 	o := op{what: "list feature rollout policies", noun: "a list of feature rollout policies", perm: permPolicy}

@@ -175,7 +175,7 @@ var domainCalls = []domainCall{
 		return err
 	}},
 	{"Organization", "graph: get organization: ", "Organization.Read.All", func(ctx context.Context, c *graph.Client) error { _, err := c.Organization(ctx); return err }},
-	{"RolloutPolicies", "graph: list feature rollout policies: ", "Policy.Read.All", func(ctx context.Context, c *graph.Client) error {
+	{"RolloutPolicies", "graph: list feature rollout policies: ", "Policy.Read.HybridAuthentication", func(ctx context.Context, c *graph.Client) error {
 		_, err := c.RolloutPolicies(ctx)
 		return err
 	}},
