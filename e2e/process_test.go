@@ -156,9 +156,11 @@ func TestInterruptedFixIsRolledBackAndExits130(t *testing.T) {
 	// The value is Okta's old one again: the diagnosis still fails the same way.
 	check := exec.Command(bin, "user", "alice@contoso.com", "--json", "--only", "identity.immutableid-match")
 	check.Env = env
-	res, _ := check.Output()
+	var checkErr bytes.Buffer
+	check.Stderr = &checkErr
+	res, cerr := check.Output()
 	if !strings.Contains(string(res), "BNt9M4fu8Ek8RSuc9LAS2g==") || !strings.Contains(string(res), `"status": "fail"`) {
-		t.Fatalf("after the interrupted fix:\n%s", res)
+		t.Fatalf("after the interrupted fix (%v):\n%s\nstderr: %s\nthe fix's stderr: %s", cerr, res, checkErr.String(), errb.String())
 	}
 	journal := exec.Command(bin, "journal", "--json")
 	journal.Env = env

@@ -376,19 +376,6 @@ var (
 			return f.src.Graph.ServiceRecords(ctx, f.subject.Domain)
 		},
 	}
-	dnsTenantFact = &Fact[string]{
-		Name: "the tenant's initial domain",
-		Load: func(ctx context.Context, f *Facts) (string, error) {
-			if err := f.need(Graph); err != nil {
-				return "", err
-			}
-			org, err := f.src.Graph.Organization(ctx)
-			if err != nil {
-				return "", err
-			}
-			return strings.ToLower(org.InitialDomain()), nil
-		},
-	}
 )
 
 // expectation is a value a record should have and where that comes from.

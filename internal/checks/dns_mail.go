@@ -292,7 +292,7 @@ var DNSDKIM = &Check{
 	Severity:    Medium,
 	Needs:       []Source{DNS},
 	Permissions: []Permission{{Source: Graph, Name: "Organization.Read.All", Optional: true}},
-	Requires:    []FactRef{DNSZoneFact, DNSTargetsFact, dnsTenantFact},
+	Requires:    []FactRef{DNSZoneFact, DNSTargetsFact, OrganizationFact},
 	Doc: `Exchange Online signs outgoing mail with DKIM using two selectors, rotated: the
 domain publishes selector1._domainkey and selector2._domainkey as CNAMEs to keys
 Microsoft hosts for the tenant — selector1-{domain-with-dashes}._domainkey.
@@ -320,7 +320,8 @@ func runDKIM(ctx context.Context, pass *Pass) error {
 	}
 	tenant, tenantFrom := "", "Graph not configured: any tenant's keys are accepted"
 	if pass.Facts.Sources().Why(Graph) == "" {
-		initial, err := dnsTenantFact.Get(ctx, pass.Facts)
+		org, err := OrganizationFact.Get(ctx, pass.Facts)
+		initial := strings.ToLower(org.InitialDomain())
 		switch {
 		case err != nil:
 			tenantFrom = "Graph organization: " + model.Clean(err.Error()) + ": any tenant's keys are accepted"

@@ -138,14 +138,19 @@ func runTenantMatch(ctx context.Context, pass *Pass) error {
 	for _, n := range oid.Notes {
 		ev = append(ev, ms("note", n))
 	}
+	var notes []string
 	report := func(obj Object, st Status, format string, args ...any) {
+		for _, n := range notes {
+			ev = append(ev, Value{Read{System: "o365doctor", Object: domainObject(domain), Field: "note", Value: n}})
+		}
 		pass.Report(Finding{Object: obj, Status: st, Evidence: ev, Message: fmt.Sprintf(format, args...)})
 	}
-	// What the credentials at hand let o365doctor compare.
+	// What the credentials at hand let o365doctor compare: Okta and Graph
+	// are optional here, their failures notes, not the check's error.
 	app, appErr := Office365AppFact.Get(ctx, pass.Facts)
 	haveApp := appErr == nil
-	if appErr != nil && !errors.Is(appErr, ErrNoSource) && !errors.Is(appErr, ErrNoApp) {
-		return appErr
+	if appErr != nil && !errors.Is(appErr, ErrNoSource) {
+		notes = append(notes, "Okta app not compared: "+appErr.Error())
 	}
 	msft := stringSetting(app, "msftTenant")
 	if haveApp {
@@ -153,7 +158,7 @@ func runTenantMatch(ctx context.Context, pass *Pass) error {
 	}
 	org, orgErr := OrganizationFact.Get(ctx, pass.Facts)
 	if orgErr != nil && !errors.Is(orgErr, ErrNoSource) {
-		return orgErr
+		notes = append(notes, "Graph tenant not compared: "+orgErr.Error())
 	}
 	where := oid.TenantID
 	if oid.Cloud != "" {
@@ -164,9 +169,9 @@ func runTenantMatch(ctx context.Context, pass *Pass) error {
 		case haveApp && msft == "":
 			report(appObject(app), StatusFail, "the Okta app %s names no Microsoft tenant (settings.app.msftTenant is blank)", app.Label)
 		case haveApp:
-			report(tenantObj, StatusPass, "%s is verified in tenant %s; the Okta app names tenant %q (with Graph, o365doctor compares it with the tenant's initial domain)", domain, where, msft)
+			report(tenantObj, StatusPass, "%s is verified in tenant %s; the Okta app names tenant %q (with Graph, o365doctor compares it with the tenant's initial domain)%s", domain, where, msft, noteSuffix(notes))
 		default:
-			report(tenantObj, StatusPass, "%s is verified in tenant %s", domain, where)
+			report(tenantObj, StatusPass, "%s is verified in tenant %s%s", domain, where, noteSuffix(notes))
 		}
 		return nil
 	}
@@ -190,9 +195,17 @@ func runTenantMatch(ctx context.Context, pass *Pass) error {
 	case haveApp:
 		report(tenantObj, StatusPass, "%s, Graph and the Okta app all name tenant %s (%s)", domain, short, where)
 	default:
-		report(tenantObj, StatusPass, "%s is in the tenant Graph reads, %s (%s)", domain, short, where)
+		report(tenantObj, StatusPass, "%s is in the tenant Graph reads, %s (%s)%s", domain, short, where, noteSuffix(notes))
 	}
 	return nil
+}
+
+// noteSuffix shows that a comparison was left out, for the message.
+func noteSuffix(notes []string) string {
+	if len(notes) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(notes, "; ") + ")"
 }
 
 func stringSetting(app model.OktaApp, key string) string {

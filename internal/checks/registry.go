@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -31,6 +32,14 @@ func Public(list []*Check) []*Check {
 		}
 	}
 	return out
+}
+
+// ForUserTicket drops the DNS checks from a user's run: a user's ticket
+// gets the federation and Okta app of their domain (a stale certificate
+// shows up first as one user's ticket), not its mail and device records,
+// which do not stop a sign-in (recon and preflight show those).
+func ForUserTicket(list []*Check) []*Check {
+	return slices.DeleteFunc(slices.Clone(list), func(c *Check) bool { return c.Area == AreaDNS })
 }
 
 // Lookup finds a check by ID.

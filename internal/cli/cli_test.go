@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -346,7 +347,11 @@ func TestLabServeBulkWithFaults(t *testing.T) {
 func TestDiagnosisRetriesThroughFaultsThatHitIt(t *testing.T) {
 	l := labtest.StartWith(t, "bulk", lab.Options{Users: 50, Seed: 6, FaultRate: 0.3, FaultKinds: []string{"429"}})
 	env := labEnv(t, l)
-	out, errOut, code := run(t, env, "user", "user000001@contoso.com", "--json")
+	// The identity checks only: each request gets three tries, so at 30%
+	// a request fails for good 2.7% of the time; the twenty-odd requests
+	// of the whole domain side would make this test fail one run in three,
+	// and the seed cannot pin the order concurrent requests draw faults in.
+	out, errOut, code := run(t, env, "user", "user000001@contoso.com", "--json", "--only", "identity")
 	if code == cli.ExitUsage || code == cli.ExitNothingRan || code == cli.ExitIncomplete {
 		t.Fatalf("exit %d under 30%% 429s: %s%s", code, out, errOut)
 	}
@@ -377,8 +382,17 @@ func TestGraphErrorAndNothingFailedExitsFour(t *testing.T) {
 	}
 	r := decode(t, out)
 	imm := result(t, r, "identity.immutableid-match")
-	if imm.Status != "error" || !strings.Contains(imm.Message, "AADSTS7000215") || !strings.Contains(imm.Message, "check AZURE_CLIENT_SECRET") || strings.Contains(imm.Message, "\n") || r.Summary.Pass != len(r.Results)-1 {
-		t.Fatalf("report: %+v", r.Summary)
+	if imm.Status != "error" || !strings.Contains(imm.Message, "AADSTS7000215") || !strings.Contains(imm.Message, "check AZURE_CLIENT_SECRET") || strings.Contains(imm.Message, "\n") {
+		t.Fatalf("immutableid-match: %s %q", imm.Status, imm.Message)
+	}
+	// Every check that needs Graph ends in error with the cause; the
+	// others (Graph optional or not needed) pass.
+	for _, res := range r.Results {
+		c, _ := checks.Lookup(res.CheckID)
+		needsGraph := slices.Contains(c.Needs, checks.Graph)
+		if needsGraph && (res.Status != "error" || !strings.Contains(res.Message, "AADSTS7000215")) || !needsGraph && res.Status != "pass" {
+			t.Errorf("%s (needs Graph: %v): %s %q", res.CheckID, needsGraph, res.Status, res.Message)
+		}
 	}
 	if strings.Contains(out+errOut, "wrong-secret-value-1234") {
 		t.Fatal("the secret reached the output")
@@ -456,13 +470,14 @@ func TestHelpShowsOnlyTheFlagsACommandUses(t *testing.T) {
 		"checks":        {"--okta-url", "--journal", "--resolver"},
 		"journal":       {"--okta-url", "--only", "--timeout", "--resolver"},
 		"lab scenarios": {"--okta-url", "--journal", "--only", "--resolver"},
-		"user":          {"--resolver", "--scenario"},
+		"user":          {"--scenario", "--every"},
 		"lab serve":     {"--okta-url", "--only", "--fail-on"},
 		"undo":          {"--only", "--fail-on", "--scenario"},
 		"fix":           {"--only", "--fail-on", "--scenario", "--resolver"},
 		"demo":          {"--okta-url", "--journal", "--resolver", "lab scenarios   built-in"},
-		"preflight":     {"--journal", "--no-tui", "--resolver", "--scenario"},
-		"recon":         {"--okta-url", "--graph-url", "--journal", "--resolver", "--scenario"},
+		"preflight":     {"--journal", "--no-tui", "--scenario"},
+		"recon":         {"--okta-url", "--graph-url", "--journal", "--scenario"},
+		"watch":         {"--journal", "--only", "--resolver", "--scenario", "--okta-url"},
 	} {
 		out, _, code := run(t, nil, append(strings.Fields(cmd), "--help")...)
 		if code != 0 {

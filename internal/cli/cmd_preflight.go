@@ -57,6 +57,7 @@ Exit codes as for user: 0, 1 (a check fails), 2, 3, 4, 130.`,
 	opts.Output.register(cmd, "text", "json", "markdown")
 	opts.Run.register(cmd, false) // the preflight view arrives with the TUI issue
 	opts.Run.registerExpect(cmd)
+	opts.Conn.registerResolver(cmd, f.env)
 	return cmd
 }
 

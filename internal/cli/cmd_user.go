@@ -46,6 +46,7 @@ failed but some checks ended in error (the run is incomplete), 130 interrupted.`
 	opts.Output.register(cmd, "text", "json", "markdown")
 	opts.Run.register(cmd, true)
 	opts.Run.registerExpect(cmd)
+	opts.Conn.registerResolver(cmd, f.env)
 	return cmd
 }
 

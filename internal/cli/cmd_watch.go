@@ -58,7 +58,7 @@ configuration error, 130 interrupted.`,
 	fl.DurationVar(&opts.Every, "every", 30*time.Second, "time between two polls (at least 1s)")
 	fl.DurationVar(&opts.For, "for", 24*time.Hour, "give up after this long (exit 1)")
 	fl.BoolVar(&opts.JSON, "json", false, "print each observation as one JSON object per line")
-	opts.Conn.registerSystems(cmd, f.env)
+	opts.Conn.registerMicrosoft(cmd, f.env)
 	return cmd
 }
 

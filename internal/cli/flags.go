@@ -2,7 +2,6 @@ package cli
 
 import (
 	"cmp"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -35,17 +34,24 @@ func (c *connFlags) register(cmd *cobra.Command, env func(string) string) {
 // registerSystems adds where the systems are and the timeout, for commands
 // that change nothing (no journal).
 func (c *connFlags) registerSystems(cmd *cobra.Command, env func(string) string) {
+	cmd.Flags().StringVar(&c.OktaURL, "okta-url", cmp.Or(env("O365DOCTOR_OKTA_URL"), env("OKTA_CLIENT_ORGURL")), "Okta org URL, e.g. https://contoso.okta.com [$O365DOCTOR_OKTA_URL]; token from $OKTA_API_TOKEN")
+	c.registerMicrosoft(cmd, env)
+}
+
+// registerMicrosoft adds where Microsoft's systems are, the CA file and
+// the timeout, for commands that need no Okta (watch).
+func (c *connFlags) registerMicrosoft(cmd *cobra.Command, env func(string) string) {
 	fl := cmd.Flags()
-	fl.StringVar(&c.OktaURL, "okta-url", cmp.Or(env("O365DOCTOR_OKTA_URL"), env("OKTA_CLIENT_ORGURL")), "Okta org URL, e.g. https://contoso.okta.com [$O365DOCTOR_OKTA_URL]; token from $OKTA_API_TOKEN")
 	fl.StringVar(&c.GraphURL, "graph-url", cmp.Or(env("O365DOCTOR_GRAPH_URL"), config.DefaultGraphURL), "Microsoft Graph base URL [$O365DOCTOR_GRAPH_URL]")
 	fl.StringVar(&c.LoginURL, "login-url", cmp.Or(env("O365DOCTOR_LOGIN_URL"), config.DefaultLoginURL), "Microsoft login (authority) URL [$O365DOCTOR_LOGIN_URL]")
 	fl.StringVar(&c.CAFile, "ca-file", env("O365DOCTOR_CA_FILE"), "extra trusted CA certificate (PEM) [$O365DOCTOR_CA_FILE]")
-	c.registerResolver(cmd, env)
 	c.registerTimeout(cmd, env)
 }
 
-// registerResolver adds --resolver; O365DOCTOR_LAB_NAMESERVERS (the lab's
-// nameservers on loopback ports) is read from the environment only.
+// registerResolver adds --resolver, for the commands that run DNS checks;
+// the others still read O365DOCTOR_RESOLVER. O365DOCTOR_LAB_NAMESERVERS
+// (the lab's nameservers on loopback ports) is read from the environment
+// only.
 func (c *connFlags) registerResolver(cmd *cobra.Command, env func(string) string) {
 	cmd.Flags().StringVar(&c.Resolver, "resolver", env("O365DOCTOR_RESOLVER"), "DNS resolver to ask, IP[:port] (default: the first nameserver of /etc/resolv.conf) [$O365DOCTOR_RESOLVER]")
 }
@@ -79,7 +85,7 @@ func (c *connFlags) settings(env func(string) string) (config.Settings, error) {
 		ClientID:     env("AZURE_CLIENT_ID"),
 		ClientSecret: config.NewSecret(env("AZURE_CLIENT_SECRET")),
 		CAFile:       c.CAFile,
-		Resolver:     c.Resolver,
+		Resolver:     cmp.Or(c.Resolver, env("O365DOCTOR_RESOLVER")),
 		Nameservers:  env("O365DOCTOR_LAB_NAMESERVERS"),
 		Timeout:      c.Timeout,
 		JournalPath:  c.Journal,
@@ -183,11 +189,9 @@ func (r *runFlags) selectChecks(subject checks.Subject) ([]*checks.Check, error)
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
-	// A user's ticket runs the checks of their domain's federation and
-	// Okta app, not its DNS (mail and device records do not stop a
-	// sign-in): recon and preflight show those; --only dns asks for them.
+	// --only dns asks a user's run for the DNS checks too.
 	if subject.Kind == checks.ScopeUser && len(only) == 0 {
-		list = slices.DeleteFunc(list, func(c *checks.Check) bool { return c.Area == checks.AreaDNS })
+		list = checks.ForUserTicket(list)
 	}
 	if len(list) == 0 {
 		return nil, usageErr("--only/--skip left no %s check to run", subject.Kind)
