@@ -2,6 +2,7 @@ package labtests
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -33,7 +34,14 @@ func chainLength(b *testing.B, log []lab.Request) int {
 	b.Helper()
 	// Realm discovery asks userrealm twice (api-version 1.0 and 2.1),
 	// side by side: one route, two independent requests.
-	return chainOf(b, log, userTriageDeps, map[string]int{"login GET /common/userrealm/{user}": 2}, nil)
+	// The user's run includes their domain's federation checks.
+	deps := maps.Clone(domainPreflightDeps)
+	maps.Copy(deps, userTriageDeps)
+	return chainOf(b, log, deps, map[string]int{
+		"login GET /common/userrealm/{user}":                        2,
+		"login GET /{tenant}/v2.0/.well-known/openid-configuration": 2,
+		"graph GET /v1.0/directoryRoles/{id}/members":               64,
+	}, nil)
 }
 
 // chainOf is the longest chain of dependent requests in the log, by a

@@ -15,7 +15,7 @@ import (
 
 func userChecks() []*checks.Check {
 	list, _ := checks.Select(checks.All(), []checks.Scope{checks.ScopeUser, checks.ScopeDomain}, nil, nil)
-	return list
+	return checks.ForUserTicket(list) // as `o365doctor user` runs them
 }
 
 func runUser(src checks.Sources, upn string) []checks.Result {
