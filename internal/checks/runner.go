@@ -18,6 +18,9 @@ type Subject struct {
 	Kind   Scope
 	UPN    string // user subjects
 	Domain string // the domain; a user's is the UPN's
+	// Display is an internationalised domain in Unicode, for people, when
+	// it differs from Domain (its ASCII form, what is compared and asked).
+	Display string
 	// Expect is the domain's authentication the person expects, "federated"
 	// or "managed" (--expect), for the phase of a change; "" = what Graph
 	// says the domain is.

@@ -65,7 +65,7 @@ func runPreflight(ctx context.Context, opts *PreflightOptions) error {
 	if opts.Domain == "" {
 		return usageErr("preflight needs --domain, for example --domain contoso.com")
 	}
-	domain, err := normaliseDomain(opts.Domain, "--domain")
+	domain, display, err := normaliseDomainShown(opts.Domain, "--domain")
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,9 @@ func runPreflight(ctx context.Context, opts *PreflightOptions) error {
 	if err != nil {
 		return err
 	}
-	d := diagnosis{f: f, ses: ses, subject: checks.TenantSubject(domain), out: opts.Output, run: opts.Run}
+	subject := checks.TenantSubject(domain)
+	subject.Display = display
+	d := diagnosis{f: f, ses: ses, subject: subject, out: opts.Output, run: opts.Run}
 	if f.IO.ErrTTY {
 		p := &progressLine{w: f}
 		d.progress, d.progressDone = p.show, p.done
@@ -90,14 +92,24 @@ func runPreflight(ctx context.Context, opts *PreflightOptions) error {
 // UPN (its domain) and returns the form to query: lower-case ASCII, IDN
 // labels in punycode.
 func normaliseDomain(in, what string) (string, error) {
+	ascii, _, err := normaliseDomainShown(in, what)
+	return ascii, err
+}
+
+// normaliseDomainShown is normaliseDomain with the form to show people:
+// the Unicode form of an internationalised domain, "" when it is the same.
+func normaliseDomainShown(in, what string) (ascii, display string, err error) {
 	if strings.TrimSpace(in) == "" {
-		return "", usageErr("%s is empty: give a domain, for example contoso.com", what)
+		return "", "", usageErr("%s is empty: give a domain, for example contoso.com", what)
 	}
-	ascii, _, err := model.NormaliseDomain(in)
+	ascii, display, err = model.NormaliseDomain(in)
 	if err != nil {
-		return "", usageErr("%s: %v", what, err)
+		return "", "", usageErr("%s: %v", what, err)
 	}
-	return ascii, nil
+	if display == ascii {
+		display = ""
+	}
+	return ascii, display, nil
 }
 
 // progressLine shows a long check's progress on one terminal line.

@@ -59,11 +59,12 @@ Exit codes as for user: 0, 1 (a check fails), 2, 3, 4, 130.`,
 }
 
 func runRecon(ctx context.Context, opts *ReconOptions) error {
-	domain, err := normaliseDomain(opts.Target, "recon's argument")
+	domain, display, err := normaliseDomainShown(opts.Target, "recon's argument")
 	if err != nil {
 		return err
 	}
 	subject := checks.DomainSubject(domain)
+	subject.Display = display
 	if strings.Contains(opts.Target, "@") {
 		if err := validateUPN(opts.Target); err != nil {
 			return err

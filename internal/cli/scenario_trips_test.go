@@ -3,6 +3,7 @@ package cli_test
 import (
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
@@ -93,5 +94,40 @@ func TestScenarioTripsOfPreflightAndRecon(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A domain is taken as people type it: any case, a trailing dot, a UPN
+// (its domain), Unicode (asked in punycode, shown in Unicode); what is not
+// a domain is one line and exit 2.
+func TestDomainArgumentsAreNormalised(t *testing.T) {
+	env := labEnv(t, labtest.Start(t, "healthy"))
+	public := map[string]string{}
+	for _, k := range []string{"O365DOCTOR_LOGIN_URL", "O365DOCTOR_CA_FILE", "O365DOCTOR_RESOLVER", "O365DOCTOR_LAB_NAMESERVERS"} {
+		public[k] = env[k]
+	}
+	for in, want := range map[string][2]string{
+		"CONTOSO.com.":          {"contoso.com", ""},
+		"alice@Contoso.COM":     {"contoso.com", ""},
+		"BÜCHER.example.":       {"xn--bcher-kva.example", "bücher.example"},
+		"xn--bcher-kva.example": {"xn--bcher-kva.example", "bücher.example"},
+	} {
+		out, stderr, code := run(t, public, "recon", in, "--json", "--timeout", "3s")
+		if code == 2 {
+			t.Errorf("recon %q: exit 2: %s", in, stderr)
+			continue
+		}
+		rep := decode(t, out)
+		if rep.Subject.Name != want[0] || rep.Subject.DisplayName != want[1] {
+			t.Errorf("recon %q: subject %+v, want %v", in, rep.Subject, want)
+		}
+	}
+	for _, bad := range []string{"not a domain", "contoso", "-bad-.com", "a..b.com", "", "bücher\u202e.example"} {
+		for _, args := range [][]string{{"recon", bad}, {"preflight", "--domain", bad}, {"watch", bad, "--expect", "managed"}} {
+			_, stderr, code := run(t, env, args...)
+			if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || stderr == "" {
+				t.Errorf("%q: exit %d, stderr %q", args, code, stderr)
+			}
+		}
 	}
 }

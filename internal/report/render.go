@@ -142,6 +142,9 @@ func FixCommand(checkID string, f Fix) string {
 func WriteText(w io.Writer, r Report) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "o365doctor %s %s", r.Subject.Kind, r.Subject.Name)
+	if r.Subject.DisplayName != "" {
+		fmt.Fprintf(&b, " (%s)", r.Subject.DisplayName)
+	}
 	if r.Tenant != "" {
 		fmt.Fprintf(&b, "  tenant %s", r.Tenant)
 	}
@@ -211,7 +214,11 @@ func Checks(n int) string {
 // WriteMarkdown writes a report to paste into a helpdesk ticket.
 func WriteMarkdown(w io.Writer, r Report) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "## o365doctor: %s `%s`\n\n", r.Subject.Kind, mdCode(r.Subject.Name))
+	fmt.Fprintf(&b, "## o365doctor: %s `%s`", r.Subject.Kind, mdCode(r.Subject.Name))
+	if r.Subject.DisplayName != "" {
+		fmt.Fprintf(&b, " (`%s`)", mdCode(r.Subject.DisplayName))
+	}
+	b.WriteString("\n\n")
 	fmt.Fprintf(&b, "- generated: %s\n- tenant: %s\n- Okta org: %s\n- %s\n", r.GeneratedAt.Format("2006-01-02 15:04:05Z"), orDash(r.Tenant), orDash(r.OktaOrg), r.Summary.Line())
 	if r.Interrupted {
 		b.WriteString("- **interrupted**: the run was stopped before every check ended\n")

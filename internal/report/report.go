@@ -46,6 +46,9 @@ type Tool struct {
 type Subject struct {
 	Kind string `json:"kind"` // user | domain | tenant
 	Name string `json:"name"`
+	// DisplayName is an internationalised domain in Unicode, when it
+	// differs from Name (its ASCII form).
+	DisplayName string `json:"displayName,omitempty"`
 }
 
 // Summary counts results per status.
@@ -246,7 +249,7 @@ func New(m Meta, results []checks.Result) Report {
 		SchemaVersion: SchemaVersion,
 		Tool:          Tool{Name: "o365doctor", Version: c.text(m.Version)},
 		GeneratedAt:   m.Now.UTC().Truncate(time.Millisecond),
-		Subject:       Subject{Kind: string(m.Subject.Kind), Name: c.text(m.Subject.Name())},
+		Subject:       Subject{Kind: string(m.Subject.Kind), Name: c.text(m.Subject.Name()), DisplayName: c.text(m.Subject.Display)},
 		Tenant:        c.text(m.Tenant),
 		OktaOrg:       c.text(m.OktaOrg),
 		Interrupted:   m.Interrupted,
