@@ -142,7 +142,10 @@ var DNSSPFCheck = &Check{
 	Doc: `Receivers check the sender's address against the domain's SPF record (RFC 7208).
 It must be exactly one TXT record starting v=spf1 (two are a permerror), it must
 include spf.protection.outlook.com (directly or through another include) or mail
-sent from Exchange Online fails SPF, and evaluating it may cost at most 10 DNS
+sent from Exchange Online fails SPF. The include must authorise: "-include:" makes
+that mail fail (fail here), "~include:" or "?include:" softfail or neutral (warn),
+and a term after all is never read by receivers (RFC 7208 5.1) — it neither
+authorises nor counts. Evaluating the record may cost at most 10 DNS
 lookups — include, a, mx, ptr, exists and redirect terms, counted through every
 nested include (section 4.6.4) — and at most 2 void lookups (names that do not
 exist); past either limit receivers answer permerror and every message fails
@@ -150,7 +153,9 @@ SPF, which DMARC then quarantines or rejects. o365doctor evaluates the record as
 the primary nameserver serves it and follows includes through the resolver; the
 evidence is the chain with each record's count. Terms with macros (%{i}) are
 counted as one lookup each but not followed (what they lead to depends on the
-sender) and named; ptr is named too (RFC 7208 says not to use it).
+sender) and named; ptr is named too (RFC 7208 says not to use it). An mx term's
+hosts are looked up too (a host without addresses is a void lookup). +all lets
+any server send as the domain, ?all is neutral (says nothing): both warn.
 Fix: one record, e.g. "v=spf1 include:spf.protection.outlook.com -all"; merge a
 second record into it; replace includes that cost many lookups by the networks
 they publish (ip4:/ip6:) or drop senders no longer used.`,
@@ -206,12 +211,18 @@ func runSPF(ctx context.Context, pass *Pass) error {
 	}
 	f := Finding{Object: dnsDomain(domain), Evidence: ev}
 	perm := r.PermErrors()
-	chain, reaches := r.Reaches(want)
-	var plusAll []spf.Problem
+	way, reaches := r.BestReach(want)
+	var plusAll, neutralAll []spf.Problem
 	for _, p := range r.Notes() {
-		if p.Kind == spf.PlusAll {
+		switch {
+		case p.Kind == spf.PlusAll:
 			plusAll = append(plusAll, p)
+		case p.Kind == spf.NeutralAll && p.Domain == domain:
+			neutralAll = append(neutralAll, p)
 		}
+	}
+	if reaches {
+		f.Evidence = append(f.Evidence, dnsValue(domain, "Exchange Online reached by", way.Term+" ("+strings.Join(way.Chain, " -> ")+")", "RFC 7208 5.2: only an include qualified + on every step authorises its senders"))
 	}
 	switch {
 	case len(perm) > 0:
@@ -219,15 +230,23 @@ func runSPF(ctx context.Context, pass *Pass) error {
 	case len(r.TempErrors()) > 0:
 		pass.Report(f)
 		return fmt.Errorf("%s's SPF record could not be evaluated: %s", domain, r.TempErrors()[0])
+	case !reaches && spfAfterAll(r, want):
+		f.Status, f.Message = StatusFail, fmt.Sprintf("%s's SPF record names %s only after its all mechanism, where receivers never look (RFC 7208 5.1): mail Exchange Online sends for the domain fails SPF; move the include before all", domain, want)
 	case !reaches:
 		f.Status, f.Message = StatusFail, fmt.Sprintf("%s's SPF record does not include %s: mail Exchange Online sends for the domain fails SPF", domain, want)
+	case way.Qualifier == '-':
+		f.Status, f.Message = StatusFail, fmt.Sprintf("%s's SPF record reaches %s only through %s, qualified -: mail Exchange Online sends for the domain fails SPF; use include: without a qualifier", domain, want, way.Term)
+	case !way.Authorises():
+		f.Status, f.Message = StatusWarn, fmt.Sprintf("%s's SPF record reaches %s only through %s, qualified %c (%s): mail Exchange Online sends for the domain does not pass SPF; use include: without a qualifier", domain, want, way.Term, way.Qualifier, spfQualifierName(way.Qualifier))
 	case len(plusAll) > 0:
 		f.Status, f.Message = StatusWarn, fmt.Sprintf("%s's SPF record ends in %s: any server may send mail as the domain", domain, plusAll[0].Term)
+	case len(neutralAll) > 0:
+		f.Status, f.Message = StatusWarn, fmt.Sprintf("%s's SPF record ends in %s (neutral): SPF says nothing about other servers, so it does not stop anyone sending mail as the domain; use -all or ~all", domain, neutralAll[0].Term)
 	default:
 		f.Status = StatusPass
 		f.Message = fmt.Sprintf("%s has one SPF record that includes %s, with %d of %d DNS lookups", domain, want, r.Lookups, spf.MaxLookups)
-		if len(chain) > 2 {
-			f.Message += " (through " + strings.Join(chain[1:len(chain)-1], " -> ") + ")"
+		if len(way.Chain) > 2 {
+			f.Message += " (through " + strings.Join(way.Chain[1:len(way.Chain)-1], " -> ") + ")"
 		}
 		if n := len(r.Notes()); n > 0 {
 			f.Message += fmt.Sprintf("; %d %s not followed (see evidence)", n, dnsPlural(n, "term", "terms"))
@@ -235,6 +254,30 @@ func runSPF(ctx context.Context, pass *Pass) error {
 	}
 	pass.Report(f)
 	return nil
+}
+
+// spfAfterAll reports whether a record of the chain names target in a
+// term after its all mechanism.
+func spfAfterAll(r *spf.Result, target string) bool {
+	for _, p := range r.Notes() {
+		if p.Kind == spf.AfterAll && strings.Contains(strings.ToLower(p.Term), strings.ToLower(target)) {
+			return true
+		}
+	}
+	return false
+}
+
+// spfQualifierName is what a qualifier makes the result (RFC 7208 4.6.2).
+func spfQualifierName(q byte) string {
+	switch q {
+	case '-':
+		return "fail"
+	case '~':
+		return "softfail"
+	case '?':
+		return "neutral"
+	}
+	return "pass"
 }
 
 func spfPermMessage(domain string, r *spf.Result, p spf.Problem) string {
@@ -301,7 +344,9 @@ selector1-{domain-with-dashes}._domainkey.{tenant}.{c}-v1.dkim.mail.microsoft �
 each target must hold a DKIM key (v=DKIM1; p=...). Without them Exchange Online
 signs as the onmicrosoft.com domain, DMARC alignment rests on SPF alone, and
 forwarded mail fails DMARC. CNAMEs to another tenant's keys (a tenant move) fail
-every signature. Mail, not sign-in: missing DKIM is a warning. The tenant is the
+every signature, and so do CNAMEs to another domain's keys (the
+{domain-with-dashes} part names a different domain: copied from it). Mail, not
+sign-in: missing DKIM is a warning. The tenant is the
 prefix of Graph's initial domain when Graph is there; without it any
 *.onmicrosoft.com or dkim.mail.microsoft tenant is accepted and the evidence says so.
 Fix: Defender portal > Email authentication settings > DKIM shows the two CNAME
@@ -330,6 +375,9 @@ func runDKIM(ctx context.Context, pass *Pass) error {
 		}
 	}
 	targets, terr := DNSTargetsFact.Get(ctx, pass.Facts)
+	// The key's name holds the domain it is for, dots as dashes
+	// (selector1-contoso-com): another domain's key fails our signatures.
+	dashed := strings.ReplaceAll(zone.Domain, ".", "-")
 	for _, sel := range dkimSelectors {
 		a, err := zone.Judged(sel+"._domainkey."+zone.Domain, "CNAME")
 		if err != nil {
@@ -354,6 +402,8 @@ func runDKIM(ctx context.Context, pass *Pass) error {
 			f.Status, f.Message = StatusWarn, fmt.Sprintf("%s points at %s's key (%s): the selectors are swapped", a.Name, m[1], target)
 		case tenant != "" && m[3] != tenant:
 			f.Status, f.Message = StatusWarn, fmt.Sprintf("%s points at tenant %s's key (%s), not this tenant's (%s): every %s signature fails", a.Name, m[3], target, tenant, sel)
+		case m[2] != dashed:
+			f.Status, f.Message = StatusWarn, fmt.Sprintf("%s points at the key Microsoft 365 keeps for another domain (%s, not %s: %s): Exchange Online signs %s's mail with %s's own key, so receivers fail every %s signature (copied from another domain?)", a.Name, m[2], dashed, target, zone.Domain, zone.Domain, sel)
 		default:
 			f.Status, f.Message = dkimKey(a.Name, target, targets, terr, &f.Evidence)
 			if f.Status == StatusError {

@@ -340,6 +340,8 @@ func TestDKIMShapes(t *testing.T) {
 		{"revoked", "selector1-contoso-com._domainkey.contoso.onmicrosoft.com", "v=DKIM1; p=", checks.StatusWarn, "revoked"},
 		{"not base64", "selector1-contoso-com._domainkey.contoso.onmicrosoft.com", "v=DKIM1; p=!!!", checks.StatusWarn, "not base64"},
 		{"not a key", "selector1-contoso-com._domainkey.contoso.onmicrosoft.com", "v=DKIM1; p=aGVsbG8=", checks.StatusWarn, "not a public key"},
+		{"another domain's key", "selector1-fabrikam-com._domainkey.contoso.onmicrosoft.com", "v=DKIM1; k=rsa; p=" + dkimKey, checks.StatusWarn, "another domain (fabrikam-com, not contoso-com"},
+		{"another domain's key, hosted form", "selector1-contoso-net._domainkey.contoso.r-v1.dkim.mail.microsoft", "v=DKIM1; k=rsa; p=" + dkimKey, checks.StatusWarn, "(contoso-net, not contoso-com"},
 		{"no key yet", "selector1-contoso-com._domainkey.contoso.onmicrosoft.com", "-", checks.StatusWarn, "DKIM is not enabled"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -400,6 +402,13 @@ func TestSPFShapesAndHostileRecords(t *testing.T) {
 		{"nested", []string{"v=spf1 include:_spf.contoso.com -all"}, checks.StatusPass, "through _spf.contoso.com"},
 		{"4000 bytes of garbage", []string{long}, checks.StatusFail, "permerror"},
 		{"control bytes", []string{"v=spf1 include:spf.protection.outlook.com \x1b[31m -all"}, checks.StatusFail, "permerror"},
+		{"minus include", []string{"v=spf1 -include:spf.protection.outlook.com ~all"}, checks.StatusFail, "only through -include:spf.protection.outlook.com, qualified -"},
+		{"softfail include", []string{"v=spf1 ~include:spf.protection.outlook.com -all"}, checks.StatusWarn, "qualified ~ (softfail)"},
+		{"neutral include", []string{"v=spf1 ?include:spf.protection.outlook.com -all"}, checks.StatusWarn, "qualified ? (neutral)"},
+		{"through a softfail include", []string{"v=spf1 ~include:_spf.contoso.com -all"}, checks.StatusWarn, "only through ~include:_spf.contoso.com"},
+		{"include after all", []string{"v=spf1 -all include:spf.protection.outlook.com"}, checks.StatusFail, "only after its all mechanism"},
+		{"lookups after all not counted", []string{"v=spf1 include:spf.protection.outlook.com -all a a a a a a a a a a"}, checks.StatusPass, "2 of 10"},
+		{"neutral all", []string{"v=spf1 include:spf.protection.outlook.com ?all"}, checks.StatusWarn, "?all (neutral): SPF says nothing about other servers"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := newFakeDNS()

@@ -37,7 +37,9 @@ const (
 	TooManyMX       Kind = "too-many-mx"       // an mx term naming more than MaxMX hosts
 	TempError       Kind = "temperror"         // a lookup went unanswered
 	RedirectIgnored Kind = "redirect-ignored"  // redirect= beside all: not a receiver error, noted
-	PlusAll         Kind = "plus-all"          // +all or ?all: anyone may send as the domain (not a receiver error)
+	PlusAll         Kind = "plus-all"          // +all: anyone may send as the domain (not a receiver error)
+	NeutralAll      Kind = "neutral-all"       // ?all: SPF says nothing of other servers (not a receiver error)
+	AfterAll        Kind = "after-all"         // a mechanism after all: never reached, not counted (section 5.1)
 	NotExpanded     Kind = "not-expanded"      // a term o365doctor cannot follow (macro, ptr)
 	MissingInclude  Kind = "include-no-record" // an include or redirect target without an SPF record
 )
@@ -89,9 +91,12 @@ type Result struct {
 	// Problems in the order met; Notes are the ones that are no error.
 	Problems []Problem
 	// Reached are the include and redirect targets evaluated, lower-case,
-	// in order; Via maps each to the chain that reached it.
+	// in order; Via maps each to the chain that first reached it; Ways
+	// lists every way each was reached, with what a match through it
+	// gives (see Reach).
 	Reached []string
 	Via     map[string][]string
+	Ways    map[string][]Reach
 	// Stopped: the chain was cut at the work bound (MaxExpand lookup
 	// terms): the figures are lower bounds.
 	Stopped bool
@@ -122,12 +127,47 @@ func (r *Result) filter(keep func(Kind) bool) []Problem {
 	return out
 }
 
+// Reach is one way the evaluation reaches an include or redirect target.
+type Reach struct {
+	Chain []string // the domains from the top record to the target
+	// Qualifier is the first qualifier other than '+' of the include
+	// mechanisms on the way, '+' when every one is '+' (a redirect passes
+	// its target's result on). Only '+' authorises the target's senders:
+	// "-include:" makes them fail, "~include:" softfail, "?include:"
+	// neutral, and an include whose record does not pass does not match
+	// where it is included (section 5.2).
+	Qualifier byte
+	Term      string // the term of the top record that leads there
+}
+
+// Authorises reports whether a match in the target gives pass.
+func (w Reach) Authorises() bool { return w.Qualifier == '+' }
+
 // Reaches reports whether the chain includes (or redirects to) domain,
-// with the chain that reaches it from the top.
+// with the chain that first reaches it from the top. Terms after all are
+// never reached (section 5.1).
 func (r *Result) Reaches(domain string) ([]string, bool) {
 	d := normalize(domain)
 	chain, ok := r.Via[d]
 	return chain, ok
+}
+
+// BestReach is the way domain is reached that gives its senders the best
+// result: pass before neutral and softfail, before fail. ok is false when
+// domain is not reached at all.
+func (r *Result) BestReach(domain string) (Reach, bool) {
+	ways := r.Ways[normalize(domain)]
+	if len(ways) == 0 {
+		return Reach{}, false
+	}
+	rank := map[byte]int{'+': 0, '?': 1, '~': 2, '-': 3}
+	best := ways[0]
+	for _, w := range ways[1:] {
+		if rank[w.Qualifier] < rank[best.Qualifier] {
+			best = w
+		}
+	}
+	return best, true
 }
 
 // Records returns the v=spf1 records among a name's TXT texts.
@@ -150,7 +190,7 @@ func Evaluate(ctx context.Context, domain string, lookup LookupFunc) *Result {
 		e.problem(TempError, e.res.Domain, "", "TXT: "+a.Err.Error())
 		return e.res
 	}
-	e.eval(ctx, e.res.Domain, a.Values, "", 0, []string{e.res.Domain})
+	e.eval(ctx, e.res.Domain, a.Values, "", 0, []string{e.res.Domain}, '+', "")
 	return e.res
 }
 
@@ -159,7 +199,7 @@ func Evaluate(ctx context.Context, domain string, lookup LookupFunc) *Result {
 // asked for everything the record leads to.
 func EvaluateTXT(ctx context.Context, domain string, txts []string, lookup LookupFunc) *Result {
 	e := newEvaluator(domain, lookup)
-	e.eval(ctx, e.res.Domain, txts, "", 0, []string{e.res.Domain})
+	e.eval(ctx, e.res.Domain, txts, "", 0, []string{e.res.Domain}, '+', "")
 	return e.res
 }
 
@@ -173,7 +213,7 @@ type evaluator struct {
 
 func newEvaluator(domain string, lookup LookupFunc) *evaluator {
 	return &evaluator{lookup: lookup, cache: map[string]Answer{},
-		res: &Result{Domain: normalize(domain), Via: map[string][]string{}}}
+		res: &Result{Domain: normalize(domain), Via: map[string][]string{}, Ways: map[string][]Reach{}}}
 }
 
 func normalize(d string) string { return strings.ToLower(strings.TrimSuffix(d, ".")) }
@@ -199,8 +239,10 @@ func (e *evaluator) problem(k Kind, domain, term, detail string) {
 }
 
 // eval evaluates the SPF record of domain among txts; path is the chain of
-// domains from the top to this one (for loops and Via).
-func (e *evaluator) eval(ctx context.Context, domain string, txts []string, via string, depth int, path []string) int {
+// domains from the top to this one (for loops and Via), qual the result a
+// match in this record gives at the top (see Reach), topTerm the top
+// record's term that led here ("" at the top).
+func (e *evaluator) eval(ctx context.Context, domain string, txts []string, via string, depth int, path []string, qual byte, topTerm string) int {
 	step := len(e.res.Steps)
 	e.res.Steps = append(e.res.Steps, Step{Domain: domain, Via: via, Depth: depth})
 	recs := Records(txts)
@@ -271,17 +313,35 @@ func (e *evaluator) eval(ctx context.Context, domain string, txts []string, via 
 			e.res.Reached = append(e.res.Reached, to)
 			e.res.Via[to] = chain
 		}
-		nested += e.eval(ctx, to, a.Values, kind, depth+1, chain)
+		q := qual
+		if q == '+' && kind == "include" && t.Qualifier != 0 {
+			q = t.Qualifier
+		}
+		top := topTerm
+		if top == "" {
+			top = t.Raw
+		}
+		e.res.Ways[to] = append(e.res.Ways[to], Reach{Chain: chain, Qualifier: q, Term: top})
+		nested += e.eval(ctx, to, a.Values, kind, depth+1, chain, q, top)
 	}
 	hasAll := false
-	for _, t := range rec.Terms {
+	for i, t := range rec.Terms {
 		if t.Modifier {
+			continue
+		}
+		if hasAll {
+			// Section 5.1: mechanisms after all are never tested and
+			// MUST be ignored: not followed, not counted.
+			e.problem(AfterAll, domain, t.Raw, "comes after "+allTerm(rec.Terms[:i])+": receivers never reach it (RFC 7208 5.1), so it is not counted")
 			continue
 		}
 		if t.Name == "all" {
 			hasAll = true
-			if t.Qualifier == '+' || t.Qualifier == '?' {
+			switch t.Qualifier {
+			case '+':
 				e.problem(PlusAll, domain, t.Raw, "lets any server send mail as the domain")
+			case '?':
+				e.problem(NeutralAll, domain, t.Raw, "neutral for every other server: receivers treat their mail as if the domain published no SPF record (RFC 7208 8.2)")
 			}
 			continue
 		}
@@ -313,6 +373,15 @@ func (e *evaluator) eval(ctx context.Context, domain string, txts []string, via 
 				void(t)
 			case len(a.Values) > MaxMX:
 				e.problem(TooManyMX, domain, t.Raw, fmt.Sprintf("%s has %d MX hosts: the limit is %d", target(t), len(a.Values), MaxMX))
+			default:
+				// Section 4.6.4: the mx mechanism then looks up each
+				// host's addresses (at most MaxMX hosts, checked above);
+				// a host without any is a void lookup.
+				for _, host := range a.Values {
+					if h := normalize(host); h != "" {
+						e.address(ctx, domain, t, h, true, void)
+					}
+				}
 			}
 		}
 	}
@@ -330,6 +399,16 @@ func (e *evaluator) eval(ctx context.Context, domain string, txts []string, via 
 	e.res.Steps[step].Lookups = own
 	e.res.Steps[step].Subtotal = own + nested
 	return own + nested
+}
+
+// allTerm is the all mechanism among terms, as written.
+func allTerm(terms []Term) string {
+	for _, t := range terms {
+		if !t.Modifier && t.Name == "all" {
+			return t.Raw
+		}
+	}
+	return "all"
 }
 
 // address asks for the A records of name (then AAAA, for an a term): a

@@ -360,3 +360,104 @@ func TestLongRecord(t *testing.T) {
 		t.Errorf("garbage: %v", err)
 	}
 }
+
+// Section 5.1: mechanisms after all are never tested: not followed, not
+// counted, so they cannot make a permerror; they are noted.
+func TestTermsAfterAllAreIgnored(t *testing.T) {
+	z := newZone(microsoft...)
+	r := spf.EvaluateTXT(context.Background(), "example.com", []string{"v=spf1 include:spf.protection.outlook.com -all a a a a a a a a a a"}, z.lookup)
+	if r.Lookups != 2 || r.VoidLookups != 0 || len(r.PermErrors()) != 0 {
+		t.Errorf("lookups %d void %d problems %v", r.Lookups, r.VoidLookups, r.Problems)
+	}
+	if n := len(r.Notes()); n != 10 || r.Notes()[0].Kind != spf.AfterAll || !strings.Contains(r.Notes()[0].Detail, "after -all") {
+		t.Errorf("notes %v", r.Notes())
+	}
+	for _, k := range z.asked {
+		if strings.HasPrefix(k, "A ") {
+			t.Errorf("asked %s after all", k)
+		}
+	}
+	// An include after all is not reached at all.
+	z = newZone(microsoft...)
+	r = spf.EvaluateTXT(context.Background(), "example.com", []string{"v=spf1 -all include:spf.protection.outlook.com"}, z.lookup)
+	if _, ok := r.BestReach("spf.protection.outlook.com"); ok || r.Lookups != 0 || len(z.asked) != 0 {
+		t.Errorf("after all: reached, lookups %d, asked %v", r.Lookups, z.asked)
+	}
+	// In a nested record too.
+	z = newZone(append(microsoft, "TXT a.example.com", "v=spf1 ~all include:spf.protection.outlook.com")...)
+	r = spf.EvaluateTXT(context.Background(), "example.com", []string{"v=spf1 include:a.example.com -all"}, z.lookup)
+	if _, ok := r.BestReach("spf.protection.outlook.com"); ok || r.Lookups != 1 {
+		t.Errorf("nested after all: lookups %d, problems %v", r.Lookups, r.Problems)
+	}
+}
+
+// An include authorises its senders only when every include on the way is
+// qualified +: the best way wins, and says which term leads there.
+func TestReachQualifiers(t *testing.T) {
+	extra := []string{
+		"TXT soft.example.com", "v=spf1 ~include:spf.protection.outlook.com -all",
+		"TXT plain.example.com", "v=spf1 include:spf.protection.outlook.com -all",
+		"TXT redir.example.com", "v=spf1 redirect=plain.example.com",
+	}
+	for _, tc := range []struct {
+		top  string
+		qual byte
+		term string
+	}{
+		{"v=spf1 include:spf.protection.outlook.com -all", '+', "include:spf.protection.outlook.com"},
+		{"v=spf1 +include:spf.protection.outlook.com -all", '+', "+include:spf.protection.outlook.com"},
+		{"v=spf1 -include:spf.protection.outlook.com ~all", '-', "-include:spf.protection.outlook.com"},
+		{"v=spf1 ~include:spf.protection.outlook.com -all", '~', "~include:spf.protection.outlook.com"},
+		{"v=spf1 ?include:spf.protection.outlook.com -all", '?', "?include:spf.protection.outlook.com"},
+		{"v=spf1 include:soft.example.com -all", '~', "include:soft.example.com"},
+		{"v=spf1 -include:plain.example.com -all", '-', "-include:plain.example.com"},
+		{"v=spf1 include:redir.example.com -all", '+', "include:redir.example.com"},
+		{"v=spf1 -include:spf.protection.outlook.com include:plain.example.com -all", '+', "include:plain.example.com"},
+		{"v=spf1 redirect=soft.example.com", '~', "redirect=soft.example.com"},
+	} {
+		z := newZone(append(slices.Clone(microsoft), extra...)...)
+		r := spf.EvaluateTXT(context.Background(), "example.com", []string{tc.top}, z.lookup)
+		w, ok := r.BestReach("SPF.protection.outlook.com")
+		if !ok || w.Qualifier != tc.qual || w.Term != tc.term || w.Authorises() != (tc.qual == '+') {
+			t.Errorf("%q: reach %+v %v, want %c via %s", tc.top, w, ok, tc.qual, tc.term)
+		}
+	}
+}
+
+// ?all is neutral, not "anyone may send"; +all is.
+func TestNeutralAllIsNotPlusAll(t *testing.T) {
+	r := spf.EvaluateTXT(context.Background(), "example.com", []string{"v=spf1 ip4:192.0.2.1 ?all"}, newZone().lookup)
+	if !slices.Equal(kinds(r.Problems), []spf.Kind{spf.NeutralAll}) || strings.Contains(r.Problems[0].Detail, "any server") {
+		t.Errorf("?all: %v", r.Problems)
+	}
+	r = spf.EvaluateTXT(context.Background(), "example.com", []string{"v=spf1 +all"}, newZone().lookup)
+	if !slices.Equal(kinds(r.Problems), []spf.Kind{spf.PlusAll}) {
+		t.Errorf("+all: %v", r.Problems)
+	}
+}
+
+// Section 4.6.4: an mx term looks up its hosts' addresses; a host without
+// any is a void lookup, and past two the record is a permerror.
+func TestMXHostsCountVoidLookups(t *testing.T) {
+	z := newZone("MX example.com", "mx1.example.com", "MX example.com", "mx2.example.com", "MX example.com", "mx3.example.com",
+		"A mx1.example.com", "192.0.2.1")
+	r := spf.EvaluateTXT(context.Background(), "example.com", []string{"v=spf1 mx -all"}, z.lookup)
+	if r.Lookups != 1 || r.VoidLookups != 2 || len(r.PermErrors()) != 0 {
+		t.Errorf("two hosts without addresses: lookups %d void %d problems %v", r.Lookups, r.VoidLookups, r.Problems)
+	}
+	if !slices.Contains(z.asked, "AAAA mx2.example.com") || slices.Contains(z.asked, "AAAA mx1.example.com") {
+		t.Errorf("asked %v", z.asked)
+	}
+	z.records["MX example.com"] = append(z.records["MX example.com"], "mx4.example.com")
+	z.asked = nil
+	r = spf.EvaluateTXT(context.Background(), "example.com", []string{"v=spf1 mx -all"}, z.lookup)
+	if r.VoidLookups != 3 || !slices.Equal(kinds(r.PermErrors()), []spf.Kind{spf.TooManyVoid}) {
+		t.Errorf("three hosts without addresses: void %d problems %v", r.VoidLookups, r.Problems)
+	}
+	// An unanswered address lookup is a temperror.
+	z.fail["A mx2.example.com"] = true
+	r = spf.EvaluateTXT(context.Background(), "example.com", []string{"v=spf1 mx -all"}, z.lookup)
+	if len(r.TempErrors()) != 1 {
+		t.Errorf("unanswered host: %v", r.Problems)
+	}
+}
