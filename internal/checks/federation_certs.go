@@ -27,7 +27,10 @@ the domain's signingCertificate is that certificate; nextSigningCertificate lets
 a rollover happen without an outage. Compared by SHA-256 (SHA-1 thumbprints are
 shown too, as both consoles show them), with subjects and expiry. When Okta
 rolls the key and Entra keeps the old one, every federated sign-in fails with
-AADSTS5000811 / AADSTS50008. signingCertificateUpdateStatus (Microsoft's
+AADSTS5000811 / AADSTS50008. When Okta already signs with the certificate Entra
+holds as nextSigningCertificate (a rollover half done), Entra accepts the tokens
+(Graph calls it the fallback signing certificate): it warns, to finish the
+rollover before the old certificate goes. signingCertificateUpdateStatus (Microsoft's
 automatic certificate update) is shown; a result other than success warns.
 Fix: update the federation's signingCertificate to Okta's active key (Okta's
 automatic federation does it when the app's key is rolled in Okta).`,
@@ -78,9 +81,16 @@ func runSigningKeys(ctx context.Context, pass *Pass) error {
 		certRead("entra", obj, "signingCertificate", fed.SigningCertificate, srcFederation),
 		certRead("okta", appObj, "active key "+active.Kid, keyLeaf(active), srcOktaKeys))
 	f := Finding{Object: obj, Evidence: append([]Evidence{cur}, keyEv...)}
+	if fed.NextSigningCertificate != "" {
+		f.Evidence = append(f.Evidence, Value{certRead("entra", obj, "nextSigningCertificate", fed.NextSigningCertificate, srcFederation)})
+	}
 	switch {
 	case cur.Equal:
 		f.Status, f.Message = StatusPass, fmt.Sprintf("Entra trusts the key Okta signs %s's tokens with (SHA-1 %s)", domain, thumb1(cur.Sides[1]))
+	case signsWithNext(fed, active):
+		// Mid-rollover: Entra accepts tokens signed with its next
+		// certificate (Graph: "fallback token signing certificate").
+		f.Status, f.Message = StatusWarn, fmt.Sprintf("Okta signs %s's tokens with %s, which Entra holds as nextSigningCertificate: sign-ins work, but finish the rollover (make it the signingCertificate) before %s expires", domain, thumbDesc(cur.Sides[1]), thumbDesc(cur.Sides[0]))
 	case fed.SigningCertificate == "":
 		f.Status, f.Message = StatusFail, fmt.Sprintf("%s's federation has no signingCertificate: Entra can verify no token", domain)
 	default:
@@ -114,6 +124,8 @@ func runSigningKeys(ctx context.Context, pass *Pass) error {
 		}
 	}
 	switch {
+	case signsWithNext(fed, active):
+		// The next key is in use already: reported above.
 	case next != nil && !sameCert(keyLeaf(*next), fed.NextSigningCertificate):
 		nc := Compare("next signing certificate",
 			certRead("entra", obj, "nextSigningCertificate", fed.NextSigningCertificate, srcFederation),
@@ -139,6 +151,12 @@ func runSigningKeys(ctx context.Context, pass *Pass) error {
 			Message:  fmt.Sprintf("Microsoft's last automatic certificate update for %s ended %q: a rolled key will not reach Entra by itself", domain, r)})
 	}
 	return nil
+}
+
+// signsWithNext reports whether the key Okta signs with is the one Entra
+// holds as its next certificate: a rollover half done, which Entra accepts.
+func signsWithNext(fed *model.Federation, active model.SigningKey) bool {
+	return fed.NextSigningCertificate != "" && sameCert(keyLeaf(active), fed.NextSigningCertificate)
 }
 
 func thumb1(r Read) string {

@@ -69,6 +69,9 @@ func oktaSideOf(ctx context.Context, pass *Pass) (oktaSide, error) {
 // federated domain has none.
 func federationOf(ctx context.Context, pass *Pass) (*model.Federation, error) {
 	fed, err := FederationFact.Get(ctx, pass.Facts)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, Skip("%s is not a domain of this tenant (see federation.prefederation-domain)", pass.Subject.Domain)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -286,6 +289,10 @@ func runConfigMatch(ctx context.Context, pass *Pass) error {
 	switch {
 	case !haveKey:
 		bad = append(bad, fmt.Sprintf("the Okta app's signing key %q is not among its %d key(s)", side.app.SigningKid, len(keys)))
+	case !certCmp.Equal && signsWithNext(fed, key):
+		// Entra accepts its next certificate: signing-keys warns to
+		// finish the rollover; the configuration itself is sound.
+		ev = append(ev, Value{certRead("entra", obj, "nextSigningCertificate", fed.NextSigningCertificate, srcFederation)})
 	case !certCmp.Equal:
 		bad = append(bad, "signingCertificate is not the key Okta signs with (see federation.signing-keys)")
 	}

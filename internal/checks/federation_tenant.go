@@ -147,7 +147,7 @@ var StagedRollout = &Check{
 	Scope:       ScopeDomain,
 	Severity:    High,
 	Needs:       []Source{Graph},
-	Permissions: []Permission{{Source: Graph, Name: permPolicy}},
+	Permissions: []Permission{{Source: Graph, Name: permPolicy + " (delegated)"}},
 	Requires:    []FactRef{RolloutPoliciesFact},
 	Doc: `Entra ID's staged rollout (policies/featureRolloutPolicies) makes members of
 the named groups sign in with cloud authentication (password hash sync,
@@ -158,8 +158,9 @@ them. During a migration away from Okta that is the plan; otherwise it explains
 "Okta shows no sign-in" tickets. Enabled policies are listed with their groups.
 Microsoft documents reading these policies for delegated sign-ins only
 (Policy.Read.HybridAuthentication; "Application: not supported"): with
-application credentials Graph may refuse it whatever is granted, and the check
-ends in error saying where to look instead.
+application credentials Graph may refuse it whatever is granted; the check is
+then skipped, saying where to look instead (a refusal no grant can cure is not
+an incomplete run).
 Fix: remove the groups from the policy (or disable it) in Entra ID > Hybrid
 management > Staged rollout.`,
 	References: []string{
@@ -172,7 +173,10 @@ management > Staged rollout.`,
 func runStagedRollout(ctx context.Context, pass *Pass) error {
 	policies, err := RolloutPoliciesFact.Get(ctx, pass.Facts)
 	if errors.Is(err, model.ErrAccessDenied) {
-		return fmt.Errorf("%w; Microsoft documents this read for delegated sign-ins only (Policy.Read.HybridAuthentication, no application permission): with application credentials, look in Entra ID > Hybrid management > Staged rollout", err)
+		// Not a permission the admin forgot: Microsoft offers none to an
+		// application, so this is "cannot be read this way", not an
+		// incomplete run.
+		return Skip("Graph refused the staged-rollout policies (403): Microsoft documents this read for delegated sign-ins only (Policy.Read.HybridAuthentication), no application permission grants it; look in Entra ID > Hybrid management > Staged rollout")
 	}
 	if err != nil {
 		return err
@@ -251,6 +255,9 @@ Administrator) on cloud-only accounts of a managed domain, at least two
 break-glass Global Administrators on *.onmicrosoft.com. Members of those roles
 whose UPN is in the domain warn; when every Global Administrator of the tenant
 is in a federated domain, it fails: nobody could undo a broken federation.
+Active assignments to users are read (GET /directoryRoles/{id}/members); roles
+held through role-assignable groups are named but their members are not read,
+and PIM-eligible assignments are not seen: the message says so.
 Fix: give the roles to cloud-only accounts (user@tenant.onmicrosoft.com) and
 remove them from the federated ones.`,
 	References: []string{
@@ -276,6 +283,7 @@ func runPrivilegedInFederated(ctx context.Context, pass *Pass) error {
 	}
 	this, _ := findDomain(domains, domain)
 	held := map[string][]string{} // UPN in the domain → roles
+	var viaGroups []string         // "group (role)": members not read
 	gaTotal, gaFederated := 0, 0
 	for _, r := range roles {
 		name, privileged := privilegedRoles[strings.ToLower(r.RoleTemplateID)]
@@ -284,6 +292,9 @@ func runPrivilegedInFederated(ctx context.Context, pass *Pass) error {
 		}
 		name = cmpOr(r.DisplayName, name)
 		for _, m := range r.Members {
+			if m.Kind == "group" {
+				viaGroups = append(viaGroups, m.Name+" ("+name+")")
+			}
 			if m.Kind != "user" {
 				continue
 			}
@@ -299,7 +310,15 @@ func runPrivilegedInFederated(ctx context.Context, pass *Pass) error {
 			}
 		}
 	}
-	if gaTotal > 0 && gaFederated == gaTotal {
+	// Members through role-assignable groups are not read (nor PIM
+	// eligibility): said, so a pass is not read as covering them.
+	groupNote := ""
+	if len(viaGroups) > 0 {
+		sort.Strings(viaGroups)
+		groupNote = fmt.Sprintf("; %d group(s) hold privileged roles and their members were not read: %s", len(viaGroups), strings.Join(viaGroups, ", "))
+	}
+	allGAFederated := gaTotal > 0 && gaFederated == gaTotal && len(viaGroups) == 0
+	if allGAFederated {
 		obj := Object{Kind: ObjTenant, ID: "global-administrators", Name: "Global Administrators"}
 		pass.Report(Finding{Object: obj, Status: StatusFail,
 			Evidence: []Evidence{Value{Read{System: "entra", Object: obj, Field: "members in federated domains", Value: fmt.Sprintf("%d of %d", gaFederated, gaTotal), Source: srcRoles}}},
@@ -316,12 +335,12 @@ func runPrivilegedInFederated(ctx context.Context, pass *Pass) error {
 			Evidence: []Evidence{Value{Read{System: "entra", Object: obj, Field: "directory roles", Value: strings.Join(held[u], ", "), Source: srcRoles}}},
 			Message:  fmt.Sprintf("%s holds %s in the federated domain %s: when Okta or the federation breaks, this administrator is locked out with everyone else", u, strings.Join(held[u], ", "), domain)})
 	}
-	if len(upns) == 0 && !(gaTotal > 0 && gaFederated == gaTotal) {
+	if len(upns) == 0 && !allGAFederated {
 		msg := fmt.Sprintf("no privileged role holder is in %s", domain)
 		if !this.Federated() {
 			msg = fmt.Sprintf("%s is not federated: its administrators do not depend on Okta", domain)
 		}
-		pass.Summarize("%s", msg)
+		pass.Summarize("%s%s", msg, groupNote)
 	}
 	return nil
 }

@@ -150,9 +150,11 @@ var Provisioning = &Check{
 	Doc: `Okta provisions users and licences into Microsoft 365 through the Office 365
 app. Okta has moved it to an admin consent for Microsoft Graph: provisioning on
 stored Microsoft admin credentials stops working (Okta's migration notice).
-Where the API shows it (settings.app.office365ProvisioningType, present on newer
-instances; null when provisioning is off or the instance predates it), a type
-other than GRAPH warns. And under WS-Federation the password lives in Okta:
+The API shows settings.app.office365ProvisioningType on newer instances (null
+when provisioning is off or the instance predates it); no public source shows
+its values, so o365doctor shows it and does not judge it: check the app's
+Provisioning tab for Graph admin consent. And under WS-Federation the password
+lives in Okta:
 pushing it to Microsoft (feature PUSH_PASSWORD_UPDATES) copies a credential
 Microsoft never needs and makes a password change race the federation; it warns.
 Fix: in the app's Provisioning tab, re-authenticate with Microsoft Graph admin
@@ -183,9 +185,6 @@ func runProvisioning(ctx context.Context, pass *Pass) error {
 			Value{Read{System: "okta", Object: obj, Field: "settings.app.office365ProvisioningType", Value: ptype, Source: srcOktaApps}},
 		}
 		var warns []string
-		if pushes && ptype != "" && !strings.EqualFold(ptype, "GRAPH") {
-			warns = append(warns, fmt.Sprintf("provisioning type is %s, not the Microsoft Graph consent: re-authenticate the API integration with Graph admin consent", ptype))
-		}
 		if slices.Contains(app.Features, "PUSH_PASSWORD_UPDATES") && app.SignOnMode == model.SignOnWSFed {
 			warns = append(warns, "it pushes passwords to Microsoft although the domain signs in through Okta (WS-Federation): turn off Sync Password")
 		}
@@ -197,7 +196,7 @@ func runProvisioning(ctx context.Context, pass *Pass) error {
 		case ptype == "":
 			pass.Report(Finding{Object: obj, Status: StatusPass, Evidence: ev, Message: app.Label + " provisions users and pushes no passwords; this instance does not show its provisioning type (check for Graph admin consent in its Provisioning tab)"})
 		default:
-			pass.Report(Finding{Object: obj, Status: StatusPass, Evidence: ev, Message: app.Label + " provisions through the Microsoft Graph consent and pushes no passwords"})
+			pass.Report(Finding{Object: obj, Status: StatusPass, Evidence: ev, Message: fmt.Sprintf("%s provisions users (provisioning type %s) and pushes no passwords; whether that is the Graph consent, the API does not say (see its Provisioning tab)", app.Label, ptype)})
 		}
 	}
 	if judged == 0 {

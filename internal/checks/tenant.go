@@ -44,7 +44,7 @@ func runEntraUsersWithoutOkta(ctx context.Context, pass *Pass) error {
 	}
 	app, err := Office365AppFact.Get(ctx, pass.Facts)
 	if errors.Is(err, ErrNoApp) {
-		return Skip("no active Office 365 app for %s in Okta (see identity.o365-assignment)", domain)
+		return Skip("no active Office 365 app for %s in Okta (see oktaapp.one-active-app)", domain)
 	}
 	if err != nil {
 		return err
