@@ -283,7 +283,7 @@ func runPrivilegedInFederated(ctx context.Context, pass *Pass) error {
 	}
 	this, _ := findDomain(domains, domain)
 	held := map[string][]string{} // UPN in the domain → roles
-	var viaGroups []string         // "group (role)": members not read
+	var viaGroups []string        // "group (role)": members not read
 	gaTotal, gaFederated := 0, 0
 	for _, r := range roles {
 		name, privileged := privilegedRoles[strings.ToLower(r.RoleTemplateID)]
