@@ -14,6 +14,9 @@ import (
 // punycode) and the form to show (Unicode).
 func NormaliseDomain(in string) (ascii, display string, err error) {
 	d := strings.TrimSpace(in)
+	if strings.Contains(d, "://") || strings.ContainsAny(d, "/?#") {
+		return "", "", fmt.Errorf("%q is not a domain name: give the domain alone (contoso.com), not a URL", in)
+	}
 	if i := strings.LastIndexByte(d, '@'); i >= 0 {
 		d = d[i+1:]
 	}
@@ -29,9 +32,16 @@ func NormaliseDomain(in string) (ascii, display string, err error) {
 	if !strings.Contains(ascii, ".") || len(ascii) > 253 {
 		return "", "", fmt.Errorf("%q is not a domain name: it needs at least two labels, like contoso.com", in)
 	}
-	for _, label := range strings.Split(ascii, ".") {
-		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
-			return "", "", fmt.Errorf("%q is not a domain name: label %q", in, label)
+	labels := strings.Split(ascii, ".")
+	if strings.Trim(labels[len(labels)-1], "0123456789") == "" {
+		return "", "", fmt.Errorf("%q is not a domain name: a top-level domain is never all digits (an IP address?)", in)
+	}
+	for _, label := range labels {
+		switch {
+		case label == "":
+			return "", "", fmt.Errorf("%q is not a domain name: it has an empty label (two dots in a row?)", in)
+		case len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-"):
+			return "", "", fmt.Errorf("%q is not a domain name: label %q (at most 63 characters, not starting or ending with -)", in, label)
 		}
 		for _, r := range label {
 			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {

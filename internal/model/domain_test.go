@@ -1,6 +1,9 @@
 package model
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestNormaliseDomain(t *testing.T) {
 	for in, want := range map[string][2]string{
@@ -22,5 +25,22 @@ func TestNormaliseDomain(t *testing.T) {
 		if a, d, err := NormaliseDomain(bad); err == nil {
 			t.Errorf("%q accepted as %q %q", bad, a, d)
 		}
+	}
+}
+
+func TestNormaliseDomainRefusesAddressesAndURLs(t *testing.T) {
+	for in, says := range map[string]string{
+		"1.2.3.4":             "IP address",
+		"https://contoso.com": "not a URL",
+		"contoso.com/x":       "not a URL",
+		"a..b.com":            "empty label",
+	} {
+		_, _, err := NormaliseDomain(in)
+		if err == nil || !strings.Contains(err.Error(), says) {
+			t.Errorf("%q: %v, want %q", in, err, says)
+		}
+	}
+	if a, _, err := NormaliseDomain("365contoso.com"); err != nil || a != "365contoso.com" {
+		t.Errorf("a leading digit is a domain: %q %v", a, err)
 	}
 }
