@@ -15,6 +15,8 @@ func All() []*Check {
 	all = append(all, federationChecks...)
 	all = append(all, OneActiveApp, SignOnModeWSFed, Provisioning)
 	all = append(all, OktaUserStatus, O365Assignment, ImmutableIDMatch, EntraUsersWithoutOkta)
+	all = append(all, licenseChecks...)
+	all = append(all, loginLoopChecks...)
 	return all
 }
 

@@ -74,6 +74,9 @@ type OktaAPI interface {
 	// /api/v1/apps/{id}/sso/saml/metadata): the external key and the
 	// active signing certificate.
 	AppMetadata(ctx context.Context, appID string) (model.SAMLMetadata, error)
+	// What the license and login-loop checks read (license.go, loginloop.go).
+	OktaLicensesAPI
+	OktaLogsAPI
 }
 
 // GraphAPI is what the facts need of the Graph adapter.
@@ -99,6 +102,9 @@ type GraphAPI interface {
 	RolloutPolicies(ctx context.Context) ([]model.RolloutPolicy, error)
 	// RoleMembers are the activated directory roles and their members.
 	RoleMembers(ctx context.Context) ([]model.RoleMembers, error)
+	// What the license and login-loop checks read (license.go, loginloop.go).
+	GraphLicensesAPI
+	GraphSignInsAPI
 }
 
 // RealmAPI is what the facts need of Microsoft's public realm discovery.
