@@ -42,7 +42,8 @@ credentials needed). A federation change takes from a minute to hours to reach
 realm discovery; watch prints each change it sees with the time elapsed.
 
 Exit codes: 0 the expected state shows, 1 --for ran out first, 2 usage or
-configuration error, 130 interrupted.`,
+configuration error, 4 realm discovery failed 5 times in a row, 130
+interrupted.`,
 		Example: "  o365doctor watch contoso.com --expect federated\n  o365doctor watch contoso.com --expect managed --every 1m --for 2h\n  o365doctor watch contoso.com --expect federated --json",
 		Args:    args(1, "a domain, e.g. contoso.com"),
 		RunE: func(cmd *cobra.Command, a []string) error {
@@ -72,7 +73,15 @@ type observation struct {
 	Holds     bool   `json:"holds"`
 	Expect    string `json:"expect"`
 	ExpectSrc string `json:"expectedBy"`
+	// Result is set on the last line: holds, timeout (--for ran out) or
+	// error (realm discovery failed maxWatchErrors times in a row).
+	Result  string `json:"result,omitempty"`
+	notOkta bool   // federated, but not to an Okta Office 365 app
 }
+
+// maxWatchErrors ends a watch whose every poll fails: a broken login URL
+// or network is not "not yet".
+const maxWatchErrors = 5
 
 func (o observation) state() string {
 	if o.Error != "" {
@@ -81,6 +90,9 @@ func (o observation) state() string {
 	s := "realm discovery: " + o.Realm
 	if o.AuthURL != "" {
 		s += " (" + o.AuthURL + ")"
+	}
+	if o.notOkta {
+		s += ", not an Okta Office 365 app"
 	}
 	if o.Entra != "" {
 		s += "; Entra ID: " + o.Entra
@@ -137,36 +149,51 @@ func runWatch(ctx context.Context, opts *WatchOptions) error {
 	if !opts.JSON {
 		fmt.Fprintf(out, "watching %s until it shows %s (expected by %s), every %s for up to %s\n", domain, expect, by, opts.Every, opts.For)
 	}
-	last := ""
+	last, errorsInARow := "", 0
+	var o observation
+	show := func(o observation) {
+		if opts.JSON {
+			b, _ := json.Marshal(o)
+			fmt.Fprintln(out, string(b))
+		} else {
+			fmt.Fprintf(out, "+%-8s %s\n", o.Elapsed, o.state())
+		}
+	}
+	// end prints the last observation as the JSON's final line (text
+	// says it in a sentence) and returns the exit.
+	end := func(result string, code int, text string) error {
+		if opts.JSON {
+			o.Result = result
+			show(o)
+		} else {
+			fmt.Fprintln(out, text)
+		}
+		if code == ExitOK {
+			return nil
+		}
+		return silentExit(code)
+	}
 	for {
-		o := observe(ctx, src, domain, expect)
+		o = observe(ctx, src, domain, expect)
 		o.Elapsed, o.Expect, o.ExpectSrc = time.Since(start).Round(time.Second).String(), expect, by
 		if ctx.Err() != nil {
 			return silentExit(ExitInterrupted)
 		}
-		if st := o.state(); st != last || o.Holds {
-			last = st
-			if opts.JSON {
-				b, _ := json.Marshal(o)
-				fmt.Fprintln(out, string(b))
-			} else {
-				fmt.Fprintf(out, "+%-8s %s\n", o.Elapsed, st)
-			}
-		}
 		if o.Holds {
-			if !opts.JSON {
-				fmt.Fprintf(out, "%s is %s after %s\n", domain, expect, o.Elapsed)
-			}
-			return nil
+			return end("holds", ExitOK, fmt.Sprintf("+%-8s %s\n%s is %s after %s", o.Elapsed, o.state(), domain, expect, o.Elapsed))
+		}
+		if st := o.state(); st != last {
+			last = st
+			show(o)
+		}
+		if errorsInARow = map[bool]int{true: errorsInARow + 1, false: 0}[o.Error != ""]; errorsInARow >= maxWatchErrors {
+			return end("error", ExitIncomplete, fmt.Sprintf("realm discovery failed %d times in a row; giving up: %s", errorsInARow, o.Error))
 		}
 		select {
 		case <-ctx.Done():
 			return silentExit(ExitInterrupted)
 		case <-deadline.C:
-			if !opts.JSON {
-				fmt.Fprintf(out, "%s is still not %s after %s; last seen: %s\n", domain, expect, opts.For, last)
-			}
-			return silentExit(ExitFail)
+			return end("timeout", ExitFail, fmt.Sprintf("%s is still not %s after %s; last seen: %s", domain, expect, opts.For, last))
 		case <-tick.C:
 		}
 	}
@@ -188,6 +215,7 @@ func observe(ctx context.Context, src checks.Sources, domain, expect string) obs
 	switch expect {
 	case "federated":
 		realmHolds = r.Federated() && checks.IsOktaAuthURL(r.AuthURL)
+		o.notOkta = r.Federated() && !realmHolds
 	case "managed":
 		realmHolds = r.Managed()
 	}

@@ -118,4 +118,24 @@ func TestWatch(t *testing.T) {
 	if first.Realm != "Managed" || first.Holds || last.Realm != "Federated" || last.Entra != "Federated" || !last.Holds || last.Elapsed == "0s" {
 		t.Errorf("observations %+v then %+v", first, last)
 	}
+
+	// Federated, but to a leftover ADFS: not what "federated" means here,
+	// and the line says why; with --json the last line carries the result.
+	adfs := labEnv(t, labtest.Start(t, "federated-to-adfs"))
+	out, _, code = run(t, adfs, "watch", "contoso.com", "--expect", "federated", "--every", "1s", "--for", "1500ms")
+	if code != 1 || !strings.Contains(out, "sts.contoso.com/adfs/ls/), not an Okta Office 365 app") {
+		t.Errorf("ADFS: exit %d\n%s", code, out)
+	}
+	out, _, code = run(t, adfs, "watch", "contoso.com", "--expect", "federated", "--every", "1s", "--for", "1500ms", "--json")
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	var final struct{ Result string }
+	if code != 1 || json.Unmarshal([]byte(lines[len(lines)-1]), &final) != nil || final.Result != "timeout" {
+		t.Errorf("ADFS --json: exit %d, last line %q", code, lines[len(lines)-1])
+	}
+	// Realm discovery that never answers is not "not yet": exit 4.
+	dead := map[string]string{"O365DOCTOR_LOGIN_URL": "https://127.0.0.1:9"}
+	out, _, code = run(t, dead, "watch", "contoso.com", "--expect", "federated", "--every", "1s", "--for", "1m")
+	if code != 4 || !strings.Contains(out, "failed 5 times in a row") {
+		t.Errorf("dead realm discovery: exit %d\n%s", code, out)
+	}
 }
