@@ -68,7 +68,7 @@ func runVerificationTXT(ctx context.Context, pass *Pass) error {
 			found = append(found, v)
 		}
 	}
-	f := Finding{Object: dnsDomain(zone.Domain), Evidence: []Evidence{Value{dnsRead(a)}, judgedFrom(zone)}}
+	f := Finding{Object: dnsDomain(zone.Domain), Evidence: []Evidence{Value{dnsRead(a)}, judgedFrom(zone, a)}}
 	if exp.Value != "" {
 		f.Evidence = append(f.Evidence, Compare("verification TXT",
 			Read{System: "entra", Object: dnsDomain(zone.Domain), Field: "verificationDnsRecords Txt text", Value: exp.Value, Source: "GET /domains/" + zone.Domain + "/verificationDnsRecords"},
@@ -161,7 +161,7 @@ func cnameFinding(ctx context.Context, pass *Pass, zone *DNSZone, a model.DNSAns
 	f := Finding{Object: dnsDomain(a.Name), Evidence: []Evidence{
 		Value{dnsRead(a)},
 		dnsValue(a.Name, "expected CNAME", exp.Value, exp.From),
-		judgedFrom(zone),
+		judgedFrom(zone, a),
 	}}
 	recs := a.OfType()
 	switch {

@@ -42,27 +42,42 @@ func runPropagation(ctx context.Context, pass *Pass) error {
 		return err
 	}
 	if zone.Primary == "" {
-		return fmt.Errorf("the authoritative nameservers of %s could not be asked: %s", zone.Domain, zone.NSError)
+		return fmt.Errorf("the authoritative nameservers of %s could not be asked: %s", zone.Apex, zone.NSError)
 	}
-	differ, silent := 0, 0
-	for _, q := range zoneQuestions(zone.Domain) {
-		each := zone.each[q]
-		if err := zone.eachErr[q]; err != nil || len(each) == 0 {
-			silent++
-			pass.Report(Finding{Object: dnsDomain(q.Name), Status: StatusError,
-				Message: fmt.Sprintf("%s: the nameservers could not be asked: %v", q, err)})
-			continue
+	// A nameserver that answers nothing is one finding, not one per name.
+	for i, s := range zone.Servers {
+		if why, dead := zone.Silent[s]; dead {
+			ev := []Evidence{judgedFrom(zone)}
+			if each := zone.each[zone.questions[0]]; i < len(each) {
+				ev = append([]Evidence{Value{nsRead(each[i])}}, ev...)
+			}
+			pass.Report(Finding{Object: dnsDomain(s), Status: StatusWarn, Evidence: ev,
+				Message: fmt.Sprintf("%s, a nameserver of %s, answers none of the questions (%s): resolvers that ask it wait and retry another, or fail (a dead or lame nameserver); fix it, or remove it from the zone's NS records at the registrar", s, zone.Apex, why)})
 		}
+	}
+	differ, partial, silent, asked := 0, 0, 0, 0
+	for _, q := range zone.questions {
+		each, ok := zone.each[q]
+		if !ok {
+			continue // not in the zone (the organisational domain's _dmarc)
+		}
+		asked++
 		var sides []Read
-		var missing []string
+		var missing, live []string
 		keys := map[string]bool{}
+		var answering []model.DNSAnswer
 		for _, a := range each {
 			sides = append(sides, nsRead(a))
+			if _, dead := zone.Silent[a.Server]; dead {
+				continue
+			}
 			key, ok := answerKey(a)
 			if !ok {
 				missing = append(missing, a.Server+" ("+unanswered(a)+")")
 				continue
 			}
+			live = append(live, a.Server)
+			answering = append(answering, a)
 			keys[key] = true
 		}
 		cmp := Comparison{What: q.String(), Sides: sides, Equal: len(keys) <= 1 && len(missing) == 0}
@@ -70,24 +85,38 @@ func runPropagation(ctx context.Context, pass *Pass) error {
 		case len(keys) > 1:
 			differ++
 			pass.Report(Finding{Object: dnsDomain(q.Name), Status: StatusWarn, Evidence: []Evidence{cmp},
-				Message: fmt.Sprintf("the nameservers of %s disagree on %s: %s", zone.Domain, q, describeSides(each))})
-		case len(missing) > 0:
+				Message: fmt.Sprintf("the nameservers of %s disagree on %s: %s", zone.Apex, q, describeSides(answering))})
+		case len(missing) > 0 && len(live) == 0:
 			silent++
 			pass.Report(Finding{Object: dnsDomain(q.Name), Status: StatusError, Evidence: []Evidence{cmp},
 				Message: fmt.Sprintf("%s could not be compared: no answer from %s", q, strings.Join(missing, ", "))})
+		case len(missing) > 0:
+			partial++
+			pass.Report(Finding{Object: dnsDomain(q.Name), Status: StatusWarn, Evidence: []Evidence{cmp},
+				Message: fmt.Sprintf("%s is answered by %s but not by %s: resolvers that ask that server get no answer", q, strings.Join(live, ", "), strings.Join(missing, ", "))})
 		}
 	}
 	switch {
 	case differ > 0:
-		pass.Summarize("the nameservers of %s disagree on %d %s: who sees what depends on which server they ask", zone.Domain, differ, dnsPlural(differ, "name", "names"))
+		pass.Summarize("the nameservers of %s disagree on %d %s: who sees what depends on which server they ask", zone.Apex, differ, dnsPlural(differ, "name", "names"))
+	case len(zone.Silent) > 0:
+		var dead []string
+		for _, s := range zone.Servers {
+			if _, ok := zone.Silent[s]; ok {
+				dead = append(dead, s)
+			}
+		}
+		pass.Summarize("%s (of %s's %d nameservers) %s none of the questions: the others agree on the names checked, but resolvers that ask %s wait and retry, or fail", strings.Join(dead, ", "), zone.Apex, len(zone.Servers), dnsPlural(len(dead), "answers", "answer"), dnsPlural(len(dead), "it", "them"))
+	case partial > 0:
+		pass.Summarize("%d of the %d names are not answered by every nameserver of %s (see findings)", partial, asked, zone.Apex)
 	case silent > 0:
-		pass.Summarize("%d of the %d names could not be compared across %s's nameservers (see findings): a server that does not answer fails some of the internet's lookups", silent, len(zoneQuestions(zone.Domain)), zone.Domain)
+		pass.Summarize("%d of the %d names could not be compared across %s's nameservers (see findings): a server that does not answer fails some of the internet's lookups", silent, asked, zone.Apex)
 	case len(zone.Servers) == 1:
-		pass.Report(Finding{Object: dnsDomain(zone.Domain), Status: StatusPass, Evidence: []Evidence{judgedFrom(zone)},
-			Message: fmt.Sprintf("%s has one nameserver (%s): nothing to disagree with, nothing to fall back on", zone.Domain, zone.Servers[0])})
+		pass.Report(Finding{Object: dnsDomain(zone.Apex), Status: StatusPass, Evidence: []Evidence{judgedFrom(zone)},
+			Message: fmt.Sprintf("%s has one nameserver (%s): nothing to disagree with, nothing to fall back on", zone.Apex, zone.Servers[0])})
 	default:
-		pass.Report(Finding{Object: dnsDomain(zone.Domain), Status: StatusPass, Evidence: []Evidence{judgedFrom(zone)},
-			Message: fmt.Sprintf("%s's %d nameservers (%s) give the same answers for the %d names checked", zone.Domain, len(zone.Servers), strings.Join(zone.Servers, ", "), len(zoneQuestions(zone.Domain)))})
+		pass.Report(Finding{Object: dnsDomain(zone.Apex), Status: StatusPass, Evidence: []Evidence{judgedFrom(zone)},
+			Message: fmt.Sprintf("%s's %d nameservers (%s) give the same answers for the %d names checked", zone.Apex, len(zone.Servers), strings.Join(zone.Servers, ", "), asked)})
 	}
 	return nil
 }
@@ -126,10 +155,14 @@ func runSplitHorizon(ctx context.Context, pass *Pass) error {
 		return err
 	}
 	if zone.Primary == "" {
-		return fmt.Errorf("the authoritative nameservers of %s could not be asked (%s): nothing to compare the resolver %s with", zone.Domain, zone.NSError, zone.Resolver)
+		return fmt.Errorf("the authoritative nameservers of %s could not be asked (%s): nothing to compare the resolver %s with", zone.Apex, zone.NSError, zone.Resolver)
 	}
-	differ, errs := 0, 0
-	for _, q := range zoneQuestions(zone.Domain) {
+	differ, errs, compared := 0, 0, 0
+	for _, q := range zone.questions {
+		if _, ok := zone.each[q]; !ok {
+			continue // not in the zone: nothing authoritative to compare with
+		}
+		compared++
 		res := zone.resolver[q]
 		rkey, ok := answerKey(res)
 		if !ok {
@@ -162,10 +195,10 @@ func runSplitHorizon(ctx context.Context, pass *Pass) error {
 	}
 	switch {
 	case differ > 0:
-		pass.Summarize("the resolver %s disagrees with %s's nameservers on %d %s: what you see from here is not what Microsoft sees", zone.Resolver, zone.Domain, differ, dnsPlural(differ, "name", "names"))
+		pass.Summarize("the resolver %s disagrees with %s's nameservers on %d %s: what you see from here is not what Microsoft sees", zone.Resolver, zone.Apex, differ, dnsPlural(differ, "name", "names"))
 	case errs == 0:
 		pass.Report(Finding{Object: dnsDomain(zone.Domain), Status: StatusPass, Evidence: []Evidence{judgedFrom(zone), dnsValue(zone.Domain, "resolver", zone.Resolver, "--resolver, else /etc/resolv.conf")},
-			Message: fmt.Sprintf("the resolver %s gives the nameservers' answers for the %d names checked", zone.Resolver, len(zoneQuestions(zone.Domain)))})
+			Message: fmt.Sprintf("the resolver %s gives the nameservers' answers for the %d names checked", zone.Resolver, compared)})
 	}
 	return nil
 }

@@ -2,11 +2,14 @@ package checks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+
+	"golang.org/x/net/publicsuffix"
 
 	"github.com/o365doctor/o365doctor/internal/model"
 	"github.com/o365doctor/o365doctor/internal/spf"
@@ -17,8 +20,8 @@ type dnsQ struct{ Name, Type string }
 
 func (q dnsQ) String() string { return q.Type + " " + q.Name }
 
-// zoneQuestions are the questions about the domain's own zone that the
-// DNS checks read: asked once per run of every authoritative nameserver
+// zoneQuestions are the questions about the domain that the DNS checks
+// read: asked once per run of every authoritative nameserver of its zone
 // and of the resolver.
 func zoneQuestions(domain string) []dnsQ {
 	return []dnsQ{
@@ -34,26 +37,47 @@ func zoneQuestions(domain string) []dnsQ {
 	}
 }
 
+// maxZoneServers bounds the NS set asked: a zone's NS set is written by
+// whoever controls it (dnsq asks at most as many).
+const maxZoneServers = 16
+
 // DNSZone is one run's snapshot of the domain's zone: each zone question
 // as every authoritative nameserver answers it, and as the resolver in use
 // does. The content checks judge the primary's answers (Microsoft looks
-// from the internet, not from the office resolver); propagation and
-// split-horizon compare the servers.
+// from the internet, not from the office resolver) or, where the primary
+// does not answer, the next nameserver's that does, as resolvers on the
+// internet retry; propagation and split-horizon compare the servers.
 type DNSZone struct {
-	Domain   string
+	Domain string
+	// Apex is the zone the domain is in: the domain itself, or the name
+	// above it that holds the SOA (eu.contoso.com in contoso.com's zone);
+	// ApexWhy says how it was found when it is not the domain.
+	Apex     string
+	ApexWhy  string
 	Resolver string   // the resolver's address
-	Servers  []string // the authoritative nameservers asked, in order
+	Servers  []string // the zone's authoritative nameservers, in order
 	// Primary is the nameserver whose answers the content checks judge:
-	// the SOA MNAME when it is one of Servers, else the first of them.
-	// "" when no authoritative server could be asked (NSError says why):
-	// the resolver's answers are judged instead.
+	// the SOA MNAME when it is one of Servers, else the first of them —
+	// or, when that one answers none of the questions, the next that
+	// does. "" when no authoritative server could be asked or none
+	// answered (NSError says why): the resolver's answers are judged.
 	Primary    string
 	PrimaryWhy string
 	NSError    string
+	// Silent are the nameservers that answered none of the questions,
+	// with why (the first question's failure): dead or lame.
+	Silent map[string]string
+	// OrgDomain is the domain's organisational domain (RFC 7489 3.2)
+	// when it is not the domain itself: where DMARC policy falls back to.
+	OrgDomain string
 
-	each     map[dnsQ][]model.DNSAnswer // one per Servers
-	eachErr  map[dnsQ]error             // why the nameservers could not be asked
-	resolver map[dnsQ]model.DNSAnswer
+	questions []dnsQ
+	each      map[dnsQ][]model.DNSAnswer // one per Servers
+	resolver  map[dnsQ]model.DNSAnswer
+	// judged is the index in Servers of the answer judged for each
+	// question; instead says why it is not the Primary's.
+	judged  map[dnsQ]int
+	instead map[dnsQ]string
 }
 
 // DNSZoneFact asks every zone question of every authoritative nameserver
@@ -68,24 +92,38 @@ var DNSZoneFact = &Fact[*DNSZone]{
 	},
 }
 
+// orgDomain is the organisational domain (RFC 7489 3.2: the public
+// suffix and one label more), "" when the domain is one or it cannot be
+// told.
+func orgDomain(domain string) string {
+	org, err := publicsuffix.EffectiveTLDPlusOne(domain)
+	if err != nil || org == domain {
+		return ""
+	}
+	return org
+}
+
+// inZone reports whether name is at or under apex.
+func inZone(name, apex string) bool { return name == apex || strings.HasSuffix(name, "."+apex) }
+
 func loadZone(ctx context.Context, d DNSAPI, domain string) *DNSZone {
-	z := &DNSZone{Domain: domain, Resolver: d.Resolver(), each: map[dnsQ][]model.DNSAnswer{}, eachErr: map[dnsQ]error{}, resolver: map[dnsQ]model.DNSAnswer{}}
-	qs := zoneQuestions(domain)
+	z := &DNSZone{Domain: domain, Apex: domain, Resolver: d.Resolver(), OrgDomain: orgDomain(domain),
+		each: map[dnsQ][]model.DNSAnswer{}, resolver: map[dnsQ]model.DNSAnswer{},
+		judged: map[dnsQ]int{}, instead: map[dnsQ]string{}, Silent: map[string]string{}}
+	z.questions = zoneQuestions(domain)
+	if z.OrgDomain != "" {
+		z.questions = append(z.questions, dnsQ{"_dmarc." + z.OrgDomain, "TXT"})
+	}
 	var (
-		mu   sync.Mutex
-		wg   sync.WaitGroup
-		soa  model.DNSAnswer
-		errs = z.eachErr
+		mu  sync.Mutex
+		wg  sync.WaitGroup
+		soa model.DNSAnswer
+		ns  []string
+		err error
 	)
-	for _, q := range qs {
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			each, err := d.LookupEach(ctx, domain, q.Name, q.Type)
-			mu.Lock()
-			z.each[q], errs[q] = each, err
-			mu.Unlock()
-		}()
+	// The resolver's answers, the domain's NS set and its SOA, at once.
+	for _, q := range z.questions {
+		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			a := d.Lookup(ctx, q.Name, q.Type)
@@ -94,58 +132,180 @@ func loadZone(ctx context.Context, d DNSAPI, domain string) *DNSZone {
 			mu.Unlock()
 		}()
 	}
-	wg.Add(1)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		ns, err = d.Authoritative(ctx, domain)
+	}()
 	go func() {
 		defer wg.Done()
 		soa = d.Lookup(ctx, domain, "SOA")
 	}()
 	wg.Wait()
 
-	// The nameservers are the same for every question (each LookupEach
-	// asked the resolver for them); take the first list that came.
-	for _, q := range qs {
-		if errs[q] == nil && len(z.each[q]) > 0 {
-			for _, a := range z.each[q] {
-				z.Servers = append(z.Servers, a.Server)
+	// A domain without NS records of its own, and without an SOA, is
+	// inside a zone above it: walk up to the SOA (the zone cut), stopping
+	// short of the public suffix.
+	if err != nil && answered(soa) && !soaAt(soa, domain) {
+		own := soa
+		for p := parentDomain(domain); p != "" && !publicSuffix(p); p = parentDomain(p) {
+			a := d.Lookup(ctx, p, "SOA")
+			if soaAt(a, p) {
+				z.Apex, soa = p, a
+				z.ApexWhy = fmt.Sprintf("%s has no NS or SOA of its own (SOA %s): it is in the zone %s", domain, formatValues(own), p)
+				ns, err = d.Authoritative(ctx, p)
+				break
 			}
-			break
+			if !answered(a) {
+				break
+			}
 		}
 	}
-	if len(z.Servers) == 0 {
+	if err != nil {
+		z.NSError = strings.TrimPrefix(err.Error(), "dnsq: ")
+		return z
+	}
+	if len(ns) == 0 {
 		z.NSError = "the zone's nameservers could not be found"
-		if err := errs[qs[0]]; err != nil {
-			z.NSError = strings.TrimPrefix(err.Error(), "dnsq: ")
+		return z
+	}
+	if len(ns) > maxZoneServers {
+		ns = ns[:maxZoneServers]
+	}
+	z.Servers = ns
+
+	// Every question of the zone to every nameserver: the NS set was
+	// asked once, above.
+	for _, q := range z.questions {
+		if !inZone(q.Name, z.Apex) {
+			continue // the organisational domain's _dmarc, in a zone above: the resolver's
 		}
-	} else {
-		z.Primary, z.PrimaryWhy = z.Servers[0], "the first nameserver"
-		mname := soaMName(soa)
-		switch {
-		case mname != "" && slices.Contains(z.Servers, mname):
-			z.Primary, z.PrimaryWhy = mname, "the SOA MNAME"
-		case mname != "":
-			z.PrimaryWhy = "the first nameserver (the SOA MNAME " + mname + " is not among them)"
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			each := d.LookupServers(ctx, z.Servers, q.Name, q.Type)
+			mu.Lock()
+			z.each[q] = each
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+
+	z.choosePrimary(soaMName(soa))
+	if z.Primary == "" {
+		return z
+	}
+	// Per question, the Primary's answer, or the next server's that
+	// answered when it did not.
+	for q, each := range z.each {
+		i := slices.Index(z.Servers, z.Primary)
+		if i >= len(each) || answered(each[i]) {
+			z.judged[q] = i
+			continue
+		}
+		z.judged[q] = i
+		for j, a := range each {
+			if answered(a) {
+				z.judged[q] = j
+				z.instead[q] = fmt.Sprintf("%s from %s, because %s did not answer it (%s)", q, a.Server, z.Primary, unanswered(each[i]))
+				break
+			}
 		}
 	}
 	// An alias out of the zone, as its nameserver answers it, ends in a
 	// CNAME only: follow the chain through the resolver, as everyone does.
-	for _, q := range qs {
-		if a, ok := z.primaryAnswer(q); ok && a.Outcome == model.DNSCNAMEOnly && len(a.Records) > 0 {
+	for q := range z.each {
+		if a, ok := z.judgedAnswer(q); ok && a.Outcome == model.DNSCNAMEOnly && len(a.Records) > 0 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				rest := d.Lookup(ctx, a.Records[len(a.Records)-1].Target, q.Type)
 				mu.Lock()
 				defer mu.Unlock()
-				i := slices.Index(z.Servers, z.Primary)
 				spliced := a
 				spliced.Records = append(slices.Clone(a.Records), rest.Records...)
 				spliced.Outcome, spliced.Rcode, spliced.Err = rest.Outcome, rest.Rcode, rest.Err
-				z.each[q][i] = spliced
+				z.each[q][z.judged[q]] = spliced
 			}()
 		}
 	}
 	wg.Wait()
 	return z
+}
+
+// choosePrimary picks the server the content checks judge: the SOA
+// MNAME when it is one of the servers, else the first; when that one
+// answered no question at all, the next that answered one. A server that
+// answered none is Silent; when every one is, none is judged.
+func (z *DNSZone) choosePrimary(mname string) {
+	for i, s := range z.Servers {
+		why := ""
+		for _, q := range z.questions {
+			if each := z.each[q]; i < len(each) {
+				if answered(each[i]) {
+					why = ""
+					break
+				}
+				if why == "" {
+					why = q.String() + ": " + unanswered(each[i])
+				}
+			}
+		}
+		if why != "" {
+			z.Silent[s] = why
+		}
+	}
+	preferred, how := z.Servers[0], "the first nameserver"
+	switch {
+	case mname != "" && slices.Contains(z.Servers, mname):
+		preferred, how = mname, "the SOA MNAME"
+	case mname != "":
+		how = "the first nameserver (the SOA MNAME " + mname + " is not among them)"
+	}
+	if _, dead := z.Silent[preferred]; !dead {
+		z.Primary, z.PrimaryWhy = preferred, how
+		return
+	}
+	for _, s := range z.Servers {
+		if _, dead := z.Silent[s]; !dead {
+			z.Primary = s
+			z.PrimaryWhy = "the next nameserver that answers, because " + preferred + " (" + how + ") answered none of the questions: " + z.Silent[preferred]
+			return
+		}
+	}
+	var why []string
+	for _, s := range z.Servers {
+		why = append(why, s+" ("+z.Silent[s]+")")
+	}
+	z.NSError = "none of the zone's nameservers answered: " + strings.Join(why, "; ")
+}
+
+// soaAt reports whether an SOA answer holds an SOA owned by name: name
+// is a zone's apex.
+func soaAt(a model.DNSAnswer, name string) bool {
+	for _, r := range a.OfType() {
+		if strings.EqualFold(strings.TrimSuffix(r.Name, "."), name) {
+			return true
+		}
+	}
+	return false
+}
+
+// publicSuffix reports whether name is a public suffix (com, co.uk): no
+// one's zone to walk up to.
+func publicSuffix(name string) bool {
+	ps, _ := publicsuffix.PublicSuffix(name)
+	return ps == name
+}
+
+// parentDomain is the name without its first label, "" for a single
+// label.
+func parentDomain(name string) string {
+	_, rest, ok := strings.Cut(name, ".")
+	if !ok {
+		return ""
+	}
+	return rest
 }
 
 // soaMName is the primary nameserver an SOA answer names.
@@ -158,34 +318,45 @@ func soaMName(a model.DNSAnswer) string {
 	return ""
 }
 
-func (z *DNSZone) primaryAnswer(q dnsQ) (model.DNSAnswer, bool) {
-	i := slices.Index(z.Servers, z.Primary)
+// judgedAnswer is the answer judged for a zone question the nameservers
+// were asked.
+func (z *DNSZone) judgedAnswer(q dnsQ) (model.DNSAnswer, bool) {
+	i, ok := z.judged[q]
 	each := z.each[q]
-	if i < 0 || i >= len(each) {
+	if !ok || i < 0 || i >= len(each) {
 		return model.DNSAnswer{}, false
 	}
 	return each[i], true
 }
 
 // Judged is the answer the content checks judge for a zone question: the
-// primary nameserver's, or the resolver's when no authoritative server
-// could be asked. The error says why the question went unanswered
-// (SERVFAIL, REFUSED, a timeout, a truncated answer TCP could not fetch):
-// the check then ends in error with it.
+// primary nameserver's, the next nameserver's where the primary did not
+// answer it, or the resolver's when no authoritative server could be
+// asked (or the question is outside the zone). The error says why the
+// question went unanswered (SERVFAIL, REFUSED, a timeout, a truncated
+// answer TCP could not fetch) by every nameserver: the check then ends in
+// error with it.
 func (z *DNSZone) Judged(name, qtype string) (model.DNSAnswer, error) {
 	q := dnsQ{name, qtype}
-	a, ok := z.primaryAnswer(q)
-	switch {
-	case !ok && z.Primary != "" && z.eachErr[q] != nil:
-		return a, fmt.Errorf("%s: the nameservers could not be asked: %s", q, strings.TrimPrefix(z.eachErr[q].Error(), "dnsq: "))
-	case !ok:
+	a, ok := z.judgedAnswer(q)
+	if !ok {
 		a, ok = z.resolver[q]
 	}
 	if !ok {
 		return a, fmt.Errorf("internal error: %s was not asked (please report it)", q)
 	}
 	if !answered(a) {
-		return a, fmt.Errorf("%s %s from %s: %s", a.Type, a.Name, a.Server, unanswered(a))
+		msg := fmt.Sprintf("%s %s from %s: %s", a.Type, a.Name, a.Server, unanswered(a))
+		var others []string
+		for _, o := range z.each[q] {
+			if o.Server != a.Server {
+				others = append(others, o.Server+": "+unanswered(o))
+			}
+		}
+		if len(others) > 0 {
+			msg += " (and from " + strings.Join(others, ", ") + ")"
+		}
+		return a, errors.New(msg)
 	}
 	return a, nil
 }
@@ -207,8 +378,12 @@ func judged(ctx context.Context, pass *Pass, label, qtype string) (*DNSZone, mod
 
 // JudgedFrom says whose answers the content checks judge, for evidence.
 func (z *DNSZone) JudgedFrom() string {
+	zone := ""
+	if z.Apex != z.Domain {
+		zone = ", the nameservers of the zone " + z.Apex
+	}
 	if z.Primary != "" {
-		return z.Primary + " (" + z.PrimaryWhy + " of " + strings.Join(z.Servers, ", ") + ")"
+		return z.Primary + " (" + z.PrimaryWhy + " of " + strings.Join(z.Servers, ", ") + zone + ")"
 	}
 	return "the resolver " + z.Resolver + ", because no authoritative nameserver could be asked: " + z.NSError
 }
@@ -443,7 +618,19 @@ func dnsValue(name, field, value, source string) Evidence {
 	return Value{Read{System: "dns", Object: Object{Kind: ObjDomain, ID: name, Name: name}, Field: field, Value: value, Source: source}}
 }
 
-// judgedFrom is the evidence of whose answers a content check judged.
-func judgedFrom(z *DNSZone) Evidence {
-	return dnsValue(z.Domain, "answers judged", z.JudgedFrom(), "NS and SOA "+z.Domain+" @ "+z.Resolver)
+// judgedFrom is the evidence of whose answers a content check judged;
+// for the answers given, it says where another nameserver's answer was
+// judged because the primary did not answer that question.
+func judgedFrom(z *DNSZone, judged ...model.DNSAnswer) Evidence {
+	v := z.JudgedFrom()
+	for _, a := range judged {
+		if why := z.instead[dnsQ{a.Name, a.Type}]; why != "" {
+			v += "; " + why
+		}
+	}
+	source := "NS and SOA " + z.Domain + " @ " + z.Resolver
+	if z.Apex != z.Domain {
+		source = "SOA " + z.Domain + " and above it, NS and SOA " + z.Apex + " @ " + z.Resolver + ": " + z.ApexWhy
+	}
+	return dnsValue(z.Domain, "answers judged", v, source)
 }

@@ -54,7 +54,7 @@ func runMX(ctx context.Context, pass *Pass) error {
 	def := strings.ReplaceAll(zone.Domain, ".", "-") + ".mail.protection.outlook.com"
 	exp := expectedRecord(ctx, pass, dnsServiceRecordsFact, "serviceConfigurationRecords", "Mx", zone.Domain, def)
 	obj := dnsDomain(zone.Domain)
-	ev := []Evidence{Value{dnsRead(a)}, dnsValue(zone.Domain, "expected MX", exp.Value+" (or a host under mx.microsoft)", exp.From), judgedFrom(zone)}
+	ev := []Evidence{Value{dnsRead(a)}, dnsValue(zone.Domain, "expected MX", exp.Value+" (or a host under mx.microsoft)", exp.From), judgedFrom(zone, a)}
 	recs := a.OfType()
 	if len(recs) == 0 {
 		pass.Report(Finding{Object: obj, Status: StatusFail, Evidence: ev,
@@ -187,7 +187,7 @@ func runSPF(ctx context.Context, pass *Pass) error {
 			}
 		}
 	}
-	ev := []Evidence{Value{dnsRead(s.Top)}, judgedFrom(zone),
+	ev := []Evidence{Value{dnsRead(s.Top)}, judgedFrom(zone, s.Top),
 		dnsValue(domain, "expected include", want, exp.From+": "+exp.Value),
 		dnsValue(domain, "DNS-lookup terms", fmt.Sprintf("%d of %d", r.Lookups, spf.MaxLookups), "RFC 7208 4.6.4, counted through every include and redirect"),
 		dnsValue(domain, "void lookups", fmt.Sprintf("%d of %d", r.VoidLookups, spf.MaxVoid), "RFC 7208 4.6.4")}
@@ -383,7 +383,7 @@ func runDKIM(ctx context.Context, pass *Pass) error {
 		if err != nil {
 			return err
 		}
-		f := Finding{Object: dnsDomain(a.Name), Evidence: []Evidence{Value{dnsRead(a)}, judgedFrom(zone), dnsValue(zone.Domain, "tenant", dnsFirst(tenant, "(unknown)"), tenantFrom)}}
+		f := Finding{Object: dnsDomain(a.Name), Evidence: []Evidence{Value{dnsRead(a)}, judgedFrom(zone, a), dnsValue(zone.Domain, "tenant", dnsFirst(tenant, "(unknown)"), tenantFrom)}}
 		recs := a.OfType()
 		if len(recs) == 0 {
 			f.Status, f.Message = StatusWarn, fmt.Sprintf("%s has no CNAME: Exchange Online cannot sign %s's mail with %s (DMARC alignment rests on SPF alone)", a.Name, zone.Domain, sel)
@@ -506,7 +506,10 @@ what to do with mail that fails both SPF and DKIM alignment: nothing (p=none,
 monitoring only), quarantine or reject, and where to send reports (rua=). Without
 one, anyone can send mail as the domain and receivers such as Gmail and Yahoo
 junk or refuse bulk mail from it. A record that does not parse, or two records,
-count as none. p=none passes here (the message says it only monitors): moving to
+count as none. A subdomain without a record of its own (eu.contoso.com) is
+covered by its organisational domain's record (RFC 7489 6.6.3: sp=, else p=),
+which o365doctor then reads and names. p=none passes here (the message says it
+only monitors): moving to
 quarantine or reject is a decision for the mail team, after reading the reports.
 Fix: publish _dmarc.{domain} TXT "v=DMARC1; p=none; rua=mailto:..." and tighten
 p= once the reports show only legitimate senders.`,
@@ -522,30 +525,54 @@ func runDMARC(ctx context.Context, pass *Pass) error {
 	if err != nil {
 		return err
 	}
-	f := Finding{Object: dnsDomain(a.Name), Evidence: []Evidence{Value{dnsRead(a)}, judgedFrom(zone)}}
-	var recs []string
-	for _, v := range a.Values() {
-		if len(v) >= 8 && strings.EqualFold(strings.ReplaceAll(v[:8], " ", ""), "v=DMARC1") {
-			recs = append(recs, v)
+	f := Finding{Object: dnsDomain(a.Name), Evidence: []Evidence{Value{dnsRead(a)}, judgedFrom(zone, a)}}
+	recs := dmarcRecords(a)
+	policyTag, owner := "p", zone.Domain
+	if len(recs) == 0 && zone.OrgDomain != "" {
+		// RFC 7489 6.6.3: no record at the domain: receivers use the
+		// organisational domain's, its sp= (else p=) for subdomains.
+		org, err := zone.Judged("_dmarc."+zone.OrgDomain, "TXT")
+		if err != nil {
+			return fmt.Errorf("%s publishes no DMARC record, and its organisational domain's could not be read: %w", zone.Domain, err)
+		}
+		f.Evidence = append(f.Evidence, Value{dnsRead(org)},
+			dnsValue(zone.Domain, "DMARC policy from", "_dmarc."+zone.OrgDomain, "RFC 7489 6.6.3: without a record at "+a.Name+", receivers use the organisational domain's ("+zone.OrgDomain+"), its sp= for subdomains, else p="))
+		if orgRecs := dmarcRecords(org); len(orgRecs) > 0 {
+			a, recs, owner = org, orgRecs, zone.OrgDomain
+			if tags, ok := dnsTags(recs[0]); ok && tags["sp"] != "" {
+				policyTag = "sp"
+			}
 		}
 	}
+	of := ""
+	if owner != zone.Domain {
+		of = fmt.Sprintf(" (the organisational domain %s's record, %s=, applies to it: RFC 7489 6.6.3)", owner, policyTag)
+	}
 	switch {
+	case len(recs) == 0 && zone.OrgDomain != "":
+		f.Status, f.Message = StatusWarn, fmt.Sprintf("neither %s nor its organisational domain %s publishes a DMARC record (_dmarc TXT v=DMARC1): receivers have no policy for mail that fails SPF and DKIM, and large mailbox providers junk bulk mail from it", zone.Domain, zone.OrgDomain)
 	case len(recs) == 0:
 		f.Status, f.Message = StatusWarn, fmt.Sprintf("%s publishes no DMARC record (_dmarc TXT v=DMARC1): receivers have no policy for mail that fails SPF and DKIM, and large mailbox providers junk bulk mail from it", zone.Domain)
 	case len(recs) > 1:
-		f.Status, f.Message = StatusWarn, fmt.Sprintf("%s publishes %d DMARC records: receivers ignore them all; keep one", zone.Domain, len(recs))
+		f.Status, f.Message = StatusWarn, fmt.Sprintf("%s publishes %d DMARC records: receivers ignore them all; keep one%s", owner, len(recs), of)
 	default:
 		tags, ok := dnsTags(recs[0])
-		policy := strings.ToLower(tags["p"])
+		policy := strings.ToLower(tags[policyTag])
 		switch {
 		case !ok || !strings.EqualFold(strings.TrimSpace(strings.SplitN(recs[0], ";", 2)[0]), "v=DMARC1"):
-			f.Status, f.Message = StatusWarn, fmt.Sprintf("%s's DMARC record does not parse (tag=value; pairs after v=DMARC1): receivers ignore it", zone.Domain)
+			f.Status, f.Message = StatusWarn, fmt.Sprintf("%s's DMARC record does not parse (tag=value; pairs after v=DMARC1): receivers ignore it%s", owner, of)
 		case policy != "none" && policy != "quarantine" && policy != "reject":
-			f.Status, f.Message = StatusWarn, fmt.Sprintf("%s's DMARC record has p=%q; it must be none, quarantine or reject: receivers ignore the record", zone.Domain, model.Clean(tags["p"]))
+			f.Status, f.Message = StatusWarn, fmt.Sprintf("%s's DMARC record has %s=%q; it must be none, quarantine or reject: receivers ignore the record%s", owner, policyTag, model.Clean(tags[policyTag]), of)
 		case policy == "none":
 			f.Status, f.Message = StatusPass, fmt.Sprintf("%s publishes DMARC with p=none: it only monitors (reports), it does not stop mail that fails", zone.Domain)
 		default:
 			f.Status, f.Message = StatusPass, fmt.Sprintf("%s publishes DMARC with p=%s", zone.Domain, policy)
+		}
+		if owner != zone.Domain && f.Status == StatusPass {
+			f.Message = fmt.Sprintf("%s publishes no DMARC record of its own; %s's applies (RFC 7489 6.6.3) with %s=%s", zone.Domain, owner, policyTag, policy)
+			if policy == "none" {
+				f.Message += ": it only monitors (reports), it does not stop mail that fails"
+			}
 		}
 		if ok {
 			for _, k := range []string{"p", "sp", "pct", "rua"} {
@@ -557,4 +584,16 @@ func runDMARC(ctx context.Context, pass *Pass) error {
 	}
 	pass.Report(f)
 	return nil
+}
+
+// dmarcRecords are the DMARC records among a _dmarc answer's texts (RFC
+// 7489 6.6.3: the others are discarded).
+func dmarcRecords(a model.DNSAnswer) []string {
+	var recs []string
+	for _, v := range a.Values() {
+		if len(v) >= 8 && strings.EqualFold(strings.ReplaceAll(v[:8], " ", ""), "v=DMARC1") {
+			recs = append(recs, v)
+		}
+	}
+	return recs
 }

@@ -23,6 +23,8 @@ type fakeDNS struct {
 	records map[string][]model.DNSRR
 	fail    map[string]model.DNSAnswer // forced answers, same keys
 	asked   atomic.Int32
+	nsAsked atomic.Int32      // NS sets asked
+	dead    map[string]string // nameservers that answer nothing: why
 }
 
 func newFakeDNS() *fakeDNS {
@@ -51,6 +53,10 @@ func (d *fakeDNS) remove(qtype, name string) { delete(d.records, "|"+qtype+" "+n
 func (d *fakeDNS) answer(server, name, qtype string) model.DNSAnswer {
 	d.asked.Add(1)
 	a := model.DNSAnswer{Name: name, Type: qtype, Server: server, Outcome: model.DNSOK}
+	if why, ok := d.dead[server]; ok {
+		a.Outcome, a.Err = model.DNSTimeout, why
+		return a
+	}
 	for _, k := range []string{server + "|" + qtype + " " + name, "|" + qtype + " " + name} {
 		if f, ok := d.fail[k]; ok {
 			f.Name, f.Type, f.Server = name, qtype, server
@@ -83,15 +89,23 @@ func (d *fakeDNS) Lookup(_ context.Context, name, qtype string) model.DNSAnswer 
 	return d.answer("resolver", name, qtype)
 }
 
-func (d *fakeDNS) LookupEach(_ context.Context, zone, name, qtype string) ([]model.DNSAnswer, error) {
+func (d *fakeDNS) Authoritative(_ context.Context, zone string) ([]string, error) {
+	d.nsAsked.Add(1)
 	if d.nsErr != nil {
 		return nil, d.nsErr
 	}
+	if zone != "contoso.com" {
+		return nil, fmt.Errorf("dnsq: NS %s from resolver: no NS record (NODATA)", zone)
+	}
+	return d.ns, nil
+}
+
+func (d *fakeDNS) LookupServers(_ context.Context, servers []string, name, qtype string) []model.DNSAnswer {
 	var out []model.DNSAnswer
-	for _, ns := range d.ns {
+	for _, ns := range servers {
 		out = append(out, d.answer(ns, name, qtype))
 	}
-	return out, nil
+	return out
 }
 
 func (d *fakeDNS) Resolver() string { return "192.0.2.53:53" }
@@ -150,6 +164,11 @@ func (g dnsGraph) Organization(context.Context) (model.Organization, error) {
 
 func runDNSChecks(t *testing.T, d *fakeDNS, g checks.GraphAPI) map[string]checks.Result {
 	t.Helper()
+	return runDNSChecksFor(t, "contoso.com", d, g)
+}
+
+func runDNSChecksFor(t *testing.T, domain string, d *fakeDNS, g checks.GraphAPI) map[string]checks.Result {
+	t.Helper()
 	list, err := checks.Select(checks.All(), nil, []string{"dns"}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +178,7 @@ func runDNSChecks(t *testing.T, d *fakeDNS, g checks.GraphAPI) map[string]checks
 		src.Graph = g
 	}
 	out := map[string]checks.Result{}
-	for _, r := range checks.Run(context.Background(), list, checks.DomainSubject("contoso.com"), src, checks.RunOptions{}, nil) {
+	for _, r := range checks.Run(context.Background(), list, checks.DomainSubject(domain), src, checks.RunOptions{}, nil) {
 		out[r.CheckID] = r
 	}
 	return out
@@ -440,4 +459,99 @@ func TestAutodiscoverShapes(t *testing.T) {
 	if len(r.Findings) != 2 || r.Findings[0].Status != checks.StatusPass {
 		t.Errorf("findings %+v", r.Findings)
 	}
+}
+
+// A primary that answers nothing: the content checks judge the next
+// nameserver and say why; propagation reports the dead server once, as a
+// warning naming it and its error, and compares the others.
+func TestDeadPrimaryIsSkippedAndReported(t *testing.T) {
+	d := newFakeDNS()
+	d.dead = map[string]string{"ns1.contoso.com": "udp 192.0.2.1:53: connection refused"}
+	rs := runDNSChecks(t, d, nil)
+	for _, id := range []string{"dns.verification-txt", "dns.mx", "dns.spf", "dns.autodiscover", "dns.device-registration", "dns.dkim", "dns.dmarc", "dns.split-horizon"} {
+		want(t, rs, id, checks.StatusPass)
+	}
+	if ev := evidenceText(rs["dns.mx"]); !strings.Contains(ev, "answers judged=ns2.contoso.com (the next nameserver that answers, because ns1.contoso.com (the SOA MNAME) answered none of the questions: TXT contoso.com: udp 192.0.2.1:53: connection refused of ns1.contoso.com, ns2.contoso.com)") ||
+		!strings.Contains(ev, "MX contoso.com @ ns2.contoso.com") {
+		t.Errorf("mx evidence:\n%s", ev)
+	}
+	r := want(t, rs, "dns.propagation", checks.StatusWarn, "ns1.contoso.com (of contoso.com's 2 nameservers) answers none of the questions")
+	if len(r.Findings) != 1 || !strings.Contains(r.Findings[0].Message, "ns1.contoso.com, a nameserver of contoso.com, answers none of the questions (TXT contoso.com: udp 192.0.2.1:53: connection refused)") {
+		t.Errorf("findings %+v", r.Findings)
+	}
+	// Every nameserver dead: the resolver is judged, as when the NS set
+	// cannot be found, and propagation cannot compare anything.
+	d.dead["ns2.contoso.com"] = "no answer from 192.0.2.2:53 in 5s (2 tries)"
+	rs = runDNSChecks(t, d, nil)
+	r = want(t, rs, "dns.mx", checks.StatusPass)
+	if ev := evidenceText(r); !strings.Contains(ev, "the resolver 192.0.2.53:53, because no authoritative nameserver could be asked: none of the zone's nameservers answered: ns1.contoso.com (TXT contoso.com: udp 192.0.2.1:53: connection refused); ns2.contoso.com") {
+		t.Errorf("evidence:\n%s", ev)
+	}
+	want(t, rs, "dns.propagation", checks.StatusError, "none of the zone's nameservers answered")
+}
+
+// A primary that does not answer one question: that question is judged
+// from the next server that does, and the evidence says so; propagation
+// warns that the name is not answered everywhere.
+func TestOneUnansweredQuestionIsJudgedFromTheNextNameserver(t *testing.T) {
+	d := newFakeDNS()
+	d.fail["ns1.contoso.com|TXT _dmarc.contoso.com"] = model.DNSAnswer{Outcome: model.DNSServFail, Rcode: "SERVFAIL"}
+	rs := runDNSChecks(t, d, nil)
+	r := want(t, rs, "dns.dmarc", checks.StatusPass, "p=reject")
+	if ev := evidenceText(r); !strings.Contains(ev, "TXT _dmarc.contoso.com from ns2.contoso.com, because ns1.contoso.com did not answer it (SERVFAIL)") {
+		t.Errorf("evidence:\n%s", ev)
+	}
+	want(t, rs, "dns.propagation", checks.StatusWarn, "1 of the 9 names are not answered by every nameserver")
+	if f := rs["dns.propagation"].Findings; len(f) != 1 || !strings.Contains(f[0].Message, "TXT _dmarc.contoso.com is answered by ns2.contoso.com but not by ns1.contoso.com (SERVFAIL)") {
+		t.Errorf("findings %+v", f)
+	}
+	// No server answers it: the check that reads it errors, naming each.
+	d.fail["|TXT _dmarc.contoso.com"] = model.DNSAnswer{Outcome: model.DNSServFail, Rcode: "SERVFAIL"}
+	rs = runDNSChecks(t, d, nil)
+	want(t, rs, "dns.dmarc", checks.StatusError, "TXT _dmarc.contoso.com from ns1.contoso.com: SERVFAIL (and from ns2.contoso.com: SERVFAIL)")
+	want(t, rs, "dns.propagation", checks.StatusError)
+}
+
+// The zone's NS set is asked once per run, whatever the questions.
+func TestNameserversAreAskedOncePerRun(t *testing.T) {
+	d := newFakeDNS()
+	runDNSChecks(t, d, nil)
+	if n := d.nsAsked.Load(); n != 1 {
+		t.Errorf("NS asked %d times", n)
+	}
+}
+
+// A domain inside its parent's zone (eu.contoso.com): the zone cut is
+// found by walking up to the SOA, that zone's nameservers are asked, and
+// DMARC falls back to the organisational domain's record.
+func TestSubdomainInItsParentsZone(t *testing.T) {
+	d := newFakeDNS()
+	d.add("", txt("eu.contoso.com", "MS=ms99"), txt("eu.contoso.com", "v=spf1 include:spf.protection.outlook.com -all"),
+		mx("eu.contoso.com", 0, "eu-contoso-com.mail.protection.outlook.com"), addr("eu-contoso-com.mail.protection.outlook.com", "52.101.68.19"))
+	rs := runDNSChecksFor(t, "eu.contoso.com", d, nil)
+	r := want(t, rs, "dns.propagation", checks.StatusPass, "contoso.com's 2 nameservers (ns1.contoso.com, ns2.contoso.com) give the same answers for the 10 names checked")
+	if ev := evidenceText(r); !strings.Contains(ev, "answers judged=ns1.contoso.com (the SOA MNAME of ns1.contoso.com, ns2.contoso.com, the nameservers of the zone contoso.com)") ||
+		!strings.Contains(ev, "eu.contoso.com has no NS or SOA of its own (SOA (none: NXDOMAIN)): it is in the zone contoso.com") {
+		t.Errorf("evidence:\n%s", ev)
+	}
+	want(t, rs, "dns.split-horizon", checks.StatusPass)
+	want(t, rs, "dns.spf", checks.StatusPass)
+	want(t, rs, "dns.mx", checks.StatusPass, "eu-contoso-com.mail.protection.outlook.com")
+	r = want(t, rs, "dns.dmarc", checks.StatusPass, "eu.contoso.com publishes no DMARC record of its own; contoso.com's applies (RFC 7489 6.6.3) with p=reject")
+	if ev := evidenceText(r); !strings.Contains(ev, "DMARC policy from=_dmarc.contoso.com [RFC 7489 6.6.3") || !strings.Contains(ev, "TXT _dmarc.contoso.com @ ns1.contoso.com") {
+		t.Errorf("dmarc evidence:\n%s", ev)
+	}
+	if n := d.nsAsked.Load(); n != 2 {
+		t.Errorf("NS asked %d times (eu.contoso.com, then contoso.com)", n)
+	}
+	// sp= is the policy for subdomains; without any record, both are named.
+	d.set("", "TXT", "_dmarc.contoso.com", txt("_dmarc.contoso.com", "v=DMARC1; p=reject; sp=none"))
+	want(t, runDNSChecksFor(t, "eu.contoso.com", d, nil), "dns.dmarc", checks.StatusPass, "with sp=none: it only monitors")
+	d.set("", "TXT", "_dmarc.contoso.com", txt("_dmarc.contoso.com", "v=DMARC1; p=reject; sp=bogus"))
+	want(t, runDNSChecksFor(t, "eu.contoso.com", d, nil), "dns.dmarc", checks.StatusWarn, `sp="bogus"`, "the organisational domain contoso.com's record")
+	d.remove("TXT", "_dmarc.contoso.com")
+	want(t, runDNSChecksFor(t, "eu.contoso.com", d, nil), "dns.dmarc", checks.StatusWarn, "neither eu.contoso.com nor its organisational domain contoso.com publishes a DMARC record")
+	// Its own record wins.
+	d.add("", txt("_dmarc.eu.contoso.com", "v=DMARC1; p=quarantine"))
+	want(t, runDNSChecksFor(t, "eu.contoso.com", d, nil), "dns.dmarc", checks.StatusPass, "eu.contoso.com publishes DMARC with p=quarantine")
 }

@@ -118,9 +118,12 @@ type RealmAPI interface {
 // are DNS's names ("TXT", "MX", "CNAME", "SRV", "A", "NS").
 type DNSAPI interface {
 	Lookup(ctx context.Context, name, qtype string) model.DNSAnswer
-	// LookupEach asks every authoritative nameserver of zone; the error
-	// says why their names could not be found.
-	LookupEach(ctx context.Context, zone, name, qtype string) ([]model.DNSAnswer, error)
+	// Authoritative returns the NS host names of zone, as the resolver
+	// answers them; the error says why they could not be found.
+	Authoritative(ctx context.Context, zone string) ([]string, error)
+	// LookupServers asks each of the nameservers directly the same
+	// question: one answer per server, in order.
+	LookupServers(ctx context.Context, servers []string, name, qtype string) []model.DNSAnswer
 	// Resolver is the address of the resolver in use, for evidence.
 	Resolver() string
 }

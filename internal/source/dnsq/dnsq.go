@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/miekg/dns"
@@ -56,13 +57,23 @@ type Client struct {
 	nameservers map[string]string // canonical NS name → host:port
 	timeout     time.Duration
 	retries     int
+
+	mu      sync.Mutex
+	nsAddrs map[string]*nsAddr // NS host name → where to ask it, found once
+}
+
+// nsAddr is a nameserver's address being found, or found (done closed).
+type nsAddr struct {
+	done chan struct{}
+	addr string
+	err  error
 }
 
 // New checks cfg and builds a client. It reads ResolvConf when no resolver
 // is given, and fails with one line when the resolver address is not one
 // or the file names no nameserver.
 func New(cfg Config) (*Client, error) {
-	c := &Client{timeout: cfg.Timeout, retries: cfg.Retries, nameservers: map[string]string{}}
+	c := &Client{timeout: cfg.Timeout, retries: cfg.Retries, nameservers: map[string]string{}, nsAddrs: map[string]*nsAddr{}}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
 	}
@@ -177,6 +188,9 @@ func ParseNameservers(s string) (map[string]string, error) {
 // (port 53), and returns it as host:port. The error reads after "resolver ".
 func serverAddress(s string) (string, error) {
 	if ip, err := netip.ParseAddr(s); err == nil {
+		if why := notAServer(ip); why != "" {
+			return "", fmt.Errorf("%q: %s", model.Clean(s), why)
+		}
 		return net.JoinHostPort(ip.String(), "53"), nil
 	}
 	host, port, err := net.SplitHostPort(s)
@@ -187,10 +201,32 @@ func serverAddress(s string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%q: the host must be an IP address", model.Clean(s))
 	}
+	if why := notAServer(ip); why != "" {
+		return "", fmt.Errorf("%q: %s", model.Clean(s), why)
+	}
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 		return "", fmt.Errorf("%q: the port must be a number from 1 to 65535", model.Clean(s))
 	}
 	return net.JoinHostPort(ip.String(), port), nil
+}
+
+// notAServer says why an address cannot be one DNS server's, or "": a
+// question sent to it would go nowhere (unspecified), to every host of a
+// network (broadcast, multicast), or out of an interface the name picks
+// (a zone, fe80::1%eth0) — never to the server meant.
+func notAServer(ip netip.Addr) string {
+	u := ip.Unmap()
+	switch {
+	case u.Zone() != "":
+		return "an address with a zone (%" + model.Clean(u.Zone()) + ") cannot be a DNS server's"
+	case u.IsUnspecified():
+		return "the unspecified address cannot be a DNS server's"
+	case u == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+		return "the broadcast address cannot be a DNS server's"
+	case u.IsMulticast():
+		return "a multicast address cannot be a DNS server's"
+	}
+	return ""
 }
 
 // maxNameLen is the longest domain name in presentation form, without the

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -43,6 +44,7 @@ func TestParseNameservers(t *testing.T) {
 		{in: "ns1.contoso.com=localhost:53", err: `dnsq: nameservers: ns1.contoso.com: address "localhost:53": the host must be an IP address`},
 		{in: "ns1.contoso.com=127.0.0.1:99999", err: `dnsq: nameservers: ns1.contoso.com: address "127.0.0.1:99999": the port must be a number from 1 to 65535`},
 		{in: "ns 1=127.0.0.1:53", err: `dnsq: nameservers: "ns 1" is not a domain name (' ')`},
+		{in: "ns1.contoso.com=224.0.0.1:53", err: `dnsq: nameservers: ns1.contoso.com: address "224.0.0.1:53": a multicast address cannot be a DNS server's`},
 		{in: "ns1.contoso.com=127.0.0.1:1,NS1.contoso.com=127.0.0.1:2", err: "dnsq: nameservers: ns1.contoso.com is named twice"},
 	} {
 		got, err := dnsq.ParseNameservers(tc.in)
@@ -73,6 +75,7 @@ func TestNew(t *testing.T) {
 	badFirst := write("bad.conf", "nameserver dns.example\nnameserver 192.0.2.9\n")
 	allBad := write("allbad.conf", "nameserver dns.example\n")
 	without := write("empty.conf", "search corp.example\n")
+	zeroNS := write("zero.conf", "nameserver 0.0.0.0\n")
 	missing := filepath.Join(dir, "missing.conf")
 	for _, tc := range []struct {
 		name string
@@ -94,6 +97,18 @@ func TestNew(t *testing.T) {
 		{name: "junk", cfg: dnsq.Config{Resolver: "not an address\x1b[31m"}, err: `dnsq: resolver "not an address" is not host:port`},
 		{name: "missing file", cfg: dnsq.Config{ResolvConf: missing}, err: "dnsq: read " + missing + ": no such file or directory (set --resolver)"},
 		{name: "no nameserver", cfg: dnsq.Config{ResolvConf: without}, err: "dnsq: " + without + " names no nameserver (set --resolver)"},
+		{name: "unspecified", cfg: dnsq.Config{Resolver: "0.0.0.0"}, err: `dnsq: resolver "0.0.0.0": the unspecified address cannot be a DNS server's`},
+		{name: "unspecified IPv6", cfg: dnsq.Config{Resolver: "[::]:53"}, err: `dnsq: resolver "[::]:53": the unspecified address cannot be a DNS server's`},
+		{name: "broadcast", cfg: dnsq.Config{Resolver: "255.255.255.255:53"}, err: `dnsq: resolver "255.255.255.255:53": the broadcast address cannot be a DNS server's`},
+		{name: "mapped broadcast", cfg: dnsq.Config{Resolver: "::ffff:255.255.255.255"}, err: `dnsq: resolver "::ffff:255.255.255.255": the broadcast address cannot be a DNS server's`},
+		{name: "multicast", cfg: dnsq.Config{Resolver: "224.0.0.251:5353"}, err: `dnsq: resolver "224.0.0.251:5353": a multicast address cannot be a DNS server's`},
+		{name: "multicast IPv6", cfg: dnsq.Config{Resolver: "ff02::fb"}, err: `dnsq: resolver "ff02::fb": a multicast address cannot be a DNS server's`},
+		{name: "zone", cfg: dnsq.Config{Resolver: "fe80::1%eth0"}, err: `dnsq: resolver "fe80::1%eth0": an address with a zone (%eth0) cannot be a DNS server's`},
+		{name: "zone with port", cfg: dnsq.Config{Resolver: "[fe80::1%eth0]:53"}, err: `dnsq: resolver "[fe80::1%eth0]:53": an address with a zone (%eth0) cannot be a DNS server's`},
+		{name: "link-local without a zone", cfg: dnsq.Config{Resolver: "[fe80::1]:53"}, want: "[fe80::1]:53"},
+		{name: "unspecified in resolv.conf", cfg: dnsq.Config{ResolvConf: zeroNS}, err: "dnsq: " + zeroNS + `: nameserver "0.0.0.0:53": the unspecified address cannot be a DNS server's (set --resolver)`},
+		{name: "broadcast override", cfg: dnsq.Config{Resolver: "127.0.0.1:53", Nameservers: map[string]string{"ns1.contoso.com": "255.255.255.255:53"}},
+			err: `dnsq: nameserver override ns1.contoso.com: address "255.255.255.255:53": the broadcast address cannot be a DNS server's`},
 		{name: "bad override", cfg: dnsq.Config{Resolver: "127.0.0.1:53", Nameservers: map[string]string{"ns1.contoso.com": "ns1:53"}},
 			err: `dnsq: nameserver override ns1.contoso.com: address "ns1:53": the host must be an IP address`},
 	} {
@@ -645,5 +660,60 @@ func TestLookupEachConcurrent(t *testing.T) {
 		if a.Outcome != dnsq.OK || !reflect.DeepEqual(a.Values(), []string{"together"}) || a.RTT <= 0 {
 			t.Errorf("%s: %s %q rtt %s", a.Server, a.Outcome, a.Values(), a.RTT)
 		}
+	}
+}
+
+// TestLookupServersAsksAddressesOnce: a client asking many questions of a
+// zone's nameservers looks each nameserver's address up once (an answer
+// that says there is none, too), and an NS whose address record is not a
+// server's (0.0.0.0) is not asked.
+func TestLookupServersAsksAddressesOnce(t *testing.T) {
+	t.Parallel()
+	ns := serve(t, func(w dns.ResponseWriter, r *dns.Msg) {
+		_ = w.WriteMsg(reply(r, dns.RcodeSuccess, r.Question[0].Name+` 60 IN TXT "hi"`))
+	})
+	var addrQuestions atomic.Int32
+	resolver := serve(t, func(w dns.ResponseWriter, r *dns.Msg) {
+		q := r.Question[0]
+		switch {
+		case q.Qtype == dns.TypeNS:
+			_ = w.WriteMsg(reply(r, dns.RcodeSuccess, "zone.test. 60 IN NS ns1.zone.test.", "zone.test. 60 IN NS ns2.zone.test.", "zone.test. 60 IN NS ns3.zone.test."))
+		case q.Name == "ns2.zone.test." && q.Qtype == dns.TypeA:
+			addrQuestions.Add(1)
+			_ = w.WriteMsg(reply(r, dns.RcodeSuccess, "ns2.zone.test. 60 IN A 0.0.0.0"))
+		case q.Name == "ns3.zone.test.":
+			addrQuestions.Add(1)
+			_ = w.WriteMsg(reply(r, dns.RcodeNameError))
+		default:
+			t.Errorf("resolver asked %s", q.String())
+			_ = w.WriteMsg(reply(r, dns.RcodeRefused))
+		}
+	})
+	c := newClient(t, dnsq.Config{Resolver: resolver.addr, Timeout: 2 * time.Second, Nameservers: map[string]string{"ns1.zone.test": ns.addr}})
+	servers, err := c.Authoritative(context.Background(), "zone.test")
+	if err != nil || !reflect.DeepEqual(servers, []string{"ns1.zone.test", "ns2.zone.test", "ns3.zone.test"}) {
+		t.Fatalf("Authoritative = %v, %v", servers, err)
+	}
+	var wg sync.WaitGroup
+	for i := range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			each := c.LookupServers(context.Background(), servers, fmt.Sprintf("q%d.zone.test", i), dns.TypeTXT)
+			if len(each) != 3 || each[0].Outcome != dnsq.OK ||
+				each[1].Outcome != dnsq.Error || !strings.Contains(each[1].Err, "ns2.zone.test, 0.0.0.0: the unspecified address cannot be a DNS server's") ||
+				each[2].Outcome != dnsq.Error || !strings.Contains(each[2].Err, "the address of nameserver ns3.zone.test: A ns3.zone.test from") {
+				t.Errorf("answers %+v", each)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := addrQuestions.Load(); n != 2 {
+		t.Errorf("the nameservers' addresses were asked %d times, want 2 (once each)", n)
+	}
+	// An address is asked as it is.
+	each := c.LookupServers(context.Background(), []string{ns.addr}, "zone.test", dns.TypeTXT)
+	if len(each) != 1 || each[0].Outcome != dnsq.OK {
+		t.Errorf("by address: %+v", each)
 	}
 }

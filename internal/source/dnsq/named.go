@@ -25,10 +25,16 @@ func (n Named) Lookup(ctx context.Context, name, typ string) model.DNSAnswer {
 	return n.c.Lookup(ctx, name, qtype(typ))
 }
 
-// LookupEach asks every authoritative nameserver of zone (see
-// Client.LookupEach).
-func (n Named) LookupEach(ctx context.Context, zone, name, typ string) ([]model.DNSAnswer, error) {
-	return n.c.LookupEach(ctx, zone, name, qtype(typ))
+// Authoritative returns the zone's NS host names (see
+// Client.Authoritative).
+func (n Named) Authoritative(ctx context.Context, zone string) ([]string, error) {
+	return n.c.Authoritative(ctx, zone)
+}
+
+// LookupServers asks each of the nameservers directly (see
+// Client.LookupServers).
+func (n Named) LookupServers(ctx context.Context, servers []string, name, typ string) []model.DNSAnswer {
+	return n.c.LookupServers(ctx, servers, name, qtype(typ))
 }
 
 // Resolver is the resolver's address.

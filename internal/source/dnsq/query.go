@@ -87,17 +87,26 @@ func (c *Client) Authoritative(ctx context.Context, zone string) ([]string, erro
 // LookupEach asks every authoritative nameserver of the zone (at most 16)
 // the same question, concurrently, for propagation checks: one Answer per
 // NS host name, in the order of the names. The error is Authoritative's.
+// A caller with several questions for one zone asks Authoritative once
+// and LookupServers for each question.
 func (c *Client) LookupEach(ctx context.Context, zone, name string, qtype uint16) ([]Answer, error) {
 	ns, err := c.Authoritative(ctx, zone)
 	if err != nil {
 		return nil, err
 	}
-	if len(ns) > maxNameservers {
-		ns = ns[:maxNameservers]
+	return c.LookupServers(ctx, ns, name, qtype), nil
+}
+
+// LookupServers asks each of the nameservers (NS host names, or
+// addresses, as LookupAt takes them; at most the first 16) the same
+// question, concurrently: one Answer per server, in their order.
+func (c *Client) LookupServers(ctx context.Context, servers []string, name string, qtype uint16) []Answer {
+	if len(servers) > maxNameservers {
+		servers = servers[:maxNameservers]
 	}
-	out := make([]Answer, len(ns))
+	out := make([]Answer, len(servers))
 	var wg sync.WaitGroup
-	for i, server := range ns {
+	for i, server := range servers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -105,13 +114,16 @@ func (c *Client) LookupEach(ctx context.Context, zone, name string, qtype uint16
 		}()
 	}
 	wg.Wait()
-	return out, nil
+	return out
 }
 
-// nameserverAddr finds where to ask a nameserver.
+// nameserverAddr finds where to ask a nameserver: an address as it is, a
+// name through Config.Nameservers, else its A (or AAAA) record from the
+// resolver, asked once per client (and per name) however many questions
+// go to it.
 func (c *Client) nameserverAddr(ctx context.Context, server string) (string, error) {
-	if ip, err := netip.ParseAddr(server); err == nil {
-		return net.JoinHostPort(ip.String(), "53"), nil
+	if _, err := netip.ParseAddr(server); err == nil {
+		return serverAddress(server)
 	}
 	if host, _, err := net.SplitHostPort(server); err == nil {
 		if _, err := netip.ParseAddr(host); err == nil {
@@ -125,11 +137,42 @@ func (c *Client) nameserverAddr(ctx context.Context, server string) (string, err
 	if addr, ok := c.nameservers[n]; ok {
 		return addr, nil
 	}
+	c.mu.Lock()
+	e, found := c.nsAddrs[n]
+	if !found {
+		e = &nsAddr{done: make(chan struct{})}
+		c.nsAddrs[n] = e
+	}
+	c.mu.Unlock()
+	if found {
+		select {
+		case <-e.done:
+			return e.addr, e.err
+		case <-ctx.Done():
+			return "", ctxErr(ctx)
+		}
+	}
+	e.addr, e.err = c.resolveNameserver(ctx, n)
+	if e.err != nil && ctxErr(ctx) != nil {
+		// Cancelled, not an answer: a later question asks again.
+		c.mu.Lock()
+		delete(c.nsAddrs, n)
+		c.mu.Unlock()
+	}
+	close(e.done)
+	return e.addr, e.err
+}
+
+// resolveNameserver asks the resolver for a nameserver's address.
+func (c *Client) resolveNameserver(ctx context.Context, n string) (string, error) {
 	var last Answer
 	for _, t := range []uint16{dns.TypeA, dns.TypeAAAA} {
 		last = c.Lookup(ctx, n, t)
 		for _, r := range last.OfType() {
 			if ip, err := netip.ParseAddr(r.Value); err == nil {
+				if why := notAServer(ip); why != "" {
+					return "", fmt.Errorf("dnsq: the address of nameserver %s, %s: %s", n, ip, why)
+				}
 				return net.JoinHostPort(ip.String(), "53"), nil
 			}
 		}
