@@ -47,6 +47,7 @@ func (l *Lab) oktaRoutes() *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/users/{id}", l.oktaGetUser)
 	mux.HandleFunc("POST /api/v1/users/{id}/lifecycle/{op}", l.oktaLifecycle)
 	mux.HandleFunc("GET /api/v1/users/{id}/factors", l.oktaListFactors)
+	mux.HandleFunc("GET /api/v1/users/{id}/groups", l.oktaListUserGroups)
 	mux.HandleFunc("DELETE /api/v1/users/{id}/factors/{factorId}", l.oktaDeleteFactor)
 	mux.HandleFunc("GET /api/v1/apps", l.oktaListApps)
 	mux.HandleFunc("GET /api/v1/apps/{appId}", l.oktaGetApp)

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -62,4 +63,24 @@ func (l *Lab) oktaListGroupUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	oktaList(w, r, g.members, func(id string) string { return id }, 1000, 1000,
 		func(id string) oktaUser { return l.userView(r, l.state.oktaByID[id], false) })
+}
+
+// oktaListUserGroups is GET /api/v1/users/{id}/groups: the groups the user
+// is a member of, as Group objects, sorted by ID. Okta's reference
+// (Users > List all groups of a user) documents no limit parameter; the
+// lab pages at 200 (its maximum, 10000, is the one of GET /api/v1/groups)
+// with the same Link headers as every listing.
+func (l *Lab) oktaListUserGroups(w http.ResponseWriter, r *http.Request) {
+	u := l.userRef(w, r)
+	if u == nil {
+		return
+	}
+	var groups []*oktaGroup
+	for _, g := range l.state.groups {
+		if _, ok := slices.BinarySearch(g.members, u.ID); ok {
+			groups = append(groups, g)
+		}
+	}
+	oktaList(w, r, groups, func(g *oktaGroup) string { return g.ID }, 200, 10000,
+		func(g *oktaGroup) oktaGroup { return l.groupView(r, g) })
 }

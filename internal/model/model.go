@@ -79,6 +79,10 @@ type EntraUser struct {
 	AccountEnabled        *bool
 	OnPremisesImmutableID string
 	UsageLocation         string
+	// Licenses are assignedLicenses and licenseAssignmentStates (the
+	// license checks read them); nil when the answer had neither. A
+	// pointer keeps EntraUser comparable.
+	Licenses *UserLicenses
 }
 
 // DomainOf returns the domain part of a UPN or login, lower-cased.

@@ -44,6 +44,7 @@ type Client struct {
 var userSelect = []string{
 	"id", "userPrincipalName", "displayName", "accountEnabled",
 	"onPremisesImmutableId", "usageLocation",
+	"assignedLicenses", "licenseAssignmentStates",
 }
 
 // New builds a client for s.GraphURL, authenticating with the client-secret
@@ -135,6 +136,7 @@ func toUser(u models.Userable) model.EntraUser {
 		AccountEnabled:        u.GetAccountEnabled(),
 		OnPremisesImmutableID: model.Clean(deref(u.GetOnPremisesImmutableId())),
 		UsageLocation:         model.Clean(deref(u.GetUsageLocation())),
+		Licenses:              toUserLicenses(u),
 	}
 }
 
