@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -11,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
+	"github.com/o365doctor/o365doctor/internal/codes"
 )
 
 // ChecksOptions are the inputs of `o365doctor checks`.
@@ -148,25 +151,51 @@ func needs(c *checks.Check) string {
 // ExplainOptions are the inputs of `o365doctor explain`.
 type ExplainOptions struct {
 	Factory *Factory
-	CheckID string
-	Output  outputFlags
+	// Arg is a check ID (it has a dot) or an error code: AADSTS50133,
+	// 50133 or E0000047.
+	Arg    string
+	Codes  bool // --codes: list every code in the table
+	Output outputFlags
 }
 
-// NewCmdExplain is `o365doctor explain CHECK-ID`.
+// NewCmdExplain is `o365doctor explain CHECK-ID | CODE`.
 func NewCmdExplain(f *Factory, runF func(*ExplainOptions) error) *cobra.Command {
 	opts := &ExplainOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "explain CHECK-ID",
-		Short: "Explain a check: why it matters, what its fix does, sources",
-		Args:  args(1, "a check ID (`o365doctor checks` lists them)"),
+		Use:   "explain CHECK-ID | CODE",
+		Short: "Explain a check, or an AADSTS or Okta error code (offline)",
+		Long: `Explain a check: why it matters, what its fix does, its sources.
+
+Or explain an error code, offline, from o365doctor's table: Microsoft Entra ID's
+AADSTS codes (write AADSTS50133, aadsts50133 or 50133) and the Okta API's codes
+(E0000047). For each: the vendor's official text, the usual cause when Okta
+federates the domain, the next step, the o365doctor checks that confirm it and
+the public sources. --codes lists the table.`,
+		Example: `  o365doctor explain identity.immutableid-match
+  o365doctor explain AADSTS51004
+  o365doctor explain 50133 --json
+  o365doctor explain E0000047
+  o365doctor explain --codes`,
+		Args: func(cmd *cobra.Command, a []string) error {
+			if opts.Codes {
+				if len(a) != 0 {
+					return usageErr("explain --codes takes no argument (got %d); see `%s --help`", len(a), cmd.CommandPath())
+				}
+				return nil
+			}
+			return args(1, "a check ID or an error code (`o365doctor checks` and `o365doctor explain --codes` list them)")(cmd, a)
+		},
 		RunE: func(_ *cobra.Command, a []string) error {
-			opts.CheckID = a[0]
+			if len(a) == 1 {
+				opts.Arg = a[0]
+			}
 			if runF != nil {
 				return runF(opts)
 			}
 			return runExplain(opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.Codes, "codes", false, "list every error code o365doctor can explain")
 	opts.Output.register(cmd, "text", "json", "markdown")
 	return cmd
 }
@@ -176,9 +205,16 @@ func runExplain(opts *ExplainOptions) error {
 	if err != nil {
 		return err
 	}
-	c, ok := checks.Lookup(opts.CheckID)
+	if opts.Codes {
+		return listCodes(opts.Factory.IO.Out, format)
+	}
+	// A check ID always has a dot; an error code never does.
+	if !strings.Contains(opts.Arg, ".") {
+		return explainCode(opts.Factory.IO.Out, format, opts.Arg)
+	}
+	c, ok := checks.Lookup(opts.Arg)
 	if !ok {
-		return usageErr("unknown check %q; `o365doctor checks` lists them", opts.CheckID)
+		return usageErr("unknown check %q; `o365doctor checks` lists them", opts.Arg)
 	}
 	out := opts.Factory.IO.Out
 	switch format {
@@ -203,6 +239,204 @@ func runExplain(opts *ExplainOptions) error {
 		}
 	}
 	return nil
+}
+
+// codeInfo is an error code as `explain CODE --json` and `explain --codes
+// --json` print it. Every field is always present: name and httpStatus are
+// Okta's ("" and 0 for AADSTS codes), lookup is Microsoft's live page (""
+// for Okta's codes).
+type codeInfo struct {
+	Code       string   `json:"code"`
+	System     string   `json:"system"`
+	Name       string   `json:"name"`
+	HTTPStatus int      `json:"httpStatus"`
+	Official   string   `json:"official"`
+	Cause      string   `json:"cause"`
+	Next       string   `json:"next"`
+	Checks     []string `json:"checks"`
+	Sources    []string `json:"sources"`
+	Lookup     string   `json:"lookup"`
+	Note       string   `json:"note"`
+}
+
+func codeInfoOf(c codes.Code) codeInfo {
+	return codeInfo{Code: c.Code, System: string(c.System), Name: c.Name, HTTPStatus: c.HTTPStatus, Official: c.Official,
+		Cause: c.Cause, Next: c.Next, Checks: append([]string{}, c.Checks...), Sources: append([]string{}, c.Sources...),
+		Lookup: c.Lookup(), Note: c.Note}
+}
+
+func explainCode(out io.Writer, format, arg string) error {
+	c, err := codes.Lookup(arg)
+	var unknown *codes.UnknownError
+	switch {
+	case errors.As(err, &unknown):
+		return usageErr("%v; `o365doctor explain --codes` lists them", err)
+	case err != nil:
+		return usageErr("%q is neither a check ID nor an error code (AADSTS50133, 50133 or E0000047); `o365doctor checks` and `o365doctor explain --codes` list them", arg)
+	}
+	switch format {
+	case "json":
+		return writeJSON(out, codeInfoOf(c))
+	case "markdown":
+		_, err := io.WriteString(out, codeSection(c))
+		return err
+	}
+	_, err = io.WriteString(out, codeText(c))
+	return err
+}
+
+// systemTitle is "Microsoft Entra ID" or "Okta API · HTTP 429 · Too many requests exception".
+func systemTitle(c codes.Code) string {
+	if c.System == codes.Okta {
+		return fmt.Sprintf("Okta API · HTTP %d · %s", c.HTTPStatus, c.Name)
+	}
+	return "Microsoft Entra ID"
+}
+
+// checkLine names a check and says whether this build has it: the
+// login-loop and license checks the table points at are still planned.
+func checkLine(id string) string {
+	if c, ok := checks.Lookup(id); ok {
+		return id + " — " + c.Title
+	}
+	return id + " (planned; not in this build yet)"
+}
+
+func codeText(c codes.Code) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s · %s\n", c.Code, systemTitle(c))
+	para := func(label, text string) {
+		fmt.Fprintf(&b, "\n%s\n%s", label, wrap(text, "  ", 78))
+	}
+	para("Official text", c.Official)
+	para("Usual cause in an Okta-federated tenant", c.Cause)
+	para("Next step", c.Next)
+	b.WriteString("\nConfirmed by\n")
+	if len(c.Checks) == 0 {
+		b.WriteString("  no o365doctor check\n")
+	}
+	for _, id := range c.Checks {
+		b.WriteString("  " + checkLine(id) + "\n")
+	}
+	if c.Note != "" {
+		para("Note", c.Note)
+	}
+	b.WriteString("\nSources\n")
+	for _, s := range c.Sources {
+		b.WriteString("  " + s + "\n")
+	}
+	if l := c.Lookup(); l != "" {
+		b.WriteString("  " + l + " (Microsoft's live lookup)\n")
+	}
+	return b.String()
+}
+
+// wrap fills text to width columns, each line indented.
+func wrap(text, indent string, width int) string {
+	var b strings.Builder
+	line := indent
+	for _, w := range strings.Fields(text) {
+		if line != indent && len(line)+1+len(w) > width {
+			b.WriteString(line + "\n")
+			line = indent
+		}
+		if line != indent {
+			line += " "
+		}
+		line += w
+	}
+	b.WriteString(line + "\n")
+	return b.String()
+}
+
+// codeSection is one code in docs/codes.md and `explain CODE --format markdown`.
+func codeSection(c codes.Code) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## %s\n\n%s\n\n> %s\n\n**Usual cause in an Okta-federated tenant.** %s\n\n**Next step.** %s\n\n**Confirmed by:** ",
+		c.Code, systemTitle(c), c.Official, c.Cause, c.Next)
+	if len(c.Checks) == 0 {
+		b.WriteString("no o365doctor check")
+	}
+	for i, id := range c.Checks {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "`%s`", id)
+	}
+	b.WriteString("\n")
+	if c.Note != "" {
+		fmt.Fprintf(&b, "\n**Note.** %s\n", c.Note)
+	}
+	b.WriteString("\nSources:\n\n")
+	for _, s := range c.Sources {
+		fmt.Fprintf(&b, "- <%s>\n", s)
+	}
+	if l := c.Lookup(); l != "" {
+		fmt.Fprintf(&b, "- <%s> (Microsoft's live lookup)\n", l)
+	}
+	return b.String()
+}
+
+// CodesDoc is docs/codes.md: the table of codes, then each code, all from
+// internal/codes (a test fails when the file is stale).
+func CodesDoc() string {
+	all := codes.All()
+	var b strings.Builder
+	b.WriteString("# Error codes\n\nGenerated by `o365doctor explain --codes --format markdown`; do not edit.\n\n")
+	fmt.Fprintf(&b, "`o365doctor explain CODE` explains each of these %d codes offline (`AADSTS50133`, `50133` or `E0000047`). "+
+		"AADSTS texts are from Microsoft's [error-code reference](https://learn.microsoft.com/entra/identity-platform/reference-error-codes) "+
+		"(ms.date 04/24/2024; Microsoft warns that codes and texts change, and its live lookup is "+
+		"`https://login.microsoftonline.com/error?code=NNNNN`); Okta's are from its [error-code catalogue](https://developer.okta.com/docs/reference/error-codes/) "+
+		"(release 2023.02.1). Some checks named here are planned; `explain CODE` says which this build has.\n\n", len(all))
+	b.WriteString("| code | official text | confirmed by |\n| --- | --- | --- |\n")
+	for _, c := range all {
+		ids := make([]string, 0, len(c.Checks))
+		for _, id := range c.Checks {
+			ids = append(ids, "`"+id+"`")
+		}
+		fmt.Fprintf(&b, "| [%s](#%s) | %s | %s |\n", c.Code, strings.ToLower(c.Code), mdCell(short(c.Official, 90)), cmp.Or(strings.Join(ids, ", "), "-"))
+	}
+	for _, c := range all {
+		b.WriteString("\n" + codeSection(c))
+	}
+	return b.String()
+}
+
+// short cuts s to about n runes at a word boundary.
+func short(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := string(r[:n])
+	if i := strings.LastIndex(cut, " "); i > n/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,.;-") + "…"
+}
+
+func mdCell(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
+
+func listCodes(out io.Writer, format string) error {
+	all := codes.All()
+	switch format {
+	case "json":
+		list := make([]codeInfo, 0, len(all))
+		for _, c := range all {
+			list = append(list, codeInfoOf(c))
+		}
+		return writeJSON(out, list)
+	case "markdown":
+		_, err := io.WriteString(out, CodesDoc())
+		return err
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CODE\tSYSTEM\tOFFICIAL TEXT\tCONFIRMED BY")
+	for _, c := range all {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Code, c.System, short(c.Official, 60), cmp.Or(strings.Join(c.Checks, ", "), "-"))
+	}
+	fmt.Fprintf(tw, "\n(%d codes; `o365doctor explain CODE` explains one)\n", len(all))
+	return tw.Flush()
 }
 
 func writeJSON(w io.Writer, v any) error {
