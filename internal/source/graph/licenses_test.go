@@ -64,10 +64,10 @@ func TestSubscribedSkusRefusedAndHostile(t *testing.T) {
 		t.Fatalf("403 is not ErrAccessDenied: %v", err)
 	}
 	for name, body := range map[string]string{
-		"no value":        `{"@odata.context":"x"}`,
-		"a SKU, no id":    `{"value":[{"skuPartNumber":"ENTERPRISEPACK"}]}`,
-		"a bad GUID":      `{"value":[{"skuId":"not-a-guid","skuPartNumber":"ENTERPRISEPACK"}]}`,
-		"HTML":            `<html>PWNED</html>`,
+		"no value":       `{"@odata.context":"x"}`,
+		"a SKU, no id":   `{"value":[{"skuPartNumber":"ENTERPRISEPACK"}]}`,
+		"a bad GUID":     `{"value":[{"skuId":"not-a-guid","skuPartNumber":"ENTERPRISEPACK"}]}`,
+		"HTML":           `<html>PWNED</html>`,
 		"no part number": `{"value":[{"skuId":"6fd2c87f-b296-42f0-b197-1e91e994b900"}]}`,
 	} {
 		tn := start(t, func(w http.ResponseWriter, r *http.Request) {
