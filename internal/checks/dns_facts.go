@@ -63,7 +63,9 @@ type DNSZone struct {
 	// answered (NSError says why): the resolver's answers are judged.
 	Primary    string
 	PrimaryWhy string
-	NSError    string
+	// PrimaryNote says why the preferred server is not the Primary.
+	PrimaryNote string
+	NSError     string
 	// Silent are the nameservers that answered none of the questions,
 	// with why (the first question's failure): dead or lame.
 	Silent map[string]string
@@ -268,8 +270,8 @@ func (z *DNSZone) choosePrimary(mname string) {
 	}
 	for _, s := range z.Servers {
 		if _, dead := z.Silent[s]; !dead {
-			z.Primary = s
-			z.PrimaryWhy = "the next nameserver that answers, because " + preferred + " (" + how + ") answered none of the questions: " + z.Silent[preferred]
+			z.Primary, z.PrimaryWhy = s, "the next nameserver that answers"
+			z.PrimaryNote = preferred + ", " + how + ", answered none of the questions (" + z.Silent[preferred] + ")"
 			return
 		}
 	}
@@ -383,7 +385,11 @@ func (z *DNSZone) JudgedFrom() string {
 		zone = ", the nameservers of the zone " + z.Apex
 	}
 	if z.Primary != "" {
-		return z.Primary + " (" + z.PrimaryWhy + " of " + strings.Join(z.Servers, ", ") + zone + ")"
+		v := z.Primary + " (" + z.PrimaryWhy + " of " + strings.Join(z.Servers, ", ") + zone + ")"
+		if z.PrimaryNote != "" {
+			v += ": " + z.PrimaryNote
+		}
+		return v
 	}
 	return "the resolver " + z.Resolver + ", because no authoritative nameserver could be asked: " + z.NSError
 }

@@ -471,7 +471,7 @@ func TestDeadPrimaryIsSkippedAndReported(t *testing.T) {
 	for _, id := range []string{"dns.verification-txt", "dns.mx", "dns.spf", "dns.autodiscover", "dns.device-registration", "dns.dkim", "dns.dmarc", "dns.split-horizon"} {
 		want(t, rs, id, checks.StatusPass)
 	}
-	if ev := evidenceText(rs["dns.mx"]); !strings.Contains(ev, "answers judged=ns2.contoso.com (the next nameserver that answers, because ns1.contoso.com (the SOA MNAME) answered none of the questions: TXT contoso.com: udp 192.0.2.1:53: connection refused of ns1.contoso.com, ns2.contoso.com)") ||
+	if ev := evidenceText(rs["dns.mx"]); !strings.Contains(ev, "answers judged=ns2.contoso.com (the next nameserver that answers of ns1.contoso.com, ns2.contoso.com): ns1.contoso.com, the SOA MNAME, answered none of the questions (TXT contoso.com: udp 192.0.2.1:53: connection refused)") ||
 		!strings.Contains(ev, "MX contoso.com @ ns2.contoso.com") {
 		t.Errorf("mx evidence:\n%s", ev)
 	}

@@ -164,6 +164,20 @@ func TestDNSMessagesAndEvidence(t *testing.T) {
 			{"dns.verification-txt", checks.StatusPass, nil, []string{"[TXT contoso.com @ ns1.contoso.com (over TCP: the UDP answer was truncated)]"}},
 			{"dns.spf", checks.StatusPass, []string{"2 of 10"}, nil},
 		}},
+		{"dns-lame-nameserver", []expect{
+			{"dns.propagation", checks.StatusWarn, []string{"ns1.contoso.com (of contoso.com's 2 nameservers) answers none of the questions"},
+				[]string{"TXT=(no answer: REFUSED) [TXT contoso.com @ ns1.contoso.com (127.0.0.1:"}},
+			{"dns.mx", checks.StatusPass, nil, []string{"answers judged=ns2.contoso.com (the next nameserver that answers of ns1.contoso.com, ns2.contoso.com): ns1.contoso.com, the SOA MNAME, answered none of the questions (TXT contoso.com: REFUSED)",
+				"[MX contoso.com @ ns2.contoso.com]"}},
+			{"dns.split-horizon", checks.StatusPass, nil, nil},
+		}},
+		{"dns-dkim-wrong-domain", []expect{
+			{"dns.dkim", checks.StatusWarn, []string{"selector1._domainkey.contoso.com points at the key Microsoft 365 keeps for another domain (fabrikam-com, not contoso-com: selector1-fabrikam-com._domainkey.contoso.onmicrosoft.com)"}, nil},
+		}},
+		{"dns-spf-include-qualified", []expect{
+			{"dns.spf", checks.StatusFail, []string{"reaches spf.protection.outlook.com only through -include:spf.protection.outlook.com, qualified -"},
+				[]string{"Exchange Online reached by=-include:spf.protection.outlook.com (contoso.com -> spf.protection.outlook.com)"}},
+		}},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			t.Parallel()
@@ -206,5 +220,30 @@ func TestDNSChecksRunWithoutCredentials(t *testing.T) {
 	}
 	if ev := evidence(byID(rs)["dns.mx"]); !strings.Contains(ev, "Microsoft's documented default (Graph not configured)") {
 		t.Errorf("mx evidence:\n%s", ev)
+	}
+}
+
+// TestDNSChecksOfASubdomain: www.contoso.com is in contoso.com's zone, not
+// its own: the checks ask contoso.com's nameservers (found by walking up
+// to the SOA) and none ends in error; DMARC falls back to contoso.com's.
+func TestDNSChecksOfASubdomain(t *testing.T) {
+	l := labtest.Start(t, "healthy")
+	src, _ := labtest.Sources(t, l.Settings())
+	rs := byID(checks.Run(context.Background(), dnsChecks(t), checks.DomainSubject("www.contoso.com"), src, checks.RunOptions{LoadTimeout: 15 * time.Second}, nil))
+	for id, r := range rs {
+		if r.Status == checks.StatusError {
+			t.Errorf("%s = error: %s", id, r.Message)
+		}
+	}
+	for _, id := range []string{"dns.propagation", "dns.split-horizon"} {
+		if r := rs[id]; r.Status != checks.StatusPass {
+			t.Errorf("%s = %s: %s", id, r.Status, r.Message)
+		}
+	}
+	if r := rs["dns.dmarc"]; r.Status != checks.StatusPass || !strings.Contains(r.Message, "www.contoso.com publishes no DMARC record of its own; contoso.com's applies (RFC 7489 6.6.3) with p=quarantine") {
+		t.Errorf("dns.dmarc = %s: %s", r.Status, r.Message)
+	}
+	if ev := evidence(rs["dns.propagation"]); !strings.Contains(ev, "the nameservers of the zone contoso.com") || !strings.Contains(ev, "www.contoso.com has no NS or SOA of its own (SOA (none: NODATA)): it is in the zone contoso.com") {
+		t.Errorf("propagation evidence:\n%s", ev)
 	}
 }
