@@ -124,6 +124,9 @@ o365doctor at the tenant the domain is verified in.`,
 func runTenantMatch(ctx context.Context, pass *Pass) error {
 	domain := pass.Subject.Domain
 	oid, err := OpenIDFact.Get(ctx, pass.Facts)
+	if errors.Is(err, model.ErrNotFound) {
+		return Skip("Microsoft knows no tenant for %s (see federation.realm)", domain)
+	}
 	if err != nil {
 		return err
 	}

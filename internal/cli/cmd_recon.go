@@ -74,7 +74,7 @@ func runRecon(ctx context.Context, opts *ReconOptions) error {
 	f := opts.Factory
 	// Only what the public checks need: no Okta URL, no token, no secret.
 	s := config.Settings{LoginURL: opts.LoginURL, CAFile: opts.CAFile, Timeout: opts.Conn.Timeout,
-		Resolver: opts.Resolver, Nameservers: f.env("O365DOCTOR_LAB_NAMESERVERS")}
+		Resolver: cmp.Or(opts.Resolver, f.env("O365DOCTOR_RESOLVER")), Nameservers: f.env("O365DOCTOR_LAB_NAMESERVERS")}
 	if err := s.Validate(); err != nil {
 		return usageErr("%v", err)
 	}
