@@ -1,11 +1,777 @@
 package checks
 
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/o365doctor/o365doctor/internal/model"
+)
+
 // loginLoopChecks are the login-loop checks (area loginloop), in report
-// order: being written (issue 15).
-var loginLoopChecks = []*Check{}
+// order. Each reads the user's events in the run's window (Subject.Since,
+// 24 hours by default) and reports what it rests on as Event evidence,
+// which the report merges into one timeline.
+var loginLoopChecks = []*Check{OktaSSOBurst, EntraSignInErrors, SessionsRevoked, OktaVerifyEnrollment, LegacyClients}
 
-// GraphSignInsAPI is what the login-loop checks need of Graph (issue 15).
-type GraphSignInsAPI interface{}
+// GraphSignInsAPI is what the login-loop checks need of Graph.
+type GraphSignInsAPI interface {
+	// SignIns are the user's sign-ins created at or after since, newest
+	// first, in one request (reports are throttled to 5 requests per
+	// 10 s); more says Graph had more. model.ErrNotPremium for a tenant
+	// without Entra ID P1/P2.
+	SignIns(ctx context.Context, upn string, since time.Time) (list []model.SignIn, more bool, err error)
+	// UserSessions are the user's lastPasswordChangeDateTime and
+	// signInSessionsValidFromDateTime.
+	UserSessions(ctx context.Context, upn string) (model.UserSessions, error)
+}
 
-// OktaLogsAPI is what the login-loop checks need of Okta (issue 15).
-type OktaLogsAPI interface{}
+// OktaLogsAPI is what the login-loop checks need of Okta.
+type OktaLogsAPI interface {
+	// UserLogs are the System Log events whose actor or target is the
+	// user, published in [since, until), oldest first: always a bounded
+	// query (DESIGN §9).
+	UserLogs(ctx context.Context, userID string, since, until time.Time) ([]model.OktaLogEvent, error)
+	// Factors are the user's enrolled factors.
+	Factors(ctx context.Context, userID string) ([]model.OktaFactor, error)
+}
+
+// DefaultSince is how far back the login-loop checks look when the
+// subject names no window.
+const DefaultSince = 24 * time.Hour
+
+// Window is the span of time a run's login-loop checks read: the same
+// for Okta and Entra, so their events line up on one timeline.
+type Window struct{ Since, Until time.Time }
+
+func (w Window) String() string {
+	return fmt.Sprintf("%s to %s", w.Since.UTC().Format(time.RFC3339), w.Until.UTC().Format(time.RFC3339))
+}
+
+const (
+	srcOktaLogs    = "GET /api/v1/logs?since&until&filter=actor.id or target.id"
+	srcOktaFactors = "GET /api/v1/users/{id}/factors"
+	srcSignIns     = "GET /auditLogs/signIns?$filter=userPrincipalName and createdDateTime"
+	srcSessions    = "GET /users/{upn}?$select=lastPasswordChangeDateTime,signInSessionsValidFromDateTime"
+)
+
+var (
+	// WindowFact is the run's window: it ends when it is first read.
+	WindowFact = &Fact[Window]{
+		Name: "the login-loop window",
+		Load: func(_ context.Context, f *Facts) (Window, error) {
+			since := f.subject.Since
+			if since <= 0 {
+				since = DefaultSince
+			}
+			now := time.Now().UTC()
+			return Window{Since: now.Add(-since), Until: now}, nil
+		},
+	}
+
+	// OktaLogsFact are the System Log events of the subject's Okta user
+	// in the window.
+	OktaLogsFact = &Fact[[]model.OktaLogEvent]{
+		Name:     "the Okta user's System Log events",
+		Requires: []FactRef{OktaUserFact, WindowFact},
+		Load: func(ctx context.Context, f *Facts) ([]model.OktaLogEvent, error) {
+			u, err := OktaUserFact.Get(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			w, _ := WindowFact.Get(ctx, f)
+			return f.src.Okta.UserLogs(ctx, u.ID, w.Since, w.Until)
+		},
+	}
+
+	// OktaFactorsFact are the subject's enrolled Okta factors.
+	OktaFactorsFact = &Fact[[]model.OktaFactor]{
+		Name:     "the Okta user's factors",
+		Requires: []FactRef{OktaUserFact},
+		Load: func(ctx context.Context, f *Facts) ([]model.OktaFactor, error) {
+			u, err := OktaUserFact.Get(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			return f.src.Okta.Factors(ctx, u.ID)
+		},
+	}
+
+	// SignInsFact are the subject's Entra sign-ins in the window: one
+	// request per run, shared by every check that reads them.
+	SignInsFact = &Fact[SignIns]{
+		Name:     "the Entra ID sign-ins",
+		Requires: []FactRef{WindowFact},
+		Load: func(ctx context.Context, f *Facts) (SignIns, error) {
+			if err := f.need(Graph); err != nil {
+				return SignIns{}, err
+			}
+			w, _ := WindowFact.Get(ctx, f)
+			list, more, err := f.src.Graph.SignIns(ctx, f.subject.UPN, w.Since)
+			return SignIns{List: list, More: more}, err
+		},
+	}
+
+	// UserSessionsFact is read only when a sign-in failed on a revoked
+	// session: it is not prefetched.
+	UserSessionsFact = &Fact[model.UserSessions]{
+		Name: "the Entra ID user's sessions",
+		Load: func(ctx context.Context, f *Facts) (model.UserSessions, error) {
+			if err := f.need(Graph); err != nil {
+				return model.UserSessions{}, err
+			}
+			return f.src.Graph.UserSessions(ctx, f.subject.UPN)
+		},
+	}
+)
+
+// SignIns are the sign-ins Graph answered; More says there were more than
+// one page (the newest are kept).
+type SignIns struct {
+	List []model.SignIn
+	More bool
+}
+
+// maxEvents bounds the events one finding carries as evidence: a loop of
+// 500 sign-ins is shown by its newest 20 and a count.
+const maxEvents = 20
+
+func oktaEvent(e model.OktaLogEvent) Event {
+	target := ""
+	for _, t := range e.Targets {
+		if t.Type == "AppInstance" {
+			target = firstOf(t.DisplayName, t.AlternateID, t.ID)
+		}
+	}
+	return Event{Time: e.Published, System: "okta", Type: e.EventType, Outcome: e.Result, Code: e.Reason,
+		Message: e.DisplayMessage, Actor: e.ActorLogin, Target: target, CorrelationID: e.TransactionID, RequestID: e.RequestID}
+}
+
+func entraEvent(s model.SignIn) Event {
+	outcome, code := "SUCCESS", ""
+	if s.Failed() {
+		outcome, code = "FAILURE", "AADSTS"+strconv.Itoa(s.ErrorCode)
+	}
+	msg := s.FailureReason
+	if s.ClientAppUsed != "" {
+		msg = strings.TrimSpace(msg + " (" + s.ClientAppUsed + ")")
+	}
+	return Event{Time: s.Created, System: "entra", Type: "signIn", Outcome: outcome, Code: code, Message: msg,
+		Actor: s.UserPrincipalName, Target: s.AppDisplayName, CorrelationID: s.CorrelationID, RequestID: s.ID}
+}
+
+func firstOf(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// newest keeps the newest maxEvents events as evidence, in time order.
+func newest(evs []Event) []Evidence {
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
+	if len(evs) > maxEvents {
+		evs = evs[len(evs)-maxEvents:]
+	}
+	out := make([]Evidence, len(evs))
+	for i, e := range evs {
+		out[i] = e
+	}
+	return out
+}
+
+// oktaUserOf reads the subject's Okta user, ending the check as skipped
+// when there is none (identity.okta-user's finding).
+func oktaUserOf(ctx context.Context, pass *Pass) (model.OktaUser, error) {
+	u, err := OktaUserFact.Get(ctx, pass.Facts)
+	if errors.Is(err, model.ErrNotFound) {
+		return u, Skip("no Okta user %s (see identity.okta-user)", pass.Subject.UPN)
+	}
+	return u, err
+}
+
+// oktaUserAnd reads the subject's Okta user (see oktaUserOf) and a fact
+// about them.
+func oktaUserAnd[T any](ctx context.Context, pass *Pass, fact *Fact[T]) (model.OktaUser, T, error) {
+	var zero T
+	u, err := oktaUserOf(ctx, pass)
+	if err != nil {
+		return u, zero, err
+	}
+	v, err := fact.Get(ctx, pass.Facts)
+	return u, v, err
+}
+
+// signInsOf reads the subject's sign-ins, ending the check as skipped for
+// a tenant without P1/P2.
+func signInsOf(ctx context.Context, pass *Pass) (SignIns, Window, error) {
+	w, _ := WindowFact.Get(ctx, pass.Facts)
+	s, err := SignInsFact.Get(ctx, pass.Facts)
+	if errors.Is(err, model.ErrNotPremium) {
+		return s, w, Skip("sign-in logs need Entra ID P1 or P2: Graph answered 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant")
+	}
+	return s, w, err
+}
+
+// --- loginloop.okta-sso-burst ---------------------------------------------
+
+// burstSize SSO events to Office 365 within burstSpan are a loop: a person
+// signs in a handful of times a day, a client caught between Microsoft and
+// Okta several times a minute.
+const (
+	burstSize = 5
+	burstSpan = 10 * time.Minute
+)
+
+// OktaSSOBurst: the user's Okta System Log shows a loop to Office 365 or a
+// sign-on policy denial.
+var OktaSSOBurst = &Check{
+	ID:       "loginloop.okta-sso-burst",
+	Title:    "No burst of Okta sign-ons to Office 365",
+	Area:     AreaLoginLoop,
+	Scope:    ScopeUser,
+	Severity: High,
+	Needs:    []Source{Okta},
+	Permissions: []Permission{{Source: Okta, Name: "okta.users.read"}, {Source: Okta, Name: "okta.logs.read"},
+		{Source: Okta, Name: "okta.apps.read"}},
+	Requires: []FactRef{OktaLogsFact, Office365AppsFact},
+	Doc: `Reads the user's Okta System Log over the window (--since, 24 hours by
+default; one bounded query with since and until) for single sign-ons to the
+Office 365 app (user.authentication.sso, which Okta logs for failed sign-ons
+too: outcome.result tells), sign-on policy decisions (policy.evaluate_sign_on,
+application.policy.sign_on.deny_access), lockouts and password changes.
+Five or more sign-ons within ten minutes are a loop: Okta signs the person in,
+Microsoft sends them back (a revoked session, an anchor or claim Microsoft
+rejects, a Conditional Access policy Okta's answer cannot satisfy), and the
+browser or Outlook tries again. A policy DENY is a sign-on rule refusing the
+person. The burst, the denials, lockouts and password changes are shown as a
+timeline with Okta's request IDs.
+Fix: read the Entra side (loginloop.entra-signin-errors) for the code
+Microsoft answers each time; for a DENY, the named Okta rule.`,
+	References: []string{
+		"https://developer.okta.com/docs/reference/api/event-types/",
+		"https://developer.okta.com/docs/reference/system-log-query/",
+	},
+	Run: runOktaSSOBurst,
+}
+
+func runOktaSSOBurst(ctx context.Context, pass *Pass) error {
+	u, events, err := oktaUserAnd(ctx, pass, OktaLogsFact)
+	if err != nil {
+		return err
+	}
+	apps, err := Office365AppsFact.Get(ctx, pass.Facts)
+	if err != nil {
+		return err
+	}
+	w, _ := WindowFact.Get(ctx, pass.Facts)
+	isO365 := func(e model.OktaLogEvent) bool {
+		for _, a := range apps {
+			if e.HasTarget(a.ID) {
+				return true
+			}
+		}
+		return false
+	}
+	obj := oktaUserObject(u)
+	var sso, failed, denied, around []model.OktaLogEvent
+	for _, e := range events {
+		switch {
+		case e.EventType == "user.authentication.sso" && isO365(e):
+			sso = append(sso, e)
+			if !strings.EqualFold(e.Result, "SUCCESS") && e.Result != "" {
+				failed = append(failed, e)
+			}
+		case (e.EventType == "policy.evaluate_sign_on" || e.EventType == "application.policy.sign_on.deny_access") &&
+			strings.EqualFold(e.Result, "DENY"):
+			denied = append(denied, e)
+		case e.EventType == "user.account.lock" || strings.HasPrefix(e.EventType, "user.account.update_password") ||
+			e.EventType == "user.account.reset_password" || e.EventType == "user.account.unlock":
+			around = append(around, e)
+		}
+	}
+	toEvents := func(list []model.OktaLogEvent) []Event {
+		out := make([]Event, len(list))
+		for i, e := range list {
+			out[i] = oktaEvent(e)
+		}
+		return out
+	}
+	if b := longestBurst(sso); len(b) >= burstSize {
+		span := b[len(b)-1].Published.Sub(b[0].Published).Round(time.Second)
+		pass.Report(Finding{Object: obj, Status: StatusFail, Evidence: newest(toEvents(b)),
+			Message: fmt.Sprintf("%d Okta sign-ons to Office 365 within %s (%s to %s): a sign-in loop; Microsoft sends %s back each time (see loginloop.entra-signin-errors for its code)",
+				len(b), span, stamp(b[0].Published), stamp(b[len(b)-1].Published), u.Login)})
+	}
+	if len(denied) > 0 {
+		pass.Report(Finding{Object: obj, Status: StatusFail, Evidence: newest(toEvents(denied)),
+			Message: fmt.Sprintf("Okta's sign-on policy denied %s %d time(s) in the window, last at %s: the rule named in the System Log event refuses them",
+				u.Login, len(denied), stamp(denied[len(denied)-1].Published))})
+	}
+	if len(failed) > 0 {
+		pass.Report(Finding{Object: obj, Status: StatusWarn, Evidence: newest(toEvents(failed)),
+			Message: fmt.Sprintf("%d of %d Okta sign-ons of %s to Office 365 failed in the window (outcome %s, %s)",
+				len(failed), len(sso), u.Login, failed[len(failed)-1].Result, firstOf(failed[len(failed)-1].Reason, "no reason given"))})
+	}
+	if len(around) > 0 {
+		var parts []string
+		for _, e := range around {
+			parts = append(parts, e.EventType+" at "+stamp(e.Published))
+		}
+		pass.Report(Finding{Object: obj, Status: StatusPass, Evidence: newest(toEvents(around)),
+			Message: "in the window: " + strings.Join(parts, ", ")})
+	}
+	if len(sso) > 0 || len(around) > 0 {
+		// The sign-ons themselves belong on the timeline, loop or not.
+		pass.Report(Finding{Object: obj, Status: StatusPass, Evidence: newest(toEvents(sso)),
+			Message: fmt.Sprintf("%d Okta sign-on(s) to Office 365 in the window", len(sso))})
+	}
+	if len(denied) == 0 && len(failed) == 0 && len(longestBurst(sso)) < burstSize {
+		pass.Summarize("%d Okta sign-on(s) to Office 365 from %s, no burst or denial", len(sso), w)
+	}
+	return nil
+}
+
+// longestBurst is the largest run of events (oldest first) that fits in
+// burstSpan.
+func longestBurst(events []model.OktaLogEvent) []model.OktaLogEvent {
+	var best []model.OktaLogEvent
+	start := 0
+	for end := range events {
+		for events[end].Published.Sub(events[start].Published) > burstSpan {
+			start++
+		}
+		if end-start+1 > len(best) {
+			best = events[start : end+1]
+		}
+	}
+	return best
+}
+
+// --- loginloop.entra-signin-errors ------------------------------------------
+
+// aadsts is what an AADSTS code means in an Okta-federated tenant, and what
+// to do next. Expected codes (part of a normal flow) are not failures.
+type aadsts struct {
+	Name, Cause, Next string
+	Expected          bool
+}
+
+// aadstsCodes are the codes of api-facts §Q6 a federated sign-in meets.
+var aadstsCodes = map[int]aadsts{
+	50008:   {"InvalidSamlToken", "the WS-Fed token from Okta is malformed or signed with a key Entra does not hold", "compare Okta's signing key with the domain's signingCertificate (federation.signing-keys)", false},
+	50034:   {"UserAccountNotFound", "no Entra user has this UPN: not provisioned, or Okta sends another username", "check the Okta app username against the Entra UPN (identity.* checks)", false},
+	50053:   {"IdsLocked", "too many attempts, or sign-in blocked from an IP address with malicious activity", "read the sign-in's failure reason; unlock or wait", false},
+	50055:   {"InvalidPasswordExpiredPassword", "the password is expired", "change the password at Okta", false},
+	50056:   {"InvalidPassword", "no password in Entra: a federated user has no cloud password, so something tried a cloud sign-in", "find the client using cloud authentication (legacy protocol, staged rollout)", false},
+	50057:   {"UserDisabled", "the Entra account is disabled (accountEnabled false, often Okta deprovisioning)", "enable the account in Entra or reassign the user in Okta", false},
+	50058:   {"UserInformationNotProvided", "no session for a silent sign-in", "", true},
+	50074:   {"UserStrongAuthClientAuthNRequired", "a Conditional Access policy requires MFA and Entra did not accept Okta's MFA claim", "check federatedIdpMfaBehavior (federation.mfa-behavior) and that the Okta rule requires MFA", false},
+	50076:   {"UserStrongAuthClientAuthNRequired", "a Conditional Access policy requires MFA and the token carried no MFA claim", "make the Okta Office 365 sign-on rule require MFA, or set federatedIdpMfaBehavior", false},
+	50079:   {"UserStrongAuthEnrollmentRequired", "Entra asks the federated user to register for its own MFA: it did not accept the MFA claim from Okta", "set federatedIdpMfaBehavior to acceptIfMfaDoneByFederatedIdp or enforceMfaByFederatedIdp", false},
+	50089:   {"FlowTokenExpired", "the sign-in page was left open too long", "", true},
+	50097:   {"DeviceAuthenticationRequired", "device authentication required (hybrid join, PRT through Okta)", "check the device's join state and Okta's device trust rules", false},
+	50107:   {"InvalidRealmUri", "Okta's token names an issuer that is not the domain's issuerUri", "compare the Okta app's issuer with the domain's issuerUri (federation.config-match)", false},
+	50126:   {"InvalidUserNameOrPassword", "wrong username or password (for a federated user: a client posting a stale password)", "update the password stored in the client", false},
+	50133:   {"SsoArtifactRevoked", "the session is no longer valid after a password change or expiry", "sign out everywhere and sign in again (loginloop.sessions-revoked)", false},
+	50140:   {"KmsiInterrupt", "the 'Stay signed in?' prompt", "", true},
+	50155:   {"DeviceAuthenticationFailed", "device authentication failed", "re-register the device", false},
+	50158:   {"ExternalSecurityChallenge", "an external security challenge was not satisfied", "check the Conditional Access custom controls", false},
+	50173:   {"FreshTokenNeeded", "the grant was revoked (password change, revokeSignInSessions)", "sign in again in the client (loginloop.sessions-revoked)", false},
+	50196:   {"LoopDetected", "Entra detected a client loop", "read the Okta burst (loginloop.okta-sso-burst) and fix the failure that repeats", false},
+	51004:   {"UserAccountNotInDirectory", "the immutableID Okta sends matches no Entra user", "make the Okta app user's immutableId equal onPremisesImmutableId (identity.immutableid-match)", false},
+	53003:   {"BlockedByConditionalAccess", "a Conditional Access policy blocked the sign-in", "read the sign-in's applied policies in Entra", false},
+	75011:   {"NoMatchedAuthnContextInOutputClaims", "the authentication method Okta reports is not the one asked for", "check what Okta sends as authnmethodsreferences", false},
+	90020:   {"ImmutableIDMissing", "the SAML 1.1 assertion from Okta carries no ImmutableID", "set the Okta app user's immutableId (identity.immutableid-match)", false},
+	90072:   {"PassThroughUserMfaError", "the account does not exist in the tenant, or the immutableID differs", "compare the immutableIDs (identity.immutableid-match)", false},
+	500121:  {"StrongAuthFailed", "the MFA prompt was denied or not completed", "check the user's MFA method (loginloop.okta-verify)", false},
+	5000811: {"InvalidSigningKey", "the token's signature does not match the domain's signingCertificate: Okta signs with another key", "update the domain's signingCertificate to Okta's active key (federation.signing-keys)", false},
+}
+
+// EntraSignInErrors: the user's Entra sign-ins failed, grouped by AADSTS code.
+var EntraSignInErrors = &Check{
+	ID:          "loginloop.entra-signin-errors",
+	Title:       "Entra ID sign-ins succeed",
+	Area:        AreaLoginLoop,
+	Scope:       ScopeUser,
+	Severity:    High,
+	Needs:       []Source{Graph},
+	Permissions: []Permission{{Source: Graph, Name: "AuditLog.Read.All"}, {Source: Graph, Name: "Directory.Read.All"}},
+	Requires:    []FactRef{SignInsFact},
+	Doc: `Reads the user's Entra ID sign-ins over the window (one request,
+newest first: sign-in reports are throttled to 5 requests per 10 seconds)
+and groups the failures by AADSTS code, each with its usual cause in an
+Okta-federated tenant and the check or step that confirms it: 51004 an
+immutableID mismatch, 5000811 a signing certificate Entra does not hold,
+50133/50173 sessions revoked by a password change, 50074/50079 Entra not
+accepting Okta's MFA. Codes that are part of a normal flow (50058, 50089,
+50140) are not failures. Failures of legacy-protocol clients are
+loginloop.legacy-clients'. Sign-in logs need Entra ID P1 or P2: without
+them Graph answers 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant
+and the check is skipped with that reason.`,
+	References: []string{
+		"https://learn.microsoft.com/entra/identity-platform/reference-error-codes",
+		"https://learn.microsoft.com/graph/api/signin-list",
+	},
+	Run: runEntraSignInErrors,
+}
+
+func runEntraSignInErrors(ctx context.Context, pass *Pass) error {
+	s, w, err := signInsOf(ctx, pass)
+	if err != nil {
+		return err
+	}
+	upn := pass.Subject.UPN
+	obj := Object{Kind: ObjUser, ID: upn, Name: upn}
+	groups := map[int][]model.SignIn{}
+	var codes []int
+	ok, legacy := 0, 0
+	for _, si := range s.List {
+		switch {
+		case !si.Failed():
+			ok++
+			continue
+		case isLegacyClient(si.ClientAppUsed):
+			legacy++
+			continue
+		case aadstsCodes[si.ErrorCode].Expected:
+			continue
+		}
+		if groups[si.ErrorCode] == nil {
+			codes = append(codes, si.ErrorCode)
+		}
+		groups[si.ErrorCode] = append(groups[si.ErrorCode], si)
+	}
+	sort.Slice(codes, func(i, j int) bool { return len(groups[codes[i]]) > len(groups[codes[j]]) })
+	for _, code := range codes {
+		list := groups[code]
+		info, known := aadstsCodes[code]
+		msg := fmt.Sprintf("AADSTS%d %s: %d failed sign-in(s), last at %s: %s", code, info.Name, len(list), stamp(list[0].Created), info.Cause)
+		if info.Next != "" {
+			msg += "; next: " + info.Next
+		}
+		if !known {
+			msg = fmt.Sprintf("AADSTS%d: %d failed sign-in(s), last at %s: %s (o365doctor has no note on this code; `o365doctor explain %d` or Microsoft's error-code reference)",
+				code, len(list), stamp(list[0].Created), firstOf(list[0].FailureReason, "no failure reason"), code)
+		}
+		evs := make([]Event, len(list))
+		for i, si := range list {
+			evs[i] = entraEvent(si)
+		}
+		pass.Report(Finding{Object: obj, Status: StatusFail, Message: msg, Evidence: newest(evs)})
+	}
+	if len(codes) == 0 {
+		more := ""
+		if s.More {
+			more = " (the newest 1000)"
+		}
+		extra := ""
+		if legacy > 0 {
+			extra = fmt.Sprintf("; %d legacy-client failure(s) are loginloop.legacy-clients'", legacy)
+		}
+		pass.Report(Finding{Object: obj, Status: StatusPass,
+			Message: fmt.Sprintf("%d sign-in(s) of %s from %s%s, none failed%s", len(s.List), upn, w, more, extra)})
+	}
+	return nil
+}
+
+// --- loginloop.sessions-revoked ----------------------------------------------
+
+// SessionsRevoked: sign-ins fail on sessions revoked by a password change.
+var SessionsRevoked = &Check{
+	ID:       "loginloop.sessions-revoked",
+	Title:    "No sign-ins on revoked sessions",
+	Area:     AreaLoginLoop,
+	Scope:    ScopeUser,
+	Severity: Medium,
+	Needs:    []Source{Graph},
+	Permissions: []Permission{{Source: Graph, Name: "AuditLog.Read.All"}, {Source: Graph, Name: "Directory.Read.All"},
+		{Source: Graph, Name: "User.Read.All"}},
+	Requires: []FactRef{SignInsFact},
+	Doc: `A password change (at Okta, pushed to Entra as lastPasswordChangeDateTime)
+or revokeSignInSessions moves the user's signInSessionsValidFromDateTime:
+every refresh token issued before it is dead. Clients that keep retrying
+with the old one (Outlook, Teams, the mobile apps) fail with AADSTS50133 or
+AADSTS50173 and bounce the person between Microsoft and Okta. The check
+compares the failing sign-ins with those two dates (read only when such a
+failure is seen).
+Fix: sign out of the client and back in (Outlook: remove the account's
+cached credentials); the loop ends once the client asks for a new session.`,
+	References: []string{
+		"https://learn.microsoft.com/entra/identity-platform/reference-error-codes",
+		"https://learn.microsoft.com/graph/api/user-revokesigninsessions",
+	},
+	Run: runSessionsRevoked,
+}
+
+func runSessionsRevoked(ctx context.Context, pass *Pass) error {
+	s, w, err := signInsOf(ctx, pass)
+	if err != nil {
+		return err
+	}
+	upn := pass.Subject.UPN
+	var revoked []model.SignIn
+	for _, si := range s.List {
+		if si.ErrorCode == 50133 || si.ErrorCode == 50173 {
+			revoked = append(revoked, si)
+		}
+	}
+	if len(revoked) == 0 {
+		pass.Report(Finding{Object: Object{Kind: ObjUser, ID: upn, Name: upn}, Status: StatusPass,
+			Message: "no sign-in of " + upn + " failed on a revoked session (AADSTS50133/50173) from " + w.String()})
+		return nil
+	}
+	sess, err := UserSessionsFact.Get(ctx, pass.Facts)
+	if err != nil {
+		return err
+	}
+	obj := Object{Kind: ObjUser, ID: upn, Name: upn}
+	read := func(field string, t time.Time) Evidence {
+		return Value{Read{System: "entra", Object: obj, Field: field, Value: stamp(t), Source: srcSessions}}
+	}
+	ev := []Evidence{read("lastPasswordChangeDateTime", sess.LastPasswordChange), read("signInSessionsValidFromDateTime", sess.SessionsValidFrom)}
+	evs := make([]Event, len(revoked))
+	after := 0
+	for i, si := range revoked {
+		evs[i] = entraEvent(si)
+		if !sess.SessionsValidFrom.IsZero() && si.Created.After(sess.SessionsValidFrom) {
+			after++
+		}
+	}
+	ev = append(ev, newest(evs)...)
+	cause := "sessions revoked"
+	switch {
+	case !sess.LastPasswordChange.IsZero() && !sess.SessionsValidFrom.IsZero() && absDuration(sess.SessionsValidFrom.Sub(sess.LastPasswordChange)) < 5*time.Minute:
+		cause = "the password change at " + stamp(sess.LastPasswordChange) + " revoked the sessions"
+	case !sess.SessionsValidFrom.IsZero():
+		cause = "the sessions were revoked at " + stamp(sess.SessionsValidFrom)
+	}
+	pass.Report(Finding{Object: obj, Status: StatusFail, Evidence: ev,
+		Message: fmt.Sprintf("%d sign-in(s) failed on a revoked session (AADSTS50133/50173), %d after %s: a client keeps the old session; sign out of it and back in",
+			len(revoked), after, cause)})
+	return nil
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// --- loginloop.okta-verify ---------------------------------------------------
+
+// OktaVerifyEnrollment: Okta Verify enrollment stuck or duplicated.
+var OktaVerifyEnrollment = &Check{
+	ID:          "loginloop.okta-verify",
+	Title:       "One working Okta Verify enrollment",
+	Area:        AreaLoginLoop,
+	Scope:       ScopeUser,
+	Severity:    Medium,
+	Needs:       []Source{Okta},
+	Permissions: []Permission{{Source: Okta, Name: "okta.users.read"}, {Source: Okta, Name: "okta.logs.read"}},
+	Requires:    []FactRef{OktaFactorsFact, OktaLogsFact},
+	Doc: `Okta Verify push goes to every ACTIVE push enrollment. A person who
+got a new phone often has the old enrollment still ACTIVE and the new one
+stuck PENDING_ACTIVATION: the pushes go to the old phone, they deny or never
+see them, and each Microsoft 365 sign-in stops at Okta's MFA prompt (the
+System Log shows user.mfa.okta_verify.deny_push or user.authentication.auth_via_mfa
+failures). The check lists the push enrollments with their device and status
+and the MFA failures in the window.
+Fix: reset the user's Okta Verify factor (or delete the old phone's
+enrollment) and let them enroll the new phone.`,
+	References: []string{
+		"https://developer.okta.com/docs/api/openapi/okta-management/management/tag/UserFactor/",
+		"https://developer.okta.com/docs/reference/api/event-types/",
+	},
+	Run: runOktaVerify,
+}
+
+func runOktaVerify(ctx context.Context, pass *Pass) error {
+	u, factors, err := oktaUserAnd(ctx, pass, OktaFactorsFact)
+	if err != nil {
+		return err
+	}
+	events, logErr := OktaLogsFact.Get(ctx, pass.Facts)
+	obj := oktaUserObject(u)
+	var push []model.OktaFactor
+	var ev []Evidence
+	for _, f := range factors {
+		if f.Type != "push" {
+			continue
+		}
+		push = append(push, f)
+		ev = append(ev, Value{Read{System: "okta", Object: Object{Kind: ObjUser, ID: u.ID + "/" + f.ID, Name: u.Login},
+			Field: "factor " + f.ID + " (" + firstOf(f.Device, "unnamed device") + ")", Value: f.Status, Source: srcOktaFactors}})
+	}
+	var mfa []Event
+	for _, e := range events {
+		if e.EventType == "user.mfa.okta_verify.deny_push" || e.EventType == "user.mfa.okta_verify.deny_push_upgrade_needed" ||
+			(e.EventType == "user.authentication.auth_via_mfa" && strings.EqualFold(e.Result, "FAILURE")) {
+			mfa = append(mfa, oktaEvent(e))
+		}
+	}
+	var pending, active []string
+	for _, f := range push {
+		name := firstOf(f.Device, f.ID)
+		switch f.Status {
+		case "ACTIVE":
+			active = append(active, name)
+		case "PENDING_ACTIVATION":
+			pending = append(pending, name)
+		}
+	}
+	ev = append(ev, newest(mfa)...)
+	var problems []string
+	if len(pending) > 0 {
+		problems = append(problems, fmt.Sprintf("enrollment stuck PENDING_ACTIVATION on %s", strings.Join(pending, ", ")))
+	}
+	if len(push) > 1 {
+		problems = append(problems, fmt.Sprintf("%d Okta Verify enrollments (%s ACTIVE): pushes go to each active one", len(push), orNone(active)))
+	}
+	switch {
+	case len(problems) > 0:
+		msg := "Okta Verify for " + u.Login + ": " + strings.Join(problems, "; ")
+		if len(mfa) > 0 {
+			msg += fmt.Sprintf("; %d MFA failure(s) in the window", len(mfa))
+		}
+		pass.Report(Finding{Object: obj, Status: StatusFail, Evidence: ev,
+			Message: msg + "; reset the Okta Verify factor and enroll the current phone"})
+	case len(mfa) > 0:
+		pass.Report(Finding{Object: obj, Status: StatusWarn, Evidence: ev,
+			Message: fmt.Sprintf("%d Okta MFA failure(s) for %s in the window with one Okta Verify enrollment: ask whether the pushes reach their phone", len(mfa), u.Login)})
+	default:
+		msg := fmt.Sprintf("%s has %d Okta Verify enrollment(s), none stuck or duplicated", u.Login, len(push))
+		pass.Report(Finding{Object: obj, Status: StatusPass, Evidence: ev, Message: msg})
+	}
+	if logErr != nil && len(problems) == 0 {
+		return logErr
+	}
+	return nil
+}
+
+func orNone(list []string) string {
+	if len(list) == 0 {
+		return "none"
+	}
+	return strings.Join(list, ", ")
+}
+
+// --- loginloop.legacy-clients -------------------------------------------------
+
+// legacyClients are the clientAppUsed values of legacy-protocol clients in
+// Entra's sign-in logs (basic authentication: no modern auth, no MFA).
+var legacyClients = []string{
+	"Exchange ActiveSync", "IMAP4", "POP3", "Authenticated SMTP", "SMTP", "Other clients", "MAPI Over HTTP",
+	"Offline Address Book", "Outlook Anywhere (RPC over HTTP)", "Exchange Web Services", "AutoDiscover",
+	"Exchange Online PowerShell", "Reporting Web Services",
+}
+
+func isLegacyClient(clientAppUsed string) bool {
+	return slices.ContainsFunc(legacyClients, func(c string) bool { return strings.EqualFold(c, clientAppUsed) })
+}
+
+// isActiveEndpoint: the event came through Okta's WS-Trust active endpoint
+// (rich clients, legacy protocols) or is a rich-client authentication.
+func isActiveEndpoint(e model.OktaLogEvent) bool {
+	return e.EventType == "user.authentication.auth_via_richclient" || strings.Contains(e.RequestURI, "/sso/wsfed/active") ||
+		strings.HasPrefix(e.EventType, "app.kerberos_rich_client.")
+}
+
+// LegacyClients: legacy-protocol clients fail (and lock the account).
+var LegacyClients = &Check{
+	ID:       "loginloop.legacy-clients",
+	Title:    "No legacy-protocol client failing",
+	Area:     AreaLoginLoop,
+	Scope:    ScopeUser,
+	Severity: Medium,
+	Needs:    []Source{Okta},
+	Permissions: []Permission{{Source: Okta, Name: "okta.users.read"}, {Source: Okta, Name: "okta.logs.read"},
+		{Source: Graph, Name: "AuditLog.Read.All", Optional: true}},
+	Requires: []FactRef{OktaLogsFact, SignInsFact},
+	Doc: `Legacy-protocol clients (Exchange ActiveSync, IMAP, POP, SMTP, "Other
+clients" in Entra's sign-in logs) send the user's password to Microsoft,
+which relays it to Okta's WS-Trust active endpoint
+(/app/office365/{key}/sso/wsfed/active; Okta logs
+user.authentication.auth_via_richclient). They cannot do MFA, they are
+often blocked by the Office 365 app's sign-on rule, and a phone's mail app
+with a stale password retries until Okta locks the account. The check reads
+the failures of such clients on both sides (Entra's sign-ins are optional:
+without P1/P2 or Graph credentials only Okta's side is read).
+Fix: update the password in the client, or move it to modern
+authentication (Outlook, the mobile Outlook app); then unlock the user.`,
+	References: []string{
+		"https://learn.microsoft.com/entra/identity/conditional-access/block-legacy-authentication",
+		"https://support.okta.com/help/s/article/How-to-Identify-Legacy-Authentication-Traffic-in-Office-365",
+	},
+	Run: runLegacyClients,
+}
+
+func runLegacyClients(ctx context.Context, pass *Pass) error {
+	u, events, err := oktaUserAnd(ctx, pass, OktaLogsFact)
+	if err != nil {
+		return err
+	}
+	obj := oktaUserObject(u)
+	var oktaFailed []Event
+	for _, e := range events {
+		if isActiveEndpoint(e) && !strings.EqualFold(e.Result, "SUCCESS") && e.Result != "" {
+			oktaFailed = append(oktaFailed, oktaEvent(e))
+		}
+	}
+	// Entra's side is optional (a tenant without P1/P2, no Graph
+	// credentials, Graph failing): what Okta shows is still the answer,
+	// and the message says what was not read.
+	note := ""
+	s, _, sErr := signInsOf(ctx, pass)
+	byClient := map[string][]model.SignIn{}
+	var clients []string
+	var skip *SkipError
+	switch {
+	case errors.As(sErr, &skip):
+		note = "; Entra's sign-ins not read: " + skip.Reason
+	case errors.Is(sErr, ErrNoSource):
+		note = "; Entra's sign-ins not read: no Graph credentials"
+	case sErr != nil:
+		note = "; Entra's sign-ins not read: " + sErr.Error()
+	}
+	for _, si := range s.List {
+		if si.Failed() && isLegacyClient(si.ClientAppUsed) {
+			if byClient[si.ClientAppUsed] == nil {
+				clients = append(clients, si.ClientAppUsed)
+			}
+			byClient[si.ClientAppUsed] = append(byClient[si.ClientAppUsed], si)
+		}
+	}
+	sort.Strings(clients)
+	if len(oktaFailed) > 0 {
+		last := oktaFailed[len(oktaFailed)-1]
+		pass.Report(Finding{Object: obj, Status: StatusFail, Evidence: newest(oktaFailed),
+			Message: fmt.Sprintf("Okta refused %d sign-in(s) of %s through the WS-Trust active endpoint (legacy or rich clients), last at %s (%s): a client with a stale password retries and locks the account; update the password in it or move it to modern authentication",
+				len(oktaFailed), u.Login, stamp(last.Time), firstOf(last.Code, last.Outcome))})
+	}
+	for _, c := range clients {
+		list := byClient[c]
+		evs := make([]Event, len(list))
+		codes := map[string]bool{}
+		for i, si := range list {
+			evs[i] = entraEvent(si)
+			codes["AADSTS"+strconv.Itoa(si.ErrorCode)] = true
+		}
+		pass.Report(Finding{Object: Object{Kind: ObjUser, ID: pass.Subject.UPN, Name: pass.Subject.UPN}, Status: StatusFail, Evidence: newest(evs),
+			Message: fmt.Sprintf("%s failed %d time(s) for %s (%s), last at %s: a legacy-protocol client (no MFA, basic authentication) with a wrong password or blocked by the sign-on rule",
+				c, len(list), pass.Subject.UPN, strings.Join(slices.Sorted(maps.Keys(codes)), ", "), stamp(list[0].Created))})
+	}
+	if len(oktaFailed) == 0 && len(clients) == 0 {
+		pass.Report(Finding{Object: obj, Status: StatusPass, Message: "no legacy-protocol client of " + u.Login + " failed in the window" + note})
+	}
+	return nil
+}

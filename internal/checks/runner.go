@@ -25,6 +25,9 @@ type Subject struct {
 	// or "managed" (--expect), for the phase of a change; "" = what Graph
 	// says the domain is.
 	Expect string
+	// Since is how far back the login-loop checks read a user's events
+	// (--since); 0 = 24 hours (DefaultSince).
+	Since time.Duration
 }
 
 // UserSubject is one user, with the domain of their UPN.

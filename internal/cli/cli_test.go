@@ -145,7 +145,10 @@ func TestFixFlowAgainstLabServe(t *testing.T) {
 	if !strings.HasPrefix(env["O365DOCTOR_JOURNAL"], filepath.Dir(env["O365DOCTOR_CA_FILE"])) {
 		t.Fatalf("the lab's journal %s is not in its directory", env["O365DOCTOR_JOURNAL"])
 	}
-	r := decode(t, step(1, "user", upn, "--json"))
+	// The login-loop checks read the sign-in history, which a fix does
+	// not rewrite: the 51004 failures before it stay failures. The walk-
+	// through is about the fix, so it leaves them out.
+	r := decode(t, step(1, "user", upn, "--json", "--skip", "loginloop"))
 	imm := result(t, r, "identity.immutableid-match")
 	if imm.Status != "fail" || r.Summary.Fail != 1 || r.Summary.Pass != len(r.Results)-1 || r.SchemaVersion != "2" || r.Subject.Name != upn || len(imm.Findings) != 1 {
 		t.Fatalf("report = %+v", r)
@@ -163,13 +166,13 @@ func TestFixFlowAgainstLabServe(t *testing.T) {
 	if !strings.Contains(out, "BNt9M4fu8Ek8RSuc9LAS2g== → suKEY0sY9cuOzPEMp6ZWPA==") || !strings.Contains(out, "Nothing was changed") {
 		t.Fatalf("plan output: %s", out)
 	}
-	step(1, "user", upn, "--json") // the preview changed nothing
+	step(1, "user", upn, "--json", "--skip", "loginloop") // the preview changed nothing
 
 	out = step(0, "fix", "identity.immutableid-match", "--user", upn, "--yes")
 	if !strings.Contains(out, "is now PASS") {
 		t.Fatalf("apply output: %s", out)
 	}
-	r = decode(t, step(0, "user", upn, "--json"))
+	r = decode(t, step(0, "user", upn, "--json", "--skip", "loginloop"))
 	if r.Summary.Pass != len(r.Results) {
 		t.Fatalf("after fix: %+v", r.Summary)
 	}
@@ -181,7 +184,7 @@ func TestFixFlowAgainstLabServe(t *testing.T) {
 	if !strings.Contains(out, "suKEY0sY9cuOzPEMp6ZWPA== → BNt9M4fu8Ek8RSuc9LAS2g==") {
 		t.Fatalf("undo output: %s", out)
 	}
-	r = decode(t, step(1, "user", upn, "--json"))
+	r = decode(t, step(1, "user", upn, "--json", "--skip", "loginloop"))
 	if result(t, r, "identity.immutableid-match").Status != "fail" {
 		t.Fatal("undo did not restore the old value")
 	}

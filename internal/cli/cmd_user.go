@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +16,9 @@ type UserOptions struct {
 	Conn    connFlags
 	Output  outputFlags
 	Run     runFlags
+	// Since is how far back the login-loop checks read the user's Okta
+	// System Log and Entra sign-ins.
+	Since time.Duration
 }
 
 // NewCmdUser is `o365doctor user UPN`; runF replaces the run function in
@@ -47,12 +51,20 @@ failed but some checks ended in error (the run is incomplete), 130 interrupted.`
 	opts.Run.register(cmd, true)
 	opts.Run.registerExpect(cmd)
 	opts.Conn.registerResolver(cmd, f.env)
+	cmd.Flags().DurationVar(&opts.Since, "since", checks.DefaultSince,
+		"how far back the login-loop checks read the user's Okta System Log and Entra sign-ins (e.g. 2h, 72h; at most 180 days)")
 	return cmd
 }
+
+// maxSince is the oldest the Okta System Log answers (E0000053 past it).
+const maxSince = 180 * 24 * time.Hour
 
 func runUser(ctx context.Context, opts *UserOptions) error {
 	if err := validateUPN(opts.UPN); err != nil {
 		return err
+	}
+	if opts.Since <= 0 || opts.Since > maxSince {
+		return usageErr("--since %s: give a duration from 1m to %s (Okta keeps 180 days of System Log), e.g. 24h", opts.Since, maxSince)
 	}
 	f := opts.Factory
 	s, err := opts.Conn.settings(f.env)
@@ -63,5 +75,7 @@ func runUser(ctx context.Context, opts *UserOptions) error {
 	if err != nil {
 		return err
 	}
-	return diagnosis{f: f, ses: ses, subject: checks.UserSubject(opts.UPN), out: opts.Output, run: opts.Run}.do(ctx)
+	subject := checks.UserSubject(opts.UPN)
+	subject.Since = opts.Since
+	return diagnosis{f: f, ses: ses, subject: subject, out: opts.Output, run: opts.Run}.do(ctx)
 }

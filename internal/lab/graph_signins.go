@@ -14,7 +14,15 @@ var signInClause = regexp.MustCompile(`^(?i)(userPrincipalName|userId|appDisplay
 // graphSignIns is GET /auditLogs/signIns, newest first, $top (maximum
 // 1000), $filter on userPrincipalName, userId, appDisplayName,
 // createdDateTime and status/errorCode, joined by and.
+//
+// A tenant without Entra ID P1/P2 (tenant.premium: false) answers 403
+// Authentication_RequestFromNonPremiumTenantOrB2CTenant, as Graph does.
 func (l *Lab) graphSignIns(w http.ResponseWriter, r *http.Request) {
+	if !l.state.scenario.Tenant.HasPremium() {
+		l.graphError(w, r, http.StatusForbidden, "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+			"Neither tenant is B2C or tenant doesn't have premium license")
+		return
+	}
 	type clause struct{ prop, op, value string }
 	var clauses []clause
 	if f := strings.TrimSpace(r.URL.Query().Get("$filter")); f != "" {

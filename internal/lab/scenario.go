@@ -63,7 +63,14 @@ type TenantSpec struct {
 	Groups []EntraGroupSpec `yaml:"groups"`
 	// FeatureRollouts are staged-rollout policies.
 	FeatureRollouts []FeatureRolloutSpec `yaml:"featureRollouts"`
+	// Premium is false for a tenant without Entra ID P1/P2: its sign-in
+	// logs answer 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant
+	// (api-facts §Q8). Absent means true.
+	Premium *bool `yaml:"premium"`
 }
+
+// HasPremium reports whether the tenant has Entra ID P1/P2.
+func (t TenantSpec) HasPremium() bool { return t.Premium == nil || *t.Premium }
 
 // EntraGroupSpec is an Entra ID security group and its direct members.
 type EntraGroupSpec struct {

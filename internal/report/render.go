@@ -183,9 +183,35 @@ func WriteText(w io.Writer, r Report) error {
 			}
 		}
 	}
+	if len(r.Timeline) > 0 {
+		fmt.Fprintf(&b, "\ntimeline, Okta and Entra, oldest first:\n")
+		for _, line := range r.timelineLines() {
+			fmt.Fprintf(&b, "  %s\n", line)
+		}
+	}
 	fmt.Fprintf(&b, "\n%s\n", r.Summary.Line())
 	_, err := io.WriteString(w, model.CleanLines(b.String()))
 	return err
+}
+
+// maxTimeline bounds the timeline the text and markdown reports show: the
+// newest events, which are the loop; the JSON report has every one.
+const maxTimeline = 40
+
+// timelineLines are the timeline's newest events as lines, after a line
+// counting those left out.
+func (r Report) timelineLines() []string {
+	events := r.Timeline
+	var lines []string
+	if n := len(events) - maxTimeline; n > 0 {
+		lines = append(lines, fmt.Sprintf("… %d earlier events (the JSON report lists every one)", n))
+		events = events[n:]
+	}
+	for _, te := range events {
+		ev := te.Event
+		lines = append(lines, Evidence{Kind: "event", Event: &ev}.Lines()...)
+	}
+	return lines
 }
 
 // Line is the one-line summary: "3 checks: 2 pass, 1 fail".
@@ -252,6 +278,13 @@ func WriteMarkdown(w io.Writer, r Report) error {
 				fmt.Fprintf(&b, "\nFix available: %s (`%s`)\n", mdCell(fx.Title), mdCode(FixCommand(res.CheckID, fx)))
 			}
 		}
+	}
+	if len(r.Timeline) > 0 {
+		b.WriteString("\n### Timeline (Okta and Entra, oldest first)\n\n```\n")
+		for _, line := range r.timelineLines() {
+			b.WriteString(strings.ReplaceAll(line, "```", "'''") + "\n")
+		}
+		b.WriteString("```\n")
 	}
 	_, err := io.WriteString(w, model.CleanLines(b.String()))
 	return err

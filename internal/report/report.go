@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
@@ -34,6 +35,17 @@ type Report struct {
 	Redacted    bool     `json:"redacted"`
 	Summary     Summary  `json:"summary"`
 	Results     []Result `json:"results"`
+	// Timeline is every event the login-loop checks' findings rest on,
+	// Okta's and Entra's merged oldest first, each once; absent when the
+	// run read no events.
+	Timeline []TimelineEvent `json:"timeline,omitempty"`
+}
+
+// TimelineEvent is one line of the timeline: the event and the check whose
+// finding shows it.
+type TimelineEvent struct {
+	Event
+	CheckID string `json:"checkId"`
 }
 
 // Tool names the program that wrote the report.
@@ -260,7 +272,41 @@ func New(m Meta, results []checks.Result) Report {
 		r.Summary.add(res.Status)
 		r.Results = append(r.Results, c.result(res))
 	}
+	r.Timeline = timeline(r.Results)
 	return r
+}
+
+// timelineArea is the area whose findings' events make the timeline.
+const timelineArea = string(checks.AreaLoginLoop)
+
+// timeline merges the events of the login-loop results in time order,
+// Okta before Entra at the same instant; an event two checks show (a
+// failed sign-in is a code and a legacy client) appears once, with the
+// first check that showed it.
+func timeline(results []Result) []TimelineEvent {
+	var out []TimelineEvent
+	seen := map[Event]bool{}
+	for _, res := range results {
+		if res.Area != timelineArea {
+			continue
+		}
+		for _, f := range res.Findings {
+			for _, e := range f.Evidence {
+				if e.Event == nil || seen[*e.Event] {
+					continue
+				}
+				seen[*e.Event] = true
+				out = append(out, TimelineEvent{Event: *e.Event, CheckID: res.CheckID})
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Time.Equal(out[j].Time) {
+			return out[i].Time.Before(out[j].Time)
+		}
+		return out[i].System > out[j].System // okta before entra
+	})
+	return out
 }
 
 // Convert is one result in the contract's shape, masked and cleaned (the

@@ -1,0 +1,250 @@
+package labtests
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/o365doctor/o365doctor/internal/checks"
+	"github.com/o365doctor/o365doctor/internal/lab"
+	"github.com/o365doctor/o365doctor/internal/lab/labtest"
+	"github.com/o365doctor/o365doctor/internal/report"
+	"github.com/o365doctor/o365doctor/internal/report/reporttest"
+)
+
+// loginLoopTrips are the loginloop.* checks each scenario makes fail or
+// warn for its affected user; every other scenario trips none.
+var loginLoopTrips = map[string][]string{
+	"login-loop-password-reset": {"loginloop.entra-signin-errors", "loginloop.okta-sso-burst", "loginloop.sessions-revoked"},
+	"login-loop-okta-verify":    {"loginloop.okta-verify"},
+	"locked-out":                {"loginloop.legacy-clients"},
+	"immutableid-mismatch":      {"loginloop.entra-signin-errors"},
+	"immutableid-blank-entra":   {"loginloop.entra-signin-errors"},
+	"cert-mismatch":             {"loginloop.entra-signin-errors"},
+	"mfa-double-prompt":         {"loginloop.entra-signin-errors"},
+	"no-premium":                {"loginloop.okta-sso-burst"},
+}
+
+func loginLoopResults(t *testing.T, scenario string) (*lab.Lab, map[string]checks.Result, []checks.Result) {
+	t.Helper()
+	l := labtest.Start(t, scenario)
+	src, _ := labtest.Sources(t, l.Settings())
+	rs := runUser(src, l.AffectedUser())
+	return l, byID(rs), rs
+}
+
+func TestLoginLoopChecksTripExactlyWhatEachScenarioSays(t *testing.T) {
+	for _, name := range lab.ScenarioNames() {
+		if name == "bulk" {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			l, _, rs := loginLoopResults(t, name)
+			var got []string
+			for _, r := range rs {
+				if r.Area != checks.AreaLoginLoop {
+					continue
+				}
+				if r.Status == checks.StatusFail || r.Status == checks.StatusWarn {
+					got = append(got, r.CheckID)
+				}
+				if r.Status == checks.StatusError {
+					t.Errorf("%s = error: %s", r.CheckID, r.Message)
+				}
+			}
+			want := loginLoopTrips[name]
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("loginloop trips = %v, want %v", got, want)
+			}
+			var declared []string
+			for _, id := range l.Scenario.Trips {
+				if strings.HasPrefix(id, "loginloop.") {
+					declared = append(declared, id)
+				}
+			}
+			slices.Sort(declared)
+			if !slices.Equal(declared, want) {
+				t.Errorf("the scenario's trips name %v; this test %v", declared, want)
+			}
+		})
+	}
+}
+
+func TestNoPremiumSkipsTheSignInChecksOnly(t *testing.T) {
+	t.Parallel()
+	_, got, rs := loginLoopResults(t, "no-premium")
+	for _, id := range []string{"loginloop.entra-signin-errors", "loginloop.sessions-revoked"} {
+		r := got[id]
+		if r.Status != checks.StatusSkipped || !strings.Contains(r.Message, "Entra ID P1 or P2") ||
+			!strings.Contains(r.Message, "Authentication_RequestFromNonPremiumTenantOrB2CTenant") {
+			t.Errorf("%s = %s %q; want skipped with the reason", id, r.Status, r.Message)
+		}
+	}
+	for _, r := range rs {
+		if r.CheckID == "loginloop.entra-signin-errors" || r.CheckID == "loginloop.sessions-revoked" {
+			continue
+		}
+		if r.Status == checks.StatusSkipped || r.Status == checks.StatusError {
+			t.Errorf("%s = %s (%s): every other check must run", r.CheckID, r.Status, r.Message)
+		}
+	}
+	if r := got["loginloop.legacy-clients"]; r.Status != checks.StatusPass || !strings.Contains(r.Message, "Entra's sign-ins not read") {
+		t.Errorf("legacy-clients = %s %q; want Okta's side read, Entra's named as not read", r.Status, r.Message)
+	}
+}
+
+func events(r checks.Result) []checks.Event {
+	var out []checks.Event
+	for _, f := range r.Findings {
+		for _, e := range f.Evidence {
+			if ev, ok := e.(checks.Event); ok {
+				out = append(out, ev)
+			}
+		}
+	}
+	return out
+}
+
+func TestLoginLoopEvidenceAndTimeline(t *testing.T) {
+	t.Parallel()
+	l, got, rs := loginLoopResults(t, "login-loop-password-reset")
+
+	burst := got["loginloop.okta-sso-burst"]
+	if !strings.Contains(burst.Message, "Okta sign-ons to Office 365 within") || !strings.Contains(burst.Message, "loop") {
+		t.Errorf("burst message %q", burst.Message)
+	}
+	evs := events(burst)
+	if len(evs) < 20 {
+		t.Fatalf("burst evidence: %d events", len(evs))
+	}
+	for _, e := range evs {
+		if e.System != "okta" || e.RequestID == "" || e.Actor != "alice@contoso.com" {
+			t.Fatalf("okta event %+v", e)
+		}
+	}
+
+	signIns := got["loginloop.entra-signin-errors"]
+	if len(signIns.Findings) != 1 || !strings.Contains(signIns.Message, "AADSTS50133 SsoArtifactRevoked: 25 failed sign-in(s)") ||
+		!strings.Contains(signIns.Message, "next: ") {
+		t.Errorf("sign-in errors: %q (%d findings)", signIns.Message, len(signIns.Findings))
+	}
+	for _, e := range events(signIns) {
+		if e.System != "entra" || e.Code != "AADSTS50133" || e.CorrelationID == "" || e.Outcome != "FAILURE" {
+			t.Fatalf("entra event %+v", e)
+		}
+	}
+
+	revoked := got["loginloop.sessions-revoked"]
+	if !strings.Contains(revoked.Message, "25 sign-in(s) failed on a revoked session") || !strings.Contains(revoked.Message, "password change") {
+		t.Errorf("sessions-revoked: %q", revoked.Message)
+	}
+	// The sessions are read once, because a sign-in failed on one.
+	if n := l.Requests("graph GET /v1.0/users/{id}"); n != 2 {
+		t.Errorf("%d user reads; want the user and their sessions", n)
+	}
+	if n := l.Requests("graph GET /v1.0/auditLogs/signIns"); n != 1 {
+		t.Errorf("%d sign-in requests; want one per run", n)
+	}
+	if n := l.Requests("okta GET /api/v1/logs"); n != 1 {
+		t.Errorf("%d System Log requests; want one", n)
+	}
+
+	rep := report.New(report.Meta{Version: "test", Subject: checks.UserSubject("alice@contoso.com"), Now: time.Now()}, rs)
+	if len(rep.Timeline) == 0 {
+		t.Fatal("no timeline")
+	}
+	systems := map[string]int{}
+	seen := map[report.Event]bool{}
+	for i, te := range rep.Timeline {
+		systems[te.System]++
+		if i > 0 && te.Time.Before(rep.Timeline[i-1].Time) {
+			t.Fatalf("timeline not in time order at %d", i)
+		}
+		if seen[te.Event] {
+			t.Fatalf("event twice on the timeline: %+v", te)
+		}
+		seen[te.Event] = true
+		if !strings.HasPrefix(te.CheckID, "loginloop.") {
+			t.Fatalf("timeline event from %s", te.CheckID)
+		}
+	}
+	if systems["okta"] == 0 || systems["entra"] == 0 {
+		t.Fatalf("timeline systems %v; want Okta and Entra merged", systems)
+	}
+	var b bytes.Buffer
+	if err := report.WriteJSON(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	reporttest.Validate(t, b.Bytes())
+	if !strings.Contains(b.String(), `"timeline": [`) {
+		t.Fatal("JSON has no timeline")
+	}
+	for _, format := range []string{"text", "markdown"} {
+		var out bytes.Buffer
+		if err := report.Write(&out, rep, format); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(strings.ToLower(out.String()), "timeline") || !strings.Contains(out.String(), "AADSTS50133") {
+			t.Errorf("%s report lacks the timeline", format)
+		}
+	}
+	// Redacted, the timeline masks the user too.
+	red := report.New(report.Meta{Version: "test", Subject: checks.UserSubject("alice@contoso.com"), Now: time.Now(), Redact: true}, rs)
+	b.Reset()
+	if err := report.WriteJSON(&b, red); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "alice@contoso.com") {
+		t.Error("redacted report shows the UPN")
+	}
+}
+
+func TestLoginLoopEvidenceOfTheOtherScenarios(t *testing.T) {
+	t.Parallel()
+	_, verify, _ := loginLoopResults(t, "login-loop-okta-verify")
+	r := verify["loginloop.okta-verify"]
+	if r.Status != checks.StatusFail || !strings.Contains(r.Message, "PENDING_ACTIVATION on Alice's new iPhone") ||
+		!strings.Contains(r.Message, "2 Okta Verify enrollments") || !strings.Contains(r.Message, "8 MFA failure(s)") {
+		t.Errorf("okta-verify: %s %q", r.Status, r.Message)
+	}
+	_, locked, _ := loginLoopResults(t, "locked-out")
+	r = locked["loginloop.legacy-clients"]
+	var msgs []string
+	for _, f := range r.Findings {
+		msgs = append(msgs, f.Message)
+	}
+	all := strings.Join(msgs, "\n")
+	if !strings.Contains(all, "Okta refused 10 sign-in(s)") || !strings.Contains(all, "Exchange ActiveSync failed 6 time(s)") || !strings.Contains(all, "AADSTS50126") {
+		t.Errorf("legacy-clients findings:\n%s", all)
+	}
+	_, cert, _ := loginLoopResults(t, "cert-mismatch")
+	if r := cert["loginloop.entra-signin-errors"]; !strings.Contains(r.Message, "AADSTS5000811") || !strings.Contains(r.Message, "federation.signing-keys") {
+		t.Errorf("cert-mismatch sign-ins: %q", r.Message)
+	}
+	_, mfa, _ := loginLoopResults(t, "mfa-double-prompt")
+	if r := mfa["loginloop.entra-signin-errors"]; len(r.Findings) != 2 || !strings.Contains(r.Message, "AADSTS50074") {
+		t.Errorf("mfa-double-prompt sign-ins: %d findings, %q", len(r.Findings), r.Message)
+	}
+}
+
+func TestSinceNarrowsTheWindow(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, "login-loop-password-reset")
+	src, _ := labtest.Sources(t, l.Settings())
+	subject := checks.UserSubject("alice@contoso.com")
+	subject.Since = 20 * time.Minute
+	list := []*checks.Check{checks.OktaSSOBurst, checks.EntraSignInErrors}
+	rs := byID(checks.Run(context.Background(), list, subject, src, checks.RunOptions{}, nil))
+	// 30 sign-ons a minute apart: 20 minutes hold about 20 of them.
+	if r := rs["loginloop.okta-sso-burst"]; r.Status != checks.StatusFail || strings.Contains(r.Message, "30 Okta sign-ons") {
+		t.Errorf("burst in 20 minutes: %s %q", r.Status, r.Message)
+	}
+	if r := rs["loginloop.entra-signin-errors"]; strings.Contains(r.Message, "25 failed") {
+		t.Errorf("sign-ins in 20 minutes: %q", r.Message)
+	}
+}
