@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/o365doctor/o365doctor/internal/codes"
 	"github.com/o365doctor/o365doctor/internal/model"
 )
 
@@ -223,12 +224,12 @@ func signInsOf(ctx context.Context, pass *Pass) (SignIns, Window, error) {
 
 // --- loginloop.okta-sso-burst ---------------------------------------------
 
-// burstSize SSO events to Office 365 within burstSpan are a loop: a person
-// signs in a handful of times a day, a client caught between Microsoft and
-// Okta several times a minute.
+// A loop is burstSize or more SSO events to Office 365, each within
+// burstGap of the one before: a person signs in a handful of times a day,
+// a client caught between Microsoft and Okta every minute or two.
 const (
 	burstSize = 5
-	burstSpan = 10 * time.Minute
+	burstGap  = 3 * time.Minute
 )
 
 // OktaSSOBurst: the user's Okta System Log shows a loop to Office 365 or a
@@ -248,10 +249,10 @@ default; one bounded query with since and until) for single sign-ons to the
 Office 365 app (user.authentication.sso, which Okta logs for failed sign-ons
 too: outcome.result tells), sign-on policy decisions (policy.evaluate_sign_on,
 application.policy.sign_on.deny_access), lockouts and password changes.
-Five or more sign-ons within ten minutes are a loop: Okta signs the person in,
-Microsoft sends them back (a revoked session, an anchor or claim Microsoft
-rejects, a Conditional Access policy Okta's answer cannot satisfy), and the
-browser or Outlook tries again. A policy DENY is a sign-on rule refusing the
+Five or more sign-ons, each within three minutes of the one before, are a
+loop: Okta signs the person in, Microsoft sends them back (a revoked session,
+an anchor or claim Microsoft rejects, a Conditional Access policy Okta's
+answer cannot satisfy), and the browser or Outlook tries again. A policy DENY is a sign-on rule refusing the
 person. The burst, the denials, lockouts and password changes are shown as a
 timeline with Okta's request IDs.
 Fix: read the Entra side (loginloop.entra-signin-errors) for the code
@@ -308,8 +309,8 @@ func runOktaSSOBurst(ctx context.Context, pass *Pass) error {
 	if b := longestBurst(sso); len(b) >= burstSize {
 		span := b[len(b)-1].Published.Sub(b[0].Published).Round(time.Second)
 		pass.Report(Finding{Object: obj, Status: StatusFail, Evidence: newest(toEvents(b)),
-			Message: fmt.Sprintf("%d Okta sign-ons to Office 365 within %s (%s to %s): a sign-in loop; Microsoft sends %s back each time (see loginloop.entra-signin-errors for its code)",
-				len(b), span, stamp(b[0].Published), stamp(b[len(b)-1].Published), u.Login)})
+			Message: fmt.Sprintf("%d Okta sign-ons to Office 365 in %s, at most %s apart (%s to %s): a sign-in loop; Microsoft sends %s back each time (see loginloop.entra-signin-errors for its code)",
+				len(b), span, burstGap, stamp(b[0].Published), stamp(b[len(b)-1].Published), u.Login)})
 	}
 	if len(denied) > 0 {
 		pass.Report(Finding{Object: obj, Status: StatusFail, Evidence: newest(toEvents(denied)),
@@ -340,16 +341,16 @@ func runOktaSSOBurst(ctx context.Context, pass *Pass) error {
 	return nil
 }
 
-// longestBurst is the largest run of events (oldest first) that fits in
-// burstSpan.
+// longestBurst is the longest chain of events (oldest first) each within
+// burstGap of the one before; of two as long, the newer.
 func longestBurst(events []model.OktaLogEvent) []model.OktaLogEvent {
 	var best []model.OktaLogEvent
 	start := 0
 	for end := range events {
-		for events[end].Published.Sub(events[start].Published) > burstSpan {
-			start++
+		if end > 0 && events[end].Published.Sub(events[end-1].Published) > burstGap {
+			start = end
 		}
-		if end-start+1 > len(best) {
+		if end-start+1 >= len(best) {
 			best = events[start : end+1]
 		}
 	}
@@ -358,47 +359,36 @@ func longestBurst(events []model.OktaLogEvent) []model.OktaLogEvent {
 
 // --- loginloop.entra-signin-errors ------------------------------------------
 
-// aadsts is what an AADSTS code means in an Okta-federated tenant, and what
-// to do next. Expected codes (part of a normal flow) are not failures.
-type aadsts struct {
-	Name, Cause, Next string
-	Expected          bool
+// expectedCodes are AADSTS codes that are part of a normal sign-in flow
+// (a silent sign-in without a session, a page left open, "Stay signed
+// in?"), not failures.
+var expectedCodes = map[int]bool{50058: true, 50089: true, 50140: true}
+
+// codeNote is what an AADSTS code means in an Okta-federated tenant, from
+// the table `o365doctor explain` reads: Microsoft's name for it, the usual
+// cause, the next step and the other checks that confirm the cause.
+func codeNote(n int) (name, cause, next string, confirm []string, known bool) {
+	c, err := codes.Lookup("AADSTS" + strconv.Itoa(n))
+	if err != nil {
+		return "", "", "", nil, false
+	}
+	if before, _, ok := strings.Cut(c.Official, " - "); ok && !strings.Contains(before, " ") {
+		name = before
+	}
+	for _, id := range c.Checks {
+		if id != EntraSignInErrorsID {
+			confirm = append(confirm, id)
+		}
+	}
+	return name, c.Cause, c.Next, confirm, true
 }
 
-// aadstsCodes are the codes of api-facts §Q6 a federated sign-in meets.
-var aadstsCodes = map[int]aadsts{
-	50008:   {"InvalidSamlToken", "the WS-Fed token from Okta is malformed or signed with a key Entra does not hold", "compare Okta's signing key with the domain's signingCertificate (federation.signing-keys)", false},
-	50034:   {"UserAccountNotFound", "no Entra user has this UPN: not provisioned, or Okta sends another username", "check the Okta app username against the Entra UPN (identity.* checks)", false},
-	50053:   {"IdsLocked", "too many attempts, or sign-in blocked from an IP address with malicious activity", "read the sign-in's failure reason; unlock or wait", false},
-	50055:   {"InvalidPasswordExpiredPassword", "the password is expired", "change the password at Okta", false},
-	50056:   {"InvalidPassword", "no password in Entra: a federated user has no cloud password, so something tried a cloud sign-in", "find the client using cloud authentication (legacy protocol, staged rollout)", false},
-	50057:   {"UserDisabled", "the Entra account is disabled (accountEnabled false, often Okta deprovisioning)", "enable the account in Entra or reassign the user in Okta", false},
-	50058:   {"UserInformationNotProvided", "no session for a silent sign-in", "", true},
-	50074:   {"UserStrongAuthClientAuthNRequired", "a Conditional Access policy requires MFA and Entra did not accept Okta's MFA claim", "check federatedIdpMfaBehavior (federation.mfa-behavior) and that the Okta rule requires MFA", false},
-	50076:   {"UserStrongAuthClientAuthNRequired", "a Conditional Access policy requires MFA and the token carried no MFA claim", "make the Okta Office 365 sign-on rule require MFA, or set federatedIdpMfaBehavior", false},
-	50079:   {"UserStrongAuthEnrollmentRequired", "Entra asks the federated user to register for its own MFA: it did not accept the MFA claim from Okta", "set federatedIdpMfaBehavior to acceptIfMfaDoneByFederatedIdp or enforceMfaByFederatedIdp", false},
-	50089:   {"FlowTokenExpired", "the sign-in page was left open too long", "", true},
-	50097:   {"DeviceAuthenticationRequired", "device authentication required (hybrid join, PRT through Okta)", "check the device's join state and Okta's device trust rules", false},
-	50107:   {"InvalidRealmUri", "Okta's token names an issuer that is not the domain's issuerUri", "compare the Okta app's issuer with the domain's issuerUri (federation.config-match)", false},
-	50126:   {"InvalidUserNameOrPassword", "wrong username or password (for a federated user: a client posting a stale password)", "update the password stored in the client", false},
-	50133:   {"SsoArtifactRevoked", "the session is no longer valid after a password change or expiry", "sign out everywhere and sign in again (loginloop.sessions-revoked)", false},
-	50140:   {"KmsiInterrupt", "the 'Stay signed in?' prompt", "", true},
-	50155:   {"DeviceAuthenticationFailed", "device authentication failed", "re-register the device", false},
-	50158:   {"ExternalSecurityChallenge", "an external security challenge was not satisfied", "check the Conditional Access custom controls", false},
-	50173:   {"FreshTokenNeeded", "the grant was revoked (password change, revokeSignInSessions)", "sign in again in the client (loginloop.sessions-revoked)", false},
-	50196:   {"LoopDetected", "Entra detected a client loop", "read the Okta burst (loginloop.okta-sso-burst) and fix the failure that repeats", false},
-	51004:   {"UserAccountNotInDirectory", "the immutableID Okta sends matches no Entra user", "make the Okta app user's immutableId equal onPremisesImmutableId (identity.immutableid-match)", false},
-	53003:   {"BlockedByConditionalAccess", "a Conditional Access policy blocked the sign-in", "read the sign-in's applied policies in Entra", false},
-	75011:   {"NoMatchedAuthnContextInOutputClaims", "the authentication method Okta reports is not the one asked for", "check what Okta sends as authnmethodsreferences", false},
-	90020:   {"ImmutableIDMissing", "the SAML 1.1 assertion from Okta carries no ImmutableID", "set the Okta app user's immutableId (identity.immutableid-match)", false},
-	90072:   {"PassThroughUserMfaError", "the account does not exist in the tenant, or the immutableID differs", "compare the immutableIDs (identity.immutableid-match)", false},
-	500121:  {"StrongAuthFailed", "the MFA prompt was denied or not completed", "check the user's MFA method (loginloop.okta-verify)", false},
-	5000811: {"InvalidSigningKey", "the token's signature does not match the domain's signingCertificate: Okta signs with another key", "update the domain's signingCertificate to Okta's active key (federation.signing-keys)", false},
-}
+// EntraSignInErrorsID is loginloop.entra-signin-errors' ID.
+const EntraSignInErrorsID = "loginloop.entra-signin-errors"
 
 // EntraSignInErrors: the user's Entra sign-ins failed, grouped by AADSTS code.
 var EntraSignInErrors = &Check{
-	ID:          "loginloop.entra-signin-errors",
+	ID:          EntraSignInErrorsID,
 	Title:       "Entra ID sign-ins succeed",
 	Area:        AreaLoginLoop,
 	Scope:       ScopeUser,
@@ -432,35 +422,41 @@ func runEntraSignInErrors(ctx context.Context, pass *Pass) error {
 	upn := pass.Subject.UPN
 	obj := Object{Kind: ObjUser, ID: upn, Name: upn}
 	groups := map[int][]model.SignIn{}
-	var codes []int
-	ok, legacy := 0, 0
+	var failing []int // newest first
+	legacy := 0
 	for _, si := range s.List {
 		switch {
 		case !si.Failed():
-			ok++
 			continue
 		case isLegacyClient(si.ClientAppUsed):
 			legacy++
 			continue
-		case aadstsCodes[si.ErrorCode].Expected:
+		case expectedCodes[si.ErrorCode]:
 			continue
 		}
 		if groups[si.ErrorCode] == nil {
-			codes = append(codes, si.ErrorCode)
+			failing = append(failing, si.ErrorCode)
 		}
 		groups[si.ErrorCode] = append(groups[si.ErrorCode], si)
 	}
-	sort.Slice(codes, func(i, j int) bool { return len(groups[codes[i]]) > len(groups[codes[j]]) })
-	for _, code := range codes {
+	sort.SliceStable(failing, func(i, j int) bool { return len(groups[failing[i]]) > len(groups[failing[j]]) })
+	for _, code := range failing {
 		list := groups[code]
-		info, known := aadstsCodes[code]
-		msg := fmt.Sprintf("AADSTS%d %s: %d failed sign-in(s), last at %s: %s", code, info.Name, len(list), stamp(list[0].Created), info.Cause)
-		if info.Next != "" {
-			msg += "; next: " + info.Next
+		name, cause, next, confirm, known := codeNote(code)
+		label := fmt.Sprintf("AADSTS%d", code)
+		if name != "" {
+			label += " " + name
+		}
+		msg := fmt.Sprintf("%s: %d failed sign-in(s), last at %s: %s", label, len(list), stamp(list[0].Created), strings.TrimSuffix(cause, "."))
+		if next != "" {
+			msg += "; next: " + strings.TrimSuffix(next, ".")
+		}
+		if len(confirm) > 0 {
+			msg += " (confirm: " + strings.Join(confirm, ", ") + ")"
 		}
 		if !known {
-			msg = fmt.Sprintf("AADSTS%d: %d failed sign-in(s), last at %s: %s (o365doctor has no note on this code; `o365doctor explain %d` or Microsoft's error-code reference)",
-				code, len(list), stamp(list[0].Created), firstOf(list[0].FailureReason, "no failure reason"), code)
+			msg = fmt.Sprintf("AADSTS%d: %d failed sign-in(s), last at %s: %s (not in o365doctor's table; see Microsoft's error-code reference)",
+				code, len(list), stamp(list[0].Created), firstOf(list[0].FailureReason, "no failure reason"))
 		}
 		evs := make([]Event, len(list))
 		for i, si := range list {
@@ -468,7 +464,7 @@ func runEntraSignInErrors(ctx context.Context, pass *Pass) error {
 		}
 		pass.Report(Finding{Object: obj, Status: StatusFail, Message: msg, Evidence: newest(evs)})
 	}
-	if len(codes) == 0 {
+	if len(failing) == 0 {
 		more := ""
 		if s.More {
 			more = " (the newest 1000)"
@@ -546,7 +542,10 @@ func runSessionsRevoked(ctx context.Context, pass *Pass) error {
 			after++
 		}
 	}
-	ev = append(ev, newest(evs)...)
+	// The failures are loginloop.entra-signin-errors' evidence too: the
+	// newest few show the dates against them.
+	shown := newest(evs)
+	ev = append(ev, shown[max(0, len(shown)-5):]...)
 	cause := "sessions revoked"
 	switch {
 	case !sess.LastPasswordChange.IsZero() && !sess.SessionsValidFrom.IsZero() && absDuration(sess.SessionsValidFrom.Sub(sess.LastPasswordChange)) < 5*time.Minute:

@@ -115,7 +115,7 @@ func TestLoginLoopEvidenceAndTimeline(t *testing.T) {
 	l, got, rs := loginLoopResults(t, "login-loop-password-reset")
 
 	burst := got["loginloop.okta-sso-burst"]
-	if !strings.Contains(burst.Message, "Okta sign-ons to Office 365 within") || !strings.Contains(burst.Message, "loop") {
+	if !strings.Contains(burst.Message, "30 Okta sign-ons to Office 365 in 29m0s") || !strings.Contains(burst.Message, "loop") {
 		t.Errorf("burst message %q", burst.Message)
 	}
 	evs := events(burst)
