@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/cli"
@@ -621,5 +622,32 @@ func TestRedactedUserReportHoldsNoUPN(t *testing.T) {
 	decode(t, out)
 	if strings.Contains(out, "alice") || strings.Contains(strings.ToLower(out), "alice%40") {
 		t.Fatalf("a UPN survives --redact:\n%s", out)
+	}
+}
+
+// TestUserSince: --since bounds the login-loop window; an empty or a
+// window past what Okta's System Log keeps is a usage error, before
+// anything is asked.
+func TestUserSince(t *testing.T) {
+	for _, bad := range []string{"0s", "-1h", "4321h"} {
+		if _, errOut, code := run(t, nil, "user", "alice@contoso.com", "--since", bad); code != cli.ExitUsage ||
+			!strings.Contains(errOut, "--since") || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+			t.Errorf("--since %s: exit %d, %q", bad, code, errOut)
+		}
+	}
+	env, _ := serveLab(t, "login-loop-password-reset")
+	out, errOut, code := run(t, env, "user", "alice@contoso.com", "--since", "20m", "--json", "--only", "loginloop.okta-sso-burst")
+	if code != 1 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	r := decode(t, out)
+	burst := result(t, r, "loginloop.okta-sso-burst")
+	if burst.Status != "fail" || strings.Contains(burst.Message, "30 Okta sign-ons") || len(r.Timeline) == 0 {
+		t.Fatalf("--since 20m: %s %q, %d timeline events", burst.Status, burst.Message, len(r.Timeline))
+	}
+	for _, e := range r.Timeline {
+		if time.Since(e.Time) > 21*time.Minute {
+			t.Fatalf("timeline event from before the window: %+v", e)
+		}
 	}
 }
