@@ -26,6 +26,12 @@ var userTriageDeps = map[string][]string{
 	"login GET /getuserrealm.srf":                               {},
 	"okta GET /api/v1/domains":                                  {},
 	"login GET /common/userrealm/{user}":                        {},
+	"graph GET /v1.0/subscribedSkus":                            {"login POST /{tenant}/oauth2/v2.0/token"},
+	"okta GET /api/v1/apps/{appId}/groups":                      {"okta GET /api/v1/apps"},
+	"okta GET /api/v1/users/{id}/groups":                        {"okta GET /api/v1/users/{id}"},
+	"okta GET /api/v1/users/{id}/factors":                       {"okta GET /api/v1/users/{id}"},
+	"okta GET /api/v1/logs":                                     {"okta GET /api/v1/users/{id}"}, // filtered by the user's ID
+	"graph GET /v1.0/auditLogs/signIns":                         {"login POST /{tenant}/oauth2/v2.0/token"},
 }
 
 // chainLength is the longest chain of dependent requests among those the
