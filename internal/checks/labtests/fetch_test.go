@@ -1,0 +1,61 @@
+package labtests
+
+import (
+	"context"
+	"testing"
+
+	"github.com/o365doctor/o365doctor/internal/checks"
+	"github.com/o365doctor/o365doctor/internal/lab/labtest"
+)
+
+// sameRouteTwice are the routes one run may request more than once because
+// the requests are about different things: userrealm in its two API
+// versions, the OpenID configuration for the token and for the domain, and
+// the members of each directory role.
+var sameRouteTwice = map[string]int{
+	"login GET /common/userrealm/{user}":                        2,
+	"login GET /{tenant}/v2.0/.well-known/openid-configuration": 2,
+	"graph GET /v1.0/directoryRoles/{id}/members":               64,
+}
+
+// One `user` run and one `preflight --domain` run on healthy fetch each
+// object once, whatever the number of checks that read it: facts are
+// shared.
+func TestEachObjectIsFetchedOncePerRun(t *testing.T) {
+	l := labtest.Start(t, "healthy")
+	for _, tc := range []struct {
+		name    string
+		subject checks.Subject
+	}{
+		{"user", checks.UserSubject("alice@contoso.com")},
+		{"preflight", checks.TenantSubject("contoso.com")},
+	} {
+		src, _ := labtest.Sources(t, l.Settings())
+		list, err := checks.Select(checks.All(), tc.subject.Scopes(), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.subject.Kind == checks.ScopeUser {
+			list = checks.ForUserTicket(list)
+		}
+		l.ResetRequests()
+		rs := checks.Run(context.Background(), list, tc.subject, src, checks.RunOptions{}, nil)
+		for _, r := range rs {
+			if r.Status == checks.StatusError {
+				t.Errorf("%s: %s errored: %s", tc.name, r.CheckID, r.Message)
+			}
+		}
+		seen := map[string]int{}
+		for _, req := range l.RequestLog() {
+			seen[req.Route]++
+		}
+		if len(seen) < 8 {
+			t.Fatalf("%s: only %d routes requested: %v", tc.name, len(seen), seen)
+		}
+		for route, n := range seen {
+			if n > max(1, sameRouteTwice[route]) {
+				t.Errorf("%s: %s requested %d times in one run of %d checks", tc.name, route, n, len(list))
+			}
+		}
+	}
+}
