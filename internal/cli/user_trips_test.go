@@ -44,4 +44,3 @@ func TestScenarioTripsOfUser(t *testing.T) {
 		})
 	}
 }
-
