@@ -200,10 +200,17 @@ const maxTimeline = 40
 
 // timelineLines are the timeline's newest events as lines, after a line
 // counting those left out.
-func (r Report) timelineLines() []string {
-	events := r.Timeline
+func (r Report) timelineLines() []string { return timelineLines(r.Timeline, maxTimeline) }
+
+// TimelineLines are the merged Okta and Entra events of the results' login
+// loop findings, the newest max of them, as lines (the TUI's timeline).
+func TimelineLines(results []Result, max int) []string {
+	return timelineLines(timeline(results), max)
+}
+
+func timelineLines(events []TimelineEvent, max int) []string {
 	var lines []string
-	if n := len(events) - maxTimeline; n > 0 {
+	if n := len(events) - max; n > 0 {
 		lines = append(lines, fmt.Sprintf("… %d earlier events (the JSON report lists every one)", n))
 		events = events[n:]
 	}

@@ -462,6 +462,34 @@ func (m Model) detailsView(w int) string {
 			b.WriteString("\n" + st.label.Render("Fix available: ") + f.Fixes[0].Title + "\n" + st.subtle.Render("press f to preview it") + "\n")
 		}
 	}
+	if sel.check.Area == checks.AreaLoginLoop {
+		b.WriteString(m.timeline(w))
+	}
+	return b.String()
+}
+
+// maxTimeline bounds the timeline the details pane shows: the newest
+// events, which are the loop (the JSON report has every one).
+const maxTimeline = 15
+
+// timeline is the user's Okta and Entra events merged in time order, from
+// every login-loop check that has finished, under a login-loop check.
+func (m Model) timeline(w int) string {
+	var done []report.Result
+	for _, it := range m.items {
+		if it.check.Area == checks.AreaLoginLoop && !it.pending {
+			done = append(done, report.Convert(it.result))
+		}
+	}
+	lines := report.TimelineLines(done, maxTimeline)
+	if len(lines) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n" + m.styles.label.Render("Timeline (Okta and Entra, oldest first)") + "\n")
+	for _, line := range lines {
+		b.WriteString(lipgloss.NewStyle().Width(w).Render(hang(line, w)) + "\n")
+	}
 	return b.String()
 }
 

@@ -228,3 +228,29 @@ func TestHostileAppLabelDoesNotReachTheTerminal(t *testing.T) {
 		}
 	}
 }
+
+// Under a login-loop check the details pane shows the user's Okta and
+// Entra events merged in time order.
+func TestDetailsShowTheMergedTimeline(t *testing.T) {
+	m := newModel(t, "login-loop-password-reset", "alice@contoso.com")
+	m = drive(t, m, m.Init())
+	m.cursor = -1
+	for i, it := range m.items {
+		if it.check.ID == "loginloop.okta-sso-burst" {
+			m.cursor = i
+		}
+	}
+	if m.cursor < 0 {
+		t.Fatal("no loginloop.okta-sso-burst in the run")
+	}
+	v := m.View()
+	_, tl, ok := strings.Cut(v, "Timeline (Okta and Entra, oldest first)")
+	if !ok || !strings.Contains(tl, "okta ") || !strings.Contains(tl, "entra ") || !strings.Contains(tl, "user.authentication.sso") {
+		t.Fatalf("no merged timeline:\n%s", v)
+	}
+	// Not under other areas.
+	m.cursor = 0
+	if strings.Contains(m.View(), "Timeline (Okta and Entra") {
+		t.Fatalf("timeline under %s", m.items[0].check.ID)
+	}
+}
