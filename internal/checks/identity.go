@@ -223,13 +223,8 @@ requires moving the UPN to *.onmicrosoft.com and back for a federated domain).`,
 
 func runImmutableIDMatch(ctx context.Context, pass *Pass) error {
 	upn := pass.Subject.UPN
-	a, err := AssignmentFact.Get(ctx, pass.Facts)
-	switch {
-	case a.User.ID == "" && errors.Is(err, model.ErrNotFound):
-		return Skip("no Okta user %s (see identity.okta-user)", upn)
-	case errors.Is(err, ErrNoApp), a.App.ID != "" && errors.Is(err, model.ErrNotFound):
-		return Skip("no Office 365 app user to compare (see identity.o365-assignment)")
-	case err != nil:
+	a, err := appUserOf(ctx, pass)
+	if err != nil {
 		return err
 	}
 	eu, err := EntraUserFact.Get(ctx, pass.Facts)

@@ -74,9 +74,11 @@ type OktaAPI interface {
 	// /api/v1/apps/{id}/sso/saml/metadata): the external key and the
 	// active signing certificate.
 	AppMetadata(ctx context.Context, appID string) (model.SAMLMetadata, error)
-	// What the license and login-loop checks read (license.go, loginloop.go).
+	// What the license, login-loop and identity checks read (license.go,
+	// loginloop.go, identity_unique.go).
 	OktaLicensesAPI
 	OktaLogsAPI
+	OktaIdentityAPI
 }
 
 // GraphAPI is what the facts need of the Graph adapter.
@@ -102,9 +104,11 @@ type GraphAPI interface {
 	RolloutPolicies(ctx context.Context) ([]model.RolloutPolicy, error)
 	// RoleMembers are the activated directory roles and their members.
 	RoleMembers(ctx context.Context) ([]model.RoleMembers, error)
-	// What the license and login-loop checks read (license.go, loginloop.go).
+	// What the license, login-loop and identity checks read (license.go,
+	// loginloop.go, identity_unique.go).
 	GraphLicensesAPI
 	GraphSignInsAPI
+	GraphIdentityAPI
 }
 
 // RealmAPI is what the facts need of Microsoft's public realm discovery.

@@ -11,15 +11,45 @@ import (
 // The facts of a user run. Each is the subject's: "the Okta user" is the
 // Okta user whose login is the subject's UPN.
 var (
-	// OktaUserFact is the Okta user whose login is the subject's UPN
-	// (model.ErrNotFound when there is none).
-	OktaUserFact = &Fact[model.OktaUser]{
-		Name: "the Okta user",
-		Load: func(ctx context.Context, f *Facts) (model.OktaUser, error) {
+	// OktaUserMatchFact is how the subject's Okta user was found: by
+	// login (= the UPN), else by primary email; with the candidates when
+	// several users have that email (ErrAmbiguousUser).
+	OktaUserMatchFact = &Fact[OktaUserMatch]{
+		Name: "the Okta user, by login or email",
+		Load: func(ctx context.Context, f *Facts) (OktaUserMatch, error) {
 			if err := f.need(Okta); err != nil {
-				return model.OktaUser{}, err
+				return OktaUserMatch{}, err
 			}
-			return f.src.Okta.User(ctx, f.subject.UPN)
+			upn := f.subject.UPN
+			u, err := f.src.Okta.User(ctx, upn)
+			if !errors.Is(err, model.ErrNotFound) {
+				return OktaUserMatch{User: u, By: "login"}, err
+			}
+			// The search costs a request only when the login is not the
+			// UPN, where it tells "no Okta user" from "another login".
+			byEmail, searchErr := f.src.Okta.UsersByEmail(ctx, upn)
+			switch {
+			case searchErr != nil:
+				return OktaUserMatch{}, fmt.Errorf("%w (and the search by email failed: %v)", err, searchErr)
+			case len(byEmail) == 1:
+				return OktaUserMatch{User: byEmail[0], By: "email"}, nil
+			case len(byEmail) > 1:
+				return OktaUserMatch{By: "email", Candidates: byEmail},
+					fmt.Errorf("%w: no Okta user has login %s and %d have it as email", ErrAmbiguousUser, upn, len(byEmail))
+			}
+			return OktaUserMatch{}, err
+		},
+	}
+
+	// OktaUserFact is the subject's Okta user: the one whose login is the
+	// UPN, else the only one whose email is (model.ErrNotFound when there
+	// is none, and when several have that email).
+	OktaUserFact = &Fact[model.OktaUser]{
+		Name:     "the Okta user",
+		Requires: []FactRef{OktaUserMatchFact},
+		Load: func(ctx context.Context, f *Facts) (model.OktaUser, error) {
+			m, err := OktaUserMatchFact.Get(ctx, f)
+			return m.User, err
 		},
 	}
 
@@ -83,6 +113,21 @@ var (
 		},
 	}
 )
+
+// ErrAmbiguousUser says several Okta users have the subject's UPN as
+// email and none as login. It is a model.ErrNotFound: checks that need
+// "the" Okta user skip, as for no user.
+var ErrAmbiguousUser = fmt.Errorf("%w: several Okta users match", model.ErrNotFound)
+
+// OktaUserMatch is the subject's Okta user and how it was found.
+type OktaUserMatch struct {
+	User model.OktaUser
+	// By is "login" or "email".
+	By string
+	// Candidates are the users sharing the email when none has the login
+	// and several have the email.
+	Candidates []model.OktaUser
+}
 
 // ErrNoApp says no active Office 365 app federates the domain.
 var ErrNoApp = errors.New("no active Office 365 app in Okta for this domain")

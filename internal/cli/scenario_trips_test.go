@@ -32,7 +32,6 @@ func tripped(t *testing.T, out string) (ids []string, byID map[string]string) {
 // have yet (issue 15's user triage): a trip ID neither registered nor here
 // is a typo, which would make a scenario's assertion vacuous.
 var plannedChecks = []string{
-	"identity.immutableid-unique", "identity.sync-state",
 	"license.assignment-errors", "license.group-priority", "license.okta-entra-match", "license.sku-capacity", "license.usage-location", "license.wipe-risk",
 	"loginloop.entra-signin-errors", "loginloop.legacy-clients", "loginloop.okta-sso-burst", "loginloop.okta-verify", "loginloop.sessions-revoked",
 }

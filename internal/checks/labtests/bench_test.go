@@ -32,6 +32,12 @@ var userTriageDeps = map[string][]string{
 	"okta GET /api/v1/users/{id}/factors":                       {"okta GET /api/v1/users/{id}"},
 	"okta GET /api/v1/logs":                                     {"okta GET /api/v1/users/{id}"}, // filtered by the user's ID
 	"graph GET /v1.0/auditLogs/signIns":                         {"login POST /{tenant}/oauth2/v2.0/token"},
+	// identity.immutableid-unique: the app's other app users and Entra's
+	// holder of the anchor, both once the app user's immutableId is known.
+	"okta GET /api/v1/apps/{appId}/users": {"okta GET /api/v1/apps/{appId}/users/{userId}"},
+	"graph GET /v1.0/users":               {"okta GET /api/v1/apps/{appId}/users/{userId}", "login POST /{tenant}/oauth2/v2.0/token"},
+	// identity.okta-user: the search by email, only when no login is the UPN.
+	"okta GET /api/v1/users": {"okta GET /api/v1/users/{id}"},
 }
 
 // chainLength is the longest chain of dependent requests among those the

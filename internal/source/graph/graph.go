@@ -149,3 +149,39 @@ func deref[T any](p *T) T {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// UsersByImmutableID returns the users whose onPremisesImmutableId is
+// immutableID (GET /users?$filter=onPremisesImmutableId eq '...', a basic
+// filter: no ConsistencyLevel needed). Entra ID keeps the anchor unique,
+// so one page of a few users is all there can be; an answer holding a
+// user with another anchor is refused (a server that ignored the filter).
+func (c *Client) UsersByImmutableID(ctx context.Context, immutableID string) ([]model.EntraUser, error) {
+	o := op{what: "find users by onPremisesImmutableId", noun: "a list of users", perm: permUsers}
+	if immutableID == "" {
+		return nil, o.errorf("an empty immutableID; not asked")
+	}
+	filter := "onPremisesImmutableId eq '" + strings.ReplaceAll(immutableID, "'", "''") + "'"
+	page, err := c.sdk.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
+		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{
+			Filter: &filter, Select: userSelect, Top: ptr(int32(10)),
+		},
+	})
+	if err != nil {
+		return nil, o.fail(err)
+	}
+	if page == nil || page.GetValue() == nil {
+		return nil, o.notA("no value")
+	}
+	out := make([]model.EntraUser, 0, len(page.GetValue()))
+	for _, u := range page.GetValue() {
+		if u == nil || deref(u.GetId()) == "" {
+			return nil, o.notA("a user without id")
+		}
+		eu := toUser(u)
+		if eu.OnPremisesImmutableID != immutableID {
+			return nil, o.notA("user " + eu.ID + " has another onPremisesImmutableId than asked")
+		}
+		out = append(out, eu)
+	}
+	return out, nil
+}

@@ -1,0 +1,81 @@
+package labtests
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/o365doctor/o365doctor/internal/checks"
+)
+
+// identityResult runs a user's checks on a scenario and returns one
+// result flattened as licenseResult does, with its events and the objects
+// a comparison's sides read too. The exact
+// trips of every scenario are held by internal/cli's TestScenarioTripsOfUser.
+func identityResult(t *testing.T, scenario, upn, id string) (checks.Result, string) {
+	t.Helper()
+	r, text := licenseResult(t, scenario, upn, id)
+	var b strings.Builder
+	b.WriteString(text)
+	for _, f := range r.Findings {
+		for _, e := range f.Evidence {
+			switch e := e.(type) {
+			case checks.Event:
+				fmt.Fprintf(&b, "  event %s %s %s %s %s\n", e.System, e.Type, e.Outcome, e.Code, e.Message)
+			case checks.Comparison:
+				for _, side := range e.Sides {
+					fmt.Fprintf(&b, "  side %s %s %s = %s\n", side.System, side.Object.Name, side.Field, side.Value)
+				}
+			}
+		}
+	}
+	return r, b.String()
+}
+
+func TestIdentityFindingsNameUsersMessagesAndEvidence(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		scenario, upn, id string
+		status            checks.Status
+		want              []string
+	}{
+		// erin's app user sends bob's anchor: bob's app user sends it too,
+		// and Entra holds it for bob. Both users are named, both sides shown.
+		{"immutableid-duplicate", "", "identity.immutableid-unique", checks.StatusFail, []string{
+			"erin@contoso.com and bob@contoso.com, two app users of Microsoft Office 365, both send immutableID vFGdn+9wyiFcFPMHmAop2A==",
+			"which Entra ID holds for bob@contoso.com: erin@contoso.com signs in to Microsoft 365 as bob@contoso.com",
+			"okta profile.immutableId = vFGdn+9wyiFcFPMHmAop2A== (equal true)",
+			"side okta erin@contoso.com profile.immutableId = vFGdn+9wyiFcFPMHmAop2A==",
+			"side okta bob@contoso.com profile.immutableId = vFGdn+9wyiFcFPMHmAop2A==",
+			"side entra bob@contoso.com onPremisesImmutableId = vFGdn+9wyiFcFPMHmAop2A==",
+		}},
+		{"healthy", "alice@contoso.com", "identity.immutableid-unique", checks.StatusPass, []string{
+			"no other of the 3 app users of Microsoft Office 365 sends alice@contoso.com's immutableID, and no other Entra ID user holds it",
+			"okta profile.immutableId = suKEY0sY9cuOzPEMp6ZWPA==",
+		}},
+		// hank's push failed on his usage location: Okta's message, from the
+		// System Log, with the event as evidence.
+		{"usage-location-missing", "", "identity.sync-state", checks.StatusFail, []string{
+			`failed (syncState ERROR): "License assignment cannot be done for user with invalid usage location." (app.office365.api.error.push.profile`,
+			"okta syncState = ERROR",
+			"event okta app.office365.api.error.push.profile FAILURE License assignment cannot be done for user with invalid usage location.",
+		}},
+		{"healthy", "alice@contoso.com", "identity.sync-state", checks.StatusPass, []string{
+			"Okta's provisioning of alice@contoso.com to Microsoft Office 365 is SYNCHRONIZED, with no failed provisioning event",
+			"okta syncState = SYNCHRONIZED",
+		}},
+	} {
+		t.Run(tc.scenario+"/"+tc.id, func(t *testing.T) {
+			t.Parallel()
+			r, text := identityResult(t, tc.scenario, tc.upn, tc.id)
+			if r.Status != tc.status {
+				t.Errorf("status %s, want %s\n%s", r.Status, tc.status, text)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("missing %q in\n%s", w, text)
+				}
+			}
+		})
+	}
+}
