@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/o365doctor/o365doctor/internal/fix"
@@ -26,9 +28,11 @@ var OktaUserStatus = &Check{
 	Severity:    Critical,
 	Needs:       []Source{Okta},
 	Permissions: []Permission{{Source: Okta, Name: "okta.users.read"}},
-	Requires:    []FactRef{OktaUserFact},
+	Requires:    []FactRef{OktaUserMatchFact},
 	Doc: `Once a domain is federated, Okta authenticates every Microsoft 365 sign-in
-of that domain. The user must exist in Okta (login = the UPN) with a status that
+of that domain. The user must exist in Okta (login = the UPN; else the check
+looks for the one user whose primary email is the UPN, and fails when several
+have it: o365doctor cannot tell which one signs in) with a status that
 can sign in: ACTIVE. STAGED and PROVISIONED users have not activated their
 account, LOCKED_OUT and SUSPENDED users are blocked, DEPROVISIONED users are
 deactivated; PASSWORD_EXPIRED and RECOVERY users must finish a password change
@@ -68,20 +72,20 @@ func oktaUserObject(u model.OktaUser) Object { return Object{Kind: ObjUser, ID: 
 
 func runOktaUserStatus(ctx context.Context, pass *Pass) error {
 	upn := pass.Subject.UPN
-	u, err := OktaUserFact.Get(ctx, pass.Facts)
+	m, err := OktaUserMatchFact.Get(ctx, pass.Facts)
+	if errors.Is(err, ErrAmbiguousUser) {
+		reportAmbiguousUser(pass, m.Candidates)
+		return nil
+	}
 	if errors.Is(err, model.ErrNotFound) {
-		pass.Report(Finding{
-			Object:  Object{Kind: ObjUser, ID: upn, Name: upn},
-			Status:  StatusFail,
-			Message: fmt.Sprintf("no Okta user with login %s: Okta cannot sign them in to Microsoft 365", upn),
-			Evidence: []Evidence{Value{Read{System: "okta", Object: Object{Kind: ObjUser, Name: upn}, Field: "login",
-				Value: "(not found)", Source: srcOktaUser, Personal: true}}},
-		})
+		reportUserNotFound(pass, "okta", "login", srcOktaUser,
+			fmt.Sprintf("no Okta user with login %s (nor with it as email): Okta cannot sign them in to Microsoft 365", upn))
 		return nil
 	}
 	if err != nil {
 		return err
 	}
+	u := m.User
 	obj := oktaUserObject(u)
 	read := func(field, value string) Evidence {
 		return Value{Read{System: "okta", Object: obj, Field: field, Value: value, Source: srcOktaUser}}
@@ -92,14 +96,52 @@ func runOktaUserStatus(ctx context.Context, pass *Pass) error {
 		read("statusChanged", stamp(u.StatusChanged)),
 		read("lastLogin", stamp(u.LastLogin)),
 	}
+	found := ""
+	if m.By == "email" {
+		found = fmt.Sprintf(" (found by email: their Okta login is %s, not the UPN %s)", u.Login, upn)
+		ev = append(ev, Value{Read{System: "okta", Object: obj, Field: "profile.email", Value: u.Email, Source: srcOktaUserByEmail, Personal: true}})
+	}
 	status, meaning, ok := oktaStatusMeaning(u.Status)
 	if !ok {
 		pass.Report(Finding{Object: obj, Status: StatusWarn, Evidence: ev,
-			Message: fmt.Sprintf("Okta user %s has status %q, which o365doctor does not know", u.Login, u.Status)})
+			Message: fmt.Sprintf("Okta user %s has status %q, which o365doctor does not know%s", u.Login, u.Status, found)})
 		return nil
 	}
-	pass.Report(Finding{Object: obj, Status: status, Evidence: ev, Message: "Okta user " + u.Login + " is " + meaning})
+	pass.Report(Finding{Object: obj, Status: status, Evidence: ev, Message: "Okta user " + u.Login + " is " + meaning + found})
 	return nil
+}
+
+// reportUserNotFound fails the subject: system has no user with the UPN
+// in field.
+func reportUserNotFound(pass *Pass, system, field, source, message string) {
+	upn := pass.Subject.UPN
+	pass.Report(Finding{
+		Object:  Object{Kind: ObjUser, ID: upn, Name: upn},
+		Status:  StatusFail,
+		Message: message,
+		Evidence: []Evidence{Value{Read{System: system, Object: Object{Kind: ObjUser, Name: upn}, Field: field,
+			Value: "(not found)", Source: source, Personal: true}}},
+	})
+}
+
+// reportAmbiguousUser fails the subject when no Okta login is the UPN and
+// several users have it as email, naming each.
+func reportAmbiguousUser(pass *Pass, candidates []model.OktaUser) {
+	upn := pass.Subject.UPN
+	var logins []string
+	var ev []Evidence
+	for _, c := range candidates {
+		logins = append(logins, c.Login)
+		ev = append(ev, Value{Read{System: "okta", Object: oktaUserObject(c), Field: "profile.email", Value: c.Email, Source: srcOktaUserByEmail, Personal: true}},
+			Value{Read{System: "okta", Object: oktaUserObject(c), Field: "status", Value: c.Status, Source: srcOktaUserByEmail}})
+	}
+	pass.Report(Finding{
+		Object: Object{Kind: ObjUser, ID: upn, Name: upn},
+		Status: StatusFail,
+		Message: fmt.Sprintf("no Okta user has login %s, and %d have it as email (%s): o365doctor cannot tell which one signs in to Microsoft 365; make the right one's login the UPN",
+			upn, len(candidates), strings.Join(logins, ", ")),
+		Evidence: ev,
+	})
 }
 
 // O365Assignment: the user is assigned to the Office 365 app of their domain.
@@ -110,11 +152,11 @@ var O365Assignment = &Check{
 	Scope:       ScopeUser,
 	Severity:    Critical,
 	Needs:       []Source{Okta},
-	Permissions: []Permission{{Source: Okta, Name: "okta.users.read"}, {Source: Okta, Name: "okta.apps.read"}},
+	Permissions: []Permission{{Source: Okta, Name: "okta.users.read"}, {Source: Okta, Name: "okta.apps.read"}, {Source: Okta, Name: "okta.groups.read", Optional: true}},
 	Requires:    []FactRef{AssignmentFact},
 	Doc: `Okta answers a Microsoft 365 sign-in only for users assigned to the
 Microsoft Office 365 app that federates their domain (settings.app.domain),
-directly or through a group. An unassigned user sees "Your account has not
+directly or through a group (named, when the user's groups can be read). An unassigned user sees "Your account has not
 been configured for this application" at Okta after typing their password.
 Fix: assign the user (or one of their groups) to the app.`,
 	References: []string{
@@ -153,10 +195,44 @@ func runO365Assignment(ctx context.Context, pass *Pass) error {
 	how := "directly"
 	if a.AppUser.Scope == "GROUP" {
 		how = "through a group"
+		if groups := assigningGroups(ctx, pass); len(groups) > 0 {
+			how = "through group " + strings.Join(groups, ", ")
+			ev = append(ev, Value{Read{System: "okta", Object: au, Field: "groups assigned to the app", Value: strings.Join(groups, ", "), Source: srcAssigningGroups}})
+		}
 	}
 	pass.Report(Finding{Object: au, Status: StatusPass, Evidence: ev,
 		Message: fmt.Sprintf("%s is assigned %s to %s (%s)", a.User.Login, how, a.App.Label, a.App.ID)})
 	return nil
+}
+
+const srcAssigningGroups = "GET /api/v1/apps/{appId}/groups and /api/v1/users/{id}/groups"
+
+// assigningGroups names the subject's groups assigned to the app, in the
+// app's priority order: the license checks read both lists anyway, so this
+// costs no request in a user run. Nil when either cannot be read (the
+// finding then says "through a group").
+func assigningGroups(ctx context.Context, pass *Pass) []string {
+	appGroups, err := AppGroupsFact.Get(ctx, pass.Facts)
+	if err != nil {
+		return nil
+	}
+	userGroups, err := UserGroupsFact.Get(ctx, pass.Facts)
+	if err != nil {
+		return nil
+	}
+	names := map[string]string{}
+	for _, g := range userGroups {
+		names[g.ID] = g.Name
+	}
+	appGroups = slices.Clone(appGroups) // the fact is shared: sort a copy
+	slices.SortStableFunc(appGroups, func(x, y model.AppGroup) int { return x.Priority - y.Priority })
+	var out []string
+	for _, g := range appGroups {
+		if name, ok := names[g.GroupID]; ok {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // assignmentOf reads the subject's Office 365 assignment. done means the

@@ -64,6 +64,38 @@ func TestIdentityFindingsNameUsersMessagesAndEvidence(t *testing.T) {
 			"Okta's provisioning of alice@contoso.com to Microsoft Office 365 is SYNCHRONIZED, with no failed provisioning event",
 			"okta syncState = SYNCHRONIZED",
 		}},
+		{"identity-account-disabled", "", "identity.entra-user", checks.StatusFail, []string{
+			"Entra ID user kim@contoso.com is disabled (accountEnabled false): Microsoft answers AADSTS50057 right after the Okta sign-in",
+			"entra accountEnabled = false",
+		}},
+		{"identity-username-mismatch", "", "identity.entra-user", checks.StatusFail, []string{
+			"Okta's Office 365 app user for liam@contoso.com is named liam.old@contoso.com, not the Entra UPN liam@contoso.com",
+			"side okta liam@contoso.com credentials.userName = liam.old@contoso.com",
+			"side entra liam@contoso.com userPrincipalName = liam@contoso.com",
+		}},
+		{"healthy", "alice@contoso.com", "identity.entra-user", checks.StatusPass, []string{
+			"Entra ID user alice@contoso.com exists and is enabled, with the UPN Okta sends",
+			"entra accountEnabled = true",
+		}},
+		// No login is mia's UPN and two users have it as email: both named.
+		{"identity-email-ambiguous", "", "identity.okta-user", checks.StatusFail, []string{
+			"no Okta user has login mia@contoso.com, and 2 have it as email (",
+			"mia.moss@contoso.com", "mia.admin@contoso.com",
+			"o365doctor cannot tell which one signs in",
+			"okta profile.email = mia@contoso.com",
+		}},
+		// One user has noah's UPN as email: found, and said so.
+		{"identity-email-ambiguous", "noah@contoso.com", "identity.okta-user", checks.StatusPass, []string{
+			"Okta user noah.nash@contoso.com is active: Okta will sign them in (found by email: their Okta login is noah.nash@contoso.com, not the UPN noah@contoso.com)",
+			"okta profile.email = noah@contoso.com",
+		}},
+		{"group-license-priority", "", "identity.o365-assignment", checks.StatusPass, []string{
+			"judy@contoso.com is assigned through group M365-E3, M365-E5 to Microsoft Office 365",
+			"okta groups assigned to the app = M365-E3, M365-E5",
+		}},
+		{"healthy", "alice@contoso.com", "identity.o365-assignment", checks.StatusPass, []string{
+			"alice@contoso.com is assigned directly to Microsoft Office 365",
+		}},
 	} {
 		t.Run(tc.scenario+"/"+tc.id, func(t *testing.T) {
 			t.Parallel()
