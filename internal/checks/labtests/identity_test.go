@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
+	"github.com/o365doctor/o365doctor/internal/lab"
+	"github.com/o365doctor/o365doctor/internal/lab/labtest"
 )
 
 // identityResult runs a user's checks on a scenario and returns one
@@ -109,5 +111,69 @@ func TestIdentityFindingsNameUsersMessagesAndEvidence(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// syncStateLab is healthy with three more users whose provisioning is not
+// clean: one OUT_OF_SYNC, one SYNCHRONIZED after a failed push in the
+// window, one in ERROR with no event saying why.
+const syncStateLab = `
+name: identity-sync-states
+base: healthy
+summary: "sync states the scenarios do not hold"
+trips: [identity.sync-state]
+affectedUser: pat@contoso.com
+tenant:
+  users:
+    - {upn: pat@contoso.com, displayName: Pat Park, immutableId: Pt1aQ2bR3cS4dT5eU6fV7g==, usageLocation: US, licenses: [ENTERPRISEPACK]}
+    - {upn: quinn@contoso.com, displayName: Quinn Quast, immutableId: Qn1aQ2bR3cS4dT5eU6fV7g==, usageLocation: US, licenses: [ENTERPRISEPACK]}
+    - {upn: rita@contoso.com, displayName: Rita Ruiz, immutableId: Rt1aQ2bR3cS4dT5eU6fV7g==, usageLocation: US, licenses: [ENTERPRISEPACK]}
+okta:
+  users:
+    - login: pat@contoso.com
+      firstName: Pat
+      lastName: Park
+      assignments:
+        - {app: o365, syncState: OUT_OF_SYNC, profile: {immutableId: Pt1aQ2bR3cS4dT5eU6fV7g==, usageLocation: US, licenses: [ENTERPRISEPACK]}}
+    - login: quinn@contoso.com
+      firstName: Quinn
+      lastName: Quast
+      assignments:
+        - {app: o365, profile: {immutableId: Qn1aQ2bR3cS4dT5eU6fV7g==, usageLocation: US, licenses: [ENTERPRISEPACK]}}
+    - login: rita@contoso.com
+      firstName: Rita
+      lastName: Ruiz
+      assignments:
+        - {app: o365, syncState: ERROR, profile: {immutableId: Rt1aQ2bR3cS4dT5eU6fV7g==, usageLocation: US, licenses: [ENTERPRISEPACK]}}
+  logs:
+    - {eventType: application.provision.user.push_profile, user: quinn@contoso.com, app: o365, minutesAgo: 120, result: FAILURE, reason: "Request to Microsoft Graph timed out", message: "Push user's profile to external application"}
+`
+
+func TestSyncStateWithoutTheScenarios(t *testing.T) {
+	t.Parallel()
+	sc, err := lab.ParseScenario([]byte(syncStateLab), "identity_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := lab.Start(lab.Options{Scenario: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	src, _ := labtest.Sources(t, l.Settings())
+	for _, tc := range []struct {
+		upn    string
+		status checks.Status
+		want   string
+	}{
+		{"pat@contoso.com", checks.StatusWarn, "Okta has changes for pat@contoso.com not yet pushed to Microsoft Office 365 (syncState OUT_OF_SYNC)"},
+		{"quinn@contoso.com", checks.StatusWarn, `1 failed provisioning event(s) for quinn@contoso.com in the System Log`},
+		{"quinn@contoso.com", checks.StatusWarn, `although the app user is SYNCHRONIZED; the newest: "Request to Microsoft Graph timed out" (application.provision.user.push_profile)`},
+		{"rita@contoso.com", checks.StatusFail, "failed (syncState ERROR); no failed provisioning event in the System Log"},
+	} {
+		r := byID(runUser(src, tc.upn))["identity.sync-state"]
+		if r.Status != tc.status || len(r.Findings) != 1 || !strings.Contains(r.Findings[0].Message, tc.want) {
+			t.Errorf("%s: %s %q, want %s with %q", tc.upn, r.Status, r.Message, tc.status, tc.want)
+		}
 	}
 }
