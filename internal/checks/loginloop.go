@@ -19,7 +19,7 @@ import (
 // order. Each reads the user's events in the run's window (Subject.Since,
 // 24 hours by default) and reports what it rests on as Event evidence,
 // which the report merges into one timeline.
-var loginLoopChecks = []*Check{OktaSSOBurst, EntraSignInErrors, SessionsRevoked, OktaVerifyEnrollment, LegacyClients}
+var loginLoopChecks = []*Check{OktaSSOBurst, EntraSignInErrors, SessionsRevoked, OktaVerifyEnrollment, LegacyClients, MFALoopPredictor}
 
 // GraphSignInsAPI is what the login-loop checks need of Graph.
 type GraphSignInsAPI interface {

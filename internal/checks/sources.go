@@ -78,6 +78,7 @@ type OktaAPI interface {
 	// loginloop.go, identity_unique.go).
 	OktaLicensesAPI
 	OktaLogsAPI
+	OktaPoliciesAPI
 	OktaIdentityAPI
 }
 
@@ -108,6 +109,7 @@ type GraphAPI interface {
 	// loginloop.go, identity_unique.go).
 	GraphLicensesAPI
 	GraphSignInsAPI
+	GraphPoliciesAPI
 	GraphIdentityAPI
 }
 

@@ -67,6 +67,8 @@ func (l *Lab) oktaRoutes() *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/logs", l.oktaLogs)
 	mux.HandleFunc("GET /api/v1/domains", l.oktaListDomains)
 	mux.HandleFunc("GET /api/v1/domains/{domainId}", l.oktaGetDomain)
+	mux.HandleFunc("GET /api/v1/policies/{policyId}", l.oktaGetPolicy)
+	mux.HandleFunc("GET /api/v1/policies/{policyId}/rules", l.oktaListPolicyRules)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeOktaError(w, http.StatusNotFound, "E0000022", "The endpoint does not support the provided HTTP method")
 	})

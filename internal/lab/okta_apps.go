@@ -46,6 +46,8 @@ func (l *Lab) oktaListApps(w http.ResponseWriter, r *http.Request) {
 // apps do) and no self link, so neither is served. The recorded help
 // (on the -admin host) and logo (on Okta's CDN) links are left out: the
 // lab has no admin host, and a link off loopback would invite traffic.
+// An app the scenario gives a sign-in policy also links it as
+// accessPolicy, as Identity Engine orgs do (api-facts §Q9).
 func (l *Lab) appView(r *http.Request, a *oktaApp) oktaApp {
 	c := *a
 	base := l.base(r) + "/api/v1/apps/" + a.ID
@@ -54,6 +56,9 @@ func (l *Lab) appView(r *http.Request, a *oktaApp) oktaApp {
 		"groups":     map[string]any{"href": base + "/groups"},
 		"uploadLogo": map[string]any{"href": base + "/logo", "hints": map[string]any{"allow": []string{"POST"}}},
 		"appLinks":   []any{map[string]any{"name": "login", "href": l.base(r) + "/home/office365/" + a.ID + "/2161", "type": "text/html"}},
+	}
+	if link, ok := l.accessPolicyLink(r, a); ok {
+		c.Links["accessPolicy"] = link
 	}
 	if a.Status == "ACTIVE" {
 		c.Links["deactivate"] = map[string]any{"href": base + "/lifecycle/deactivate"}

@@ -63,6 +63,8 @@ type TenantSpec struct {
 	Groups []EntraGroupSpec `yaml:"groups"`
 	// FeatureRollouts are staged-rollout policies.
 	FeatureRollouts []FeatureRolloutSpec `yaml:"featureRollouts"`
+	// ConditionalAccess are Conditional Access policies (graph_ca.go).
+	ConditionalAccess []ConditionalAccessSpec `yaml:"conditionalAccess"`
 	// Premium is false for a tenant without Entra ID P1/P2: its sign-in
 	// logs answer 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant
 	// (api-facts §Q8). Absent means true.
@@ -190,6 +192,9 @@ type OktaAppSpec struct {
 	// SigningKeys are certificate names; the first is the active key
 	// (credentials.signing.kid).
 	SigningKeys []string `yaml:"signingKeys"`
+	// AccessPolicy is the app's Okta Identity Engine sign-in policy
+	// (okta_policies.go); none means the app links none.
+	AccessPolicy *AccessPolicySpec `yaml:"accessPolicy"`
 }
 
 // OktaGroupSpec is an Okta group, its members and its app assignments.
@@ -730,6 +735,9 @@ func (s *Scenario) normalise() error {
 		return fmt.Errorf("affectedUser %s is neither an Okta login nor an Entra UPN", s.AffectedUser)
 	}
 	if err := s.DNS.validate(); err != nil {
+		return err
+	}
+	if err := s.normalisePolicies(upns, entraGroups, logins, groups); err != nil {
 		return err
 	}
 	if b := s.Bulk; b != nil {

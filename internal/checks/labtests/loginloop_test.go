@@ -24,7 +24,10 @@ var loginLoopTrips = map[string][]string{
 	"immutableid-mismatch":      {"loginloop.entra-signin-errors"},
 	"immutableid-blank-entra":   {"loginloop.entra-signin-errors"},
 	"cert-mismatch":             {"loginloop.entra-signin-errors"},
-	"mfa-double-prompt":         {"loginloop.entra-signin-errors"},
+	"mfa-double-prompt":         {"loginloop.entra-signin-errors", "loginloop.mfa-loop-predictor"},
+	"mfa-loop":                  {"loginloop.mfa-loop-predictor"},
+	"auth-strength":             {"loginloop.mfa-loop-predictor"},
+	"admin-portal-mfa":          {"loginloop.mfa-loop-predictor"},
 	"no-premium":                {"loginloop.okta-sso-burst"},
 }
 

@@ -1,0 +1,82 @@
+package model
+
+// ConditionalAccessPolicy is an Entra Conditional Access policy
+// (GET /identity/conditionalAccess/policies, Graph v1.0
+// conditionalAccessPolicy): who and what it applies to and what it grants
+// with. Lists hold Graph's values as written: object IDs, role template
+// IDs, application IDs, and the keywords All, None, Office365,
+// GuestsOrExternalUsers.
+type ConditionalAccessPolicy struct {
+	ID          string
+	DisplayName string
+	// State is enabled, disabled or enabledForReportingButNotEnforced.
+	State string
+
+	IncludeUsers, ExcludeUsers               []string
+	IncludeGroups, ExcludeGroups             []string
+	IncludeRoles, ExcludeRoles               []string // role template IDs
+	IncludeApplications, ExcludeApplications []string
+	ClientAppTypes                           []string // all, browser, mobileAppsAndDesktopClients, exchangeActiveSync, other
+	IncludeLocations, ExcludeLocations       []string // named location IDs, All, AllTrusted
+
+	// GrantOperator is AND or OR; BuiltInControls are block, mfa,
+	// compliantDevice, domainJoinedDevice, ...
+	GrantOperator   string
+	BuiltInControls []string
+	// AuthenticationStrength is grantControls.authenticationStrength, nil
+	// when the policy asks for none.
+	AuthenticationStrength *AuthenticationStrength
+}
+
+// AuthenticationStrength names a Conditional Access authentication
+// strength (authenticationStrengthPolicy).
+type AuthenticationStrength struct {
+	ID          string
+	DisplayName string
+}
+
+// Conditional Access policy states.
+const (
+	CAEnabled    = "enabled"
+	CADisabled   = "disabled"
+	CAReportOnly = "enabledForReportingButNotEnforced"
+)
+
+// OktaAccessPolicy is an Okta Identity Engine app sign-in policy
+// (type ACCESS_POLICY; GET /api/v1/policies/{id}) and its rules in
+// priority order (GET /api/v1/policies/{id}/rules).
+type OktaAccessPolicy struct {
+	ID     string
+	Name   string
+	Status string
+	Rules  []OktaPolicyRule
+}
+
+// OktaPolicyRule is one rule of an app sign-in policy (api-facts §Q9).
+// Okta evaluates the ACTIVE rules by priority; the first whose conditions
+// all match decides.
+type OktaPolicyRule struct {
+	ID       string
+	Name     string
+	Status   string // ACTIVE | INACTIVE
+	Priority int
+	System   bool // the Catch-all Rule
+	// Access is actions.appSignOn.access: ALLOW or DENY.
+	Access string
+	// FactorMode is actions.appSignOn.verificationMethod.factorMode: 1FA
+	// or 2FA ("" for a verification method without one).
+	FactorMode       string
+	VerificationType string // ASSURANCE | AUTH_METHOD_CHAIN | ID_PROOFING
+	// Network is conditions.network: connection ANYWHERE or ZONE, with
+	// the zone IDs included or excluded.
+	NetworkConnection string
+	NetworkInclude    []string
+	NetworkExclude    []string
+	// People are conditions.people: Okta user and group IDs.
+	UsersInclude, UsersExclude   []string
+	GroupsInclude, GroupsExclude []string
+	// OtherConditions name the other conditions the rule sets (device,
+	// platform, riskScore, userType, elCondition): the rule applies only
+	// in some situations, which the API alone cannot place a user in.
+	OtherConditions []string
+}

@@ -1,0 +1,253 @@
+package okta
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/o365doctor/o365doctor/internal/model"
+)
+
+const permPolicies = "okta.policies.read"
+
+// appLinks is what AppAccessPolicy reads of an app: its links.
+type appLinks struct {
+	ID    string `json:"id"`
+	Links struct {
+		AccessPolicy *struct {
+			Href string `json:"href"`
+		} `json:"accessPolicy"`
+	} `json:"_links"`
+}
+
+// AppAccessPolicy reads the app's sign-in policy in Okta Identity Engine:
+// the app's _links.accessPolicy.href (GET /api/v1/apps/{appId}), then the
+// policy (GET /api/v1/policies/{id}) and its rules (GET
+// /api/v1/policies/{id}/rules; okta.policies.read), side by side; the
+// rules come back sorted by priority. ok is false when the app links no
+// access policy (a Classic Engine org, whose per-app sign-on rules the
+// public API does not show; api-facts §Q9).
+func (c *Client) AppAccessPolicy(ctx context.Context, appID string) (p model.OktaAccessPolicy, ok bool, err error) {
+	o := op{what: "get the access policy of app " + appID, noun: "an app", perm: permOktaApps}
+	if err := checkID(appID); err != nil {
+		return p, false, o.errorf("%v; not asked", err)
+	}
+	var app appLinks
+	if err := c.getJSON(ctx, o, "/api/v1/apps/"+appID, &app); err != nil {
+		return p, false, err
+	}
+	if app.ID == "" {
+		return p, false, o.notA("no id")
+	}
+	if app.Links.AccessPolicy == nil || app.Links.AccessPolicy.Href == "" {
+		return p, false, nil
+	}
+	policyID, err := policyIDOf(app.Links.AccessPolicy.Href)
+	if err != nil {
+		return p, false, o.notA(err.Error())
+	}
+
+	var (
+		wg               sync.WaitGroup
+		pol              policyJSON
+		rules            []ruleJSON
+		polErr, rulesErr error
+	)
+	po := op{what: "get policy " + policyID, noun: "a policy", perm: permPolicies}
+	ro := op{what: "list rules of policy " + policyID, noun: "a list of policy rules", perm: permPolicies}
+	wg.Add(2)
+	go func() { defer wg.Done(); polErr = c.getJSON(ctx, po, "/api/v1/policies/"+policyID, &pol) }()
+	go func() { defer wg.Done(); rulesErr = c.getJSON(ctx, ro, "/api/v1/policies/"+policyID+"/rules", &rules) }()
+	wg.Wait()
+	if polErr != nil {
+		return p, false, polErr
+	}
+	if rulesErr != nil {
+		return p, false, rulesErr
+	}
+	if pol.ID != policyID {
+		return p, false, po.notA("its id is not " + policyID)
+	}
+	if pol.Type != "" && pol.Type != "ACCESS_POLICY" {
+		return p, false, po.notA("type " + model.Clean(pol.Type) + ", not ACCESS_POLICY")
+	}
+	p = model.OktaAccessPolicy{ID: model.Clean(pol.ID), Name: model.Clean(pol.Name), Status: model.Clean(pol.Status)}
+	for _, r := range rules {
+		rule, err := r.toRule()
+		if err != nil {
+			return model.OktaAccessPolicy{}, false, ro.notA(err.Error())
+		}
+		p.Rules = append(p.Rules, rule)
+	}
+	sort.SliceStable(p.Rules, func(i, j int) bool { return p.Rules[i].Priority < p.Rules[j].Priority })
+	return p, true, nil
+}
+
+const permOktaApps = "okta.apps.read"
+
+// getJSON GETs an org path and decodes its JSON answer into v.
+func (c *Client) getJSON(ctx context.Context, o op, path string, v any) error {
+	rq := c.sdk.CloneRequestExecutor()
+	req, err := rq.WithAccept("application/json").NewRequest("GET", path, nil)
+	if err != nil {
+		return o.fail(nil, err)
+	}
+	resp, err := rq.Do(ctx, req, v)
+	if err != nil {
+		return o.fail(resp, err)
+	}
+	return nil
+}
+
+// policyIDOf takes the policy ID from an accessPolicy link
+// (https://{org}/api/v1/policies/{id}). Only the ID is used: the policy is
+// read from the configured org, wherever the link points.
+func policyIDOf(href string) (string, error) {
+	u, err := url.Parse(href)
+	if err != nil {
+		return "", fmt.Errorf("_links.accessPolicy.href is not a URL")
+	}
+	rest, ok := strings.CutPrefix(u.Path, "/api/v1/policies/")
+	if !ok || strings.Contains(rest, "/") {
+		return "", fmt.Errorf("_links.accessPolicy.href %q is not a policy link", model.Clean(firstN(href, 120)))
+	}
+	if err := checkID(rest); err != nil {
+		return "", fmt.Errorf("_links.accessPolicy.href names no policy ID")
+	}
+	return rest, nil
+}
+
+type policyJSON struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	Type   string `json:"type"`
+}
+
+type includeExclude struct {
+	Include []string `json:"include"`
+	Exclude []string `json:"exclude"`
+}
+
+// ruleJSON is an AccessPolicyRule as Okta writes it (api-facts §Q9). The
+// Catch-all Rule has "conditions": null.
+type ruleJSON struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Status     string `json:"status"`
+	Priority   *int   `json:"priority"`
+	System     bool   `json:"system"`
+	Type       string `json:"type"`
+	Conditions *struct {
+		Network *struct {
+			Connection string   `json:"connection"`
+			Include    []string `json:"include"`
+			Exclude    []string `json:"exclude"`
+		} `json:"network"`
+		People *struct {
+			Users  *includeExclude `json:"users"`
+			Groups *includeExclude `json:"groups"`
+		} `json:"people"`
+		Device *struct {
+			Registered bool `json:"registered"`
+			Managed    bool `json:"managed"`
+			Assurance  *struct {
+				Include []string `json:"include"`
+			} `json:"assurance"`
+		} `json:"device"`
+		Platform *struct {
+			Include []json.RawMessage `json:"include"`
+			Exclude []json.RawMessage `json:"exclude"`
+		} `json:"platform"`
+		RiskScore *struct {
+			Level string `json:"level"`
+		} `json:"riskScore"`
+		UserType *struct {
+			Include []json.RawMessage `json:"include"`
+			Exclude []json.RawMessage `json:"exclude"`
+		} `json:"userType"`
+		ElCondition *struct {
+			Condition string `json:"condition"`
+		} `json:"elCondition"`
+	} `json:"conditions"`
+	Actions *struct {
+		AppSignOn *struct {
+			Access             string `json:"access"`
+			VerificationMethod *struct {
+				FactorMode string `json:"factorMode"`
+				Type       string `json:"type"`
+			} `json:"verificationMethod"`
+		} `json:"appSignOn"`
+	} `json:"actions"`
+}
+
+// toRule refuses a rule the predictor could misread: no id, no status or
+// priority, another policy type, or no appSignOn access.
+func (r ruleJSON) toRule() (model.OktaPolicyRule, error) {
+	if r.ID == "" {
+		return model.OktaPolicyRule{}, fmt.Errorf("a rule without id")
+	}
+	id := model.Clean(r.ID)
+	switch {
+	case r.Status == "":
+		return model.OktaPolicyRule{}, fmt.Errorf("rule %s without status", id)
+	case r.Priority == nil:
+		return model.OktaPolicyRule{}, fmt.Errorf("rule %s without priority", id)
+	case r.Type != "" && r.Type != "ACCESS_POLICY":
+		return model.OktaPolicyRule{}, fmt.Errorf("rule %s is %s, not ACCESS_POLICY", id, model.Clean(r.Type))
+	case r.Actions == nil || r.Actions.AppSignOn == nil || (r.Actions.AppSignOn.Access != "ALLOW" && r.Actions.AppSignOn.Access != "DENY"):
+		return model.OktaPolicyRule{}, fmt.Errorf("rule %s without actions.appSignOn.access ALLOW or DENY", id)
+	}
+	out := model.OktaPolicyRule{ID: id, Name: model.Clean(r.Name), Status: model.Clean(r.Status), Priority: *r.Priority,
+		System: r.System, Access: r.Actions.AppSignOn.Access}
+	if vm := r.Actions.AppSignOn.VerificationMethod; vm != nil {
+		out.FactorMode, out.VerificationType = model.Clean(vm.FactorMode), model.Clean(vm.Type)
+	}
+	c := r.Conditions
+	if c == nil {
+		return out, nil
+	}
+	if n := c.Network; n != nil {
+		out.NetworkConnection = model.Clean(n.Connection)
+		out.NetworkInclude, out.NetworkExclude = cleanList(n.Include), cleanList(n.Exclude)
+	}
+	if p := c.People; p != nil {
+		if p.Users != nil {
+			out.UsersInclude, out.UsersExclude = cleanList(p.Users.Include), cleanList(p.Users.Exclude)
+		}
+		if p.Groups != nil {
+			out.GroupsInclude, out.GroupsExclude = cleanList(p.Groups.Include), cleanList(p.Groups.Exclude)
+		}
+	}
+	if d := c.Device; d != nil && (d.Registered || d.Managed || d.Assurance != nil && len(d.Assurance.Include) > 0) {
+		out.OtherConditions = append(out.OtherConditions, "device")
+	}
+	if c.Platform != nil && len(c.Platform.Include)+len(c.Platform.Exclude) > 0 {
+		out.OtherConditions = append(out.OtherConditions, "platform")
+	}
+	if c.RiskScore != nil && c.RiskScore.Level != "" && c.RiskScore.Level != "ANY" {
+		out.OtherConditions = append(out.OtherConditions, "riskScore")
+	}
+	if c.UserType != nil && len(c.UserType.Include)+len(c.UserType.Exclude) > 0 {
+		out.OtherConditions = append(out.OtherConditions, "userType")
+	}
+	if c.ElCondition != nil && c.ElCondition.Condition != "" {
+		out.OtherConditions = append(out.OtherConditions, "elCondition")
+	}
+	return out, nil
+}
+
+func cleanList(in []string) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = model.Clean(s)
+	}
+	return out
+}
