@@ -117,13 +117,18 @@ func runImmutableIDUnique(ctx context.Context, pass *Pass) error {
 				Read{System: "okta", Object: other, Field: "profile.immutableId", Value: t.ImmutableID(), Source: srcAppUsers, Personal: true})},
 		})
 	}
-	entraNote := ""
+	// Graph is optional here: when it cannot be asked, or fails, the Okta
+	// side is still judged and the message says what was not compared.
+	entraNote := ", and no other Entra ID user holds it"
 	if entra == nil {
 		entraNote = " (Entra ID not asked: " + src.Why(Graph) + ")"
 	} else {
 		h := <-entra
-		if h.err != nil {
+		if h.err != nil && ctx.Err() != nil {
 			return h.err
+		}
+		if h.err != nil {
+			entraNote = " (Entra ID not compared: " + h.err.Error() + ")"
 		}
 		for _, eu := range h.users {
 			if strings.EqualFold(eu.UserPrincipalName, upn) || strings.EqualFold(eu.UserPrincipalName, a.AppUser.UserName) {
@@ -143,7 +148,7 @@ func runImmutableIDUnique(ctx context.Context, pass *Pass) error {
 	}
 	if !shared {
 		pass.Report(Finding{Object: self, Status: StatusPass, Evidence: []Evidence{Value{mine}},
-			Message: fmt.Sprintf("no other of the %d app users of %s sends %s's immutableID, and no other Entra ID user holds it%s", read, a.App.Label, upn, entraNote)})
+			Message: fmt.Sprintf("no other of the %d app users of %s sends %s's immutableID%s", read, a.App.Label, upn, entraNote)})
 	}
 	return nil
 }
