@@ -39,7 +39,8 @@ type Code struct {
 
 // Number is the code's number: 50133 for AADSTS50133, 47 for E0000047.
 func (c Code) Number() int {
-	n, _ := strconv.Atoi(strings.TrimLeft(c.Code, "AADSTSE"))
+	digits := strings.TrimPrefix(strings.TrimPrefix(c.Code, "AADSTS"), "E")
+	n, _ := strconv.Atoi(digits)
 	return n
 }
 
