@@ -47,6 +47,11 @@ type OktaLogsAPI interface {
 // subject names no window.
 const DefaultSince = 24 * time.Hour
 
+// entraSignInRetention is how long Entra ID keeps sign-in logs with P1/P2
+// (30 days, Microsoft's "Microsoft Entra data retention"): a longer window
+// reads Okta's side only before it.
+const entraSignInRetention = 30 * 24 * time.Hour
+
 // Window is the span of time a run's login-loop checks read: the same
 // for Okta and Entra, so their events line up on one timeline.
 type Window struct{ Since, Until time.Time }
@@ -472,6 +477,9 @@ func runEntraSignInErrors(ctx context.Context, pass *Pass) error {
 		extra := ""
 		if legacy > 0 {
 			extra = fmt.Sprintf("; %d legacy-client failure(s) are loginloop.legacy-clients'", legacy)
+		}
+		if w.Until.Sub(w.Since) > entraSignInRetention {
+			extra += fmt.Sprintf("; Entra ID keeps sign-ins for 30 days: before %s only Okta's side is seen", w.Until.Add(-entraSignInRetention).UTC().Format(time.RFC3339))
 		}
 		pass.Report(Finding{Object: obj, Status: StatusPass,
 			Message: fmt.Sprintf("%d sign-in(s) of %s from %s%s, none failed%s", len(s.List), upn, w, more, extra)})

@@ -2,7 +2,9 @@ package labtests
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/lab/labtest"
@@ -56,6 +58,26 @@ func TestEachObjectIsFetchedOncePerRun(t *testing.T) {
 			if n > max(1, sameRouteTwice[route]) {
 				t.Errorf("%s: %s requested %d times in one run of %d checks", tc.name, route, n, len(list))
 			}
+		}
+	}
+}
+
+// A window longer than Entra keeps sign-ins says which part is Okta's only.
+func TestLongWindowSaysEntraKeepsThirtyDays(t *testing.T) {
+	l := labtest.Start(t, "healthy")
+	src, _ := labtest.Sources(t, l.Settings())
+	subject := checks.UserSubject("alice@contoso.com")
+	subject.Since = 45 * 24 * time.Hour
+	c, _ := checks.Lookup("loginloop.entra-signin-errors")
+	for _, r := range checks.Run(context.Background(), []*checks.Check{c}, subject, src, checks.RunOptions{}, nil) {
+		if r.Status != checks.StatusPass || !strings.Contains(r.Message, "Entra ID keeps sign-ins for 30 days") {
+			t.Errorf("%s: %s %q", r.CheckID, r.Status, r.Message)
+		}
+	}
+	subject.Since = 24 * time.Hour
+	for _, r := range checks.Run(context.Background(), []*checks.Check{c}, subject, src, checks.RunOptions{}, nil) {
+		if strings.Contains(r.Message, "30 days") {
+			t.Errorf("a day's window mentions retention: %q", r.Message)
 		}
 	}
 }
