@@ -140,7 +140,7 @@ func expectedAuth(ctx context.Context, pass *Pass) (want, by string) {
 	if err != nil {
 		return "", ""
 	}
-	d, ok := findDomain(domains, pass.Subject.Domain)
+	d, ok := model.FindDomain(domains, pass.Subject.Domain)
 	if !ok {
 		return "", ""
 	}

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -80,7 +81,7 @@ func federationOf(ctx context.Context, pass *Pass) (*model.Federation, error) {
 	}
 	domains, err := EntraDomainsFact.Get(ctx, pass.Facts)
 	if err == nil {
-		if d, ok := findDomain(domains, pass.Subject.Domain); ok && !d.Federated() {
+		if d, ok := model.FindDomain(domains, pass.Subject.Domain); ok && !d.Federated() {
 			return nil, Skip("%s is %s in Entra ID: no federation configuration to compare", pass.Subject.Domain, d.AuthenticationType)
 		}
 	}
@@ -158,7 +159,7 @@ func runTenantMatch(ctx context.Context, pass *Pass) error {
 	if appErr != nil && !errors.Is(appErr, ErrNoSource) {
 		notes = append(notes, "Okta app not compared: "+appErr.Error())
 	}
-	msft := stringSetting(app, "msftTenant")
+	msft := app.Setting("msftTenant")
 	if haveApp {
 		ev = append(ev, Value{Read{System: "okta", Object: appObject(app), Field: "settings.app.msftTenant", Value: msft, Source: srcOktaApps}})
 	}
@@ -214,11 +215,6 @@ func noteSuffix(notes []string) string {
 	return " (" + strings.Join(notes, "; ") + ")"
 }
 
-func stringSetting(app model.OktaApp, key string) string {
-	s, _ := app.Settings[key].(string)
-	return s
-}
-
 // ConfigMatch: Entra's federation configuration points at this Okta org's
 // Office 365 app and trusts its signing key.
 var ConfigMatch = &Check{
@@ -269,7 +265,7 @@ func runConfigMatch(ctx context.Context, pass *Pass) error {
 		{"signOutUri", fed.SignOutURI, "signout"},
 		{"metadataExchangeUri", fed.MetadataExchangeURI, "mex"},
 	} {
-		want := "https://" + firstOr(side.hosts, "{org}") + "/app/office365/" + cmpOr(side.exk, "{externalKey}") + "/sso/wsfed/" + e.kind
+		want := "https://" + firstOr(side.hosts, "{org}") + "/app/office365/" + cmp.Or(side.exk, "{externalKey}") + "/sso/wsfed/" + e.kind
 		ok, why := wsfedURLMatches(e.value, e.kind, side)
 		c := Compare(e.field,
 			Read{System: "entra", Object: obj, Field: e.field, Value: e.value, Source: srcFederation},
@@ -359,13 +355,6 @@ func toOkta(fed *model.Federation) bool {
 func firstOr(list []string, def string) string {
 	if len(list) > 0 {
 		return list[0]
-	}
-	return def
-}
-
-func cmpOr(s, def string) string {
-	if s != "" {
-		return s
 	}
 	return def
 }

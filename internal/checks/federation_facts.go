@@ -130,16 +130,6 @@ var (
 	}
 )
 
-// findDomain returns the tenant's domain of that name.
-func findDomain(domains []model.EntraDomain, name string) (model.EntraDomain, bool) {
-	for _, d := range domains {
-		if strings.EqualFold(d.ID, name) {
-			return d, true
-		}
-	}
-	return model.EntraDomain{}, false
-}
-
 // domainObject is the finding object of a domain.
 func domainObject(d string) Object { return Object{Kind: ObjDomain, ID: d, Name: d} }
 

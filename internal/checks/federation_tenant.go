@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -49,7 +50,7 @@ func runMFABehavior(ctx context.Context, pass *Pass) error {
 	obj := domainObject(domain)
 	b := fed.FederatedIdpMfaBehavior
 	f := Finding{Object: obj, Evidence: []Evidence{Value{Read{System: "entra", Object: obj, Field: "federatedIdpMfaBehavior",
-		Value: cmpOr(b, "(not set)"), Source: srcFederation}}}}
+		Value: cmp.Or(b, "(not set)"), Source: srcFederation}}}}
 	switch {
 	case b == "" || strings.EqualFold(b, model.MFAAcceptIfDoneByIdP):
 		f.Status = StatusPass
@@ -115,7 +116,7 @@ func runDomainsCovered(ctx context.Context, pass *Pass) error {
 			}
 		}
 		ev := []Evidence{Value{Read{System: "entra", Object: obj, Field: "authenticationType", Value: d.AuthenticationType, Source: srcDomains}},
-			Value{Read{System: "okta", Object: obj, Field: "active Office 365 apps federating it", Value: cmpOr(strings.Join(by, ", "), "(none)"), Source: srcOktaApps}}}
+			Value{Read{System: "okta", Object: obj, Field: "active Office 365 apps federating it", Value: cmp.Or(strings.Join(by, ", "), "(none)"), Source: srcOktaApps}}}
 		if len(by) == 0 {
 			pass.Report(Finding{Object: obj, Status: StatusFail, Evidence: ev,
 				Message: fmt.Sprintf("%s is federated in Entra ID, but no active Office 365 app in Okta federates it: its users cannot sign in (or it is federated to another IdP)", d.ID)})
@@ -206,7 +207,7 @@ func runStagedRollout(ctx context.Context, pass *Pass) error {
 		pass.Report(Finding{Object: obj, Status: StatusWarn,
 			Evidence: []Evidence{
 				Value{Read{System: "entra", Object: obj, Field: "feature", Value: p.Feature, Source: srcRollouts}},
-				Value{Read{System: "entra", Object: obj, Field: "appliesTo", Value: cmpOr(strings.Join(groups, ", "), who), Source: srcRollouts}},
+				Value{Read{System: "entra", Object: obj, Field: "appliesTo", Value: cmp.Or(strings.Join(groups, ", "), who), Source: srcRollouts}},
 			},
 			Message: fmt.Sprintf("staged rollout %q (%s) signs in %s with Entra's cloud authentication: Microsoft never sends them to Okta, whatever the domain's federation", p.DisplayName, what, who)})
 	}
@@ -281,7 +282,7 @@ func runPrivilegedInFederated(ctx context.Context, pass *Pass) error {
 	for _, d := range domains {
 		federated[strings.ToLower(d.ID)] = d.Federated()
 	}
-	this, _ := findDomain(domains, domain)
+	this, _ := model.FindDomain(domains, domain)
 	held := map[string][]string{} // UPN in the domain → roles
 	var viaGroups []string        // "group (role)": members not read
 	gaTotal, gaFederated := 0, 0
@@ -290,7 +291,7 @@ func runPrivilegedInFederated(ctx context.Context, pass *Pass) error {
 		if !privileged {
 			continue
 		}
-		name = cmpOr(r.DisplayName, name)
+		name = cmp.Or(r.DisplayName, name)
 		for _, m := range r.Members {
 			if m.Kind == "group" {
 				viaGroups = append(viaGroups, m.Name+" ("+name+")")
@@ -398,7 +399,7 @@ func runPrefederationDomain(ctx context.Context, pass *Pass) error {
 			return
 		}
 		seen[name] = true
-		if d, ok := findDomain(domains, name); ok && d.Federated() {
+		if d, ok := model.FindDomain(domains, name); ok && d.Federated() {
 			return
 		}
 		cands = append(cands, candidate{name, why})
@@ -411,20 +412,20 @@ func runPrefederationDomain(ctx context.Context, pass *Pass) error {
 		}
 	}
 	for _, a := range apps4 {
-		for _, d := range appDomains(a) {
+		for _, d := range a.Domains() {
 			add(d, "set to be federated by "+a.Label)
 		}
 	}
 	auto := false
 	for _, a := range apps4 {
-		auto = auto || !strings.EqualFold(stringSetting(a, "wsFedConfigureType"), "MANUAL")
+		auto = auto || !strings.EqualFold(a.Setting("wsFedConfigureType"), "MANUAL")
 	}
 	problems := 0
 	for _, c := range cands {
 		obj := domainObject(c.name)
-		d, ok := findDomain(domains, c.name)
+		d, ok := model.FindDomain(domains, c.name)
 		ev := []Evidence{Value{Read{System: "entra", Object: obj, Field: "isVerified, isDefault, authenticationType",
-			Value: fmt.Sprintf("%t, %t, %s", d.IsVerified, d.IsDefault, cmpOr(d.AuthenticationType, "(not in the tenant)")), Source: srcDomains}}}
+			Value: fmt.Sprintf("%t, %t, %s", d.IsVerified, d.IsDefault, cmp.Or(d.AuthenticationType, "(not in the tenant)")), Source: srcDomains}}}
 		var bad []string
 		switch {
 		case !ok:
@@ -453,7 +454,7 @@ func runPrefederationDomain(ctx context.Context, pass *Pass) error {
 		if m == nil {
 			continue
 		}
-		d, ok := findDomain(domains, m[1])
+		d, ok := model.FindDomain(domains, m[1])
 		if !ok || !d.IsVerified {
 			problems++
 			obj := appObject(a)
@@ -474,22 +475,4 @@ func runPrefederationDomain(ctx context.Context, pass *Pass) error {
 		}
 	}
 	return nil
-}
-
-// appDomains are the domains an app federates: settings.app.domain and
-// the names of settings.app.domains.
-func appDomains(a model.OktaApp) []string {
-	out := []string{a.Domain()}
-	list, _ := a.Settings["domains"].([]any)
-	for _, d := range list {
-		switch d := d.(type) {
-		case string:
-			out = append(out, d)
-		case map[string]any:
-			if name, _ := d["name"].(string); name != "" {
-				out = append(out, name)
-			}
-		}
-	}
-	return out
 }

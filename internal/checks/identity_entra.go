@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -84,7 +85,7 @@ func runEntraUser(ctx context.Context, pass *Pass) error {
 	}
 	if ok {
 		pass.Report(Finding{Object: obj, Status: StatusPass, Evidence: []Evidence{enabledRead},
-			Message: fmt.Sprintf("Entra ID user %s exists and is enabled%s", eu.UserPrincipalName, firstOf(note, ", with the UPN Okta sends"))})
+			Message: fmt.Sprintf("Entra ID user %s exists and is enabled%s", eu.UserPrincipalName, cmp.Or(note, ", with the UPN Okta sends"))})
 	}
 	return nil
 }

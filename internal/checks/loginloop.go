@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -152,7 +153,7 @@ func oktaEvent(e model.OktaLogEvent) Event {
 	target := ""
 	for _, t := range e.Targets {
 		if t.Type == "AppInstance" {
-			target = firstOf(t.DisplayName, t.AlternateID, t.ID)
+			target = cmp.Or(t.DisplayName, t.AlternateID, t.ID)
 		}
 	}
 	return Event{Time: e.Published, System: "okta", Type: e.EventType, Outcome: e.Result, Code: e.Reason,
@@ -170,15 +171,6 @@ func entraEvent(s model.SignIn) Event {
 	}
 	return Event{Time: s.Created, System: "entra", Type: "signIn", Outcome: outcome, Code: code, Message: msg,
 		Actor: s.UserPrincipalName, Target: s.AppDisplayName, CorrelationID: s.CorrelationID, RequestID: s.ID}
-}
-
-func firstOf(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // newest keeps the newest maxEvents events as evidence, in time order.
@@ -325,7 +317,7 @@ func runOktaSSOBurst(ctx context.Context, pass *Pass) error {
 	if len(failed) > 0 {
 		pass.Report(Finding{Object: obj, Status: StatusWarn, Evidence: newest(toEvents(failed)),
 			Message: fmt.Sprintf("%d of %d Okta sign-ons of %s to Office 365 failed in the window (outcome %s, %s)",
-				len(failed), len(sso), u.Login, failed[len(failed)-1].Result, firstOf(failed[len(failed)-1].Reason, "no reason given"))})
+				len(failed), len(sso), u.Login, failed[len(failed)-1].Result, cmp.Or(failed[len(failed)-1].Reason, "no reason given"))})
 	}
 	if len(around) > 0 {
 		var parts []string
@@ -461,7 +453,7 @@ func runEntraSignInErrors(ctx context.Context, pass *Pass) error {
 		}
 		if !known {
 			msg = fmt.Sprintf("AADSTS%d: %d failed sign-in(s), last at %s: %s (not in o365doctor's table; see Microsoft's error-code reference)",
-				code, len(list), stamp(list[0].Created), firstOf(list[0].FailureReason, "no failure reason"))
+				code, len(list), stamp(list[0].Created), cmp.Or(list[0].FailureReason, "no failure reason"))
 		}
 		evs := make([]Event, len(list))
 		for i, si := range list {
@@ -617,7 +609,7 @@ func runOktaVerify(ctx context.Context, pass *Pass) error {
 		}
 		push = append(push, f)
 		ev = append(ev, Value{Read{System: "okta", Object: Object{Kind: ObjUser, ID: u.ID + "/" + f.ID, Name: u.Login},
-			Field: "factor " + f.ID + " (" + firstOf(f.Device, "unnamed device") + ")", Value: f.Status, Source: srcOktaFactors}})
+			Field: "factor " + f.ID + " (" + cmp.Or(f.Device, "unnamed device") + ")", Value: f.Status, Source: srcOktaFactors}})
 	}
 	var mfa []Event
 	for _, e := range events {
@@ -628,7 +620,7 @@ func runOktaVerify(ctx context.Context, pass *Pass) error {
 	}
 	var pending, active []string
 	for _, f := range push {
-		name := firstOf(f.Device, f.ID)
+		name := cmp.Or(f.Device, f.ID)
 		switch f.Status {
 		case "ACTIVE":
 			active = append(active, name)
@@ -763,7 +755,7 @@ func runLegacyClients(ctx context.Context, pass *Pass) error {
 		last := oktaFailed[len(oktaFailed)-1]
 		pass.Report(Finding{Object: obj, Status: StatusFail, Evidence: newest(oktaFailed),
 			Message: fmt.Sprintf("Okta refused %d sign-in(s) of %s through the WS-Trust active endpoint (legacy or rich clients), last at %s (%s): a client with a stale password retries and locks the account; update the password in it or move it to modern authentication",
-				len(oktaFailed), u.Login, stamp(last.Time), firstOf(last.Code, last.Outcome))})
+				len(oktaFailed), u.Login, stamp(last.Time), cmp.Or(last.Code, last.Outcome))})
 	}
 	for _, c := range clients {
 		list := byClient[c]

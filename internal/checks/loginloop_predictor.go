@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -217,7 +218,7 @@ func runMFALoopPredictor(ctx context.Context, pass *Pass) error {
 		for _, m := range r.Members {
 			if strings.EqualFold(m.ID, eu.ID) || strings.EqualFold(m.Name, upn) {
 				roleIDs[strings.ToLower(r.RoleTemplateID)] = true
-				roleNames = append(roleNames, cmpOr(r.DisplayName, r.RoleTemplateID))
+				roleNames = append(roleNames, cmp.Or(r.DisplayName, r.RoleTemplateID))
 			}
 		}
 	}
@@ -229,7 +230,7 @@ func runMFALoopPredictor(ctx context.Context, pass *Pass) error {
 	userObj := Object{Kind: ObjUser, ID: upn, Name: upn}
 	behaviour := fed.FederatedIdpMfaBehavior
 	behaviourEv := Value{Read{System: "entra", Object: domainObject(domain), Field: "federatedIdpMfaBehavior",
-		Value: cmpOr(behaviour, "(not set)"), Source: srcFederation}}
+		Value: cmp.Or(behaviour, "(not set)"), Source: srcFederation}}
 	outcomes := applicableRules(*pol, u.ID, groupIDs)
 	if len(outcomes) == 0 {
 		return Skip("no active rule of Okta's policy %q applies to %s", pol.Name, u.Login)
@@ -251,7 +252,7 @@ func runMFALoopPredictor(ctx context.Context, pass *Pass) error {
 		}
 		pass.Report(Finding{Object: caObject(p), Status: st, Evidence: []Evidence{caRead(p), behaviourEv},
 			Message: fmt.Sprintf("Conditional Access policy %q requires the authentication strength %q of %s%s: a user federated to Okta (WS-Fed) cannot satisfy an authentication strength, only the MFA grant; every sign-in it covers fails. Use the MFA grant for federated users",
-				p.DisplayName, cmpOr(p.AuthenticationStrength.DisplayName, p.AuthenticationStrength.ID), upn, would)})
+				p.DisplayName, cmp.Or(p.AuthenticationStrength.DisplayName, p.AuthenticationStrength.ID), upn, would)})
 		reported++
 	}
 
@@ -337,7 +338,7 @@ func runMFALoopPredictor(ctx context.Context, pass *Pass) error {
 	if reported == 0 {
 		var parts []string
 		for _, o := range outcomes {
-			parts = append(parts, ruleLabel(*pol, o)+" ("+o.rule.Access+" "+cmpOr(o.rule.FactorMode, "no factorMode")+")")
+			parts = append(parts, ruleLabel(*pol, o)+" ("+o.rule.Access+" "+cmp.Or(o.rule.FactorMode, "no factorMode")+")")
 		}
 		ev := []Evidence{behaviourEv}
 		for _, p := range mfa {
@@ -352,7 +353,7 @@ func runMFALoopPredictor(ctx context.Context, pass *Pass) error {
 		}
 		pass.Report(Finding{Object: userObj, Status: StatusPass, Evidence: ev,
 			Message: fmt.Sprintf("no MFA loop, double prompt or authentication strength predicted for %s: %s; federatedIdpMfaBehavior %s; Okta: %s%s",
-				upn, caPart, cmpOr(behaviour, "not set"), strings.Join(parts, "; "), roleNote)})
+				upn, caPart, cmp.Or(behaviour, "not set"), strings.Join(parts, "; "), roleNote)})
 	}
 	return nil
 }
@@ -426,12 +427,12 @@ func caObject(p model.ConditionalAccessPolicy) Object {
 }
 
 func caRead(p model.ConditionalAccessPolicy) Evidence {
-	grant := strings.Join(p.BuiltInControls, " "+strings.ToLower(cmpOr(p.GrantOperator, "or"))+" ")
+	grant := strings.Join(p.BuiltInControls, " "+strings.ToLower(cmp.Or(p.GrantOperator, "or"))+" ")
 	if p.AuthenticationStrength != nil {
-		grant = strings.TrimSpace(grant + " authenticationStrength " + cmpOr(p.AuthenticationStrength.DisplayName, p.AuthenticationStrength.ID))
+		grant = strings.TrimSpace(grant + " authenticationStrength " + cmp.Or(p.AuthenticationStrength.DisplayName, p.AuthenticationStrength.ID))
 	}
 	return Value{Read{System: "entra", Object: caObject(p), Field: "state; grantControls; includeApplications",
-		Value: p.State + "; " + cmpOr(grant, "none") + "; " + strings.Join(p.IncludeApplications, ", "), Source: srcCAPolicies}}
+		Value: p.State + "; " + cmp.Or(grant, "none") + "; " + strings.Join(p.IncludeApplications, ", "), Source: srcCAPolicies}}
 }
 
 func caNames(list []model.ConditionalAccessPolicy) string {
@@ -455,7 +456,7 @@ func ruleObject(p model.OktaAccessPolicy, r model.OktaPolicyRule) Object {
 
 func ruleRead(p model.OktaAccessPolicy, r model.OktaPolicyRule) Evidence {
 	return Value{Read{System: "okta", Object: ruleObject(p, r), Field: "priority " + strconv.Itoa(r.Priority) + ": actions.appSignOn access, factorMode",
-		Value: r.Access + " " + cmpOr(r.FactorMode, "(none)"), Source: srcOktaRules}}
+		Value: r.Access + " " + cmp.Or(r.FactorMode, "(none)"), Source: srcOktaRules}}
 }
 
 // ruleLabel is `Okta rule "Contractors" of policy "Microsoft Office 365"

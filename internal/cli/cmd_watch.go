@@ -134,7 +134,7 @@ func runWatch(ctx context.Context, opts *WatchOptions) error {
 		if err != nil {
 			return withCode(ExitUsage, fmt.Errorf("reading the domain from Entra ID: %v; give --expect", err))
 		}
-		d, ok := findEntraDomain(domains, domain)
+		d, ok := model.FindDomain(domains, domain)
 		if !ok {
 			return usageErr("%s is not a domain of the tenant; give --expect federated|managed", domain)
 		}
@@ -222,7 +222,7 @@ func observe(ctx context.Context, src checks.Sources, domain, expect string) obs
 	entraHolds := true
 	if src.Graph != nil {
 		domains, err := src.Graph.Domains(ctx)
-		switch d, ok := findEntraDomain(domains, domain); {
+		switch d, ok := model.FindDomain(domains, domain); {
 		case err != nil && !errors.Is(err, context.Canceled):
 			o.Entra = "(unread: " + err.Error() + ")"
 		case ok:
@@ -234,13 +234,4 @@ func observe(ctx context.Context, src checks.Sources, domain, expect string) obs
 	}
 	o.Holds = realmHolds && entraHolds
 	return o
-}
-
-func findEntraDomain(domains []model.EntraDomain, name string) (model.EntraDomain, bool) {
-	for _, d := range domains {
-		if strings.EqualFold(d.ID, name) {
-			return d, true
-		}
-	}
-	return model.EntraDomain{}, false
 }

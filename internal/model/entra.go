@@ -26,6 +26,17 @@ type EntraDomain struct {
 // (compared case-insensitively: Graph's casing is not a contract).
 func (d EntraDomain) Federated() bool { return strings.EqualFold(d.AuthenticationType, AuthFederated) }
 
+// FindDomain returns the tenant's domain of that name, compared without
+// case.
+func FindDomain(domains []EntraDomain, name string) (EntraDomain, bool) {
+	for _, d := range domains {
+		if strings.EqualFold(d.ID, name) {
+			return d, true
+		}
+	}
+	return EntraDomain{}, false
+}
+
 // DNSRecord is one record Entra asks the domain to publish
 // (domains/{id}/verificationDnsRecords or serviceConfigurationRecords).
 type DNSRecord struct {

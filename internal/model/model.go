@@ -110,29 +110,42 @@ var ErrNotFound = errors.New("not found")
 // credential works but lacks a permission, which the checks can name.
 var ErrAccessDenied = errors.New("access denied")
 
-// Federates reports whether the app federates the domain: its
-// settings.app.domain, or one of settings.app.domains (automatic WS-Fed
-// federates several domains in one app; the elements are objects with a
-// name — inferred from Okta support's tool, every recorded app has []).
-func (a OktaApp) Federates(domain string) bool {
-	if strings.EqualFold(a.Domain(), domain) {
-		return true
+// Domains are the domains the app federates: settings.app.domain, then
+// the names in settings.app.domains (automatic WS-Fed federates several
+// domains in one app; the elements are objects with a name — inferred
+// from Okta support's tool, every recorded app has []; strings accepted).
+func (a OktaApp) Domains() []string {
+	var out []string
+	if d := a.Domain(); d != "" {
+		out = append(out, d)
 	}
 	list, _ := a.Settings["domains"].([]any)
 	for _, d := range list {
 		switch d := d.(type) {
 		case string:
-			if strings.EqualFold(d, domain) {
-				return true
-			}
+			out = append(out, d)
 		case map[string]any:
-			if name, _ := d["name"].(string); strings.EqualFold(name, domain) {
-				return true
+			if name, _ := d["name"].(string); name != "" {
+				out = append(out, name)
 			}
+		}
+	}
+	return out
+}
+
+// Federates reports whether the app federates the domain (one of Domains).
+func (a OktaApp) Federates(domain string) bool {
+	for _, d := range a.Domains() {
+		if strings.EqualFold(d, domain) {
+			return true
 		}
 	}
 	return false
 }
+
+// Setting is a string of settings.app ("" when absent, null or not a
+// string).
+func (a OktaApp) Setting(key string) string { return stringField(a.Settings, key) }
 
 // Okta sign-on modes of the Office 365 app (Office365Application in Okta's
 // OpenAPI spec: BROWSER_PLUGIN and SAML_1_1 only).

@@ -52,15 +52,7 @@ func (c *Client) ConditionalAccessPolicies(ctx context.Context) ([]model.Conditi
 	if err != nil {
 		return nil, err
 	}
-	out := make([]model.ConditionalAccessPolicy, 0, len(list))
-	for _, p := range list {
-		cp, err := toCAPolicy(p)
-		if err != nil {
-			return nil, o.notA(err.Error())
-		}
-		out = append(out, cp)
-	}
-	return out, nil
+	return convertAll(o, list, toCAPolicy)
 }
 
 // toCAPolicy refuses a policy without id or state: a policy whose state is

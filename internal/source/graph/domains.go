@@ -171,15 +171,7 @@ func (c *Client) records(ctx context.Context, domain string, verification bool) 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]model.DNSRecord, 0, len(list))
-	for _, r := range list {
-		rec, err := toRecord(r)
-		if err != nil {
-			return nil, o.notA(err.Error())
-		}
-		out = append(out, rec)
-	}
-	return out, nil
+	return convertAll(o, list, toRecord)
 }
 
 // toRecord maps a record by its @odata.type (domainDnsTxtRecord, …Mx…,
@@ -490,4 +482,18 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// convertAll maps every element of a listing to the model; the first one
+// that cannot be is the answer's fault: "not a ..." through o.
+func convertAll[S, M any](o op, list []S, to func(S) (M, error)) ([]M, error) {
+	out := make([]M, 0, len(list))
+	for _, s := range list {
+		m, err := to(s)
+		if err != nil {
+			return nil, o.notA(err.Error())
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
