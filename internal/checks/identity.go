@@ -280,12 +280,14 @@ var ImmutableIDMatch = &Check{
 	Severity:    Critical,
 	Needs:       []Source{Okta, Graph},
 	Permissions: []Permission{{Source: Okta, Name: "okta.users.read"}, {Source: Okta, Name: "okta.apps.read"}, {Source: Graph, Name: "User.Read.All"}},
-	Requires:    []FactRef{AssignmentFact, EntraUserFact},
+	Requires:    []FactRef{AssignmentFact, EntraUserFact, AnchorHoldersFact},
 	Doc: `In a WS-Federation sign-in Okta sends the Office 365 app user's immutableId
 as the user's anchor; Entra ID finds the user whose onPremisesImmutableId equals
 it. Blank in Okta: AADSTS90020 or "Your account has not been configured for this
 application". Blank or different in Entra: AADSTS51004 "The user account does
-not exist in the directory" right after a successful Okta sign-in.
+not exist in the directory" right after a successful Okta sign-in; when
+another Entra user holds the value Okta sends, the sign-in lands as that
+user instead (identity.immutableid-unique names them).
 Fix: set the Okta app user's immutableId to Entra's value (reversible). When
 Entra's value is the wrong one, set onPremisesImmutableId instead (Graph
 requires moving the UPN to *.onmicrosoft.com and back for a federated domain).`,
@@ -328,6 +330,13 @@ func runImmutableIDMatch(ctx context.Context, pass *Pass) error {
 			f.Message = "the Okta app user has no immutableId: Okta shows \"Your account has not been configured for this application\" (AADSTS90020)"
 		} else {
 			f.Message = "Okta sends a different immutableID than Entra ID holds: Microsoft answers AADSTS51004 after the Okta sign-in"
+			// The anchor Okta sends may be another Entra user's: then
+			// Microsoft signs this person in as that user, no error.
+			holders, _ := AnchorHoldersFact.Get(ctx, pass.Facts)
+			if others := otherHolders(holders, upn, a.AppUser.UserName); len(others) > 0 {
+				f.Message = fmt.Sprintf("Okta sends a different immutableID than Entra ID holds for %s, and Entra ID holds Okta's value for %s: the sign-in lands as %s, not as %s (see identity.immutableid-unique)",
+					upn, others[0].UserPrincipalName, others[0].UserPrincipalName, upn)
+			}
 		}
 		f.Fixes = []fix.Plan{{
 			ID:         "okta.set-app-user-immutableid",

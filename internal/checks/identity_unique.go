@@ -31,6 +31,42 @@ const (
 	srcOktaUserByEmail = `GET /api/v1/users?search=profile.email eq "..."`
 )
 
+// AnchorHoldersFact are the Entra ID users whose onPremisesImmutableId is
+// the immutableID the subject's Okta app user sends: one request, read by
+// identity.immutableid-unique (another holder) and
+// identity.immutableid-match (a different anchor that is someone else's).
+// ErrNoSource without Graph; model.ErrNotFound without an app user or an
+// anchor to ask for.
+var AnchorHoldersFact = &Fact[[]model.EntraUser]{
+	Name:     "the Entra ID users holding the Okta immutableID",
+	Requires: []FactRef{AssignmentFact},
+	Load: func(ctx context.Context, f *Facts) ([]model.EntraUser, error) {
+		if err := f.need(Graph); err != nil {
+			return nil, err
+		}
+		a, err := AssignmentFact.Get(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		anchor := a.AppUser.ImmutableID()
+		if anchor == "" {
+			return nil, fmt.Errorf("the Okta app user has no immutableId: %w", model.ErrNotFound)
+		}
+		return f.src.Graph.UsersByImmutableID(ctx, anchor)
+	},
+}
+
+// otherHolders are the holders that are not the subject.
+func otherHolders(holders []model.EntraUser, upn, appUserName string) []model.EntraUser {
+	var out []model.EntraUser
+	for _, eu := range holders {
+		if !strings.EqualFold(eu.UserPrincipalName, upn) && !strings.EqualFold(eu.UserPrincipalName, appUserName) {
+			out = append(out, eu)
+		}
+	}
+	return out
+}
+
 // ImmutableIDUnique: no other user sends or holds the subject's anchor.
 var ImmutableIDUnique = &Check{
 	ID:       "identity.immutableid-unique",
@@ -43,7 +79,7 @@ var ImmutableIDUnique = &Check{
 		{Source: Okta, Name: "okta.users.read"}, {Source: Okta, Name: "okta.apps.read"},
 		{Source: Graph, Name: "User.Read.All", Optional: true},
 	},
-	Requires: []FactRef{AssignmentFact},
+	Requires: []FactRef{AssignmentFact, AnchorHoldersFact},
 	Doc: `Entra ID finds the user of a WS-Federation sign-in by the immutableID Okta
 sends. When two Office 365 app users of the same Okta app carry the same
 profile.immutableId (an app user copied from another, a mapping from an
@@ -73,19 +109,6 @@ func runImmutableIDUnique(ctx context.Context, pass *Pass) error {
 		return Skip("the Okta app user has no immutableId (see identity.immutableid-match)")
 	}
 	src := pass.Facts.Sources()
-	// Entra's answer is one request: ask it while the app users stream.
-	type holders struct {
-		users []model.EntraUser
-		err   error
-	}
-	var entra chan holders
-	if src.Why(Graph) == "" {
-		entra = make(chan holders, 1)
-		go func() {
-			users, err := src.Graph.UsersByImmutableID(ctx, anchor)
-			entra <- holders{users, err}
-		}()
-	}
 	var twins []model.AppUser
 	read := 0
 	for page, err := range src.Okta.AppUserPages(ctx, a.App.ID) {
@@ -120,31 +143,26 @@ func runImmutableIDUnique(ctx context.Context, pass *Pass) error {
 	// Graph is optional here: when it cannot be asked, or fails, the Okta
 	// side is still judged and the message says what was not compared.
 	entraNote := ", and no other Entra ID user holds it"
-	if entra == nil {
+	holders, hErr := AnchorHoldersFact.Get(ctx, pass.Facts)
+	switch {
+	case errors.Is(hErr, ErrNoSource):
 		entraNote = " (Entra ID not asked: " + src.Why(Graph) + ")"
-	} else {
-		h := <-entra
-		if h.err != nil && ctx.Err() != nil {
-			return h.err
-		}
-		if h.err != nil {
-			entraNote = " (Entra ID not compared: " + h.err.Error() + ")"
-		}
-		for _, eu := range h.users {
-			if strings.EqualFold(eu.UserPrincipalName, upn) || strings.EqualFold(eu.UserPrincipalName, a.AppUser.UserName) {
-				continue
-			}
-			shared = true
-			holder := Object{Kind: ObjUser, ID: eu.ID, Name: eu.UserPrincipalName}
-			pass.Report(Finding{
-				Object: self,
-				Status: StatusFail,
-				Message: fmt.Sprintf("%s's app user sends immutableID %s, which Entra ID holds for %s: %s signs in to Microsoft 365 as %s",
-					upn, anchor, eu.UserPrincipalName, upn, eu.UserPrincipalName),
-				Evidence: []Evidence{Compare("immutableID", mine,
-					Read{System: "entra", Object: holder, Field: "onPremisesImmutableId", Value: eu.OnPremisesImmutableID, Source: srcEntraByAnchor, Personal: true})},
-			})
-		}
+	case hErr != nil && ctx.Err() != nil:
+		return hErr
+	case hErr != nil:
+		entraNote = " (Entra ID not compared: " + hErr.Error() + ")"
+	}
+	for _, eu := range otherHolders(holders, upn, a.AppUser.UserName) {
+		shared = true
+		holder := Object{Kind: ObjUser, ID: eu.ID, Name: eu.UserPrincipalName}
+		pass.Report(Finding{
+			Object: self,
+			Status: StatusFail,
+			Message: fmt.Sprintf("%s's app user sends immutableID %s, which Entra ID holds for %s: %s signs in to Microsoft 365 as %s",
+				upn, anchor, eu.UserPrincipalName, upn, eu.UserPrincipalName),
+			Evidence: []Evidence{Compare("immutableID", mine,
+				Read{System: "entra", Object: holder, Field: "onPremisesImmutableId", Value: eu.OnPremisesImmutableID, Source: srcEntraByAnchor, Personal: true})},
+		})
 	}
 	if !shared {
 		pass.Report(Finding{Object: self, Status: StatusPass, Evidence: []Evidence{Value{mine}},

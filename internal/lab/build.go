@@ -165,6 +165,11 @@ func newState(sc *Scenario, oktaURL string, now time.Time) (*state, error) {
 		}
 		st.entraGroups = append(st.entraGroups, grp)
 	}
+	for i, g := range sc.Tenant.Groups {
+		for _, name := range g.Groups {
+			st.entraGroups[i].members = append(st.entraGroups[i].members, guid("group:"+name))
+		}
+	}
 	for _, p := range sc.Tenant.FeatureRollouts {
 		pol := &featureRollout{ID: guid("rollout:" + st.tenantID + ":" + p.Name), DisplayName: p.Name, Description: p.Name,
 			Feature: p.Feature, IsEnabled: p.Enabled == nil || *p.Enabled, IsAppliedToOrganization: p.AppliesToOrganization}

@@ -60,6 +60,7 @@ func (l *Lab) graphRoutes() *http.ServeMux {
 	mux.HandleFunc("GET /v1.0/directoryRoles/{id}/members", l.graphRoleMembers)
 	mux.HandleFunc("GET /v1.0/auditLogs/signIns", l.graphSignIns)
 	mux.HandleFunc("GET /v1.0/users/{id}/memberOf", l.graphUserMemberOf)
+	mux.HandleFunc("GET /v1.0/users/{id}/transitiveMemberOf", l.graphUserTransitiveMemberOf)
 	mux.HandleFunc("GET /v1.0/groups/{id}", l.graphGetGroup)
 	mux.HandleFunc("GET /v1.0/groups/{id}/members", l.graphGroupMembers)
 	mux.HandleFunc("GET /v1.0/policies/featureRolloutPolicies", l.graphListRollouts)

@@ -62,7 +62,8 @@ func (l *Lab) graphGetGroup(w http.ResponseWriter, r *http.Request) {
 }
 
 // graphGroupMembers is GET /groups/{id}/members: the direct members, users
-// with their @odata.type (the scenario's groups are small: one page).
+// and groups with their @odata.type (the scenario's groups are small: one
+// page).
 func (l *Lab) graphGroupMembers(w http.ResponseWriter, r *http.Request) {
 	g := l.groupRef(w, r)
 	if g == nil {
@@ -74,6 +75,11 @@ func (l *Lab) graphGroupMembers(w http.ResponseWriter, r *http.Request) {
 			m := project(toMap(u), graphDefaultUserSelect)
 			m["@odata.type"] = "#microsoft.graph.user"
 			out = append(out, m)
+		}
+		for _, sub := range l.state.entraGroups {
+			if sub.ID == uid {
+				out = append(out, toMap(sub))
+			}
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"@odata.context": l.context(r, "directoryObjects"), "value": out})
@@ -94,9 +100,43 @@ func (l *Lab) graphUserMemberOf(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	l.writeMemberOf(w, r, u.ID, out)
+}
+
+// graphUserTransitiveMemberOf is GET /users/{id}/transitiveMemberOf: the
+// groups the user is in directly or through member groups, and the
+// directory roles, each once.
+func (l *Lab) graphUserTransitiveMemberOf(w http.ResponseWriter, r *http.Request) {
+	u := l.graphUserRef(w, r)
+	if u == nil {
+		return
+	}
+	in := map[string]bool{u.ID: true}
+	out := []map[string]any{}
+	for grew := true; grew; {
+		grew = false
+		for _, g := range l.state.entraGroups {
+			if in[g.ID] {
+				continue
+			}
+			for _, m := range g.members {
+				if in[m] {
+					in[g.ID], grew = true, true
+					out = append(out, toMap(g))
+					break
+				}
+			}
+		}
+	}
+	l.writeMemberOf(w, r, u.ID, out)
+}
+
+// writeMemberOf answers a memberOf listing: the groups found, then the
+// directory roles the user holds.
+func (l *Lab) writeMemberOf(w http.ResponseWriter, r *http.Request, userID string, out []map[string]any) {
 	for _, role := range l.state.roles {
 		for _, m := range role.members {
-			if m == u.ID {
+			if m == userID {
 				rm := toMap(role)
 				rm["@odata.type"] = "#microsoft.graph.directoryRole"
 				out = append(out, rm)

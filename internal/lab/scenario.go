@@ -78,6 +78,9 @@ func (t TenantSpec) HasPremium() bool { return t.Premium == nil || *t.Premium }
 type EntraGroupSpec struct {
 	Name    string   `yaml:"name"`    // displayName
 	Members []string `yaml:"members"` // UPNs
+	// Groups are member groups, by name (nesting: Conditional Access
+	// applies to their members too, staged rollout does not).
+	Groups []string `yaml:"groups"`
 }
 
 // FeatureRolloutSpec is a staged-rollout policy (featureRolloutPolicy):

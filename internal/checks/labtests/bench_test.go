@@ -33,7 +33,7 @@ var userTriageDeps = map[string][]string{
 	"okta GET /api/v1/logs":                                     {"okta GET /api/v1/users/{id}"}, // filtered by the user's ID
 	"graph GET /v1.0/auditLogs/signIns":                         {"login POST /{tenant}/oauth2/v2.0/token"},
 	"graph GET /v1.0/identity/conditionalAccess/policies":       {"login POST /{tenant}/oauth2/v2.0/token"},
-	"graph GET /v1.0/users/{id}/memberOf":                       {"login POST /{tenant}/oauth2/v2.0/token"},
+	"graph GET /v1.0/users/{id}/transitiveMemberOf":             {"login POST /{tenant}/oauth2/v2.0/token"},
 	"okta GET /api/v1/apps/{appId}":                             {"okta GET /api/v1/apps"}, // its _links.accessPolicy
 	"okta GET /api/v1/policies/{policyId}":                      {"okta GET /api/v1/apps/{appId}"},
 	"okta GET /api/v1/policies/{policyId}/rules":                {"okta GET /api/v1/apps/{appId}"},

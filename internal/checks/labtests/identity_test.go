@@ -51,6 +51,9 @@ func TestIdentityFindingsNameUsersMessagesAndEvidence(t *testing.T) {
 			"side okta bob@contoso.com profile.immutableId = vFGdn+9wyiFcFPMHmAop2A==",
 			"side entra bob@contoso.com onPremisesImmutableId = vFGdn+9wyiFcFPMHmAop2A==",
 		}},
+		{"immutableid-duplicate", "", "identity.immutableid-match", checks.StatusFail, []string{
+			"Entra ID holds Okta's value for bob@contoso.com: the sign-in lands as bob@contoso.com, not as erin@contoso.com (see identity.immutableid-unique)",
+		}},
 		{"healthy", "alice@contoso.com", "identity.immutableid-unique", checks.StatusPass, []string{
 			"no other of the 3 app users of Microsoft Office 365 sends alice@contoso.com's immutableID, and no other Entra ID user holds it",
 			"okta profile.immutableId = suKEY0sY9cuOzPEMp6ZWPA==",

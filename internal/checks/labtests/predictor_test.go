@@ -167,7 +167,7 @@ okta:
 			t.Fatalf("bob: %s:\n%s", r.Status, text)
 		}
 	})
-	t.Run("a policy for an Entra group", func(t *testing.T) {
+	t.Run("a policy for an Entra group alice is in through another", func(t *testing.T) {
 		t.Parallel()
 		l := startScenarioText(t, `name: t
 base: healthy
@@ -175,7 +175,8 @@ tenant:
   domains:
     - {name: contoso.com, federation: {federatedIdpMfaBehavior: enforceMfaByFederatedIdp}}
   groups:
-    - {name: Finance, members: [alice@contoso.com]}
+    - {name: Finance, groups: [Accounts Payable]}
+    - {name: Accounts Payable, members: [alice@contoso.com]}
   conditionalAccess:
     - {name: Require MFA for Office 365, state: disabled}
     - {name: Finance MFA, includeGroups: [Finance], includeApplications: [Office365], grant: [mfa]}
@@ -188,8 +189,8 @@ okta:
 		if r.Status != checks.StatusFail || !strings.Contains(text, `MFA loop: Conditional Access policy "Finance MFA"`) || strings.Contains(text, "Require MFA for Office 365") {
 			t.Fatalf("alice: %s:\n%s", r.Status, text)
 		}
-		if n := l.Requests("graph GET /v1.0/users/{id}/memberOf"); n != 1 {
-			t.Fatalf("memberOf asked %d times", n)
+		if n := l.Requests("graph GET /v1.0/users/{id}/transitiveMemberOf"); n != 1 {
+			t.Fatalf("transitiveMemberOf asked %d times", n)
 		}
 		r, text = predictorResult(t, l, "bob@contoso.com")
 		if r.Status != checks.StatusPass || strings.Contains(text, "Finance MFA") {

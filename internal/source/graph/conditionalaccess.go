@@ -105,16 +105,17 @@ func cleanAll(in []string) []string {
 	return out
 }
 
-// MemberOf lists the groups and directory roles the user is a direct
-// member of (GET /users/{upn}/memberOf; GroupMember.Read.All): Kind is
-// group or directoryRole. Nested groups are not expanded.
+// MemberOf lists the groups and directory roles the user is a member of,
+// directly or through nested groups (GET /users/{upn}/transitiveMemberOf;
+// GroupMember.Read.All), as Conditional Access counts them: Kind is group
+// or directoryRole.
 func (c *Client) MemberOf(ctx context.Context, upn string) ([]model.DirectoryObject, error) {
 	o := op{what: "list groups of user " + upn, noun: "a list of directory objects", perm: permGroupMember}
 	if upn == "" || strings.ContainsAny(upn, "\x00\r\n/?#") || strings.Contains(upn, "..") {
 		return nil, o.errorf("%q is not a UPN; not asked", model.Clean(upn))
 	}
-	m := c.sdk.Users().ByUserId(upn).MemberOf()
-	first, err := m.Get(ctx, &users.ItemMemberOfRequestBuilderGetRequestConfiguration{})
+	m := c.sdk.Users().ByUserId(upn).TransitiveMemberOf()
+	first, err := m.Get(ctx, &users.ItemTransitiveMemberOfRequestBuilderGetRequestConfiguration{})
 	list, err := collect(ctx, c, o, first, err, func(ctx context.Context, next string) (models.DirectoryObjectCollectionResponseable, error) {
 		return m.WithUrl(next).Get(ctx, nil)
 	})
