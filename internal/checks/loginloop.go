@@ -361,6 +361,46 @@ func longestBurst(events []model.OktaLogEvent) []model.OktaLogEvent {
 // in?"), not failures.
 var expectedCodes = map[int]bool{50058: true, 50089: true, 50140: true}
 
+// mfaCodes are the AADSTS codes of Entra asking for MFA (an interrupt: the
+// sign-in goes on when the user passes it, under the same correlationId).
+var mfaCodes = map[int]bool{50072: true, 50074: true, 50076: true, 50079: true}
+
+// completedLater: a successful sign-in with the same correlationId came
+// after si (the prompt was answered: an ordinary MFA step, not a failure).
+func completedLater(si model.SignIn, all []model.SignIn) bool {
+	if si.CorrelationID == "" {
+		return false
+	}
+	return slices.ContainsFunc(all, func(o model.SignIn) bool {
+		return !o.Failed() && o.CorrelationID == si.CorrelationID && !o.Created.Before(si.Created)
+	})
+}
+
+// mfaBehaviourNote says what the domain's federatedIdpMfaBehavior makes of
+// Entra asking a federated user for MFA, with the read as evidence; empty
+// when the domain is not federated or Graph did not answer.
+func mfaBehaviourNote(ctx context.Context, pass *Pass) (string, []Evidence) {
+	fed, err := FederationFact.Get(ctx, pass.Facts)
+	if err != nil || fed == nil {
+		return "", nil
+	}
+	b := fed.FederatedIdpMfaBehavior
+	ev := []Evidence{Value{Read{System: "entra", Object: domainObject(pass.Subject.Domain), Field: "federatedIdpMfaBehavior",
+		Value: cmp.Or(b, "(not set)"), Source: srcFederation}}}
+	var note string
+	switch {
+	case strings.EqualFold(b, model.MFARejectByIdP):
+		note = "federatedIdpMfaBehavior is rejectMfaByFederatedIdp: Entra ignores Okta's MFA and asks its own (a double prompt); set acceptIfMfaDoneByFederatedIdp"
+	case strings.EqualFold(b, model.MFAEnforceByIdP):
+		note = "federatedIdpMfaBehavior is enforceMfaByFederatedIdp: Entra sends the user back to Okta for MFA, so Okta's Office 365 rule sent no MFA claim; require 2FA in it"
+	case strings.EqualFold(b, model.MFAAcceptIfDoneByIdP):
+		note = "federatedIdpMfaBehavior is acceptIfMfaDoneByFederatedIdp: Okta's rule sent no MFA claim, so Entra asked its own MFA; require 2FA in Okta's Office 365 rule"
+	default:
+		note = "federatedIdpMfaBehavior is not set: Entra follows the legacy SupportsMfa, which Graph does not show; set acceptIfMfaDoneByFederatedIdp"
+	}
+	return note + " (see loginloop.mfa-loop-predictor)", ev
+}
+
 // codeNote is what an AADSTS code means in an Okta-federated tenant, from
 // the table `o365doctor explain` reads: Microsoft's name for it, the usual
 // cause, the next step and the other checks that confirm the cause.
@@ -399,8 +439,10 @@ and groups the failures by AADSTS code, each with its usual cause in an
 Okta-federated tenant and the check or step that confirms it: 51004 an
 immutableID mismatch, 5000811 a signing certificate Entra does not hold,
 50133/50173 sessions revoked by a password change, 50074/50079 Entra not
-accepting Okta's MFA. Codes that are part of a normal flow (50058, 50089,
-50140) are not failures. Failures of legacy-protocol clients are
+accepting Okta's MFA, said against the domain's federatedIdpMfaBehavior.
+Codes that are part of a normal flow (50058, 50089, 50140) are not
+failures, nor is an MFA prompt (50072/50074/50076/50079) the user answered:
+a later sign-in with the same correlationId succeeded. Failures of legacy-protocol clients are
 loginloop.legacy-clients'. Sign-in logs need Entra ID P1 or P2: without
 them Graph answers 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant
 and the check is skipped with that reason.`,
@@ -420,7 +462,7 @@ func runEntraSignInErrors(ctx context.Context, pass *Pass) error {
 	obj := Object{Kind: ObjUser, ID: upn, Name: upn}
 	groups := map[int][]model.SignIn{}
 	var failing []int // newest first
-	legacy := 0
+	legacy, prompts := 0, 0
 	for _, si := range s.List {
 		switch {
 		case !si.Failed():
@@ -429,6 +471,9 @@ func runEntraSignInErrors(ctx context.Context, pass *Pass) error {
 			legacy++
 			continue
 		case expectedCodes[si.ErrorCode]:
+			continue
+		case mfaCodes[si.ErrorCode] && completedLater(si, s.List):
+			prompts++
 			continue
 		}
 		if groups[si.ErrorCode] == nil {
@@ -451,6 +496,14 @@ func runEntraSignInErrors(ctx context.Context, pass *Pass) error {
 		if len(confirm) > 0 {
 			msg += " (confirm: " + strings.Join(confirm, ", ") + ")"
 		}
+		var ev []Evidence
+		if mfaCodes[code] {
+			note, nev := mfaBehaviourNote(ctx, pass)
+			if note != "" {
+				msg += "; " + note
+				ev = nev
+			}
+		}
 		if !known {
 			msg = fmt.Sprintf("AADSTS%d: %d failed sign-in(s), last at %s: %s (not in o365doctor's table; see Microsoft's error-code reference)",
 				code, len(list), stamp(list[0].Created), cmp.Or(list[0].FailureReason, "no failure reason"))
@@ -459,7 +512,7 @@ func runEntraSignInErrors(ctx context.Context, pass *Pass) error {
 		for i, si := range list {
 			evs[i] = entraEvent(si)
 		}
-		pass.Report(Finding{Object: obj, Status: StatusFail, Message: msg, Evidence: newest(evs)})
+		pass.Report(Finding{Object: obj, Status: StatusFail, Message: msg, Evidence: append(ev, newest(evs)...)})
 	}
 	if len(failing) == 0 {
 		more := ""
@@ -469,6 +522,9 @@ func runEntraSignInErrors(ctx context.Context, pass *Pass) error {
 		extra := ""
 		if legacy > 0 {
 			extra = fmt.Sprintf("; %d legacy-client failure(s) are loginloop.legacy-clients'", legacy)
+		}
+		if prompts > 0 {
+			extra += fmt.Sprintf("; %d MFA prompt(s) answered (the same correlationId then succeeded)", prompts)
 		}
 		if w.Until.Sub(w.Since) > entraSignInRetention {
 			extra += fmt.Sprintf("; Entra ID keeps sign-ins for 30 days: before %s only Okta's side is seen", w.Until.Add(-entraSignInRetention).UTC().Format(time.RFC3339))
@@ -492,13 +548,13 @@ var SessionsRevoked = &Check{
 	Permissions: []Permission{{Source: Graph, Name: "AuditLog.Read.All"}, {Source: Graph, Name: "Directory.Read.All"},
 		{Source: Graph, Name: "User.Read.All"}},
 	Requires: []FactRef{SignInsFact},
-	Doc: `A password change (at Okta, pushed to Entra as lastPasswordChangeDateTime)
-or revokeSignInSessions moves the user's signInSessionsValidFromDateTime:
+	Doc: `A password change (at Okta: the Okta user's passwordChanged; pushed to Entra
+as lastPasswordChangeDateTime) or revokeSignInSessions moves the user's signInSessionsValidFromDateTime:
 every refresh token issued before it is dead. Clients that keep retrying
 with the old one (Outlook, Teams, the mobile apps) fail with AADSTS50133 or
 AADSTS50173 and bounce the person between Microsoft and Okta. The check
-compares the failing sign-ins with those two dates (read only when such a
-failure is seen).
+compares the failing sign-ins with those dates and Okta's passwordChanged
+(read only when such a failure is seen).
 Fix: sign out of the client and back in (Outlook: remove the account's
 cached credentials); the loop ends once the client asks for a new session.`,
 	References: []string{
@@ -546,12 +602,26 @@ func runSessionsRevoked(ctx context.Context, pass *Pass) error {
 	// newest few show the dates against them.
 	shown := newest(evs)
 	ev = append(ev, shown[max(0, len(shown)-5):]...)
+	// A federated user changes their password at Okta: Okta's
+	// passwordChanged is the change (Entra's lastPasswordChangeDateTime
+	// moves only when a password is pushed or synced). Okta is optional.
+	var oktaChanged time.Time
+	if u, err := OktaUserFact.Get(ctx, pass.Facts); err == nil && !u.PasswordChanged.IsZero() {
+		oktaChanged = u.PasswordChanged
+		ev = append([]Evidence{Value{Read{System: "okta", Object: oktaUserObject(u), Field: "passwordChanged", Value: stamp(oktaChanged), Source: srcOktaUser}}}, ev...)
+	}
+	near := func(a, b time.Time) bool { return !a.IsZero() && !b.IsZero() && absDuration(a.Sub(b)) < 5*time.Minute }
 	cause := "sessions revoked"
 	switch {
-	case !sess.LastPasswordChange.IsZero() && !sess.SessionsValidFrom.IsZero() && absDuration(sess.SessionsValidFrom.Sub(sess.LastPasswordChange)) < 5*time.Minute:
+	case near(oktaChanged, sess.SessionsValidFrom) || (sess.SessionsValidFrom.IsZero() && !oktaChanged.IsZero()):
+		cause = "the password change at Okta at " + stamp(oktaChanged) + " revoked the sessions"
+	case near(sess.LastPasswordChange, sess.SessionsValidFrom):
 		cause = "the password change at " + stamp(sess.LastPasswordChange) + " revoked the sessions"
 	case !sess.SessionsValidFrom.IsZero():
 		cause = "the sessions were revoked at " + stamp(sess.SessionsValidFrom)
+		if !oktaChanged.IsZero() {
+			cause += " (not by a password change: Okta's last was at " + stamp(oktaChanged) + ")"
+		}
 	}
 	pass.Report(Finding{Object: obj, Status: StatusFail, Evidence: ev,
 		Message: fmt.Sprintf("%d sign-in(s) failed on a revoked session (AADSTS50133/50173), %d after %s: a client keeps the old session; sign out of it and back in",

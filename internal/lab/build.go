@@ -371,7 +371,7 @@ func (st *state) addSignIns(s SignInSpec, now time.Time) {
 			"userDisplayName": name, "userPrincipalName": s.User, "userId": userID,
 			"appId": "00000002-0000-0ff1-ce00-000000000000", "appDisplayName": firstNonEmpty(s.App, "Office 365 Exchange Online"),
 			"ipAddress": "203.0.113.24", "clientAppUsed": firstNonEmpty(s.ClientAppUsed, "Browser"),
-			"correlationId": guid(fmt.Sprintf("corr:%s:%d", s.User, i) + at.String()), "conditionalAccessStatus": "notApplied",
+			"correlationId": correlation(s, i, at), "conditionalAccessStatus": "notApplied",
 			"isInteractive": true, "riskDetail": "none", "riskLevelAggregated": "none", "riskLevelDuringSignIn": "none", "riskState": "none",
 			"riskEventTypes": []string{}, "resourceDisplayName": "Office 365 Exchange Online", "resourceId": "00000002-0000-0ff1-ce00-000000000000",
 			"status":                           status,
@@ -381,6 +381,14 @@ func (st *state) addSignIns(s SignInSpec, now time.Time) {
 		}
 		st.signIns = append(st.signIns, signIn{created: at, upn: strings.ToLower(s.User), body: body})
 	}
+}
+
+// correlation is a sign-in's correlationId: its own, or its flow's.
+func correlation(s SignInSpec, i int, at time.Time) string {
+	if s.Correlation != "" {
+		return guid(fmt.Sprintf("corr:%s:%s:%d", s.User, s.Correlation, i))
+	}
+	return guid(fmt.Sprintf("corr:%s:%d", s.User, i) + at.String())
 }
 
 // addLogs adds System Log events shaped as the LogEvent of Okta's

@@ -168,6 +168,10 @@ type SignInSpec struct {
 	FailureReason string  `yaml:"failureReason"`
 	Count         int     `yaml:"count"`
 	EveryMinutes  float64 `yaml:"everyMinutes"`
+	// Correlation names the sign-in flow: entries with the same name share
+	// their correlationId, one per Count (an MFA interrupt, then its
+	// success). Empty: each sign-in its own flow.
+	Correlation string `yaml:"correlation"`
 }
 
 // OktaSpec is the Okta side.

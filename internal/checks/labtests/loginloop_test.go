@@ -143,7 +143,7 @@ func TestLoginLoopEvidenceAndTimeline(t *testing.T) {
 	}
 
 	revoked := got["loginloop.sessions-revoked"]
-	if !strings.Contains(revoked.Message, "25 sign-in(s) failed on a revoked session") || !strings.Contains(revoked.Message, "password change") {
+	if !strings.Contains(revoked.Message, "25 sign-in(s) failed on a revoked session") || !strings.Contains(revoked.Message, "the password change at Okta at ") {
 		t.Errorf("sessions-revoked: %q", revoked.Message)
 	}
 	// The sessions are read once, because a sign-in failed on one.
@@ -249,5 +249,36 @@ func TestSinceNarrowsTheWindow(t *testing.T) {
 	}
 	if r := rs["loginloop.entra-signin-errors"]; strings.Contains(r.Message, "25 failed") {
 		t.Errorf("sign-ins in 20 minutes: %q", r.Message)
+	}
+}
+
+// An MFA prompt the user answered (the same correlationId then succeeded)
+// is not a failure; one left unanswered is, said against the domain's
+// federatedIdpMfaBehavior.
+func TestMFAPromptsAnsweredAndUnanswered(t *testing.T) {
+	t.Parallel()
+	l := startScenarioText(t, `name: t
+base: healthy
+tenant:
+  signIns:
+    - {user: alice@contoso.com, minutesAgo: 10, count: 2, everyMinutes: 30, errorCode: 50074, failureReason: "Strong Authentication is required.", correlation: flow}
+    - {user: alice@contoso.com, minutesAgo: 9, count: 2, everyMinutes: 30, correlation: flow}
+`)
+	src, _ := labtest.Sources(t, l.Settings())
+	r := byID(runUser(src, "alice@contoso.com"))["loginloop.entra-signin-errors"]
+	if r.Status != checks.StatusPass || !strings.Contains(r.Message, "2 MFA prompt(s) answered") {
+		t.Fatalf("answered prompts: %s %s", r.Status, r.Message)
+	}
+
+	_, got, _ := loginLoopResults(t, "mfa-double-prompt")
+	r = got["loginloop.entra-signin-errors"]
+	text := r.Message + "\n" + evidence(r)
+	for _, f := range r.Findings {
+		text += "\n" + f.Message
+	}
+	if r.Status != checks.StatusFail || !strings.Contains(text, "AADSTS50074") ||
+		!strings.Contains(text, "federatedIdpMfaBehavior is rejectMfaByFederatedIdp: Entra ignores Okta's MFA and asks its own") ||
+		!strings.Contains(text, "federatedIdpMfaBehavior=rejectMfaByFederatedIdp [GET /domains/{id}/federationConfiguration]") {
+		t.Fatalf("double prompt: %s\n%s", r.Status, text)
 	}
 }
