@@ -20,7 +20,8 @@ import (
 // order. Each reads the user's events in the run's window (Subject.Since,
 // 24 hours by default) and reports what it rests on as Event evidence,
 // which the report merges into one timeline.
-var loginLoopChecks = []*Check{OktaSSOBurst, EntraSignInErrors, SessionsRevoked, OktaVerifyEnrollment, LegacyClients, MFALoopPredictor}
+var loginLoopChecks = []*Check{OktaSSOBurst, EntraSignInErrors, SessionsRevoked, OktaVerifyEnrollment, LegacyClients,
+	OktaRateLimit, MFALoopPredictor, AutopilotDeviceTrust}
 
 // GraphSignInsAPI is what the login-loop checks need of Graph.
 type GraphSignInsAPI interface {
@@ -40,6 +41,9 @@ type OktaLogsAPI interface {
 	// user, published in [since, until), oldest first: always a bounded
 	// query (DESIGN §9).
 	UserLogs(ctx context.Context, userID string, since, until time.Time) ([]model.OktaLogEvent, error)
+	// RateLimitLogs are the org's rate-limit events (system.org.rate_limit.*,
+	// core.concurrency.org.limit.violation) published in [since, until).
+	RateLimitLogs(ctx context.Context, since, until time.Time) ([]model.OktaLogEvent, error)
 	// Factors are the user's enrolled factors.
 	Factors(ctx context.Context, userID string) ([]model.OktaFactor, error)
 }

@@ -48,8 +48,9 @@ var (
 		},
 	}
 
-	// EntraMemberOfFact are the Entra groups and roles the subject is a
-	// direct member of; not prefetched (read when a policy names groups).
+	// EntraMemberOfFact are the Entra groups (nested ones included) and
+	// roles the subject is a member of; not prefetched (read when a policy
+	// names groups).
 	EntraMemberOfFact = &Fact[[]model.DirectoryObject]{
 		Name: "the Entra ID user's groups",
 		Load: func(ctx context.Context, f *Facts) ([]model.DirectoryObject, error) {
@@ -102,8 +103,8 @@ var MFALoopPredictor = &Check{
 	Requires: []FactRef{CAPoliciesFact, FederationFact, AccessPolicyFact, EntraUserFact, RoleMembersFact, UserGroupsFact},
 	Doc: `Predicts, before the user tries, what Microsoft 365 sign-in does with MFA.
 It reads the Conditional Access policies (enabled or report-only; disabled
-ones are never blamed) that apply to the user (includeUsers, their direct
-Entra groups and roles, minus the exclusions) and to Office 365
+ones are never blamed) that apply to the user (includeUsers, their Entra
+groups, nested ones included, and roles, minus the exclusions) and to Office 365
 (includeApplications All, Office365 or the Exchange, SharePoint and Teams
 apps), the domain's federatedIdpMfaBehavior, and the Office 365 app's Okta
 sign-in policy (the app's _links.accessPolicy; its rules by priority, the
@@ -129,8 +130,8 @@ when its rule asks for 2FA. The combinations:
   a user holding a directory role whose Okta rule is 1FA gets Entra's prompt,
   or a loop, there.
 An MFA bypass (Okta asserting MFA it did not do, a Classic Engine behaviour)
-is not claimed: the API shows no such assertion. Nested groups and the
-user's network zone are not resolved.
+is not claimed: the API shows no such assertion. The user's network zone
+is not resolved: a zone rule is named with its zone.
 Fix: require 2FA in the Okta rule that applies, and set federatedIdpMfaBehavior
 to acceptIfMfaDoneByFederatedIdp; use the MFA grant, not an authentication
 strength, for federated users.`,

@@ -2,7 +2,9 @@ package lab
 
 import (
 	"fmt"
+	"maps"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -404,6 +406,10 @@ func (st *state) addLogs(l LogSpec, now time.Time) {
 	if app := st.appByKey[l.App]; app != nil {
 		targets = append(targets, map[string]any{"id": app.ID, "type": "AppInstance", "alternateId": app.Label, "displayName": app.Label, "detailEntry": nil})
 	}
+	if l.URLPattern != "" {
+		targets = append(targets, map[string]any{"id": l.URLPattern, "type": "URL Pattern", "alternateId": nil, "displayName": nil, "detailEntry": nil},
+			map[string]any{"id": guid("bucket:" + l.URLPattern), "type": "Bucket Uuid", "alternateId": nil, "displayName": nil, "detailEntry": nil})
+	}
 	if targets == nil {
 		targets = []any{}
 	}
@@ -416,6 +422,11 @@ func (st *state) addLogs(l LogSpec, now time.Time) {
 			if app := st.appByKey[l.App]; app != nil {
 				reqURI = "/app/office365/" + app.externalKey + "/sso/wsfed/passive"
 			}
+		}
+		debug := map[string]any{"requestId": randomToken(27), "requestUri": reqURI, "url": reqURI}
+		if l.Threshold > 0 {
+			maps.Copy(debug, map[string]any{"threshold": strconv.Itoa(l.Threshold), "timeSpan": "1", "timeUnit": "MINUTES",
+				"rateLimitScopeType": "ORG", "rateLimitSecondsToReset": "37", "warningPercent": "90"})
 		}
 		body := map[string]any{
 			"actor": actor,
@@ -430,7 +441,7 @@ func (st *state) addLogs(l LogSpec, now time.Time) {
 			"outcome":               map[string]any{"result": firstNonEmpty(l.Result, "SUCCESS"), "reason": optional(l.Reason)},
 			"published":             at.UTC().Format("2006-01-02T15:04:05.000Z"),
 			"severity":              map[bool]string{true: "WARN", false: "INFO"}[l.Result == "FAILURE" || l.Result == "DENY"],
-			"debugContext":          map[string]any{"debugData": map[string]any{"requestId": randomToken(27), "requestUri": reqURI, "url": reqURI}},
+			"debugContext":          map[string]any{"debugData": debug},
 			"legacyEventType":       nil,
 			"transaction":           map[string]any{"type": "WEB", "id": randomToken(27), "detail": map[string]any{}},
 			"uuid":                  uuid,

@@ -33,6 +33,14 @@ type AccessRuleSpec struct {
 	// zone"); their IDs are derived from the names.
 	Zones        []string `yaml:"zones"`
 	ExcludeZones []string `yaml:"excludeZones"`
+	// Device is the device condition: registered, or registered and
+	// managed (Okta takes no other: "Any" is no device condition).
+	Device string `yaml:"device"` // "" | registered | managed
+	// Platforms are the platforms included, as TYPE/OS (DESKTOP/WINDOWS,
+	// MOBILE/IOS, ...), shaped as the terraform fixture's echo.
+	Platforms []string `yaml:"platforms"`
+	// Expression is conditions.elCondition.condition.
+	Expression string `yaml:"expression"`
 }
 
 var ruleStatuses = set("ACTIVE", "INACTIVE")
@@ -57,6 +65,14 @@ func (s *Scenario) normaliseAccessPolicies(logins, groups map[string]bool) error
 			r := &p.Rules[j]
 			if r.Name == "" {
 				return fmt.Errorf("okta app %s: access rule %d: name is required", a.Key, j+1)
+			}
+			if r.Device != "" && r.Device != "registered" && r.Device != "managed" {
+				return fmt.Errorf("okta app %s: access rule %s: device %q is not registered or managed", a.Key, r.Name, r.Device)
+			}
+			for _, pl := range r.Platforms {
+				if typ, os, ok := strings.Cut(pl, "/"); !ok || (typ != "DESKTOP" && typ != "MOBILE") || os == "" {
+					return fmt.Errorf("okta app %s: access rule %s: platform %q is not TYPE/OS (DESKTOP/WINDOWS)", a.Key, r.Name, pl)
+				}
 			}
 			def(&r.Status, "ACTIVE")
 			def(&r.Access, "ALLOW")
@@ -211,9 +227,26 @@ func (l *Lab) ruleView(appKey string, priority int, rule AccessRuleSpec) map[str
 	if len(rule.Groups)+len(rule.ExcludeGroup) > 0 {
 		people["groups"] = map[string]any{"include": groupIDs(rule.Groups), "exclude": groupIDs(rule.ExcludeGroup)}
 	}
+	conditions := map[string]any{"people": people, "network": network, "userType": map[string]any{"include": []string{}, "exclude": []string{}}}
+	switch rule.Device {
+	case "registered":
+		conditions["device"] = map[string]any{"registered": true, "managed": false}
+	case "managed":
+		conditions["device"] = map[string]any{"registered": true, "managed": true}
+	}
+	if len(rule.Platforms) > 0 {
+		var include []any
+		for _, pl := range rule.Platforms {
+			typ, os, _ := strings.Cut(pl, "/")
+			include = append(include, map[string]any{"type": typ, "os": map[string]any{"type": os}})
+		}
+		conditions["platform"] = map[string]any{"include": include, "exclude": []any{}}
+	}
+	if rule.Expression != "" {
+		conditions["elCondition"] = map[string]any{"condition": rule.Expression}
+	}
 	return map[string]any{
 		"id": oktaID("rul", appKey+"|"+rule.Name), "status": rule.Status, "name": rule.Name, "priority": priority, "system": false,
-		"conditions": map[string]any{"people": people, "network": network, "userType": map[string]any{"include": []string{}, "exclude": []string{}}},
-		"actions":    appSignOn(rule.Access, rule.FactorMode), "type": "ACCESS_POLICY",
+		"conditions": conditions, "actions": appSignOn(rule.Access, rule.FactorMode), "type": "ACCESS_POLICY",
 	}
 }

@@ -263,6 +263,13 @@ type LogSpec struct {
 	Count        int     `yaml:"count"`
 	EveryMinutes float64 `yaml:"everyMinutes"`
 	RequestURI   string  `yaml:"requestUri"`
+	// URLPattern and Threshold shape a rate-limit event
+	// (system.org.rate_limit.*): its "URL Pattern" and "Bucket Uuid"
+	// targets and debugData threshold per minute, as the one public
+	// sample shows them (panther-analysis okta_rate_limits.yml; Okta
+	// publishes no org-level example).
+	URLPattern string `yaml:"urlPattern"`
+	Threshold  int    `yaml:"threshold"`
 }
 
 // DNSSpec is the scenario's zones and the servers that answer them. The

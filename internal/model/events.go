@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -27,6 +28,20 @@ type OktaLogEvent struct {
 	TransactionID string
 	ClientIP      string
 	UserAgent     string
+	// RateLimit is a rate-limit event's limit, "600 per 1 minutes"
+	// (debugData threshold, timeSpan, timeUnit).
+	RateLimit string
+}
+
+// URLPattern is a rate-limit event's bucket: its "URL Pattern" target
+// (/app/office365/{key}/sso/wsfed/active), else the request's URI.
+func (e OktaLogEvent) URLPattern() string {
+	for _, t := range e.Targets {
+		if strings.EqualFold(t.Type, "URL Pattern") && t.ID != "" {
+			return t.ID
+		}
+	}
+	return e.RequestURI
 }
 
 // OktaLogTarget is one target of a System Log event.

@@ -1,5 +1,7 @@
 package model
 
+import "strings"
+
 // ConditionalAccessPolicy is an Entra Conditional Access policy
 // (GET /identity/conditionalAccess/policies, Graph v1.0
 // conditionalAccessPolicy): who and what it applies to and what it grants
@@ -79,4 +81,40 @@ type OktaPolicyRule struct {
 	// platform, riskScore, userType, elCondition): the rule applies only
 	// in some situations, which the API alone cannot place a user in.
 	OtherConditions []string
+	// Device is conditions.device: registered (with Okta Verify), managed
+	// (by a device management system), device assurance policy IDs.
+	DeviceRegistered, DeviceManaged bool
+	DeviceAssurance                 []string
+	// PlatformInclude and PlatformExclude are conditions.platform: each
+	// {type: DESKTOP|MOBILE, os.type: WINDOWS|MACOS|IOS|ANDROID|CHROMEOS|OTHER}.
+	PlatformInclude, PlatformExclude []OktaPlatform
+	// ElCondition is conditions.elCondition.condition, an Okta Expression
+	// Language test ("" for none).
+	ElCondition string
+}
+
+// OktaPlatform is one platform of a rule's platform condition.
+type OktaPlatform struct{ Type, OS string }
+
+// NeedsDeviceTrust: the rule matches only a device registered with Okta
+// Verify, managed, or meeting a device assurance policy.
+func (r OktaPolicyRule) NeedsDeviceTrust() bool {
+	return r.DeviceRegistered || r.DeviceManaged || len(r.DeviceAssurance) > 0
+}
+
+// MatchesPlatform: a device of this type and OS falls under the rule's
+// platform condition (no condition: every device).
+func (r OktaPolicyRule) MatchesPlatform(typ, os string) bool {
+	in := func(list []OktaPlatform) bool {
+		for _, p := range list {
+			if strings.EqualFold(p.Type, typ) && (p.OS == "" || strings.EqualFold(p.OS, os)) {
+				return true
+			}
+		}
+		return false
+	}
+	if in(r.PlatformExclude) {
+		return false
+	}
+	return len(r.PlatformInclude) == 0 || in(r.PlatformInclude)
 }

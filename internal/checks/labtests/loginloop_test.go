@@ -29,6 +29,8 @@ var loginLoopTrips = map[string][]string{
 	"auth-strength":             {"loginloop.mfa-loop-predictor"},
 	"admin-portal-mfa":          {"loginloop.mfa-loop-predictor"},
 	"no-premium":                {"loginloop.okta-sso-burst"},
+	"okta-rate-limit":           {"loginloop.okta-rate-limit", "loginloop.okta-sso-burst"},
+	"autopilot-device-trust":    {"loginloop.autopilot-device-trust"},
 }
 
 func loginLoopResults(t *testing.T, scenario string) (*lab.Lab, map[string]checks.Result, []checks.Result) {
@@ -280,5 +282,37 @@ tenant:
 		!strings.Contains(text, "federatedIdpMfaBehavior is rejectMfaByFederatedIdp: Entra ignores Okta's MFA and asks its own") ||
 		!strings.Contains(text, "federatedIdpMfaBehavior=rejectMfaByFederatedIdp [GET /domains/{id}/federationConfiguration]") {
 		t.Fatalf("double prompt: %s\n%s", r.Status, text)
+	}
+}
+
+// The throttling near alice's failures is named with its bucket and limit;
+// another bucket's event is not judged.
+func TestOktaRateLimitNamesTheBucket(t *testing.T) {
+	t.Parallel()
+	l, got, _ := loginLoopResults(t, "okta-rate-limit")
+	r := got["loginloop.okta-rate-limit"]
+	for _, want := range []string{"Okta throttled Office 365 (system.org.rate_limit.violation on /app/office365/{key}/sso/wsfed/passive, limit 250 per 1 minutes",
+		"within 10m0s of 3 failed sign-in(s) of alice@contoso.com"} {
+		if r.Status != checks.StatusFail || !strings.Contains(r.Message, want) {
+			t.Fatalf("%s, want %q: %s", r.Status, want, r.Message)
+		}
+	}
+	if strings.Contains(r.Message, "/api/v1/users") {
+		t.Fatalf("another bucket judged: %s", r.Message)
+	}
+	if n := l.Requests("okta GET /api/v1/logs"); n != 2 {
+		t.Fatalf("%d System Log queries; want the user's and the rate limits'", n)
+	}
+	// Further away than 10 minutes from any failure: a warning.
+	far := startScenarioText(t, `name: t
+base: healthy
+okta:
+  logs:
+    - {eventType: system.org.rate_limit.violation, minutesAgo: 200, result: DENY, urlPattern: "/app/office365/{key}/sso/wsfed/active", threshold: 1000}
+`)
+	src, _ := labtest.Sources(t, far.Settings())
+	r = byID(runUser(src, "alice@contoso.com"))["loginloop.okta-rate-limit"]
+	if r.Status != checks.StatusWarn || !strings.Contains(r.Message, "not within 10m0s of a failure of alice@contoso.com") {
+		t.Fatalf("far: %s %s", r.Status, r.Message)
 	}
 }

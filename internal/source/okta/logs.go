@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/okta/okta-sdk-golang/v2/okta"
@@ -30,10 +32,40 @@ func (c *Client) UserLogs(ctx context.Context, userID string, since, until time.
 	if err := checkID(userID); err != nil {
 		return nil, o.errorf("%v; not asked", err)
 	}
+	filter := fmt.Sprintf(`actor.id eq %q or target.id eq %q`, userID, userID)
+	return c.queryLogs(ctx, o, filter, since, until, func(ev model.OktaLogEvent) bool {
+		return ev.ActorID == userID || ev.HasTarget(userID)
+	})
+}
+
+// rateLimitEvents are the System Log's org-wide rate-limit events: a
+// bucket's warning, burst and violation, and the concurrency limit (Okta
+// counts Office 365's 75 transactions in flight apart from the rest).
+var rateLimitEvents = []string{"system.org.rate_limit.warning", "system.org.rate_limit.burst",
+	"system.org.rate_limit.violation", "core.concurrency.org.limit.violation"}
+
+// RateLimitLogs lists the org's rate-limit events published in [since,
+// until) (GET /api/v1/logs, filter on eventType; okta.logs.read), oldest
+// first. Okta logs a warning or burst once a day per bucket and a
+// violation once an hour: a handful of events.
+func (c *Client) RateLimitLogs(ctx context.Context, since, until time.Time) ([]model.OktaLogEvent, error) {
+	o := op{what: "list the System Log's rate-limit events", noun: "a list of log events", perm: "okta.logs.read"}
+	var parts []string
+	for _, t := range rateLimitEvents {
+		parts = append(parts, fmt.Sprintf("eventType eq %q", t))
+	}
+	return c.queryLogs(ctx, o, strings.Join(parts, " or "), since, until, func(ev model.OktaLogEvent) bool {
+		return slices.Contains(rateLimitEvents, ev.EventType)
+	})
+}
+
+// queryLogs runs one bounded System Log query, ascending, following its
+// next links; an event outside the window or that asked (a server that
+// ignored the window or the filter) refuses the answer.
+func (c *Client) queryLogs(ctx context.Context, o op, filter string, since, until time.Time, asked func(model.OktaLogEvent) bool) ([]model.OktaLogEvent, error) {
 	if !since.Before(until) {
 		return nil, o.errorf("the window %s..%s is empty; not asked", since.UTC().Format(logTime), until.UTC().Format(logTime))
 	}
-	filter := fmt.Sprintf(`actor.id eq %q or target.id eq %q`, userID, userID)
 	q := url.Values{}
 	q.Set("since", since.UTC().Format(logTime))
 	q.Set("until", until.UTC().Format(logTime))
@@ -61,13 +93,11 @@ func (c *Client) UserLogs(ctx context.Context, userID string, since, until time.
 			if err != nil {
 				return nil, o.notA(err.Error())
 			}
-			// A server that ignored the window or the filter would
-			// put someone else's events on this user's timeline.
 			if ev.Published.Before(since) || !ev.Published.Before(until) {
 				return nil, o.notA("event " + ev.UUID + " published outside the window asked")
 			}
-			if ev.ActorID != userID && !ev.HasTarget(userID) {
-				return nil, o.notA("event " + ev.UUID + " is not about the user asked")
+			if !asked(ev) {
+				return nil, o.notA("event " + ev.UUID + " is not one asked for (" + ev.EventType + ")")
 			}
 			out = append(out, ev)
 		}
@@ -125,6 +155,10 @@ func toLogEvent(e *okta.LogEvent) (model.OktaLogEvent, error) {
 		if d, ok := e.DebugContext.DebugData.(map[string]any); ok {
 			out.RequestID = cleanString(d["requestId"])
 			out.RequestURI = cleanString(d["requestUri"])
+			// A rate-limit event's limit (all strings in the samples).
+			if th := cleanString(d["threshold"]); th != "" {
+				out.RateLimit = strings.TrimSpace(th + " per " + cleanString(d["timeSpan"]) + " " + strings.ToLower(cleanString(d["timeUnit"])))
+			}
 		}
 	}
 	if e.Transaction != nil {

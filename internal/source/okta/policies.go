@@ -223,11 +223,18 @@ func (r ruleJSON) toRule() (model.OktaPolicyRule, error) {
 			out.GroupsInclude, out.GroupsExclude = cleanList(p.Groups.Include), cleanList(p.Groups.Exclude)
 		}
 	}
-	if d := c.Device; d != nil && (d.Registered || d.Managed || d.Assurance != nil && len(d.Assurance.Include) > 0) {
-		out.OtherConditions = append(out.OtherConditions, "device")
+	if d := c.Device; d != nil {
+		out.DeviceRegistered, out.DeviceManaged = d.Registered, d.Managed
+		if d.Assurance != nil {
+			out.DeviceAssurance = cleanList(d.Assurance.Include)
+		}
+		if out.NeedsDeviceTrust() {
+			out.OtherConditions = append(out.OtherConditions, "device")
+		}
 	}
 	if c.Platform != nil && len(c.Platform.Include)+len(c.Platform.Exclude) > 0 {
 		out.OtherConditions = append(out.OtherConditions, "platform")
+		out.PlatformInclude, out.PlatformExclude = platforms(c.Platform.Include), platforms(c.Platform.Exclude)
 	}
 	if c.RiskScore != nil && c.RiskScore.Level != "" && c.RiskScore.Level != "ANY" {
 		out.OtherConditions = append(out.OtherConditions, "riskScore")
@@ -237,8 +244,31 @@ func (r ruleJSON) toRule() (model.OktaPolicyRule, error) {
 	}
 	if c.ElCondition != nil && c.ElCondition.Condition != "" {
 		out.OtherConditions = append(out.OtherConditions, "elCondition")
+		out.ElCondition = model.Clean(c.ElCondition.Condition)
 	}
 	return out, nil
+}
+
+// platforms reads a platform condition's list ({type, os{type,
+// expression}}); an entry in another shape is kept as a platform of no
+// known type, which matches nothing.
+func platforms(raw []json.RawMessage) []model.OktaPlatform {
+	var out []model.OktaPlatform
+	for _, r := range raw {
+		var p struct {
+			Type string `json:"type"`
+			OS   *struct {
+				Type string `json:"type"`
+			} `json:"os"`
+		}
+		_ = json.Unmarshal(r, &p) // another shape: the zero platform
+		pl := model.OktaPlatform{Type: model.Clean(p.Type)}
+		if p.OS != nil {
+			pl.OS = model.Clean(p.OS.Type)
+		}
+		out = append(out, pl)
+	}
+	return out
 }
 
 func cleanList(in []string) []string {
