@@ -81,7 +81,7 @@ func TestDemoFixAndUndoInARealTerminal(t *testing.T) {
 	tm.tmux("new-session", "-d", "-s", tm.name, "-x", "140", "-y", "40",
 		"env -u NO_COLOR TERM=xterm-256color "+bin+" demo; echo EXIT=$?; sleep 60")
 
-	s := tm.waitFor("32 checks: 2 fail, 30 pass")
+	s := tm.waitFor("35 checks: 2 fail, 33 pass")
 	for _, want := range []string{"✗ FAIL  identity.immutableid-match", "BNt9M4fu8Ek8RSuc9LAS2g==", "f preview fix"} {
 		if !strings.Contains(s, want) {
 			t.Fatalf("screen lacks %q:\n%s", want, s)
@@ -90,13 +90,13 @@ func TestDemoFixAndUndoInARealTerminal(t *testing.T) {
 	tm.keys("f")
 	tm.waitFor("nothing changes until you press y")
 	tm.keys("y")
-	s = tm.waitFor("32 checks: 1 fail, 31 pass")
+	s = tm.waitFor("35 checks: 1 fail, 34 pass")
 	if !strings.Contains(s, "Applied:") {
 		t.Fatalf("no confirmation after apply:\n%s", s)
 	}
 	tm.keys("u")
 	tm.waitFor("Undone:")
-	tm.waitFor("32 checks: 2 fail, 30 pass")
+	tm.waitFor("35 checks: 2 fail, 33 pass")
 	tm.keys("q")
 	tm.waitFor("EXIT=1")
 }

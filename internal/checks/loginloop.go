@@ -21,7 +21,7 @@ import (
 // 24 hours by default) and reports what it rests on as Event evidence,
 // which the report merges into one timeline.
 var loginLoopChecks = []*Check{OktaSSOBurst, EntraSignInErrors, SessionsRevoked, OktaVerifyEnrollment, LegacyClients,
-	OktaRateLimit, MFALoopPredictor, AutopilotDeviceTrust}
+	OktaRateLimit, MFALoopPredictor, AutopilotDeviceTrust, RegistrationCampaign}
 
 // GraphSignInsAPI is what the login-loop checks need of Graph.
 type GraphSignInsAPI interface {
@@ -221,6 +221,23 @@ func signInsOf(ctx context.Context, pass *Pass) (SignIns, Window, error) {
 		return s, w, Skip("sign-in logs need Entra ID P1 or P2: Graph answered 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant")
 	}
 	return s, w, err
+}
+
+// optionalSignIns reads the subject's sign-ins for a check that can judge
+// without them, saying why when they were not read (a tenant without
+// P1/P2, no Graph credentials, Graph failing).
+func optionalSignIns(ctx context.Context, pass *Pass) (SignIns, string) {
+	s, _, err := signInsOf(ctx, pass)
+	var skip *SkipError
+	switch {
+	case errors.As(err, &skip):
+		return s, "Entra's sign-ins not read: " + skip.Reason
+	case errors.Is(err, ErrNoSource):
+		return s, "Entra's sign-ins not read: no Graph credentials"
+	case err != nil:
+		return s, "Entra's sign-ins not read: " + err.Error()
+	}
+	return s, ""
 }
 
 // --- loginloop.okta-sso-burst ---------------------------------------------
@@ -803,19 +820,12 @@ func runLegacyClients(ctx context.Context, pass *Pass) error {
 	// Entra's side is optional (a tenant without P1/P2, no Graph
 	// credentials, Graph failing): what Okta shows is still the answer,
 	// and the message says what was not read.
-	note := ""
-	s, _, sErr := signInsOf(ctx, pass)
+	s, note := optionalSignIns(ctx, pass)
+	if note != "" {
+		note = "; " + note
+	}
 	byClient := map[string][]model.SignIn{}
 	var clients []string
-	var skip *SkipError
-	switch {
-	case errors.As(sErr, &skip):
-		note = "; Entra's sign-ins not read: " + skip.Reason
-	case errors.Is(sErr, ErrNoSource):
-		note = "; Entra's sign-ins not read: no Graph credentials"
-	case sErr != nil:
-		note = "; Entra's sign-ins not read: " + sErr.Error()
-	}
 	for _, si := range s.List {
 		if si.Failed() && isLegacyClient(si.ClientAppUsed) {
 			if byClient[si.ClientAppUsed] == nil {

@@ -3,7 +3,6 @@ package checks
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -58,14 +57,9 @@ func runAutopilotDeviceTrust(ctx context.Context, pass *Pass) error {
 	if err != nil {
 		return err
 	}
-	pol, err := AccessPolicyFact.Get(ctx, pass.Facts)
-	switch {
-	case errors.Is(err, ErrNoApp):
-		return Skip("no active Office 365 app federates %s (see oktaapp.one-active-app)", pass.Subject.Domain)
-	case err != nil:
+	pol, err := accessPolicyOf(ctx, pass)
+	if err != nil {
 		return err
-	case pol == nil:
-		return Skip("the Office 365 app links no sign-in policy (_links.accessPolicy): a Classic Engine org, whose app sign-on rules the public API does not show")
 	}
 	oktaGroups, err := UserGroupsFact.Get(ctx, pass.Facts)
 	if err != nil {

@@ -19,9 +19,12 @@ type GraphPoliciesAPI interface {
 	// /identity/conditionalAccess/policies: 1 request per second per
 	// tenant, a 429 without Retry-After).
 	ConditionalAccessPolicies(ctx context.Context) ([]model.ConditionalAccessPolicy, error)
-	// MemberOf are the groups and directory roles the user is a direct
-	// member of (GET /users/{upn}/memberOf).
+	// MemberOf are the groups (nested ones included) and directory roles
+	// the user is a member of (GET /users/{upn}/transitiveMemberOf).
 	MemberOf(ctx context.Context, upn string) ([]model.DirectoryObject, error)
+	// RegistrationCampaign is the authentication methods policy's
+	// registration campaign (GET /policies/authenticationMethodsPolicy).
+	RegistrationCampaign(ctx context.Context) (model.RegistrationCampaign, error)
 }
 
 // OktaPoliciesAPI is what the MFA-loop predictor needs of Okta.
@@ -165,14 +168,9 @@ func runMFALoopPredictor(ctx context.Context, pass *Pass) error {
 	if fed == nil {
 		return Skip("%s has no federation configuration: its sign-ins do not go through Okta's rules", domain)
 	}
-	pol, err := AccessPolicyFact.Get(ctx, pass.Facts)
-	switch {
-	case errors.Is(err, ErrNoApp):
-		return Skip("no active Office 365 app federates %s (see oktaapp.one-active-app)", domain)
-	case err != nil:
+	pol, err := accessPolicyOf(ctx, pass)
+	if err != nil {
 		return err
-	case pol == nil:
-		return Skip("the Office 365 app links no sign-in policy (_links.accessPolicy): a Classic Engine org, whose app sign-on rules the public API does not show")
 	}
 	cas, err := CAPoliciesFact.Get(ctx, pass.Facts)
 	if err != nil {
@@ -357,6 +355,21 @@ func runMFALoopPredictor(ctx context.Context, pass *Pass) error {
 				upn, caPart, cmp.Or(behaviour, "not set"), strings.Join(parts, "; "), roleNote)})
 	}
 	return nil
+}
+
+// accessPolicyOf reads the Office 365 app's sign-in policy, ending the
+// check as skipped when there is no app or the app links no policy.
+func accessPolicyOf(ctx context.Context, pass *Pass) (*model.OktaAccessPolicy, error) {
+	pol, err := AccessPolicyFact.Get(ctx, pass.Facts)
+	switch {
+	case errors.Is(err, ErrNoApp):
+		return nil, Skip("no active Office 365 app federates %s (see oktaapp.one-active-app)", pass.Subject.Domain)
+	case err != nil:
+		return nil, err
+	case pol == nil:
+		return nil, Skip("the Office 365 app links no sign-in policy (_links.accessPolicy): a Classic Engine org, whose app sign-on rules the public API does not show")
+	}
+	return pol, nil
 }
 
 // applicableRules walks the policy's active rules by priority and keeps

@@ -3,7 +3,6 @@ package checks
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -128,15 +127,9 @@ func runOktaRateLimit(ctx context.Context, pass *Pass) error {
 	} else if ctx.Err() == nil {
 		notes = append(notes, "Okta's events of the user not read ("+err.Error()+")")
 	}
-	s, _, sErr := signInsOf(ctx, pass)
-	var skip *SkipError
-	switch {
-	case errors.As(sErr, &skip):
-		notes = append(notes, "Entra's sign-ins not read: "+skip.Reason)
-	case errors.Is(sErr, ErrNoSource):
-		notes = append(notes, "Entra's sign-ins not read: no Graph credentials")
-	case sErr != nil:
-		notes = append(notes, "Entra's sign-ins not read: "+sErr.Error())
+	s, note := optionalSignIns(ctx, pass)
+	if note != "" {
+		notes = append(notes, note)
 	}
 	for _, si := range s.List {
 		if si.Failed() && !expectedCodes[si.ErrorCode] {

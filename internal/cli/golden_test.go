@@ -42,10 +42,14 @@ func TestMarkdownTicketGolden(t *testing.T) {
 	}
 	for _, want := range []string{"## o365doctor: user `alice@contoso.com`", "- tenant: ", "- Okta org: ", "### FAIL `identity.immutableid-match`",
 		"profile.immutableId", "onPremisesImmutableId", "o365doctor fix identity.immutableid-match --user alice@contoso.com",
-		"### Timeline (Okta and Entra, oldest first)", "AADSTS51004", "(correlation "} {
+		"### Timeline (Okta and Entra, oldest first)", "AADSTS51004", "(correlation ", "### IDs for Microsoft and Okta support",
+		"| entra | signIn | AADSTS51004 |", "Passed (33): `federation.realm`"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the ticket lacks %q", want)
 		}
+	}
+	if strings.Contains(out, "| PASS |") {
+		t.Error("the ticket's table lists passing checks: they belong on the one Passed line")
 	}
 	got := stable(out)
 	const file = "testdata/ticket-immutableid-mismatch.md"

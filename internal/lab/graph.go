@@ -65,6 +65,7 @@ func (l *Lab) graphRoutes() *http.ServeMux {
 	mux.HandleFunc("GET /v1.0/groups/{id}/members", l.graphGroupMembers)
 	mux.HandleFunc("GET /v1.0/policies/featureRolloutPolicies", l.graphListRollouts)
 	mux.HandleFunc("GET /v1.0/identity/conditionalAccess/policies", l.graphListCAPolicies)
+	mux.HandleFunc("GET /v1.0/policies/authenticationMethodsPolicy", l.graphAuthMethodsPolicy)
 	mux.HandleFunc("GET /v1.0/policies/featureRolloutPolicies/{id}", l.graphGetRollout)
 	mux.HandleFunc("GET /v1.0/policies/featureRolloutPolicies/{id}/appliesTo", l.graphRolloutAppliesTo)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -50,6 +50,16 @@ var builtInStrengths = map[string]string{
 // normalisePolicies checks the Conditional Access policies and the Okta
 // access policies against the users, groups and roles they name.
 func (s *Scenario) normalisePolicies(upns, entraGroups, logins, oktaGroups map[string]bool) error {
+	if rc := s.Tenant.RegistrationCampaign; rc != nil {
+		if rc.State != "" && rc.State != "enabled" && rc.State != "disabled" && rc.State != "default" {
+			return fmt.Errorf("registrationCampaign: state %q is not enabled, disabled or default", rc.State)
+		}
+		for _, t := range append(append([]string{}, rc.Include...), rc.Exclude...) {
+			if t != "all_users" && !upns[strings.ToLower(t)] && !entraGroups[t] {
+				return fmt.Errorf("registrationCampaign: target %q is not all_users, an Entra user or an Entra group", t)
+			}
+		}
+	}
 	for i := range s.Tenant.ConditionalAccess {
 		p := &s.Tenant.ConditionalAccess[i]
 		if p.Name == "" {

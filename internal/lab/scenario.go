@@ -69,6 +69,21 @@ type TenantSpec struct {
 	// logs answer 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant
 	// (api-facts §Q8). Absent means true.
 	Premium *bool `yaml:"premium"`
+	// RegistrationCampaign is the authentication methods policy's
+	// registration campaign; absent is Graph's documented example (state
+	// default, all_users, Microsoft Authenticator).
+	RegistrationCampaign *RegistrationCampaignSpec `yaml:"registrationCampaign"`
+}
+
+// RegistrationCampaignSpec is the registration campaign (the nudge to set
+// up Microsoft Authenticator after an Entra MFA).
+type RegistrationCampaignSpec struct {
+	State      string `yaml:"state"` // enabled | disabled | default (default)
+	SnoozeDays int    `yaml:"snoozeDays"`
+	// Include and Exclude name targets: all_users, a UPN or an Entra group
+	// name.
+	Include []string `yaml:"include"`
+	Exclude []string `yaml:"exclude"`
 }
 
 // HasPremium reports whether the tenant has Entra ID P1/P2.

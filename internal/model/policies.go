@@ -118,3 +118,22 @@ func (r OktaPolicyRule) MatchesPlatform(typ, os string) bool {
 	}
 	return len(r.PlatformInclude) == 0 || in(r.PlatformInclude)
 }
+
+// RegistrationCampaign is the Entra registration campaign (the nudge to
+// set up Microsoft Authenticator after an MFA), from
+// authenticationMethodsPolicy.registrationEnforcement.
+type RegistrationCampaign struct {
+	// State is enabled, disabled or default (Microsoft-managed).
+	State               string
+	SnoozeDurationDays  int
+	EnforceAfterSnoozes *bool // beta field; nil when Graph does not send it
+	// IncludeTargets and ExcludeTargets are user or group object IDs, or
+	// all_users.
+	IncludeTargets, ExcludeTargets []CampaignTarget
+}
+
+// CampaignTarget is one target of the registration campaign.
+type CampaignTarget struct {
+	ID, Type string // Type: user or group
+	Method   string // targetedAuthenticationMethod (include targets)
+}

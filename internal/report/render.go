@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -256,9 +257,22 @@ func WriteMarkdown(w io.Writer, r Report) error {
 	if r.Interrupted {
 		b.WriteString("- **interrupted**: the run was stopped before every check ended\n")
 	}
-	b.WriteString("\n| status | check | finding |\n| --- | --- | --- |\n")
+	// The ticket leads with what is wrong; what passed is one line.
+	var passed []string
+	table := false
 	for _, res := range r.Results {
+		if res.Status == "pass" {
+			passed = append(passed, "`"+res.CheckID+"`")
+			continue
+		}
+		if !table {
+			b.WriteString("\n| status | check | finding |\n| --- | --- | --- |\n")
+			table = true
+		}
 		fmt.Fprintf(&b, "| %s | `%s` | %s |\n", Label(res.Status), res.CheckID, mdCell(res.Message))
+	}
+	if len(passed) > 0 {
+		fmt.Fprintf(&b, "\nPassed (%d): %s\n", len(passed), strings.Join(passed, ", "))
 	}
 	for _, res := range r.Results {
 		probs := res.problems()
@@ -286,6 +300,14 @@ func WriteMarkdown(w io.Writer, r Report) error {
 			}
 		}
 	}
+	if ids := supportIDs(r.Results); len(ids) > 0 {
+		b.WriteString("\n### IDs for Microsoft and Okta support\n\n")
+		b.WriteString("| time | system | event | code | correlation / transaction ID | request ID |\n| --- | --- | --- | --- | --- | --- |\n")
+		for _, e := range ids {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", e.Time.UTC().Format(time.RFC3339), e.System, mdCell(e.Type),
+				mdCell(orDash(e.Code)), mdCode(orDash(e.CorrelationID)), mdCode(orDash(e.RequestID)))
+		}
+	}
 	if len(r.Timeline) > 0 {
 		b.WriteString("\n### Timeline (Okta and Entra, oldest first)\n\n```\n")
 		for _, line := range r.timelineLines() {
@@ -295,6 +317,39 @@ func WriteMarkdown(w io.Writer, r Report) error {
 	}
 	_, err := io.WriteString(w, model.CleanLines(b.String()))
 	return err
+}
+
+// maxSupportIDs bounds the support table: the newest failures are the
+// ones support can still find.
+const maxSupportIDs = 10
+
+// supportIDs are the failed events of the results' problems, newest first,
+// each once: the correlation and request IDs Microsoft and Okta support
+// ask for.
+func supportIDs(results []Result) []Event {
+	seen := map[string]bool{}
+	var out []Event
+	for _, res := range results {
+		for _, f := range res.problems() {
+			for _, ev := range f.Evidence {
+				e := ev.Event
+				if e == nil || strings.EqualFold(e.Outcome, "SUCCESS") || (e.CorrelationID == "" && e.RequestID == "") {
+					continue
+				}
+				key := e.System + "|" + e.CorrelationID + "|" + e.RequestID
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+				out = append(out, *e)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.After(out[j].Time) })
+	if len(out) > maxSupportIDs {
+		out = out[:maxSupportIDs]
+	}
+	return out
 }
 
 func mdCell(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ") }

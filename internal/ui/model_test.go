@@ -93,7 +93,7 @@ func newModel(t *testing.T, scenario, upn string) Model {
 
 func TestPendingThenResults(t *testing.T) {
 	m := newModel(t, "immutableid-mismatch", "alice@contoso.com")
-	if v := m.View(); !strings.Contains(v, "32 running") || strings.Contains(v, "FAIL") {
+	if v := m.View(); !strings.Contains(v, "35 running") || strings.Contains(v, "FAIL") {
 		t.Fatalf("before results:\n%s", v)
 	}
 	if m.keys.Fix.Enabled() {
@@ -133,7 +133,7 @@ func TestFixApplyAndUndoByKeys(t *testing.T) {
 	v = m.View()
 	// The immutableID check passes; the sign-in log still holds the
 	// AADSTS51004 failures from before the fix (until the next sign-in).
-	if !strings.Contains(v, "Applied:") || !strings.Contains(v, "32 checks: 1 fail, 31 pass") || !strings.Contains(v, "u undo last fix") {
+	if !strings.Contains(v, "Applied:") || !strings.Contains(v, "35 checks: 1 fail, 34 pass") || !strings.Contains(v, "u undo last fix") {
 		t.Fatalf("after apply:\n%s", v)
 	}
 	if m.items[imm(m)].result.Status != checks.StatusPass {
@@ -168,7 +168,7 @@ func TestNavigationAndHelp(t *testing.T) {
 	if cmd == nil || cmd() != tea.Quit() {
 		t.Fatal("q does not quit")
 	}
-	if rs := next.(Model).Results(); len(rs) != 32 || rs[0].Status != checks.StatusPass {
+	if rs := next.(Model).Results(); len(rs) != 35 || rs[0].Status != checks.StatusPass {
 		t.Fatalf("results = %+v", rs)
 	}
 }

@@ -13,8 +13,10 @@ import (
 // sameRouteTwice are the routes one run may request more than once because
 // the requests are about different things: userrealm in its two API
 // versions, the OpenID configuration for the token and for the domain, and
-// the members of each directory role.
+// the members of each directory role, the System Log for the user's events
+// and for the org's rate-limit events.
 var sameRouteTwice = map[string]int{
+	"okta GET /api/v1/logs":                                     2,
 	"login GET /common/userrealm/{user}":                        2,
 	"login GET /{tenant}/v2.0/.well-known/openid-configuration": 2,
 	"graph GET /v1.0/directoryRoles/{id}/members":               64,

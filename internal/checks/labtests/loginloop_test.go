@@ -31,6 +31,7 @@ var loginLoopTrips = map[string][]string{
 	"no-premium":                {"loginloop.okta-sso-burst"},
 	"okta-rate-limit":           {"loginloop.okta-rate-limit", "loginloop.okta-sso-burst"},
 	"autopilot-device-trust":    {"loginloop.autopilot-device-trust"},
+	"registration-campaign":     {"loginloop.mfa-loop-predictor", "loginloop.registration-campaign"},
 }
 
 func loginLoopResults(t *testing.T, scenario string) (*lab.Lab, map[string]checks.Result, []checks.Result) {
@@ -155,8 +156,8 @@ func TestLoginLoopEvidenceAndTimeline(t *testing.T) {
 	if n := l.Requests("graph GET /v1.0/auditLogs/signIns"); n != 1 {
 		t.Errorf("%d sign-in requests; want one per run", n)
 	}
-	if n := l.Requests("okta GET /api/v1/logs"); n != 1 {
-		t.Errorf("%d System Log requests; want one", n)
+	if n := l.Requests("okta GET /api/v1/logs"); n != 2 {
+		t.Errorf("%d System Log requests; want the user's events and the org's rate limits", n)
 	}
 
 	rep := report.New(report.Meta{Version: "test", Subject: checks.UserSubject("alice@contoso.com"), Now: time.Now()}, rs)
@@ -314,5 +315,45 @@ okta:
 	r = byID(runUser(src, "alice@contoso.com"))["loginloop.okta-rate-limit"]
 	if r.Status != checks.StatusWarn || !strings.Contains(r.Message, "not within 10m0s of a failure of alice@contoso.com") {
 		t.Fatalf("far: %s %s", r.Status, r.Message)
+	}
+}
+
+// The campaign interrupts only a user who does Entra's MFA and whom it
+// targets: a group (nested) counts, an exclusion wins.
+func TestRegistrationCampaign(t *testing.T) {
+	t.Parallel()
+	_, got, _ := loginLoopResults(t, "registration-campaign")
+	r := got["loginloop.registration-campaign"]
+	if r.Status != checks.StatusWarn || !strings.Contains(r.Message, "asks alice@contoso.com to set up Microsoft Authenticator (snooze 3 day(s)") {
+		t.Fatalf("%s %s", r.Status, r.Message)
+	}
+	for name, c := range map[string]struct {
+		yaml, want string
+		status     checks.Status
+	}{
+		"excluded through a nested group": {`
+  groups:
+    - {name: Federated users, groups: [Sales]}
+    - {name: Sales, members: [alice@contoso.com]}
+  registrationCampaign: {state: enabled, include: [all_users], exclude: [Federated users]}`, "does not target alice@contoso.com", checks.StatusPass},
+		"disabled": {`
+  registrationCampaign: {state: disabled}`, "the registration campaign is disabled", checks.StatusPass},
+		"Microsoft-managed": {`
+  registrationCampaign: {state: default}`, "Microsoft-managed", checks.StatusPass},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			l := startScenarioText(t, "name: t\nbase: registration-campaign\ntenant:"+c.yaml+"\n")
+			src, _ := labtest.Sources(t, l.Settings())
+			r := byID(runUser(src, "alice@contoso.com"))["loginloop.registration-campaign"]
+			if r.Status != c.status || !strings.Contains(r.Message, c.want) {
+				t.Fatalf("%s %s", r.Status, r.Message)
+			}
+		})
+	}
+	// healthy: Okta's MFA is accepted.
+	_, got, _ = loginLoopResults(t, "healthy")
+	if r := got["loginloop.registration-campaign"]; r.Status != checks.StatusPass || !strings.Contains(r.Message, "Microsoft-managed") {
+		t.Fatalf("healthy: %s %s", r.Status, r.Message)
 	}
 }

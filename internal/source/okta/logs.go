@@ -33,7 +33,7 @@ func (c *Client) UserLogs(ctx context.Context, userID string, since, until time.
 		return nil, o.errorf("%v; not asked", err)
 	}
 	filter := fmt.Sprintf(`actor.id eq %q or target.id eq %q`, userID, userID)
-	return c.queryLogs(ctx, o, filter, since, until, func(ev model.OktaLogEvent) bool {
+	return c.queryLogs(ctx, o, filter, since, until, "is not about the user asked", func(ev model.OktaLogEvent) bool {
 		return ev.ActorID == userID || ev.HasTarget(userID)
 	})
 }
@@ -54,15 +54,16 @@ func (c *Client) RateLimitLogs(ctx context.Context, since, until time.Time) ([]m
 	for _, t := range rateLimitEvents {
 		parts = append(parts, fmt.Sprintf("eventType eq %q", t))
 	}
-	return c.queryLogs(ctx, o, strings.Join(parts, " or "), since, until, func(ev model.OktaLogEvent) bool {
+	return c.queryLogs(ctx, o, strings.Join(parts, " or "), since, until, "is not a rate-limit event", func(ev model.OktaLogEvent) bool {
 		return slices.Contains(rateLimitEvents, ev.EventType)
 	})
 }
 
 // queryLogs runs one bounded System Log query, ascending, following its
-// next links; an event outside the window or that asked (a server that
-// ignored the window or the filter) refuses the answer.
-func (c *Client) queryLogs(ctx context.Context, o op, filter string, since, until time.Time, asked func(model.OktaLogEvent) bool) ([]model.OktaLogEvent, error) {
+// next links; an event outside the window or not one asked for (a server
+// that ignored the window or the filter) refuses the answer, saying
+// refusal.
+func (c *Client) queryLogs(ctx context.Context, o op, filter string, since, until time.Time, refusal string, asked func(model.OktaLogEvent) bool) ([]model.OktaLogEvent, error) {
 	if !since.Before(until) {
 		return nil, o.errorf("the window %s..%s is empty; not asked", since.UTC().Format(logTime), until.UTC().Format(logTime))
 	}
@@ -97,7 +98,7 @@ func (c *Client) queryLogs(ctx context.Context, o op, filter string, since, unti
 				return nil, o.notA("event " + ev.UUID + " published outside the window asked")
 			}
 			if !asked(ev) {
-				return nil, o.notA("event " + ev.UUID + " is not one asked for (" + ev.EventType + ")")
+				return nil, o.notA("event " + ev.UUID + " " + refusal + " (" + ev.EventType + ")")
 			}
 			out = append(out, ev)
 		}

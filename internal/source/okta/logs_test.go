@@ -176,3 +176,35 @@ func TestUserLogsHostile(t *testing.T) {
 		checkLine(t, err, "okta: list factors of user 00u1: ", "without id or factorType", s)
 	})
 }
+
+// The org's rate-limit events: the lab's, shaped as the public sample
+// (URL Pattern target, threshold as strings), and an answer with another
+// event type refused.
+func TestRateLimitLogs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	l := labtest.Start(t, "okta-rate-limit")
+	c, err := okta.New(ctx, l.Settings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	until := time.Now()
+	events, err := c.RateLimitLogs(ctx, until.Add(-24*time.Hour), until)
+	if err != nil || len(events) != 3 {
+		t.Fatalf("events = %+v, %v", events, err)
+	}
+	v := events[2] // oldest first: the API's warning 300 minutes ago, Office 365's warning, its violation
+	if v.EventType != "system.org.rate_limit.violation" || v.URLPattern() != "/app/office365/{key}/sso/wsfed/passive" || v.RateLimit != "250 per 1 minutes" {
+		t.Fatalf("violation = %+v (%s)", v, v.URLPattern())
+	}
+	srv := sourcetest.Start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sourcetest.JSON(w, 200, []any{logEvent("e1", "00u1", until.Add(-time.Minute))})
+	}))
+	hc, s := client(t, srv, 5*time.Second)
+	_, err = hc.RateLimitLogs(ctx, until.Add(-time.Hour), until)
+	checkLine(t, err, "okta: list the System Log's rate-limit events: ", "is not a rate-limit event (user.authentication.sso)", s)
+	q, _ := url.ParseQuery(strings.SplitN(srv.Requests()[0].URL, "?", 2)[1])
+	if q.Get("until") == "" || !strings.Contains(q.Get("filter"), `eventType eq "system.org.rate_limit.violation"`) {
+		t.Fatalf("query %v", q)
+	}
+}
