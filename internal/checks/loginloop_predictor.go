@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,6 +33,8 @@ type OktaPoliciesAPI interface {
 	// AppAccessPolicy is the app's sign-in policy and its rules by
 	// priority; ok is false when the app links none (Classic Engine).
 	AppAccessPolicy(ctx context.Context, appID string) (p model.OktaAccessPolicy, ok bool, err error)
+	// NetworkZones are the org's network zones (GET /api/v1/zones).
+	NetworkZones(ctx context.Context) ([]model.NetworkZone, error)
 }
 
 const (
@@ -61,6 +64,18 @@ var (
 				return nil, err
 			}
 			return f.src.Graph.MemberOf(ctx, f.subject.UPN)
+		},
+	}
+
+	// NetworkZonesFact are the org's network zones; read only when a rule
+	// that may apply to the user names zones.
+	NetworkZonesFact = &Fact[[]model.NetworkZone]{
+		Name: "the Okta network zones",
+		Load: func(ctx context.Context, f *Facts) ([]model.NetworkZone, error) {
+			if err := f.need(Okta); err != nil {
+				return nil, err
+			}
+			return f.src.Okta.NetworkZones(ctx)
 		},
 	}
 
@@ -101,8 +116,10 @@ var MFALoopPredictor = &Check{
 	Permissions: []Permission{{Source: Graph, Name: "Policy.Read.All"}, {Source: Graph, Name: "GroupMember.Read.All"},
 		{Source: Graph, Name: permDomains}, {Source: Graph, Name: permRoles},
 		{Source: Okta, Name: "okta.users.read"}, {Source: Okta, Name: permOktaApps},
-		{Source: Okta, Name: "okta.policies.read"}, {Source: Okta, Name: "okta.groups.read"}},
-	// EntraMemberOfFact is read only when a policy names groups.
+		{Source: Okta, Name: "okta.policies.read"}, {Source: Okta, Name: "okta.groups.read"},
+		{Source: Okta, Name: "okta.networkZones.read", Optional: true}, {Source: Okta, Name: "okta.logs.read", Optional: true}},
+	// EntraMemberOfFact is read only when a policy names groups, the
+	// network zones and the user's events only when a rule names zones.
 	Requires: []FactRef{CAPoliciesFact, FederationFact, AccessPolicyFact, EntraUserFact, RoleMembersFact, UserGroupsFact},
 	Doc: `Predicts, before the user tries, what Microsoft 365 sign-in does with MFA.
 It reads the Conditional Access policies (enabled or report-only; disabled
@@ -133,8 +150,11 @@ when its rule asks for 2FA. The combinations:
   a user holding a directory role whose Okta rule is 1FA gets Entra's prompt,
   or a loop, there.
 An MFA bypass (Okta asserting MFA it did not do, a Classic Engine behaviour)
-is not claimed: the API shows no such assertion. The user's network zone
-is not resolved: a zone rule is named with its zone.
+is not claimed: the API shows no such assertion. A network zone rule is
+settled by the user's recent addresses (Okta's client.ipAddress of their
+events in the window) against the org's IP zones: in every one, the rule is
+theirs; in none, it is passed over; otherwise (a dynamic zone, mixed
+addresses, zones not readable) it is named with its zone.
 Fix: require 2FA in the Okta rule that applies, and set federatedIdpMfaBehavior
 to acceptIfMfaDoneByFederatedIdp; use the MFA grant, not an authentication
 strength, for federated users.`,
@@ -230,7 +250,7 @@ func runMFALoopPredictor(ctx context.Context, pass *Pass) error {
 	behaviour := fed.FederatedIdpMfaBehavior
 	behaviourEv := Value{Read{System: "entra", Object: domainObject(domain), Field: "federatedIdpMfaBehavior",
 		Value: cmp.Or(behaviour, "(not set)"), Source: srcFederation}}
-	outcomes := applicableRules(*pol, u.ID, groupIDs)
+	outcomes := applicableRules(*pol, u.ID, groupIDs, zonePlacerFor(ctx, pass, *pol, u.ID, groupIDs))
 	if len(outcomes) == 0 {
 		return Skip("no active rule of Okta's policy %q applies to %s", pol.Name, u.Login)
 	}
@@ -372,10 +392,38 @@ func accessPolicyOf(ctx context.Context, pass *Pass) (*model.OktaAccessPolicy, e
 	return pol, nil
 }
 
+// zonePlacerFor reads the org's network zones and the user's recent
+// addresses, only when a rule that may apply to the user names zones;
+// what cannot be read leaves the rule conditional, saying why.
+func zonePlacerFor(ctx context.Context, pass *Pass, pol model.OktaAccessPolicy, userID string, groups map[string]bool) *zonePlacer {
+	if !slices.ContainsFunc(pol.Rules, func(r model.OktaPolicyRule) bool {
+		return r.Status == "ACTIVE" && r.NetworkConnection == "ZONE" && rulePeopleMatch(r, userID, groups)
+	}) {
+		return nil
+	}
+	z := &zonePlacer{zones: map[string]model.NetworkZone{}}
+	zones, err := NetworkZonesFact.Get(ctx, pass.Facts)
+	if err != nil {
+		z.why = "network zones not read: " + err.Error()
+		return z
+	}
+	for _, zone := range zones {
+		z.zones[zone.ID] = zone
+	}
+	events, err := OktaLogsFact.Get(ctx, pass.Facts)
+	if err != nil {
+		z.why = "the user's events not read: " + err.Error()
+		return z
+	}
+	z.addrs = recentAddrs(events)
+	return z
+}
+
 // applicableRules walks the policy's active rules by priority and keeps
 // those whose people conditions match the user, up to the first that
-// applies whatever the network or device: the one that decides.
-func applicableRules(p model.OktaAccessPolicy, userID string, groups map[string]bool) []oktaOutcome {
+// applies whatever the network or device: the one that decides. zones
+// places the user for a network zone rule (nil: never placed).
+func applicableRules(p model.OktaAccessPolicy, userID string, groups map[string]bool, zones *zonePlacer) []oktaOutcome {
 	var out []oktaOutcome
 	for _, r := range p.Rules {
 		if r.Status != "ACTIVE" || !rulePeopleMatch(r, userID, groups) {
@@ -383,11 +431,20 @@ func applicableRules(p model.OktaAccessPolicy, userID string, groups map[string]
 		}
 		var when []string
 		if r.NetworkConnection == "ZONE" {
+			applies, known, where := zones.place(r)
 			switch {
-			case len(r.NetworkInclude) > 0:
-				when = append(when, "in network zone(s) "+strings.Join(r.NetworkInclude, ", "))
-			case len(r.NetworkExclude) > 0:
-				when = append(when, "outside network zone(s) "+strings.Join(r.NetworkExclude, ", "))
+			case known && !applies:
+				continue // her sign-ins come from elsewhere: not her rule
+			case known:
+				// Settled by her addresses: the rule is hers, as if
+				// it had no network condition; where says why.
+				out = append(out, oktaOutcome{rule: r, when: where})
+				if len(r.OtherConditions) == 0 {
+					return out
+				}
+				continue
+			default:
+				when = append(when, where)
 			}
 		}
 		for _, c := range r.OtherConditions {
@@ -397,6 +454,89 @@ func applicableRules(p model.OktaAccessPolicy, userID string, groups map[string]
 		if len(when) == 0 {
 			break
 		}
+	}
+	return out
+}
+
+// zonePlacer says whether a user's recent sign-ins come from a rule's
+// network zones: their addresses (Okta's client.ipAddress of the user's
+// events in the window) against the org's zones.
+type zonePlacer struct {
+	addrs []netip.Addr
+	zones map[string]model.NetworkZone
+	// why the zones or addresses could not be read ("" when they were)
+	why string
+}
+
+// place says whether the rule's network condition holds for every recent
+// address (applies), for none (!applies), both settled (known); where
+// describes the condition for a message.
+func (z *zonePlacer) place(r model.OktaPolicyRule) (applies, known bool, where string) {
+	ids, include := r.NetworkInclude, true
+	if len(ids) == 0 {
+		ids, include = r.NetworkExclude, false
+	}
+	var names []string
+	for _, id := range ids {
+		name := id
+		if z != nil {
+			if zone, ok := z.zones[id]; ok && zone.Name != "" {
+				name = zone.Name
+			}
+		}
+		names = append(names, name)
+	}
+	where = "in network zone(s) " + strings.Join(names, ", ")
+	if !include {
+		where = "outside network zone(s) " + strings.Join(names, ", ")
+	}
+	if z == nil || z.why != "" || len(z.addrs) == 0 {
+		return false, false, where
+	}
+	inCount := 0
+	for _, a := range z.addrs {
+		in := false
+		for _, id := range ids {
+			zone, ok := z.zones[id]
+			if !ok {
+				return false, false, where
+			}
+			hit, settled := zone.Contains(a)
+			if !settled {
+				return false, false, where
+			}
+			in = in || hit
+		}
+		if in {
+			inCount++
+		}
+	}
+	shown := make([]string, len(z.addrs))
+	for i, a := range z.addrs {
+		shown[i] = a.String()
+	}
+	from := strings.Join(shown, ", ")
+	switch {
+	case inCount == len(z.addrs):
+		return include, true, where + ": her recent sign-ins come from " + from
+	case inCount == 0:
+		return !include, true, where + ": her recent sign-ins come from " + from
+	}
+	return false, false, where + " (some of her recent sign-ins, " + from + ", are)"
+}
+
+// recentAddrs are the distinct client addresses of the user's Okta events,
+// newest first, at most five.
+func recentAddrs(events []model.OktaLogEvent) []netip.Addr {
+	var out []netip.Addr
+	seen := map[netip.Addr]bool{}
+	for i := len(events) - 1; i >= 0 && len(out) < 5; i-- {
+		a, err := netip.ParseAddr(events[i].ClientIP)
+		if err != nil || seen[a.Unmap()] {
+			continue
+		}
+		seen[a.Unmap()] = true
+		out = append(out, a.Unmap())
 	}
 	return out
 }

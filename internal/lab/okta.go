@@ -65,6 +65,7 @@ func (l *Lab) oktaRoutes() *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/groups/{groupId}", l.oktaGetGroup)
 	mux.HandleFunc("GET /api/v1/groups/{groupId}/users", l.oktaListGroupUsers)
 	mux.HandleFunc("GET /api/v1/logs", l.oktaLogs)
+	mux.HandleFunc("GET /api/v1/zones", l.oktaListZones)
 	mux.HandleFunc("GET /api/v1/domains", l.oktaListDomains)
 	mux.HandleFunc("GET /api/v1/domains/{domainId}", l.oktaGetDomain)
 	mux.HandleFunc("GET /api/v1/policies/{policyId}", l.oktaGetPolicy)

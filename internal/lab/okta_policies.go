@@ -3,6 +3,7 @@ package lab
 import (
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strings"
 )
 
@@ -46,6 +47,20 @@ type AccessRuleSpec struct {
 var ruleStatuses = set("ACTIVE", "INACTIVE")
 
 func (s *Scenario) normaliseAccessPolicies(logins, groups map[string]bool) error {
+	for _, z := range s.Okta.Zones {
+		if z.Name == "" || (z.Type != "" && z.Type != "IP" && z.Type != "DYNAMIC") {
+			return fmt.Errorf("okta zone %q: a name and type IP or DYNAMIC are required", z.Name)
+		}
+		for _, g := range z.Gateways {
+			lo, hi, isRange := strings.Cut(g, "-")
+			_, errP := netip.ParsePrefix(g)
+			_, errA := netip.ParseAddr(strings.TrimSpace(lo))
+			_, errB := netip.ParseAddr(strings.TrimSpace(hi))
+			if (isRange && (errA != nil || errB != nil)) || (!isRange && errP != nil) {
+				return fmt.Errorf("okta zone %s: gateway %q is not a CIDR or a range a-b", z.Name, g)
+			}
+		}
+	}
 	for i := range s.Okta.Apps {
 		a := &s.Okta.Apps[i]
 		p := a.AccessPolicy

@@ -199,6 +199,19 @@ type OktaSpec struct {
 	Groups       []OktaGroupSpec `yaml:"groups"`
 	Users        []OktaUserSpec  `yaml:"users"`
 	Logs         []LogSpec       `yaml:"logs"`
+	// Zones are network zones (GET /api/v1/zones); a rule names them by
+	// name, and their IDs derive from the names.
+	Zones []ZoneSpec `yaml:"zones"`
+}
+
+// ZoneSpec is an Okta network zone.
+type ZoneSpec struct {
+	Name string `yaml:"name"`
+	Type string `yaml:"type"` // IP (default) | DYNAMIC
+	// Gateways are CIDRs (203.0.113.0/24) or ranges (a-b) of an IP zone.
+	Gateways []string `yaml:"gateways"`
+	// Countries are a DYNAMIC zone's locations (ISO 3166-1 codes).
+	Countries []string `yaml:"countries"`
 }
 
 // OktaAppSpec is one Okta app instance.

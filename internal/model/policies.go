@@ -1,6 +1,9 @@
 package model
 
-import "strings"
+import (
+	"net/netip"
+	"strings"
+)
 
 // ConditionalAccessPolicy is an Entra Conditional Access policy
 // (GET /identity/conditionalAccess/policies, Graph v1.0
@@ -136,4 +139,34 @@ type RegistrationCampaign struct {
 type CampaignTarget struct {
 	ID, Type string // Type: user or group
 	Method   string // targetedAuthenticationMethod (include targets)
+}
+
+// NetworkZone is an Okta network zone (GET /api/v1/zones): an IP zone's
+// gateways (CIDR or range) decide whether an address is in it; a DYNAMIC
+// zone (countries, ASNs, proxy types) cannot be judged from an address.
+type NetworkZone struct {
+	ID, Name, Type, Status string
+	Gateways               []netip.Prefix
+	Ranges                 [][2]netip.Addr
+}
+
+// Contains reports whether addr is in an IP zone's gateways; known is false
+// for a zone whose membership an address does not settle (DYNAMIC, or an
+// IP zone with no gateway read).
+func (z NetworkZone) Contains(addr netip.Addr) (in, known bool) {
+	if z.Type != "IP" || len(z.Gateways)+len(z.Ranges) == 0 || !addr.IsValid() {
+		return false, false
+	}
+	addr = addr.Unmap()
+	for _, p := range z.Gateways {
+		if p.Contains(addr) {
+			return true, true
+		}
+	}
+	for _, r := range z.Ranges {
+		if r[0].Compare(addr) <= 0 && addr.Compare(r[1]) <= 0 {
+			return true, true
+		}
+	}
+	return false, true
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/fix"
-	"github.com/o365doctor/o365doctor/internal/lab"
 	"github.com/o365doctor/o365doctor/internal/lab/labtest"
 )
 
@@ -206,15 +205,7 @@ func TestResultOfAnOlderRunIsDropped(t *testing.T) {
 // An Okta admin controls app labels: none of an OSC, clear-screen or
 // colour sequence in one reaches the terminal through the view.
 func TestHostileAppLabelDoesNotReachTheTerminal(t *testing.T) {
-	sc, err := lab.ParseScenario([]byte("name: hostile\nbase: not-assigned\nsummary: s\nokta:\n  apps:\n    - {key: o365, label: \"Office\\e]0;PWNED-TITLE\\a\\e[2J\\e[31mRED\\u009b2J\"}\n"), "hostile.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := lab.Start(lab.Options{Scenario: sc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
+	l := labtest.StartText(t, "name: hostile\nbase: not-assigned\nsummary: s\nokta:\n  apps:\n    - {key: o365, label: \"Office\\e]0;PWNED-TITLE\\a\\e[2J\\e[31mRED\\u009b2J\"}\n")
 	src, _ := labtest.Sources(t, l.Settings())
 	m := New(context.Background(), Options{Subject: checks.UserSubject("frank@contoso.com"), Checks: []*checks.Check{checks.O365Assignment}, Sources: src})
 	m = drive(t, m, m.Init())

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
-	"github.com/o365doctor/o365doctor/internal/lab"
 	"github.com/o365doctor/o365doctor/internal/lab/labtest"
 )
 
@@ -154,15 +153,7 @@ okta:
 
 func TestSyncStateWithoutTheScenarios(t *testing.T) {
 	t.Parallel()
-	sc, err := lab.ParseScenario([]byte(syncStateLab), "identity_test.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := lab.Start(lab.Options{Scenario: sc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
+	l := labtest.StartText(t, syncStateLab)
 	src, _ := labtest.Sources(t, l.Settings())
 	for _, tc := range []struct {
 		upn    string

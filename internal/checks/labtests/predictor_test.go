@@ -2,6 +2,7 @@ package labtests
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -41,16 +42,7 @@ func predictorResult(t *testing.T, l *lab.Lab, upn string) (checks.Result, strin
 
 func startScenarioText(t *testing.T, yaml string) *lab.Lab {
 	t.Helper()
-	sc, err := lab.ParseScenario([]byte(yaml), "test.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := lab.Start(lab.Options{Scenario: sc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
-	return l
+	return labtest.StartText(t, yaml)
 }
 
 func TestPredictorVerdictsNamePoliciesAndRules(t *testing.T) {
@@ -121,6 +113,37 @@ okta:
 		}
 		if strings.Contains(text, `"Catch-all Rule"`) && strings.Contains(text, "fail policy Microsoft Office 365 / Catch-all Rule") {
 			t.Fatalf("the 2FA Catch-all Rule is blamed:\n%s", text)
+		}
+	})
+	t.Run("zone rule settled by her addresses", func(t *testing.T) {
+		t.Parallel()
+		const rules = `
+okta:
+  zones:
+    - {name: HQ network, gateways: [203.0.113.0/24]}
+    - {name: Branch, gateways: [198.51.100.10-198.51.100.20]}
+  apps:
+    - key: o365
+      accessPolicy:
+        rules:
+          - {name: "In the office: password only", zones: [%s], factorMode: 1FA}
+`
+		base := "name: t\nbase: healthy\ntenant:\n  domains:\n    - {name: contoso.com, federation: {federatedIdpMfaBehavior: enforceMfaByFederatedIdp}}"
+		// alice's sign-ons come from 203.0.113.24: in HQ, the 1FA rule is hers.
+		l := startScenarioText(t, base+fmt.Sprintf(rules, "HQ network"))
+		r, text := predictorResult(t, l, "alice@contoso.com")
+		if r.Status != checks.StatusFail || !strings.Contains(text, `(priority 1, in network zone(s) HQ network: her recent sign-ins come from 203.0.113.24)`) ||
+			strings.Contains(text, "Catch-all") {
+			t.Fatalf("in the zone: %s:\n%s", r.Status, text)
+		}
+		if n := l.Requests("okta GET /api/v1/zones"); n != 1 {
+			t.Fatalf("zones read %d times", n)
+		}
+		// Not in Branch: the rule is passed over, the 2FA Catch-all decides.
+		l = startScenarioText(t, base+fmt.Sprintf(rules, "Branch"))
+		r, text = predictorResult(t, l, "alice@contoso.com")
+		if r.Status != checks.StatusPass || strings.Contains(text, "password only") || !strings.Contains(text, "Catch-all Rule") {
+			t.Fatalf("outside the zone: %s:\n%s", r.Status, text)
 		}
 	})
 	t.Run("disabled and report-only", func(t *testing.T) {

@@ -21,6 +21,17 @@ func Start(t testing.TB, scenario string) *lab.Lab {
 	return StartWith(t, scenario, lab.Options{})
 }
 
+// StartText serves a scenario written in the test (YAML, usually laid over
+// a built-in one with base) and stops it at cleanup.
+func StartText(t testing.TB, yaml string) *lab.Lab {
+	t.Helper()
+	sc, err := lab.ParseScenario([]byte(yaml), t.Name()+".yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serve(t, lab.Options{Scenario: sc})
+}
+
 // StartWith serves the named scenario with options (bulk users, faults,
 // latency) and stops it at cleanup.
 func StartWith(t testing.TB, scenario string, opts lab.Options) *lab.Lab {
@@ -30,6 +41,11 @@ func StartWith(t testing.TB, scenario string, opts lab.Options) *lab.Lab {
 		t.Fatal(err)
 	}
 	opts.Scenario = sc
+	return serve(t, opts)
+}
+
+func serve(t testing.TB, opts lab.Options) *lab.Lab {
+	t.Helper()
 	l, err := lab.Start(opts)
 	if err != nil {
 		t.Fatal(err)
