@@ -25,14 +25,11 @@ var loginLoopChecks = []*Check{OktaSSOBurst, EntraSignInErrors, SessionsRevoked,
 
 // GraphSignInsAPI is what the login-loop checks need of Graph.
 type GraphSignInsAPI interface {
-	// SignIns are the user's sign-ins created at or after since, newest
+	// SignIns are the user's sign-ins created in [since, until], newest
 	// first, in one request (reports are throttled to 5 requests per
 	// 10 s); more says Graph had more. model.ErrNotPremium for a tenant
 	// without Entra ID P1/P2.
-	SignIns(ctx context.Context, upn string, since time.Time) (list []model.SignIn, more bool, err error)
-	// UserSessions are the user's lastPasswordChangeDateTime and
-	// signInSessionsValidFromDateTime.
-	UserSessions(ctx context.Context, upn string) (model.UserSessions, error)
+	SignIns(ctx context.Context, upn string, since, until time.Time) (list []model.SignIn, more bool, err error)
 }
 
 // OktaLogsAPI is what the login-loop checks need of Okta.
@@ -69,7 +66,7 @@ const (
 	srcOktaLogs    = "GET /api/v1/logs?since&until&filter=actor.id or target.id"
 	srcOktaFactors = "GET /api/v1/users/{id}/factors"
 	srcSignIns     = "GET /auditLogs/signIns?$filter=userPrincipalName and createdDateTime"
-	srcSessions    = "GET /users/{upn}?$select=lastPasswordChangeDateTime,signInSessionsValidFromDateTime"
+	srcSessions    = "GET /users/{upn}?$select=...,lastPasswordChangeDateTime,signInSessionsValidFromDateTime"
 )
 
 var (
@@ -81,8 +78,10 @@ var (
 			if since <= 0 {
 				since = DefaultSince
 			}
-			now := time.Now().UTC()
-			return Window{Since: now.Add(-since), Until: now}, nil
+			// Whole seconds: Graph's filter takes no finer dates, and
+			// both sides must read the same span.
+			now := time.Now().UTC().Truncate(time.Second)
+			return Window{Since: now.Add(-since).Truncate(time.Second), Until: now}, nil
 		},
 	}
 
@@ -124,20 +123,8 @@ var (
 				return SignIns{}, err
 			}
 			w, _ := WindowFact.Get(ctx, f)
-			list, more, err := f.src.Graph.SignIns(ctx, f.subject.UPN, w.Since)
+			list, more, err := f.src.Graph.SignIns(ctx, f.subject.UPN, w.Since, w.Until)
 			return SignIns{List: list, More: more}, err
-		},
-	}
-
-	// UserSessionsFact is read only when a sign-in failed on a revoked
-	// session: it is not prefetched.
-	UserSessionsFact = &Fact[model.UserSessions]{
-		Name: "the Entra ID user's sessions",
-		Load: func(ctx context.Context, f *Facts) (model.UserSessions, error) {
-			if err := f.need(Graph); err != nil {
-				return model.UserSessions{}, err
-			}
-			return f.src.Graph.UserSessions(ctx, f.subject.UPN)
 		},
 	}
 )
@@ -310,7 +297,7 @@ func runOktaSSOBurst(ctx context.Context, pass *Pass) error {
 				failed = append(failed, e)
 			}
 		case (e.EventType == "policy.evaluate_sign_on" || e.EventType == "application.policy.sign_on.deny_access") &&
-			strings.EqualFold(e.Result, "DENY"):
+			strings.EqualFold(e.Result, "DENY") && isO365(e):
 			denied = append(denied, e)
 		case e.EventType == "user.account.lock" || strings.HasPrefix(e.EventType, "user.account.update_password") ||
 			e.EventType == "user.account.reset_password" || e.EventType == "user.account.unlock":
@@ -332,7 +319,7 @@ func runOktaSSOBurst(ctx context.Context, pass *Pass) error {
 	}
 	if len(denied) > 0 {
 		pass.Report(Finding{Object: obj, Status: StatusFail, Evidence: newest(toEvents(denied)),
-			Message: fmt.Sprintf("Okta's sign-on policy denied %s %d time(s) in the window, last at %s: the rule named in the System Log event refuses them",
+			Message: fmt.Sprintf("Okta's sign-on policy denied %s access to Office 365 %d time(s) in the window, last at %s: an Okta sign-on rule refuses them (the System Log event, found by its request ID, shows which)",
 				u.Login, len(denied), stamp(denied[len(denied)-1].Published))})
 	}
 	if len(failed) > 0 {
@@ -385,6 +372,13 @@ var expectedCodes = map[int]bool{50058: true, 50089: true, 50140: true}
 // mfaCodes are the AADSTS codes of Entra asking for MFA (an interrupt: the
 // sign-in goes on when the user passes it, under the same correlationId).
 var mfaCodes = map[int]bool{50072: true, 50074: true, 50076: true, 50079: true}
+
+// interruptCodes are the codes Entra logs for a step the user is asked to
+// take within a sign-in (MFA, device authentication, a password change
+// prompt, a consent or account picker, a security confirmation): a
+// failure only when the flow did not then succeed.
+var interruptCodes = map[int]bool{50072: true, 50074: true, 50076: true, 50079: true, 50097: true, 50125: true,
+	50199: true, 16000: true, 16001: true}
 
 // completedLater: a successful sign-in with the same correlationId came
 // after si (the prompt was answered: an ordinary MFA step, not a failure).
@@ -462,8 +456,10 @@ immutableID mismatch, 5000811 a signing certificate Entra does not hold,
 50133/50173 sessions revoked by a password change, 50074/50079 Entra not
 accepting Okta's MFA, said against the domain's federatedIdpMfaBehavior.
 Codes that are part of a normal flow (50058, 50089, 50140) are not
-failures, nor is an MFA prompt (50072/50074/50076/50079) the user answered:
-a later sign-in with the same correlationId succeeded. Failures of legacy-protocol clients are
+failures, nor is a prompt within a sign-in the user answered (MFA
+50072/50074/50076/50079, device authentication 50097, password change
+50125, confirmation 50199, account selection 16000/16001): a later sign-in
+with the same correlationId succeeded. Failures of legacy-protocol clients are
 loginloop.legacy-clients'. Sign-in logs need Entra ID P1 or P2: without
 them Graph answers 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant
 and the check is skipped with that reason.`,
@@ -493,7 +489,7 @@ func runEntraSignInErrors(ctx context.Context, pass *Pass) error {
 			continue
 		case expectedCodes[si.ErrorCode]:
 			continue
-		case mfaCodes[si.ErrorCode] && completedLater(si, s.List):
+		case interruptCodes[si.ErrorCode] && completedLater(si, s.List):
 			prompts++
 			continue
 		}
@@ -545,7 +541,7 @@ func runEntraSignInErrors(ctx context.Context, pass *Pass) error {
 			extra = fmt.Sprintf("; %d legacy-client failure(s) are loginloop.legacy-clients'", legacy)
 		}
 		if prompts > 0 {
-			extra += fmt.Sprintf("; %d MFA prompt(s) answered (the same correlationId then succeeded)", prompts)
+			extra += fmt.Sprintf("; %d prompt(s) within a sign-in answered (MFA, device or account steps: the same correlationId then succeeded)", prompts)
 		}
 		if w.Until.Sub(w.Since) > entraSignInRetention {
 			extra += fmt.Sprintf("; Entra ID keeps sign-ins for 30 days: before %s only Okta's side is seen", w.Until.Add(-entraSignInRetention).UTC().Format(time.RFC3339))
@@ -574,8 +570,8 @@ as lastPasswordChangeDateTime) or revokeSignInSessions moves the user's signInSe
 every refresh token issued before it is dead. Clients that keep retrying
 with the old one (Outlook, Teams, the mobile apps) fail with AADSTS50133 or
 AADSTS50173 and bounce the person between Microsoft and Okta. The check
-compares the failing sign-ins with those dates and Okta's passwordChanged
-(read only when such a failure is seen).
+compares the failing sign-ins with those dates (read with the Entra user)
+and Okta's passwordChanged.
 Fix: sign out of the client and back in (Outlook: remove the account's
 cached credentials); the loop ends once the client asks for a new session.`,
 	References: []string{
@@ -602,10 +598,12 @@ func runSessionsRevoked(ctx context.Context, pass *Pass) error {
 			Message: "no sign-in of " + upn + " failed on a revoked session (AADSTS50133/50173) from " + w.String()})
 		return nil
 	}
-	sess, err := UserSessionsFact.Get(ctx, pass.Facts)
+	// The dates come with the Entra user, read once for every check.
+	eu, err := EntraUserFact.Get(ctx, pass.Facts)
 	if err != nil {
 		return err
 	}
+	sess := eu.Sessions
 	obj := Object{Kind: ObjUser, ID: upn, Name: upn}
 	read := func(field string, t time.Time) Evidence {
 		return Value{Read{System: "entra", Object: obj, Field: field, Value: stamp(t), Source: srcSessions}}
@@ -699,8 +697,13 @@ func runOktaVerify(ctx context.Context, pass *Pass) error {
 			continue
 		}
 		push = append(push, f)
-		ev = append(ev, Value{Read{System: "okta", Object: Object{Kind: ObjUser, ID: u.ID + "/" + f.ID, Name: u.Login},
-			Field: "factor " + f.ID + " (" + cmp.Or(f.Device, "unnamed device") + ")", Value: f.Status, Source: srcOktaFactors}})
+		// The device's name is often its owner's ("Alice's iPhone"):
+		// personal, so --redact masks it wherever it is shown.
+		fobj := Object{Kind: ObjUser, ID: u.ID + "/" + f.ID, Name: u.Login}
+		ev = append(ev, Value{Read{System: "okta", Object: fobj, Field: "factor " + f.ID + " status", Value: f.Status, Source: srcOktaFactors}})
+		if f.Device != "" {
+			ev = append(ev, Value{Read{System: "okta", Object: fobj, Field: "factor " + f.ID + " device (profile.name)", Value: f.Device, Source: srcOktaFactors, Personal: true}})
+		}
 	}
 	var mfa []Event
 	for _, e := range events {
@@ -712,7 +715,7 @@ func runOktaVerify(ctx context.Context, pass *Pass) error {
 	var pending, active []string
 	for _, f := range push {
 		name := cmp.Or(f.Device, f.ID)
-		switch f.Status {
+		switch strings.ToUpper(f.Status) {
 		case "ACTIVE":
 			active = append(active, name)
 		case "PENDING_ACTIVATION":
@@ -722,24 +725,41 @@ func runOktaVerify(ctx context.Context, pass *Pass) error {
 	ev = append(ev, newest(mfa)...)
 	var problems []string
 	if len(pending) > 0 {
-		problems = append(problems, fmt.Sprintf("enrollment stuck PENDING_ACTIVATION on %s", strings.Join(pending, ", ")))
+		p := fmt.Sprintf("enrollment stuck PENDING_ACTIVATION on %s", strings.Join(pending, ", "))
+		if len(active) > 0 {
+			p += "; pushes go to " + strings.Join(active, ", ") + " (ACTIVE)"
+		}
+		problems = append(problems, p)
 	}
-	if len(push) > 1 {
-		problems = append(problems, fmt.Sprintf("%d Okta Verify enrollments (%s ACTIVE): pushes go to each active one", len(push), orNone(active)))
+	// Several ACTIVE enrollments are normal (a phone and a tablet, a
+	// laptop with FastPass): a problem only when pushes are being denied
+	// or lost, when the old phone may be the one answering.
+	several := ""
+	if len(active) > 1 {
+		several = fmt.Sprintf("%d ACTIVE Okta Verify enrollments (%s): each gets the push", len(active), strings.Join(active, ", "))
 	}
 	switch {
 	case len(problems) > 0:
 		msg := "Okta Verify for " + u.Login + ": " + strings.Join(problems, "; ")
+		if several != "" {
+			msg += "; " + several
+		}
 		if len(mfa) > 0 {
 			msg += fmt.Sprintf("; %d MFA failure(s) in the window", len(mfa))
 		}
 		pass.Report(Finding{Object: obj, Status: StatusFail, Evidence: ev,
-			Message: msg + "; reset the Okta Verify factor and enroll the current phone"})
+			Message: msg + "; delete the stuck enrollment (or reset the Okta Verify factor) and enroll the current phone"})
+	case len(mfa) > 0 && several != "":
+		pass.Report(Finding{Object: obj, Status: StatusWarn, Evidence: ev,
+			Message: fmt.Sprintf("%d Okta MFA failure(s) for %s in the window with %s: if one is an old phone, delete that enrollment", len(mfa), u.Login, several)})
 	case len(mfa) > 0:
 		pass.Report(Finding{Object: obj, Status: StatusWarn, Evidence: ev,
 			Message: fmt.Sprintf("%d Okta MFA failure(s) for %s in the window with one Okta Verify enrollment: ask whether the pushes reach their phone", len(mfa), u.Login)})
 	default:
-		msg := fmt.Sprintf("%s has %d Okta Verify enrollment(s), none stuck or duplicated", u.Login, len(push))
+		msg := fmt.Sprintf("%s has %d Okta Verify enrollment(s), none stuck", u.Login, len(push))
+		if several != "" {
+			msg += "; " + several + ", and no MFA failure in the window"
+		}
 		pass.Report(Finding{Object: obj, Status: StatusPass, Evidence: ev, Message: msg})
 	}
 	if logErr != nil && len(problems) == 0 {

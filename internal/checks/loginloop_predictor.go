@@ -32,7 +32,7 @@ type GraphPoliciesAPI interface {
 type OktaPoliciesAPI interface {
 	// AppAccessPolicy is the app's sign-in policy and its rules by
 	// priority; ok is false when the app links none (Classic Engine).
-	AppAccessPolicy(ctx context.Context, appID string) (p model.OktaAccessPolicy, ok bool, err error)
+	AppAccessPolicy(ctx context.Context, app model.OktaApp) (p model.OktaAccessPolicy, ok bool, err error)
 	// NetworkZones are the org's network zones (GET /api/v1/zones).
 	NetworkZones(ctx context.Context) ([]model.NetworkZone, error)
 }
@@ -89,7 +89,7 @@ var (
 			if err != nil {
 				return nil, err
 			}
-			p, ok, err := f.src.Okta.AppAccessPolicy(ctx, app.ID)
+			p, ok, err := f.src.Okta.AppAccessPolicy(ctx, app)
 			if err != nil || !ok {
 				return nil, err
 			}
@@ -126,7 +126,10 @@ It reads the Conditional Access policies (enabled or report-only; disabled
 ones are never blamed) that apply to the user (includeUsers, their Entra
 groups, nested ones included, and roles, minus the exclusions) and to Office 365
 (includeApplications All, Office365 or the Exchange, SharePoint and Teams
-apps), the domain's federatedIdpMfaBehavior, and the Office 365 app's Okta
+apps); a policy that also names locations, client app types, risk levels,
+platforms or a device filter applies only sometimes, which the API cannot
+place the user in, so it only warns, naming its conditions. Then the
+domain's federatedIdpMfaBehavior, and the Office 365 app's Okta
 sign-in policy (the app's _links.accessPolicy; its rules by priority, the
 first whose people conditions match the user's Okta ID and groups decides,
 the Catch-all Rule last). A rule limited to a network zone or a device,
@@ -141,9 +144,11 @@ when its rule asks for 2FA. The combinations:
 - Double prompt (warn): rejectMfaByFederatedIdp (Entra always prompts its own
   MFA, after Okta's too), or acceptIfMfaDoneByFederatedIdp with a 1FA Okta
   rule (Entra prompts its own MFA; the user must be registered for it).
-- Authentication strength (fail): a policy that applies to the user asks for
-  an authentication strength, which a WS-Fed federated user can never
-  satisfy (only the MFA grant can be).
+- Authentication strength: a strength that takes a federated IdP's MFA
+  (federatedMultiFactor, as the built-in "Multifactor authentication" does)
+  is judged as the MFA grant; one that takes only Okta's first factor with an
+  Entra second factor makes Entra prompt (warn); one that takes neither
+  (passwordless, phishing-resistant) a WS-Fed user can never satisfy (fail).
 - Admin portals (warn): Microsoft's mandatory MFA for the Azure portal and
   the Entra and Intune admin centers (enforced since October 2024, CLI and
   infrastructure tools from 2025) applies with no Conditional Access policy:
@@ -259,28 +264,48 @@ func runMFALoopPredictor(ctx context.Context, pass *Pass) error {
 		return p.State != model.CADisabled && caAppliesToUser(p, eu.ID, entraGroups, roleIDs)
 	}
 	reported := 0
-	// Authentication strengths, whatever the app: a federated user never
-	// satisfies them.
+	// Authentication strengths: one that takes a federated IdP's MFA
+	// (federatedMultiFactor, as the built-in Multifactor authentication
+	// strength does) is an MFA grant for Okta's users, judged below; one
+	// that takes Okta's first factor with an Entra second factor makes
+	// Entra prompt; one that takes neither (passwordless,
+	// phishing-resistant) a federated user never satisfies.
 	for _, p := range cas {
-		if !applies(p) || p.AuthenticationStrength == nil {
+		if !applies(p) || p.AuthenticationStrength == nil || !caCoversOffice365(p) || p.AuthenticationStrength.Takes("federatedMultiFactor") {
 			continue
 		}
-		st, would := StatusFail, ""
+		s := *p.AuthenticationStrength
+		st, would := StatusFail, whenNote(p)
 		if p.State == model.CAReportOnly {
-			st, would = StatusWarn, " (report-only: once enforced)"
+			would += " (report-only: once enforced)"
 		}
-		pass.Report(Finding{Object: caObject(p), Status: st, Evidence: []Evidence{caRead(p), behaviourEv},
-			Message: fmt.Sprintf("Conditional Access policy %q requires the authentication strength %q of %s%s: a user federated to Okta (WS-Fed) cannot satisfy an authentication strength, only the MFA grant; every sign-in it covers fails. Use the MFA grant for federated users",
-				p.DisplayName, cmp.Or(p.AuthenticationStrength.DisplayName, p.AuthenticationStrength.ID), upn, would)})
+		if p.State == model.CAReportOnly || len(p.Conditions()) > 0 {
+			st = StatusWarn
+		}
+		msg := fmt.Sprintf("Conditional Access policy %q requires the authentication strength %q of %s for Office 365%s: none of its combinations is a federated IdP's sign-in, so a user federated to Okta (WS-Fed) cannot satisfy it and every sign-in it covers fails. Use the MFA grant, or a strength with federatedMultiFactor, for federated users",
+			p.DisplayName, cmp.Or(s.DisplayName, s.ID), upn, would)
+		if s.TakesFederatedFirstFactor() {
+			st = StatusWarn
+			msg = fmt.Sprintf("Conditional Access policy %q requires the authentication strength %q of %s for Office 365%s: it does not take Okta's MFA (no federatedMultiFactor), only Okta's sign-in with a second factor of Entra's, so Entra prompts its own MFA after Okta's. Add federatedMultiFactor to the strength, or use the MFA grant",
+				p.DisplayName, cmp.Or(s.DisplayName, s.ID), upn, would)
+		}
+		pass.Report(Finding{Object: caObject(p), Status: st, Evidence: []Evidence{caRead(p), behaviourEv}, Message: msg})
 		reported++
 	}
 
 	var mfa []model.ConditionalAccessPolicy
-	enforced := false
+	enforced := false // an enabled policy that applies whatever the location, client, risk or device
+	var conditional []string
 	for _, p := range cas {
-		if applies(p) && p.AuthenticationStrength == nil && slices.Contains(p.BuiltInControls, "mfa") && caCoversOffice365(p) {
+		asksMFA := p.AuthenticationStrength == nil && slices.Contains(p.BuiltInControls, "mfa") ||
+			p.AuthenticationStrength != nil && p.AuthenticationStrength.Takes("federatedMultiFactor")
+		if applies(p) && asksMFA && caCoversOffice365(p) {
 			mfa = append(mfa, p)
-			enforced = enforced || p.State == model.CAEnabled
+			if conds := p.Conditions(); len(conds) > 0 {
+				conditional = append(conditional, fmt.Sprintf("%q %s", p.DisplayName, strings.Join(conds, " and ")))
+			} else {
+				enforced = enforced || p.State == model.CAEnabled
+			}
 		}
 	}
 	if len(mfa) > 0 {
@@ -291,7 +316,10 @@ func runMFALoopPredictor(ctx context.Context, pass *Pass) error {
 		}
 		ev = append(ev, behaviourEv)
 		would := ""
-		if !enforced {
+		switch {
+		case !enforced && len(conditional) > 0:
+			would = " (only when the policy's conditions hold: " + strings.Join(conditional, "; ") + ")"
+		case !enforced:
 			would = " (report-only policies: once enforced)"
 		}
 		for _, o := range outcomes {
@@ -328,7 +356,7 @@ func runMFALoopPredictor(ctx context.Context, pass *Pass) error {
 				continue
 			}
 			if !enforced {
-				st = StatusWarn // report-only: nothing happens yet
+				st = StatusWarn // report-only, or only under conditions the API cannot place her in
 			}
 			pass.Report(Finding{Object: ruleObject(*pol, o.rule), Status: st, Message: msg, Evidence: rev})
 			reported++
@@ -375,6 +403,15 @@ func runMFALoopPredictor(ctx context.Context, pass *Pass) error {
 				upn, caPart, cmp.Or(behaviour, "not set"), strings.Join(parts, "; "), roleNote)})
 	}
 	return nil
+}
+
+// whenNote is " (only outside locations AllTrusted)" for a policy with
+// conditions beyond users and apps, "" for one without.
+func whenNote(p model.ConditionalAccessPolicy) string {
+	if c := p.Conditions(); len(c) > 0 {
+		return " (only " + strings.Join(c, " and ") + ")"
+	}
+	return ""
 }
 
 // accessPolicyOf reads the Office 365 app's sign-in policy, ending the

@@ -623,6 +623,14 @@ func TestRedactedUserReportHoldsNoUPN(t *testing.T) {
 	if strings.Contains(out, "alice") || strings.Contains(strings.ToLower(out), "alice%40") {
 		t.Fatalf("a UPN survives --redact:\n%s", out)
 	}
+	// A phone's name is often its owner's: masked in messages and evidence.
+	out, errOut, code = run(t, map[string]string{}, "demo", "--scenario", "login-loop-okta-verify", "--json", "--redact")
+	if code != 1 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if strings.Contains(out, "iPhone") || strings.Contains(strings.ToLower(out), "alice") {
+		t.Fatalf("a device name survives --redact:\n%s", out)
+	}
 }
 
 // TestUserSince: --since bounds the login-loop window; an empty or a

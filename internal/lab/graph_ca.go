@@ -32,6 +32,14 @@ type ConditionalAccessSpec struct {
 	// AuthenticationStrength names a built-in strength: "Multifactor
 	// authentication", "Passwordless MFA" or "Phishing-resistant MFA".
 	AuthenticationStrength string `yaml:"authenticationStrength"`
+	// Conditions that limit when the policy applies: named location IDs
+	// or All / AllTrusted, client app types (all, the default; browser,
+	// mobileAppsAndDesktopClients, exchangeActiveSync, other), sign-in
+	// risk levels (low, medium, high).
+	IncludeLocations []string `yaml:"includeLocations"`
+	ExcludeLocations []string `yaml:"excludeLocations"`
+	ClientAppTypes   []string `yaml:"clientAppTypes"`
+	SignInRiskLevels []string `yaml:"signInRiskLevels"`
 }
 
 var caStates = set("enabled", "disabled", "enabledForReportingButNotEnforced")
@@ -45,6 +53,23 @@ var builtInStrengths = map[string]string{
 	"Multifactor authentication": "00000000-0000-0000-0000-000000000002",
 	"Passwordless MFA":           "00000000-0000-0000-0000-000000000003",
 	"Phishing-resistant MFA":     "00000000-0000-0000-0000-000000000004",
+}
+
+// strengthCombinations are the built-in strengths' allowedCombinations as
+// GET /policies/authenticationStrengthPolicies lists them (the v1.0
+// reference's example and Microsoft365DSC's export of the built-ins): the
+// Multifactor authentication strength takes a federated IdP's MFA
+// (federatedMultiFactor) or its first factor with Entra's second; the
+// other two take neither.
+var strengthCombinations = map[string][]string{
+	"Multifactor authentication": {"windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor", "deviceBasedPush",
+		"temporaryAccessPassOneTime", "temporaryAccessPassMultiUse", "password,microsoftAuthenticatorPush", "password,softwareOath",
+		"password,hardwareOath", "password,x509CertificateSingleFactor", "password,x509CertificateMultiFactor", "password,sms",
+		"password,voice", "federatedMultiFactor", "microsoftAuthenticatorPush,federatedSingleFactor",
+		"softwareOath,federatedSingleFactor", "hardwareOath,federatedSingleFactor", "sms,federatedSingleFactor",
+		"voice,federatedSingleFactor"},
+	"Passwordless MFA":       {"windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor", "deviceBasedPush"},
+	"Phishing-resistant MFA": {"windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"},
 }
 
 // normalisePolicies checks the Conditional Access policies and the Okta
@@ -177,16 +202,24 @@ func (l *Lab) caPolicyView(r *http.Request, p ConditionalAccessSpec) map[string]
 			"id": sid, "createdDateTime": "2021-12-01T00:00:00Z", "modifiedDateTime": "2021-12-01T00:00:00Z",
 			"displayName": p.AuthenticationStrength, "description": "Built-in authentication strength",
 			"policyType": "builtIn", "requirementsSatisfied": "mfa",
-			"allowedCombinations": []string{"windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"},
+			"allowedCombinations": strengthCombinations[p.AuthenticationStrength],
 		}
+	}
+	var locations any
+	if len(p.IncludeLocations)+len(p.ExcludeLocations) > 0 {
+		locations = map[string]any{"includeLocations": orEmpty(p.IncludeLocations), "excludeLocations": orEmpty(p.ExcludeLocations)}
+	}
+	clientApps := p.ClientAppTypes
+	if len(clientApps) == 0 {
+		clientApps = []string{"all"}
 	}
 	return map[string]any{
 		"id": id, "templateId": nil, "displayName": p.Name, "description": nil,
 		"createdDateTime": "2024-03-01T09:00:00Z", "modifiedDateTime": nil, "state": p.State,
 		"sessionControls": nil,
 		"conditions": map[string]any{
-			"userRiskLevels": []string{}, "signInRiskLevels": []string{}, "clientAppTypes": []string{"all"},
-			"servicePrincipalRiskLevels": []string{}, "platforms": nil, "locations": nil, "devices": nil,
+			"userRiskLevels": []string{}, "signInRiskLevels": orEmpty(p.SignInRiskLevels), "clientAppTypes": clientApps,
+			"servicePrincipalRiskLevels": []string{}, "platforms": nil, "locations": locations, "devices": nil,
 			"clientApplications": nil, "authenticationFlows": nil,
 			"applications": map[string]any{
 				"includeApplications": orEmpty(p.IncludeApplications), "excludeApplications": orEmpty(p.ExcludeApplications),

@@ -48,6 +48,9 @@ type OktaApp struct {
 	// Features are the provisioning features turned on (PUSH_NEW_USERS,
 	// PUSH_PASSWORD_UPDATES, ...).
 	Features []string
+	// AccessPolicyHref is _links.accessPolicy.href, the app's Identity
+	// Engine sign-in policy ("" when the answer linked none).
+	AccessPolicyHref string
 }
 
 // Domain returns settings.app.domain, the domain the app federates.
@@ -83,6 +86,9 @@ type EntraUser struct {
 	// license checks read them); nil when the answer had neither. A
 	// pointer keeps EntraUser comparable.
 	Licenses *UserLicenses
+	// Sessions are lastPasswordChangeDateTime and
+	// signInSessionsValidFromDateTime.
+	Sessions UserSessions
 }
 
 // DomainOf returns the domain part of a UPN or login, lower-cased.

@@ -23,6 +23,11 @@ type ConditionalAccessPolicy struct {
 	IncludeApplications, ExcludeApplications []string
 	ClientAppTypes                           []string // all, browser, mobileAppsAndDesktopClients, exchangeActiveSync, other
 	IncludeLocations, ExcludeLocations       []string // named location IDs, All, AllTrusted
+	// SignInRiskLevels, UserRiskLevels, Platforms (included device
+	// platforms) and DeviceFilter (its rule) limit when it applies too.
+	SignInRiskLevels, UserRiskLevels []string
+	Platforms                        []string
+	DeviceFilter                     string
 
 	// GrantOperator is AND or OR; BuiltInControls are block, mfa,
 	// compliantDevice, domainJoinedDevice, ...
@@ -38,6 +43,69 @@ type ConditionalAccessPolicy struct {
 type AuthenticationStrength struct {
 	ID          string
 	DisplayName string
+	// AllowedCombinations are the method combinations that satisfy it
+	// (federatedMultiFactor: a federated IdP's MFA claim; "sms,
+	// federatedSingleFactor": its first factor and Entra's second).
+	AllowedCombinations []string
+}
+
+// Takes reports whether the strength accepts a combination.
+func (s AuthenticationStrength) Takes(combination string) bool {
+	for _, c := range s.AllowedCombinations {
+		if strings.EqualFold(strings.ReplaceAll(c, " ", ""), combination) {
+			return true
+		}
+	}
+	return false
+}
+
+// TakesFederatedFirstFactor: some combination is the federated IdP's
+// first factor with a second factor of Entra's.
+func (s AuthenticationStrength) TakesFederatedFirstFactor() bool {
+	for _, c := range s.AllowedCombinations {
+		if strings.Contains(strings.ToLower(c), "federatedsinglefactor") && strings.Contains(c, ",") {
+			return true
+		}
+	}
+	return false
+}
+
+// Conditions are what limits when the policy applies beyond users and
+// apps, in words ("outside locations AllTrusted", "client apps
+// exchangeActiveSync"); none means always.
+func (p ConditionalAccessPolicy) Conditions() []string {
+	var out []string
+	if inc := p.IncludeLocations; len(inc) > 0 && !(len(inc) == 1 && strings.EqualFold(inc[0], "All")) {
+		out = append(out, "in locations "+strings.Join(inc, ", "))
+	}
+	if len(p.ExcludeLocations) > 0 {
+		out = append(out, "outside locations "+strings.Join(p.ExcludeLocations, ", "))
+	}
+	if len(p.ClientAppTypes) > 0 && !containsFold(p.ClientAppTypes, "all") {
+		out = append(out, "for client apps "+strings.Join(p.ClientAppTypes, ", "))
+	}
+	if len(p.SignInRiskLevels) > 0 {
+		out = append(out, "at sign-in risk "+strings.Join(p.SignInRiskLevels, ", "))
+	}
+	if len(p.UserRiskLevels) > 0 {
+		out = append(out, "at user risk "+strings.Join(p.UserRiskLevels, ", "))
+	}
+	if len(p.Platforms) > 0 && !containsFold(p.Platforms, "all") {
+		out = append(out, "on platforms "+strings.Join(p.Platforms, ", "))
+	}
+	if p.DeviceFilter != "" {
+		out = append(out, "for devices matching "+p.DeviceFilter)
+	}
+	return out
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // Conditional Access policy states.

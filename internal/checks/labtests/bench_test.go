@@ -30,13 +30,20 @@ var userTriageDeps = map[string][]string{
 	"okta GET /api/v1/apps/{appId}/groups":                      {"okta GET /api/v1/apps"},
 	"okta GET /api/v1/users/{id}/groups":                        {"okta GET /api/v1/users/{id}"},
 	"okta GET /api/v1/users/{id}/factors":                       {"okta GET /api/v1/users/{id}"},
-	"okta GET /api/v1/logs":                                     {"okta GET /api/v1/users/{id}"}, // filtered by the user's ID
-	"graph GET /v1.0/auditLogs/signIns":                         {"login POST /{tenant}/oauth2/v2.0/token"},
-	"graph GET /v1.0/identity/conditionalAccess/policies":       {"login POST /{tenant}/oauth2/v2.0/token"},
-	"graph GET /v1.0/users/{id}/transitiveMemberOf":             {"login POST /{tenant}/oauth2/v2.0/token"},
-	"okta GET /api/v1/apps/{appId}":                             {"okta GET /api/v1/apps"}, // its _links.accessPolicy
-	"okta GET /api/v1/policies/{policyId}":                      {"okta GET /api/v1/apps/{appId}"},
-	"okta GET /api/v1/policies/{policyId}/rules":                {"okta GET /api/v1/apps/{appId}"},
+	// The user's events, filtered by their ID, and the org's rate-limit
+	// events (one route, asked twice; the latter needs nothing, so the
+	// former is the one on a chain).
+	"okta GET /api/v1/logs":                                {"okta GET /api/v1/users/{id}"},
+	"graph GET /v1.0/policies/authenticationMethodsPolicy": {"login POST /{tenant}/oauth2/v2.0/token"},
+	"okta GET /api/v1/zones":                               {"okta GET /api/v1/policies/{policyId}/rules"}, // only when a rule names zones
+	"graph GET /v1.0/auditLogs/signIns":                    {"login POST /{tenant}/oauth2/v2.0/token"},
+	"graph GET /v1.0/identity/conditionalAccess/policies":  {"login POST /{tenant}/oauth2/v2.0/token"},
+	"graph GET /v1.0/users/{id}/transitiveMemberOf":        {"login POST /{tenant}/oauth2/v2.0/token"},
+	// The policy link comes with the app listing (the app itself is read
+	// only when the listing lacks it).
+	"okta GET /api/v1/apps/{appId}":              {"okta GET /api/v1/apps"},
+	"okta GET /api/v1/policies/{policyId}":       {"okta GET /api/v1/apps"},
+	"okta GET /api/v1/policies/{policyId}/rules": {"okta GET /api/v1/apps"},
 	// identity.immutableid-unique: the app's other app users and Entra's
 	// holder of the anchor, both once the app user's immutableId is known.
 	"okta GET /api/v1/apps/{appId}/users": {"okta GET /api/v1/apps/{appId}/users/{userId}"},
@@ -55,6 +62,7 @@ func chainLength(b *testing.B, log []lab.Request) int {
 	deps := maps.Clone(domainPreflightDeps)
 	maps.Copy(deps, userTriageDeps)
 	return chainOf(b, log, deps, map[string]int{
+		"okta GET /api/v1/logs":                                     2,
 		"login GET /common/userrealm/{user}":                        2,
 		"login GET /{tenant}/v2.0/.well-known/openid-configuration": 2,
 		"graph GET /v1.0/directoryRoles/{id}/members":               64,

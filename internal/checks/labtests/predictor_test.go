@@ -60,7 +60,7 @@ func TestPredictorVerdictsNamePoliciesAndRules(t *testing.T) {
 			"entra policy Require MFA for Office 365 state; grantControls; includeApplications=enabled; mfa; Office365",
 			"federatedIdpMfaBehavior=enforceMfaByFederatedIdp", "factorMode=ALLOW 1FA"}},
 		{"auth-strength", checks.StatusFail, []string{`Conditional Access policy "Phishing-resistant MFA for Office 365" requires the authentication strength "Phishing-resistant MFA"`,
-			"cannot satisfy an authentication strength", "fail policy Phishing-resistant MFA for Office 365:",
+			"cannot satisfy it and every sign-in it covers fails", "fail policy Phishing-resistant MFA for Office 365:",
 			"authenticationStrength Phishing-resistant MFA"}},
 		{"admin-portal-mfa", checks.StatusWarn, []string{"dave@contoso.com holds Exchange Administrator", "mandatory MFA for the Azure portal, Entra and Intune admin centers",
 			`Okta rule "IT admins: password only" of policy "Microsoft Office 365" (priority 1) asks only 1FA`, "directory roles=Exchange Administrator"}},
@@ -244,5 +244,56 @@ func TestPredictorWithoutSources(t *testing.T) {
 	if r.Status != checks.StatusSkipped || !strings.Contains(r.Message, "needs Graph (Policy.Read.All, GroupMember.Read.All") ||
 		!strings.Contains(r.Message, "set AZURE_TENANT_ID") {
 		t.Fatalf("without Graph: %s %q", r.Status, r.Message)
+	}
+}
+
+// Strengths by their combinations, and policies with conditions beyond
+// users and apps.
+func TestPredictorStrengthsAndConditions(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]struct {
+		yaml, want string
+		status     checks.Status
+	}{
+		"the Multifactor authentication strength is Okta's MFA, enforced: a loop with a 1FA rule": {`name: t
+base: mfa-loop
+tenant:
+  conditionalAccess:
+    - {name: Require MFA for Office 365, state: disabled}
+    - {name: MFA strength for Office 365, includeApplications: [Office365], authenticationStrength: Multifactor authentication}
+`, `MFA loop: Conditional Access policy "MFA strength for Office 365"`, checks.StatusFail},
+		"the Multifactor authentication strength with Okta's 2FA: nothing": {`name: t
+base: healthy
+tenant:
+  conditionalAccess:
+    - {name: MFA strength for Office 365, includeApplications: [Office365], authenticationStrength: Multifactor authentication}
+`, "no MFA loop", checks.StatusPass},
+		"MFA outside trusted locations: only when": {`name: t
+base: mfa-loop
+tenant:
+  conditionalAccess:
+    - {name: Require MFA for Office 365, includeLocations: [All], excludeLocations: [AllTrusted]}
+`, `only when the policy's conditions hold: "Require MFA for Office 365" outside locations AllTrusted`, checks.StatusWarn},
+		"MFA for legacy clients only: only when": {`name: t
+base: mfa-loop
+tenant:
+  conditionalAccess:
+    - {name: Require MFA for Office 365, clientAppTypes: [exchangeActiveSync, other]}
+`, "for client apps exchangeActiveSync, other", checks.StatusWarn},
+		"phishing-resistant, but only at high sign-in risk": {`name: t
+base: auth-strength
+tenant:
+  conditionalAccess:
+    - {name: Phishing-resistant MFA for Office 365, signInRiskLevels: [high]}
+`, "(only at sign-in risk high)", checks.StatusWarn},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			l := startScenarioText(t, c.yaml)
+			r, text := predictorResult(t, l, "alice@contoso.com")
+			if r.Status != c.status || !strings.Contains(text, c.want) {
+				t.Fatalf("%s, want %s and %q:\n%s", r.Status, c.status, c.want, text)
+			}
+		})
 	}
 }

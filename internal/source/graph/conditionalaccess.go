@@ -81,6 +81,20 @@ func toCAPolicy(p models.ConditionalAccessPolicyable) (model.ConditionalAccessPo
 		if l := cond.GetLocations(); l != nil {
 			out.IncludeLocations, out.ExcludeLocations = cleanAll(l.GetIncludeLocations()), cleanAll(l.GetExcludeLocations())
 		}
+		for _, r := range cond.GetSignInRiskLevels() {
+			out.SignInRiskLevels = append(out.SignInRiskLevels, r.String())
+		}
+		for _, r := range cond.GetUserRiskLevels() {
+			out.UserRiskLevels = append(out.UserRiskLevels, r.String())
+		}
+		if pl := cond.GetPlatforms(); pl != nil {
+			for _, p := range pl.GetIncludePlatforms() {
+				out.Platforms = append(out.Platforms, p.String())
+			}
+		}
+		if d := cond.GetDevices(); d != nil && d.GetDeviceFilter() != nil {
+			out.DeviceFilter = model.Clean(deref(d.GetDeviceFilter().GetRule()))
+		}
 	}
 	if g := p.GetGrantControls(); g != nil {
 		out.GrantOperator = model.Clean(deref(g.GetOperator()))
@@ -89,6 +103,9 @@ func toCAPolicy(p models.ConditionalAccessPolicyable) (model.ConditionalAccessPo
 		}
 		if s := g.GetAuthenticationStrength(); s != nil && (deref(s.GetId()) != "" || deref(s.GetDisplayName()) != "") {
 			out.AuthenticationStrength = &model.AuthenticationStrength{ID: model.Clean(deref(s.GetId())), DisplayName: model.Clean(deref(s.GetDisplayName()))}
+			for _, c := range s.GetAllowedCombinations() {
+				out.AuthenticationStrength.AllowedCombinations = append(out.AuthenticationStrength.AllowedCombinations, c.String())
+			}
 		}
 	}
 	return out, nil

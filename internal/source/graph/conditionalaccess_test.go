@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +36,11 @@ func TestConditionalAccessAgainstLab(t *testing.T) {
 	if strength.AuthenticationStrength == nil || strength.AuthenticationStrength.DisplayName != "Phishing-resistant MFA" ||
 		strength.AuthenticationStrength.ID != "00000000-0000-0000-0000-000000000004" || len(strength.BuiltInControls) != 0 {
 		t.Fatalf("strength policy = %+v", strength)
+	}
+	// The flags enum of combinations reads back as Graph writes it.
+	if s := strength.AuthenticationStrength; !slices.Equal(s.AllowedCombinations, []string{"windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"}) ||
+		s.Takes("federatedMultiFactor") || len(strength.Conditions()) != 0 {
+		t.Fatalf("strength combinations %v, conditions %v", s.AllowedCombinations, strength.Conditions())
 	}
 	if n := l.Requests("graph GET /v1.0/identity/conditionalAccess/policies"); n != 1 {
 		t.Fatalf("%d requests for one listing", n)

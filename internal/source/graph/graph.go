@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
@@ -45,6 +46,7 @@ var userSelect = []string{
 	"id", "userPrincipalName", "displayName", "accountEnabled",
 	"onPremisesImmutableId", "usageLocation",
 	"assignedLicenses", "licenseAssignmentStates",
+	"lastPasswordChangeDateTime", "signInSessionsValidFromDateTime",
 }
 
 // New builds a client for s.GraphURL, authenticating with the client-secret
@@ -137,7 +139,15 @@ func toUser(u models.Userable) model.EntraUser {
 		OnPremisesImmutableID: model.Clean(deref(u.GetOnPremisesImmutableId())),
 		UsageLocation:         model.Clean(deref(u.GetUsageLocation())),
 		Licenses:              toUserLicenses(u),
+		Sessions:              model.UserSessions{LastPasswordChange: timeUTC(u.GetLastPasswordChangeDateTime()), SessionsValidFrom: timeUTC(u.GetSignInSessionsValidFromDateTime())},
 	}
+}
+
+func timeUTC(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 func deref[T any](p *T) T {

@@ -10,7 +10,6 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/auditlogs"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
-	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"github.com/o365doctor/o365doctor/internal/model"
 )
@@ -28,19 +27,23 @@ const maxSignIns = 1000
 // Entra ID P1/P2 (or a B2C tenant).
 const codeNotPremium = "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
 
-// SignIns lists the user's sign-ins created at or after since, newest
-// first, in one request (GET /auditLogs/signIns?$filter=userPrincipalName
-// eq '…' and createdDateTime ge …&$top=1000). more reports that Graph had
+// SignIns lists the user's sign-ins created in [since, until] (to the
+// second: the filter's dates are whole seconds), newest first, in one
+// request (GET /auditLogs/signIns?$filter=userPrincipalName eq '…' and
+// createdDateTime ge … and createdDateTime le …&$top=1000). more reports that Graph had
 // more than one page. A tenant without P1/P2 gives model.ErrNotPremium; a
 // 429 is retried after its Retry-After by the SDK's middleware, within the
 // run's time.
-func (c *Client) SignIns(ctx context.Context, upn string, since time.Time) (list []model.SignIn, more bool, err error) {
+func (c *Client) SignIns(ctx context.Context, upn string, since, until time.Time) (list []model.SignIn, more bool, err error) {
 	o := op{what: "list sign-ins of " + upn, noun: "a list of sign-ins", perm: permSignIns}
 	if upn == "" || strings.ContainsAny(upn, "\x00\r\n") {
 		return nil, false, o.errorf("%q is not a UPN; not asked", model.Clean(upn))
 	}
-	filter := fmt.Sprintf("userPrincipalName eq '%s' and createdDateTime ge %s",
-		strings.ReplaceAll(upn, "'", "''"), since.UTC().Format(time.RFC3339))
+	// The answer is judged against the dates sent, not finer ones: a
+	// sign-in in the second before since is one Graph was asked for.
+	since, until = since.UTC().Truncate(time.Second), until.UTC().Truncate(time.Second)
+	filter := fmt.Sprintf("userPrincipalName eq '%s' and createdDateTime ge %s and createdDateTime le %s",
+		strings.ReplaceAll(upn, "'", "''"), since.Format(time.RFC3339), until.Format(time.RFC3339))
 	resp, err := c.sdk.AuditLogs().SignIns().Get(ctx, &auditlogs.SignInsRequestBuilderGetRequestConfiguration{
 		QueryParameters: &auditlogs.SignInsRequestBuilderGetQueryParameters{Filter: &filter, Top: ptr(int32(maxSignIns))},
 	})
@@ -64,8 +67,8 @@ func (c *Client) SignIns(ctx context.Context, upn string, since time.Time) (list
 		if !strings.EqualFold(si.UserPrincipalName, upn) {
 			return nil, false, o.notA("sign-in " + si.ID + " is not the user's")
 		}
-		if si.Created.Before(since) {
-			return nil, false, o.notA("sign-in " + si.ID + " is older than asked")
+		if si.Created.Before(since) || si.Created.After(until.Add(time.Second)) {
+			return nil, false, o.notA("sign-in " + si.ID + " is outside the window asked")
 		}
 		list = append(list, si)
 	}
@@ -98,32 +101,6 @@ func toSignIn(s models.SignInable) (model.SignIn, error) {
 	}
 	if ca := s.GetConditionalAccessStatus(); ca != nil {
 		out.ConditionalAccessStatus = ca.String()
-	}
-	return out, nil
-}
-
-// UserSessions reads when the user last changed their password and from
-// when their sessions are valid (GET /users/{upn}?$select=id,
-// lastPasswordChangeDateTime,signInSessionsValidFromDateTime).
-func (c *Client) UserSessions(ctx context.Context, upn string) (model.UserSessions, error) {
-	o := op{what: "get sessions of user " + upn, noun: "a user", perm: permUsers}
-	u, err := c.sdk.Users().ByUserId(upn).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
-		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{
-			Select: []string{"id", "lastPasswordChangeDateTime", "signInSessionsValidFromDateTime"},
-		},
-	})
-	if err != nil {
-		return model.UserSessions{}, o.fail(err)
-	}
-	if u == nil || deref(u.GetId()) == "" {
-		return model.UserSessions{}, o.notA("no id")
-	}
-	var out model.UserSessions
-	if t := u.GetLastPasswordChangeDateTime(); t != nil {
-		out.LastPasswordChange = t.UTC()
-	}
-	if t := u.GetSignInSessionsValidFromDateTime(); t != nil {
-		out.SessionsValidFrom = t.UTC()
 	}
 	return out, nil
 }

@@ -26,7 +26,7 @@ func TestSignInsAgainstLab(t *testing.T) {
 		t.Fatal(err)
 	}
 	since := time.Now().Add(-24 * time.Hour)
-	list, more, err := c.SignIns(ctx, "Alice@contoso.com", since)
+	list, more, err := c.SignIns(ctx, "Alice@contoso.com", since, time.Now())
 	if err != nil || more {
 		t.Fatalf("sign-ins: %v (more %v)", err, more)
 	}
@@ -49,7 +49,7 @@ func TestSignInsAgainstLab(t *testing.T) {
 		t.Fatalf("%d sign-ins, %d failed with 50133; want 28 and 25", len(list), failed)
 	}
 	// The window is sent: nothing older than since comes back.
-	recent, _, err := c.SignIns(ctx, "alice@contoso.com", time.Now().Add(-10*time.Minute))
+	recent, _, err := c.SignIns(ctx, "alice@contoso.com", time.Now().Add(-10*time.Minute), time.Now())
 	if err != nil || len(recent) == 0 || len(recent) >= len(list) {
 		t.Fatalf("last 10 minutes: %d sign-ins, %v", len(recent), err)
 	}
@@ -57,8 +57,8 @@ func TestSignInsAgainstLab(t *testing.T) {
 		t.Fatalf("%d sign-in requests for two calls; want one each", n)
 	}
 
-	sess, err := c.UserSessions(ctx, "alice@contoso.com")
-	if err != nil || sess.LastPasswordChange.IsZero() || sess.SessionsValidFrom.IsZero() ||
+	u, err := c.User(ctx, "alice@contoso.com")
+	if sess := u.Sessions; err != nil || sess.LastPasswordChange.IsZero() || sess.SessionsValidFrom.IsZero() ||
 		time.Since(sess.SessionsValidFrom) > time.Hour {
 		t.Fatalf("sessions = %+v, %v", sess, err)
 	}
@@ -71,13 +71,13 @@ func TestSignInsWithoutPremium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = c.SignIns(context.Background(), "alice@contoso.com", time.Now().Add(-time.Hour))
+	_, _, err = c.SignIns(context.Background(), "alice@contoso.com", time.Now().Add(-time.Hour), time.Now())
 	if !errors.Is(err, model.ErrNotPremium) || !errors.Is(err, model.ErrAccessDenied) ||
 		!strings.Contains(err.Error(), "Authentication_RequestFromNonPremiumTenantOrB2CTenant") || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("err = %v; want one line, ErrNotPremium and ErrAccessDenied", err)
 	}
 	// Only the sign-in logs need P1/P2: the user is read as ever.
-	if _, err := c.UserSessions(context.Background(), "alice@contoso.com"); err != nil {
+	if _, err := c.User(context.Background(), "alice@contoso.com"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -101,7 +101,7 @@ func TestSignInsHostile(t *testing.T) {
 		}, "not the user's"},
 		{"older than asked", func(w http.ResponseWriter, r *http.Request) {
 			sourcetest.JSON(w, 200, map[string]any{"value": []any{signInJSON("s1", "alice@contoso.com", now.Add(-48*time.Hour), 0)}})
-		}, "older than asked"},
+		}, "is outside the window asked"},
 		{"no status", func(w http.ResponseWriter, r *http.Request) {
 			s := signInJSON("s1", "alice@contoso.com", now, 0)
 			delete(s, "status")
@@ -128,7 +128,7 @@ func TestSignInsHostile(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tn := start(t, tc.h, nil, nil, 5*time.Second)
-			list, _, err := tn.client.SignIns(context.Background(), "alice@contoso.com", now.Add(-time.Hour))
+			list, _, err := tn.client.SignIns(context.Background(), "alice@contoso.com", now.Add(-time.Hour), time.Now())
 			if tc.want == "" {
 				if err != nil || len(list) != 1 || strings.ContainsAny(list[0].FailureReason, "\x1b\n") || list[0].ErrorCode != 50126 {
 					t.Fatalf("list = %+v, %v", list, err)
@@ -166,7 +166,7 @@ func TestSignInsRateLimited(t *testing.T) {
 			}
 			sourcetest.JSON(w, 200, map[string]any{"value": []any{signInJSON("s1", "alice@contoso.com", now, 0)}})
 		}, nil, nil, 10*time.Second)
-		list, _, err := tn.client.SignIns(context.Background(), "alice@contoso.com", now.Add(-time.Hour))
+		list, _, err := tn.client.SignIns(context.Background(), "alice@contoso.com", now.Add(-time.Hour), time.Now())
 		if err != nil || len(list) != 1 || len(tn.graph.Requests()) != 2 {
 			t.Fatalf("list %d, err %v, %d requests", len(list), err, len(tn.graph.Requests()))
 		}
@@ -175,10 +175,32 @@ func TestSignInsRateLimited(t *testing.T) {
 		t.Parallel()
 		tn := start(t, func(w http.ResponseWriter, r *http.Request) { limited(w, "3600") }, nil, nil, 5*time.Second)
 		began := time.Now()
-		_, _, err := tn.client.SignIns(context.Background(), "alice@contoso.com", now.Add(-time.Hour))
+		_, _, err := tn.client.SignIns(context.Background(), "alice@contoso.com", now.Add(-time.Hour), time.Now())
 		tn.check(t, err, "graph: list sign-ins of alice@contoso.com: rate limited (HTTP 429 TooManyRequests)", "longer than the timeout 5s")
 		if time.Since(began) > 2*time.Second || len(tn.graph.Requests()) != 1 {
 			t.Fatalf("waited %s over %d requests", time.Since(began), len(tn.graph.Requests()))
 		}
 	})
+}
+
+// A sign-in in the second before since is one the filter asked for (its
+// dates are whole seconds): it is kept, not taken for a server ignoring
+// the window; the filter bounds both ends.
+func TestSignInsWindowToTheSecond(t *testing.T) {
+	t.Parallel()
+	since := time.Now().UTC().Truncate(time.Second).Add(-time.Hour).Add(700 * time.Millisecond)
+	at := since.Truncate(time.Second).Add(200 * time.Millisecond) // after the whole second sent, before since
+	var filter string
+	tn := start(t, func(w http.ResponseWriter, r *http.Request) {
+		filter = r.URL.Query().Get("$filter")
+		sourcetest.JSON(w, 200, map[string]any{"value": []any{map[string]any{"id": "s1", "createdDateTime": at.Format(time.RFC3339Nano),
+			"userPrincipalName": "alice@contoso.com", "status": map[string]any{"errorCode": 0}}}})
+	}, nil, nil, 5*time.Second)
+	list, _, err := tn.client.SignIns(context.Background(), "alice@contoso.com", since, time.Now())
+	if err != nil || len(list) != 1 {
+		t.Fatalf("%v, %v", list, err)
+	}
+	if !strings.Contains(filter, "createdDateTime ge "+since.Truncate(time.Second).Format(time.RFC3339)) || !strings.Contains(filter, "createdDateTime le ") {
+		t.Fatalf("filter %q", filter)
+	}
 }

@@ -64,8 +64,10 @@ func (c *Client) RateLimitLogs(ctx context.Context, since, until time.Time) ([]m
 // that ignored the window or the filter) refuses the answer, saying
 // refusal.
 func (c *Client) queryLogs(ctx context.Context, o op, filter string, since, until time.Time, refusal string, asked func(model.OktaLogEvent) bool) ([]model.OktaLogEvent, error) {
+	// Judged against the dates sent (milliseconds), not finer ones.
+	since, until = since.UTC().Truncate(time.Millisecond), until.UTC().Truncate(time.Millisecond)
 	if !since.Before(until) {
-		return nil, o.errorf("the window %s..%s is empty; not asked", since.UTC().Format(logTime), until.UTC().Format(logTime))
+		return nil, o.errorf("the window %s..%s is empty; not asked", since.Format(logTime), until.Format(logTime))
 	}
 	q := url.Values{}
 	q.Set("since", since.UTC().Format(logTime))

@@ -194,6 +194,11 @@ func toApp(a *okta.Application) (model.OktaApp, error) {
 	for _, f := range a.Features {
 		out.Features = append(out.Features, model.Clean(f))
 	}
+	if links, ok := a.Links.(map[string]any); ok {
+		if ap, ok := links["accessPolicy"].(map[string]any); ok {
+			out.AccessPolicyHref = cleanString(ap["href"])
+		}
+	}
 	return out, nil
 }
 

@@ -25,28 +25,36 @@ type appLinks struct {
 }
 
 // AppAccessPolicy reads the app's sign-in policy in Okta Identity Engine:
-// the app's _links.accessPolicy.href (GET /api/v1/apps/{appId}), then the
+// the app's _links.accessPolicy.href (from the listing, else GET
+// /api/v1/apps/{appId}), then the
 // policy (GET /api/v1/policies/{id}) and its rules (GET
 // /api/v1/policies/{id}/rules; okta.policies.read), side by side; the
 // rules come back sorted by priority. ok is false when the app links no
 // access policy (a Classic Engine org, whose per-app sign-on rules the
 // public API does not show; api-facts §Q9).
-func (c *Client) AppAccessPolicy(ctx context.Context, appID string) (p model.OktaAccessPolicy, ok bool, err error) {
+func (c *Client) AppAccessPolicy(ctx context.Context, a model.OktaApp) (p model.OktaAccessPolicy, ok bool, err error) {
+	appID := a.ID
 	o := op{what: "get the access policy of app " + appID, noun: "an app", perm: permOktaApps}
 	if err := checkID(appID); err != nil {
 		return p, false, o.errorf("%v; not asked", err)
 	}
-	var app appLinks
-	if err := c.getJSON(ctx, o, "/api/v1/apps/"+appID, &app); err != nil {
-		return p, false, err
+	// The app as listed carries the link: read the app again only when
+	// the listing did not (no link there is not taken for "none").
+	href := a.AccessPolicyHref
+	if href == "" {
+		var app appLinks
+		if err := c.getJSON(ctx, o, "/api/v1/apps/"+appID, &app); err != nil {
+			return p, false, err
+		}
+		if app.ID == "" {
+			return p, false, o.notA("no id")
+		}
+		if app.Links.AccessPolicy == nil || app.Links.AccessPolicy.Href == "" {
+			return p, false, nil
+		}
+		href = app.Links.AccessPolicy.Href
 	}
-	if app.ID == "" {
-		return p, false, o.notA("no id")
-	}
-	if app.Links.AccessPolicy == nil || app.Links.AccessPolicy.Href == "" {
-		return p, false, nil
-	}
-	policyID, err := policyIDOf(app.Links.AccessPolicy.Href)
+	policyID, err := policyIDOf(href)
 	if err != nil {
 		return p, false, o.notA(err.Error())
 	}
@@ -199,20 +207,22 @@ func (r ruleJSON) toRule() (model.OktaPolicyRule, error) {
 		return model.OktaPolicyRule{}, fmt.Errorf("rule %s without priority", id)
 	case r.Type != "" && r.Type != "ACCESS_POLICY":
 		return model.OktaPolicyRule{}, fmt.Errorf("rule %s is %s, not ACCESS_POLICY", id, model.Clean(r.Type))
-	case r.Actions == nil || r.Actions.AppSignOn == nil || (r.Actions.AppSignOn.Access != "ALLOW" && r.Actions.AppSignOn.Access != "DENY"):
+	case r.Actions == nil || r.Actions.AppSignOn == nil || (!strings.EqualFold(r.Actions.AppSignOn.Access, "ALLOW") && !strings.EqualFold(r.Actions.AppSignOn.Access, "DENY")):
 		return model.OktaPolicyRule{}, fmt.Errorf("rule %s without actions.appSignOn.access ALLOW or DENY", id)
 	}
-	out := model.OktaPolicyRule{ID: id, Name: model.Clean(r.Name), Status: model.Clean(r.Status), Priority: *r.Priority,
-		System: r.System, Access: r.Actions.AppSignOn.Access}
+	// Enum values compared as Okta documents them, whatever the casing
+	// that came back (api-facts §Q9: "password" came back lowercase).
+	out := model.OktaPolicyRule{ID: id, Name: model.Clean(r.Name), Status: strings.ToUpper(model.Clean(r.Status)), Priority: *r.Priority,
+		System: r.System, Access: strings.ToUpper(r.Actions.AppSignOn.Access)}
 	if vm := r.Actions.AppSignOn.VerificationMethod; vm != nil {
-		out.FactorMode, out.VerificationType = model.Clean(vm.FactorMode), model.Clean(vm.Type)
+		out.FactorMode, out.VerificationType = strings.ToUpper(model.Clean(vm.FactorMode)), strings.ToUpper(model.Clean(vm.Type))
 	}
 	c := r.Conditions
 	if c == nil {
 		return out, nil
 	}
 	if n := c.Network; n != nil {
-		out.NetworkConnection = model.Clean(n.Connection)
+		out.NetworkConnection = strings.ToUpper(model.Clean(n.Connection))
 		out.NetworkInclude, out.NetworkExclude = cleanList(n.Include), cleanList(n.Exclude)
 	}
 	if p := c.People; p != nil {

@@ -22,7 +22,7 @@ func TestAppAccessPolicyAgainstLab(t *testing.T) {
 	if err != nil || len(apps) != 1 {
 		t.Fatalf("apps = %+v, %v", apps, err)
 	}
-	p, ok, err := oc.AppAccessPolicy(ctx, apps[0].ID)
+	p, ok, err := oc.AppAccessPolicy(ctx, apps[0])
 	if err != nil || !ok || p.ID == "" || p.Name != "Microsoft Office 365" || len(p.Rules) != 2 {
 		t.Fatalf("policy = %+v, %v, %v", p, ok, err)
 	}
@@ -42,12 +42,16 @@ func TestAppAccessPolicyAgainstLab(t *testing.T) {
 	if err != nil || len(groups) != 1 || groups[0].ID != first.GroupsInclude[0] {
 		t.Fatalf("alice's groups %+v (%v) are not the rule's %v", groups, err, first.GroupsInclude)
 	}
-	for _, route := range []string{"okta GET /api/v1/apps/{appId}", "okta GET /api/v1/policies/{policyId}", "okta GET /api/v1/policies/{policyId}/rules"} {
+	for _, route := range []string{"okta GET /api/v1/policies/{policyId}", "okta GET /api/v1/policies/{policyId}/rules"} {
 		if n := l.Requests(route); n != 1 {
 			t.Fatalf("%s asked %d times", route, n)
 		}
 	}
-	if _, _, err := oc.AppAccessPolicy(ctx, "../users"); err == nil {
+	// The listing carried the app's accessPolicy link: the app is not read again.
+	if apps[0].AccessPolicyHref == "" || l.Requests("okta GET /api/v1/apps/{appId}") != 0 {
+		t.Fatalf("link %q; the app read %d times", apps[0].AccessPolicyHref, l.Requests("okta GET /api/v1/apps/{appId}"))
+	}
+	if _, _, err := oc.AppAccessPolicy(ctx, model.OktaApp{ID: "../users"}); err == nil {
 		t.Fatal("a path in an app ID was sent")
 	}
 }
@@ -73,7 +77,7 @@ func TestAppAccessPolicyRefusedAndHostile(t *testing.T) {
 		t.Parallel()
 		srv := serve(app, policy, `{"errorCode":"E0000006","errorSummary":"You do not have permission to perform the requested action","errorLink":"E0000006","errorId":"oae1","errorCauses":[]}`, 403)
 		c, _ := client(t, srv, 5*time.Second)
-		_, _, err := c.AppAccessPolicy(context.Background(), "0oa1")
+		_, _, err := c.AppAccessPolicy(context.Background(), model.OktaApp{ID: "0oa1"})
 		if err == nil || !strings.Contains(err.Error(), "okta.policies.read") || !errors.Is(err, model.ErrAccessDenied) || strings.Contains(err.Error(), "\n") {
 			t.Fatalf("403 = %v", err)
 		}
@@ -82,7 +86,7 @@ func TestAppAccessPolicyRefusedAndHostile(t *testing.T) {
 		t.Parallel()
 		srv := serve(`{"id":"0oa1","_links":{"users":{"href":"x"}}}`, policy, "[]", 200)
 		c, _ := client(t, srv, 5*time.Second)
-		_, ok, err := c.AppAccessPolicy(context.Background(), "0oa1")
+		_, ok, err := c.AppAccessPolicy(context.Background(), model.OktaApp{ID: "0oa1"})
 		if err != nil || ok || len(srv.Requests()) != 1 {
 			t.Fatalf("ok %v, err %v, %d requests", ok, err, len(srv.Requests()))
 		}
@@ -91,7 +95,7 @@ func TestAppAccessPolicyRefusedAndHostile(t *testing.T) {
 		t.Parallel()
 		srv := serve(app, policy, "["+catchAll+"]", 200)
 		c, _ := client(t, srv, 5*time.Second)
-		p, ok, err := c.AppAccessPolicy(context.Background(), "0oa1")
+		p, ok, err := c.AppAccessPolicy(context.Background(), model.OktaApp{ID: "0oa1"})
 		if err != nil || !ok || len(p.Rules) != 1 || len(srv.Requests()) != 3 {
 			t.Fatalf("policy %+v, %v, %v, %d requests", p, ok, err, len(srv.Requests()))
 		}
@@ -112,7 +116,7 @@ func TestAppAccessPolicyRefusedAndHostile(t *testing.T) {
 			t.Parallel()
 			srv := serve(tc.app, tc.policy, tc.rules, 200)
 			c, _ := client(t, srv, 5*time.Second)
-			_, _, err := c.AppAccessPolicy(context.Background(), "0oa1")
+			_, _, err := c.AppAccessPolicy(context.Background(), model.OktaApp{ID: "0oa1"})
 			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.ContainsAny(err.Error(), "\n\x1b") {
 				t.Fatalf("err = %v; want %q", err, tc.want)
 			}
@@ -126,7 +130,7 @@ func TestAppAccessPolicyRefusedAndHostile(t *testing.T) {
 			"actions":{"appSignOn":{"access":"ALLOW","verificationMethod":{"factorMode":"1FA","type":"ASSURANCE"}}}}`
 		srv := serve(app, policy, "["+catchAll+","+rule+"]", 200)
 		c, _ := client(t, srv, 5*time.Second)
-		p, _, err := c.AppAccessPolicy(context.Background(), "0oa1")
+		p, _, err := c.AppAccessPolicy(context.Background(), model.OktaApp{ID: "0oa1"})
 		if err != nil || len(p.Rules) != 2 {
 			t.Fatalf("policy %+v, %v", p, err)
 		}
