@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
+	"github.com/o365doctor/o365doctor/internal/lab"
 	"github.com/o365doctor/o365doctor/internal/lab/labtest"
 )
 
@@ -22,16 +23,26 @@ var sameRouteTwice = map[string]int{
 	"graph GET /v1.0/directoryRoles/{id}/members":               64,
 }
 
-// One `user` run and one `preflight --domain` run on healthy fetch each
-// object once, whatever the number of checks that read it: facts are
-// shared.
+// One `user` run and one `preflight --domain` run fetch each object once,
+// whatever the number of checks that read it: facts are shared. On
+// healthy, and on the scenarios whose failures make checks read more
+// (revoked sessions, zone and device rules, rate limits, a shared anchor).
 func TestEachObjectIsFetchedOncePerRun(t *testing.T) {
-	l := labtest.Start(t, "healthy")
+	for _, scenario := range []string{"healthy", "login-loop-password-reset", "mfa-loop", "okta-rate-limit",
+		"registration-campaign", "autopilot-device-trust", "immutableid-duplicate", "staged-rollout"} {
+		t.Run(scenario, func(t *testing.T) {
+			t.Parallel()
+			fetchedOnce(t, labtest.Start(t, scenario))
+		})
+	}
+}
+
+func fetchedOnce(t *testing.T, l *lab.Lab) {
 	for _, tc := range []struct {
 		name    string
 		subject checks.Subject
 	}{
-		{"user", checks.UserSubject("alice@contoso.com")},
+		{"user", checks.UserSubject(l.AffectedUser())},
 		{"preflight", checks.TenantSubject("contoso.com")},
 	} {
 		src, _ := labtest.Sources(t, l.Settings())
