@@ -17,6 +17,7 @@ import (
 type UndoOptions struct {
 	Factory *Factory
 	EntryID string
+	Abandon string
 	Conn    connFlags
 	Output  outputFlags
 }
@@ -30,8 +31,13 @@ func NewCmdUndo(f *Factory, runF func(context.Context, *UndoOptions) error) *cob
 		Long: `Reverses the last applied fix that is not undone yet, or the named journal entry,
 with the same executor as fix: it re-reads each value and stops if it moved
 since the fix. The undo is a new journal entry; history is never rewritten.
+An incomplete entry (o365doctor stopped mid-plan) is reversed as far as the
+live values show it got. An entry made against another Okta org or tenant is
+refused. --abandon ID marks an entry whose values someone changed since, so
+that a plain undo passes over it.
 
-Exit codes: 0 undone, 1 nothing to undo or the undo failed, 2 usage error.`,
+Exit codes: 0 undone (or abandoned), 1 nothing to undo or the undo failed,
+2 usage error.`,
 		Args: func(cmd *cobra.Command, a []string) error {
 			if len(a) > 1 {
 				return usageErr("undo takes at most one journal ID (got %d); `o365doctor journal` lists them", len(a))
@@ -48,6 +54,7 @@ Exit codes: 0 undone, 1 nothing to undo or the undo failed, 2 usage error.`,
 			return runUndo(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().StringVar(&opts.Abandon, "abandon", "", "mark this journal entry abandoned (its values moved since) instead of undoing")
 	opts.Conn.register(cmd, f.env)
 	opts.Output.register(cmd, "text", "json")
 	return cmd
@@ -66,6 +73,20 @@ func runUndo(ctx context.Context, opts *UndoOptions) error {
 	ses, err := newSession(ctx, f, s)
 	if err != nil {
 		return err
+	}
+	if opts.Abandon != "" {
+		if opts.EntryID != "" {
+			return usageErr("undo takes a journal ID or --abandon ID, not both")
+		}
+		entry, err := ses.executor.Abandon(opts.Abandon, "marked by undo --abandon")
+		if err != nil {
+			return withCode(ExitFail, err)
+		}
+		if format == "json" {
+			return writeJSON(f.IO.Out, entry)
+		}
+		fmt.Fprintf(f.IO.Out, "Abandoned journal entry %s (%s): a plain undo passes over it now.\n", entry.ID, model.Clean(entry.Plan.Title))
+		return nil
 	}
 	entry, err := ses.executor.Undo(ctx, opts.EntryID)
 	if err != nil {
@@ -126,7 +147,7 @@ func runJournal(opts *JournalOptions) error {
 	case "markdown":
 		fmt.Fprintln(out, "| id | time | kind | state | subject | title |\n| --- | --- | --- | --- | --- | --- |")
 		for _, e := range entries {
-			fmt.Fprintf(out, "| `%s` | %s | %s | %s | %s | %s |\n", e.ID, e.Time.Format("2006-01-02 15:04:05Z"), e.Kind, e.State,
+			fmt.Fprintf(out, "| `%s` | %s | %s | %s | %s | %s |\n", e.ID, e.Time.Format("2006-01-02 15:04:05Z"), e.Kind, stateLabel(e),
 				strings.ReplaceAll(model.Clean(e.Plan.Subject), "|", `\|`), strings.ReplaceAll(model.Clean(e.Plan.Title), "|", `\|`))
 		}
 		return nil
@@ -138,7 +159,16 @@ func runJournal(opts *JournalOptions) error {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tTIME\tKIND\tSTATE\tSUBJECT\tTITLE")
 	for _, e := range entries {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Time.Format("2006-01-02 15:04:05Z"), e.Kind, e.State, model.Clean(e.Plan.Subject), model.Clean(e.Plan.Title))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Time.Format("2006-01-02 15:04:05Z"), e.Kind, stateLabel(e), model.Clean(e.Plan.Subject), model.Clean(e.Plan.Title))
 	}
 	return tw.Flush()
+}
+
+// stateLabel is an entry's state as the journal lists it: an entry left
+// mid-plan says so and what to do.
+func stateLabel(e fix.Entry) string {
+	if e.Incomplete() {
+		return fmt.Sprintf("INCOMPLETE (%d of %d steps made; o365doctor undo %s)", e.Applied, len(e.Plan.Steps), e.ID)
+	}
+	return e.State
 }

@@ -55,7 +55,8 @@ func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, e
 		return nil, err
 	}
 	ses.sources.OktaOrg = s.OktaURL
-	ses.executor = &fix.Executor{Stores: stores, Journal: fix.OpenJournal(s.JournalPath), Now: f.Now}
+	ses.executor = &fix.Executor{Stores: stores, Journal: fix.OpenJournal(s.JournalPath), Now: f.Now,
+		Target: fix.Target{OktaOrg: s.OktaURL, Tenant: s.TenantID}}
 	return ses, nil
 }
 

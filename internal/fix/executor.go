@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/o365doctor/o365doctor/internal/config"
@@ -16,19 +17,29 @@ type Store interface {
 	Write(ctx context.Context, object, field, value string) error
 }
 
+// ActionStore is a store that can also run actions on its objects
+// (activate, unlock, revoke sessions, delete a factor).
+type ActionStore interface {
+	Store
+	Do(ctx context.Context, action, object string) error
+}
+
 // StaleError says the live value moved since the plan was made.
 type StaleError struct {
 	Step Step
 	Now  string
+	// Want is the value the plan expected at that point (the step's
+	// Before for a first touch, what the plan produced for a later one).
+	Want string
 }
 
 func (e *StaleError) Error() string {
 	return fmt.Sprintf("plan is stale: %s %s %s is now %s, the plan was made when it was %s; run the check again",
-		e.Step.System, e.Step.Object, e.Step.Field, show(e.Now), show(e.Step.Before))
+		e.Step.System, e.Step.Object, e.Step.Field, show(e.Now), show(e.Want))
 }
 
 // guarded is a store that turns a panic (a malformed answer deep in an
-// SDK) into an error, so the executor's rollback and journal still run.
+// SDK) into an error, so the executor's compensation and journal still run.
 type guarded struct{ Store }
 
 func (g guarded) Read(ctx context.Context, object, field string) (v string, err error) {
@@ -41,6 +52,15 @@ func (g guarded) Write(ctx context.Context, object, field, value string) (err er
 	return g.Store.Write(ctx, object, field, value)
 }
 
+func (g guarded) Do(ctx context.Context, action, object string) (err error) {
+	defer recoverInto(&err)
+	as, ok := g.Store.(ActionStore)
+	if !ok {
+		return fmt.Errorf("the store cannot run %s", action)
+	}
+	return as.Do(ctx, action, object)
+}
+
 func recoverInto(err *error) {
 	if r := recover(); r != nil {
 		*err = fmt.Errorf("internal error: %v (please report it)", r)
@@ -51,7 +71,10 @@ func recoverInto(err *error) {
 type Executor struct {
 	Stores  map[string]Store // by Step.System
 	Journal *Journal
-	Now     func() time.Time
+	// Target is the Okta org and tenant the stores reach: journaled with
+	// each entry, and an undo of an entry made elsewhere is refused.
+	Target Target
+	Now    func() time.Time
 }
 
 func (x *Executor) now() time.Time {
@@ -61,73 +84,192 @@ func (x *Executor) now() time.Time {
 	return time.Now()
 }
 
+// compensateTimeout bounds compensation, which runs on a context of its
+// own: the caller's may be what was cancelled.
+const compensateTimeout = 30 * time.Second
+
 // Apply runs the plan and returns its journal entry.
 func (x *Executor) Apply(ctx context.Context, p Plan) (Entry, error) {
-	return x.run(ctx, p, KindFix, "")
-}
-
-// Undo reverses the named journal entry, or the latest applied fix.
-func (x *Executor) Undo(ctx context.Context, id string) (Entry, error) {
-	entries, err := x.Journal.Entries()
+	unlock, err := x.Journal.lockJournal()
 	if err != nil {
 		return Entry{}, err
 	}
+	defer unlock()
+	return x.run(ctx, p, KindFix, "")
+}
+
+// Undo reverses the named journal entry, or the latest applied fix: each
+// step it made, newest first, back to the value read just before it. An
+// incomplete entry (a crash mid-plan) is reversed as far as it got.
+func (x *Executor) Undo(ctx context.Context, id string) (Entry, error) {
+	entries, unlock, err := x.lockedEntries()
+	if err != nil {
+		return Entry{}, err
+	}
+	defer unlock()
 	target, err := undoable(entries, id)
 	if err != nil {
 		return Entry{}, err
 	}
-	rev := target.Plan.Reversed()
-	return x.run(ctx, rev, KindUndo, target.ID)
+	if target.Target.differs(x.Target) {
+		return Entry{}, fmt.Errorf("journal entry %s was made in %s; this run reaches %s: undo it with the settings it was made with", target.ID, target.Target, x.Target)
+	}
+	rev, err := x.reversal(ctx, target)
+	if err != nil {
+		return Entry{}, err
+	}
+	e, err := x.run(ctx, rev, KindUndo, target.ID)
+	var stale *StaleError
+	if errors.As(err, &stale) {
+		return e, fmt.Errorf("cannot undo %s: %s %s %s is now %s, not the %s the fix left: someone changed it since; to stop this entry blocking a plain undo: o365doctor undo --abandon %s",
+			target.ID, stale.Step.System, stale.Step.Object, stale.Step.Field, show(stale.Now), show(stale.Want), target.ID)
+	}
+	return e, err
+}
+
+// Abandon marks an entry given up on: a plain undo passes over it.
+func (x *Executor) Abandon(id, reason string) (Entry, error) {
+	entries, unlock, err := x.lockedEntries()
+	if err != nil {
+		return Entry{}, err
+	}
+	defer unlock()
+	for _, e := range entries {
+		if e.ID != id {
+			continue
+		}
+		if e.State == StateAbandoned {
+			return e, fmt.Errorf("journal entry %s is already abandoned", id)
+		}
+		e.State, e.Time = StateAbandoned, x.now().UTC()
+		e.Error = strings.TrimPrefix(strings.TrimSpace(e.Error+"; abandoned: "+reason), "; ")
+		return e, x.Journal.append(e)
+	}
+	return Entry{}, fmt.Errorf("no journal entry %s; `o365doctor journal` lists them", id)
+}
+
+// lockedEntries takes the journal's lock and reads its entries; unlock
+// releases the lock.
+func (x *Executor) lockedEntries() (entries []Entry, unlock func(), err error) {
+	unlock, err = x.Journal.lockJournal()
+	if err != nil {
+		return nil, nil, err
+	}
+	entries, err = x.Journal.Entries()
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return entries, unlock, nil
+}
+
+// reversal is the plan that undoes an entry: every step it made (and one
+// left started whose live value shows it was made), newest first, back
+// to the value read just before it.
+func (x *Executor) reversal(ctx context.Context, e Entry) (Plan, error) {
+	r := Plan{ID: "undo." + e.Plan.ID, Title: "Undo: " + e.Plan.Title, CheckID: e.Plan.CheckID, Subject: e.Plan.Subject,
+		Risk: e.Plan.Risk, Reversible: true}
+	for i := len(e.Plan.Steps) - 1; i >= 0; i-- {
+		s := e.Plan.Steps[i]
+		var log StepLog
+		if i < len(e.Steps) {
+			log = e.Steps[i]
+		}
+		switch log.State {
+		case StepDone:
+		case StepStarted, StepFailed:
+			// The call may have reached the system: the live value says.
+			st := x.Stores[s.System]
+			if st == nil {
+				return Plan{}, fmt.Errorf("cannot undo step %d: no credentials for %s", i+1, s.System)
+			}
+			now, err := guarded{st}.Read(ctx, s.Object, s.Field)
+			if err != nil {
+				return Plan{}, fmt.Errorf("undo: read %s %s: %w", s.Object, s.Field, err)
+			}
+			if now != s.After || now == log.Live {
+				continue // not made
+			}
+		default:
+			continue // pending, not made, compensated
+		}
+		if !s.Reversible() {
+			return Plan{}, fmt.Errorf("journal entry %s: step %d (%s) cannot be undone", e.ID, i+1, s.Action)
+		}
+		back := Step{System: s.System, Method: s.Method, Object: s.Object, Field: s.Field, Before: s.After, After: log.Live}
+		if s.IsAction() {
+			back.Action, back.Undo = s.Undo, s.Action
+		}
+		r.Steps = append(r.Steps, back)
+	}
+	if len(r.Steps) == 0 {
+		return Plan{}, fmt.Errorf("journal entry %s made no change: nothing to undo", e.ID)
+	}
+	return r, nil
+}
+
+// touches tracks, per field, the value the plan has produced so far.
+type touches map[string]string
+
+// expect is what a step should find: the plan's own value for a field it
+// touched before, else the step's Before (the diagnosis).
+func (t touches) expect(s Step) (string, bool) {
+	v, ok := t[s.key()]
+	if !ok {
+		return s.Before, false
+	}
+	return v, true
 }
 
 func (x *Executor) run(ctx context.Context, p Plan, kind, undoes string) (Entry, error) {
 	if len(p.Steps) == 0 {
 		return Entry{}, errors.New("plan has no steps")
 	}
-	stores := make([]Store, len(p.Steps))
+	if p.Reversible && !p.reversibleSteps() {
+		return Entry{}, fmt.Errorf("plan %s says it can be undone but has a step that cannot", p.ID)
+	}
+	stores := make([]guarded, len(p.Steps))
 	for i, s := range p.Steps {
 		st := x.Stores[s.System]
 		if st == nil {
 			return Entry{}, fmt.Errorf("cannot apply step %d: no credentials for %s", i+1, s.System)
 		}
+		if _, ok := st.(ActionStore); s.IsAction() && !ok {
+			return Entry{}, fmt.Errorf("cannot apply step %d: the %s store cannot run %s", i+1, s.System, s.Action)
+		}
 		stores[i] = guarded{st}
 	}
-	// Read before writing: every step's live value must still be the one
-	// the plan was made from, or the plan is stale and nothing is changed.
+	// Read before anything is written: the first touch of each field must
+	// still hold what the plan was made from, and a later touch must
+	// follow from the plan's own steps; else nothing is changed.
+	plan := touches{}
 	for i, s := range p.Steps {
-		now, err := stores[i].Read(ctx, s.Object, s.Field)
-		if err != nil {
-			return Entry{}, fmt.Errorf("read before change: %w", err)
+		want, seen := plan.expect(s)
+		if seen && want != s.Before {
+			return Entry{}, fmt.Errorf("plan %s is inconsistent: step %d expects %s %s to be %s, but step %d left it %s",
+				p.ID, i+1, s.Object, s.Field, show(s.Before), i, show(want))
 		}
-		if now != s.Before {
-			return Entry{}, &StaleError{Step: s, Now: now}
+		if !seen {
+			now, err := stores[i].Read(ctx, s.Object, s.Field)
+			if err != nil {
+				return Entry{}, fmt.Errorf("read before change: %w", err)
+			}
+			if now != want {
+				return Entry{}, &StaleError{Step: s, Now: now, Want: want}
+			}
 		}
+		plan[s.key()] = s.After
 	}
-	e := Entry{ID: newEntryID(x.now()), Time: x.now().UTC(), State: StateStarted, Kind: kind, Undoes: undoes, Plan: p}
+
+	e := Entry{ID: newEntryID(x.now()), Time: x.now().UTC(), State: StateStarted, Kind: kind, Undoes: undoes, Target: x.Target,
+		Plan: p, Steps: make([]StepLog, len(p.Steps))}
+	for i := range e.Steps {
+		e.Steps[i].State = StepPending
+	}
 	if err := x.Journal.append(e); err != nil {
 		return Entry{}, fmt.Errorf("nothing changed: %w", err)
 	}
-	var failure error
-	for i, s := range p.Steps {
-		if err := stores[i].Write(ctx, s.Object, s.Field, s.After); err != nil {
-			failure = fmt.Errorf("step %d (%s): %w", i+1, s.Call(), err)
-			// The write may have reached the system (a timeout after the
-			// request was sent): write the before-value back too.
-			e.Applied = i + 1
-			break
-		}
-		got, err := stores[i].Read(ctx, s.Object, s.Field)
-		if err != nil {
-			failure = fmt.Errorf("step %d: read back: %w", i+1, err)
-			e.Applied = i + 1 // written, maybe applied: roll it back too
-			break
-		}
-		e.Applied = i + 1
-		if got != s.After {
-			failure = fmt.Errorf("step %d: read back %s, expected %s", i+1, show(got), show(s.After))
-			break
-		}
-	}
+	failure := x.forward(ctx, p, stores, &e)
 	if failure == nil {
 		e.State, e.Time = StateApplied, x.now().UTC()
 		if err := x.Journal.append(e); err != nil {
@@ -137,23 +279,127 @@ func (x *Executor) run(ctx context.Context, p Plan, kind, undoes string) (Entry,
 	}
 	e.Error = config.Mask(failure.Error())
 	e.State = StateFailed
-	// Roll back the steps made, newest first, with a bounded context of our
-	// own: the caller's may be what was cancelled.
-	rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	for i := e.Applied - 1; i >= 0; i-- {
-		s := p.Steps[i]
-		if err := stores[i].Write(rbCtx, s.Object, s.Field, s.Before); err != nil {
-			e.State = StateNeedsAttention
-			e.Error += fmt.Sprintf("; rollback of step %d failed: %s", i+1, config.Mask(err.Error()))
-		}
-	}
+	var stale *StaleError
+	staleErr := errors.As(failure, &stale)
+	x.compensate(ctx, p, stores, &e)
 	e.Time = x.now().UTC()
 	if err := x.Journal.append(e); err != nil {
 		return e, fmt.Errorf("%s (and the journal could not record it: %v)", e.Error, err)
 	}
 	if e.State == StateNeedsAttention {
-		return e, fmt.Errorf("%s: %s is part-way; journal entry %s needs attention", e.Error, p.Steps[0].System, e.ID)
+		return e, fmt.Errorf("%s: the change is part-way; journal entry %s needs attention (o365doctor journal shows it)", e.Error, e.ID)
+	}
+	if staleErr && e.Applied == 0 {
+		return e, failure
 	}
 	return e, errors.New(e.Error + " (rolled back)")
+}
+
+// forward makes the steps one by one: re-read (refusing a value that moved
+// since the plan was checked), journal, call, read back.
+func (x *Executor) forward(ctx context.Context, p Plan, stores []guarded, e *Entry) error {
+	plan := touches{}
+	for i, s := range p.Steps {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("step %d not started: %w", i+1, err)
+		}
+		want, _ := plan.expect(s)
+		now, err := stores[i].Read(ctx, s.Object, s.Field)
+		if err != nil {
+			return fmt.Errorf("step %d: read before change: %w", i+1, err)
+		}
+		if now != want {
+			return &StaleError{Step: s, Now: now, Want: want}
+		}
+		// The record of the step, with the value to restore, is on
+		// disk before the call.
+		e.Steps[i] = StepLog{State: StepStarted, Live: now}
+		if err := x.Journal.append(*e); err != nil {
+			e.Steps[i].State = StepPending
+			return fmt.Errorf("step %d not started: %w", i+1, err)
+		}
+		if s.IsAction() {
+			err = stores[i].Do(ctx, s.Action, s.Object)
+		} else {
+			err = stores[i].Write(ctx, s.Object, s.Field, s.After)
+		}
+		if err != nil {
+			e.Steps[i].State, e.Steps[i].Error = StepFailed, config.Mask(err.Error())
+			return fmt.Errorf("step %d (%s): %w", i+1, s.Call(), err)
+		}
+		got, err := stores[i].Read(ctx, s.Object, s.Field)
+		if err != nil {
+			e.Steps[i].State, e.Steps[i].Error = StepFailed, config.Mask(err.Error())
+			return fmt.Errorf("step %d: read back: %w", i+1, err)
+		}
+		if got != s.After {
+			e.Steps[i].State = StepFailed
+			e.Steps[i].Error = fmt.Sprintf("read back %s, expected %s", show(got), show(s.After))
+			return fmt.Errorf("step %d: read back %s, expected %s", i+1, show(got), show(s.After))
+		}
+		e.Steps[i].State = StepDone
+		e.Applied = i + 1
+		plan[s.key()] = s.After
+		if err := x.Journal.append(*e); err != nil {
+			return fmt.Errorf("step %d made but not journaled: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// compensate undoes what the failed run made, newest first: each done
+// step, and a failed one whose live value shows its call went through;
+// each compensation is re-read and verified. One that cannot be made
+// leaves the entry needing attention.
+func (x *Executor) compensate(ctx context.Context, p Plan, stores []guarded, e *Entry) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), compensateTimeout)
+	defer cancel()
+	attention := func(i int, format string, args ...any) {
+		e.State = StateNeedsAttention
+		e.Error += fmt.Sprintf("; step %d not undone: %s", i+1, config.Mask(fmt.Sprintf(format, args...)))
+	}
+	for i := len(p.Steps) - 1; i >= 0; i-- {
+		s, log := p.Steps[i], &e.Steps[i]
+		if log.State != StepDone && log.State != StepFailed {
+			continue
+		}
+		now, err := stores[i].Read(cctx, s.Object, s.Field)
+		if err != nil {
+			attention(i, "read: %v", err)
+			continue
+		}
+		if log.State == StepFailed && now == log.Live {
+			log.State = StepNotMade // the call did not change anything
+			continue
+		}
+		if now != s.After {
+			attention(i, "%s %s is %s, neither the value before (%s) nor after (%s) the step", s.Object, s.Field, show(now), show(log.Live), show(s.After))
+			continue
+		}
+		switch {
+		case s.IsAction() && s.Undo == "":
+			attention(i, "%s cannot be undone", s.Action)
+			continue
+		case s.IsAction():
+			err = stores[i].Do(cctx, s.Undo, s.Object)
+		default:
+			err = stores[i].Write(cctx, s.Object, s.Field, log.Live)
+		}
+		if err != nil {
+			attention(i, "%v", err)
+			continue
+		}
+		got, err := stores[i].Read(cctx, s.Object, s.Field)
+		if err != nil || got != log.Live {
+			attention(i, "read back %s after undoing, expected %s (%v)", show(got), show(log.Live), err)
+			continue
+		}
+		log.State = StepCompensated
+	}
+	e.Applied = 0
+	for _, l := range e.Steps {
+		if l.State == StepDone {
+			e.Applied++
+		}
+	}
 }

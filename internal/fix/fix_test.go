@@ -105,8 +105,13 @@ func TestApplyVerifyJournalUndo(t *testing.T) {
 		t.Fatalf("entries = %+v, %v", entries, err)
 	}
 	raw, _ := os.ReadFile(e.exec.Journal.Path())
-	if lines := strings.Count(string(raw), "\n"); lines != 4 { // started + applied, twice
-		t.Errorf("journal has %d lines, want 4 (write-ahead)", lines)
+	// Write-ahead: the entry started, its step started (with the value to
+	// restore), the step done, the outcome; for the fix and for the undo.
+	if lines := strings.Count(string(raw), "\n"); lines != 8 {
+		t.Errorf("journal has %d lines, want 8 (write-ahead)", lines)
+	}
+	if entries[0].Steps[0].State != fix.StepDone || entries[0].Steps[0].Live != "BNt9M4fu8Ek8RSuc9LAS2g==" {
+		t.Errorf("step log = %+v", entries[0].Steps)
 	}
 	if strings.Contains(string(raw), e.lab.OktaToken) || strings.Contains(string(raw), e.lab.ClientSecret) {
 		t.Error("a secret reached the journal")
@@ -173,16 +178,15 @@ func (f failingWrite) Write(ctx context.Context, o, fl, v string) error {
 	return f.inner.Write(ctx, o, fl, v)
 }
 
-func TestPlanReversedAndPreview(t *testing.T) {
+func TestPlanPreview(t *testing.T) {
 	p := fix.Plan{ID: "a", Title: "T", Reversible: true, Steps: []fix.Step{
 		{System: "okta", Field: "f1", Before: "1", After: "2"},
 		{System: "graph", Field: "f2", Before: "", After: "3"},
+		{System: "okta", Method: "POST", Object: "/api/v1/users/u1/lifecycle/unlock", Field: "status", Before: "LOCKED_OUT", After: "ACTIVE", Action: "unlock"},
 	}}
-	r := p.Reversed()
-	if r.Steps[0].Field != "f2" || r.Steps[0].Before != "3" || r.Steps[0].After != "" || r.Steps[1].After != "1" {
-		t.Fatalf("reversed = %+v", r.Steps)
-	}
-	if pv := p.Preview(); !strings.Contains(pv, "(empty) → 3") || !strings.Contains(pv, "reversible: yes") {
+	pv := p.Preview()
+	if !strings.Contains(pv, "(empty) → 3") || !strings.Contains(pv, "reversible: yes") ||
+		!strings.Contains(pv, "unlock (status: LOCKED_OUT → ACTIVE; cannot be undone)") {
 		t.Fatalf("preview = %s", pv)
 	}
 }

@@ -2,6 +2,7 @@ package fix
 
 import (
 	"bufio"
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +24,19 @@ const (
 	StateApplied        = "applied"
 	StateFailed         = "failed"          // nothing changed, or every change was rolled back
 	StateNeedsAttention = "needs-attention" // a rollback failed: the system is part-way
+	// StateAbandoned marks an entry a person gave up on (its values moved
+	// since): a plain undo passes over it.
+	StateAbandoned = "abandoned"
+)
+
+// Step states in an entry's log.
+const (
+	StepPending     = "pending"
+	StepStarted     = "started" // journaled before the call: the call may or may not have reached the system
+	StepDone        = "done"    // made and read back
+	StepFailed      = "failed"
+	StepCompensated = "compensated" // undone after a later step failed, and read back
+	StepNotMade     = "not-made"    // its call failed and the live value shows no change
 )
 
 // Entry kinds.
@@ -33,15 +48,49 @@ const (
 // Entry is one journal record; the journal is JSON lines, one line per state
 // change of an entry.
 type Entry struct {
-	ID      string    `json:"id"`
-	Time    time.Time `json:"time"`
-	State   string    `json:"state"`
-	Kind    string    `json:"kind"`
-	Undoes  string    `json:"undoes,omitempty"`
-	Plan    Plan      `json:"plan"`
-	Applied int       `json:"appliedSteps"` // steps written and verified
+	ID     string    `json:"id"`
+	Time   time.Time `json:"time"`
+	State  string    `json:"state"`
+	Kind   string    `json:"kind"`
+	Undoes string    `json:"undoes,omitempty"`
+	// Target is where the change was made: undo refuses another.
+	Target Target `json:"target"`
+	Plan   Plan   `json:"plan"`
+	// Steps log each step: its state and the live value read just before
+	// its call (what a compensation or an undo writes back).
+	Steps   []StepLog `json:"steps"`
+	Applied int       `json:"appliedSteps"` // steps made and read back (done)
 	Error   string    `json:"error,omitempty"`
 }
+
+// Target names the Okta org and the Entra tenant a change was made in.
+type Target struct {
+	OktaOrg string `json:"oktaOrg,omitempty"`
+	Tenant  string `json:"tenant,omitempty"`
+}
+
+func (t Target) String() string {
+	return fmt.Sprintf("Okta org %s, tenant %s", cmp.Or(t.OktaOrg, "(none)"), cmp.Or(t.Tenant, "(none)"))
+}
+
+// differs: both name a system and one of them differs (an entry made
+// before targets were journaled names none, and is not refused for it).
+func (t Target) differs(o Target) bool {
+	return t.OktaOrg != "" && o.OktaOrg != "" && !strings.EqualFold(t.OktaOrg, o.OktaOrg) ||
+		t.Tenant != "" && o.Tenant != "" && !strings.EqualFold(t.Tenant, o.Tenant)
+}
+
+// StepLog is one step's record in an entry.
+type StepLog struct {
+	State string `json:"state"`
+	// Live is the value read just before the call.
+	Live  string `json:"live"`
+	Error string `json:"error,omitempty"`
+}
+
+// Incomplete reports whether the entry was left mid-way (a crash or a
+// kill between its first call and its outcome).
+func (e Entry) Incomplete() bool { return e.State == StateStarted }
 
 // Journal is the append-only record of changes, mode 0600.
 type Journal struct {
@@ -176,16 +225,17 @@ func undoable(entries []Entry, id string) (Entry, error) {
 			undone[e.Undoes] = true
 		}
 	}
+	undoableState := func(e Entry) bool { return e.State == StateApplied || e.Incomplete() || e.State == StateNeedsAttention }
 	if id != "" {
 		for _, e := range entries {
 			if e.ID != id {
 				continue
 			}
 			switch {
-			case e.Kind == KindUndo:
+			case e.Kind == KindUndo && !e.Incomplete():
 				return Entry{}, fmt.Errorf("journal entry %s is an undo; to make the change again, run the fix again", id)
-			case e.State != StateApplied:
-				return Entry{}, fmt.Errorf("journal entry %s is %s, not applied: nothing to undo", id, e.State)
+			case !undoableState(e):
+				return Entry{}, fmt.Errorf("journal entry %s is %s: nothing to undo", id, e.State)
 			case undone[id]:
 				return Entry{}, fmt.Errorf("journal entry %s is already undone", id)
 			case !e.Plan.Reversible:
@@ -201,5 +251,26 @@ func undoable(entries []Entry, id string) (Entry, error) {
 			return e, nil
 		}
 	}
-	return Entry{}, errors.New("nothing to undo: the journal has no applied fix that is not undone")
+	return Entry{}, errors.New("nothing to undo: the journal has no applied fix that is not undone or abandoned")
+}
+
+// lockJournal takes the journal's advisory lock (a file beside it), held
+// by one process from a plan's stale check to its outcome: two o365doctor
+// processes never apply through one journal at once.
+func (j *Journal) lockJournal() (unlock func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(j.path), 0o700); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	f, err := os.OpenFile(j.path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	if err := flock(f); err != nil {
+		f.Close()
+		if errors.Is(err, errLocked) {
+			return nil, fmt.Errorf("another o365doctor is applying a change through %s; wait for it to finish and try again", j.path)
+		}
+		return nil, fmt.Errorf("journal: lock %s: %w", j.path, err)
+	}
+	return func() { funlock(f); f.Close() }, nil
 }

@@ -16,21 +16,49 @@ type Plan struct {
 	Steps      []Step `json:"steps"`
 }
 
-// Step changes one field of one object in one system.
+// Step is one typed operation on one object of one system:
+//
+//   - a field set (Action ""): the precondition is that Field holds
+//     Before, the change writes After, the check reads After back, and
+//     the compensation writes back the value read before the write;
+//   - an action (activate, unlock, revoke sessions, ...): the precondition
+//     is that Field (the object's state) holds Before, the change is the
+//     store's action, the check reads After from Field, and the
+//     compensation is the Undo action (none: the step cannot be undone).
+//
+// A plan may touch one field more than once (a UPN moved away and back):
+// only its first touch is compared with the live value; a later one with
+// the value the plan itself produced.
 type Step struct {
 	System string `json:"system"` // okta | graph
-	Method string `json:"method"` // the HTTP method of the write
+	Method string `json:"method"` // the HTTP method of the call
 	Object string `json:"object"` // the API path of the object
-	Field  string `json:"field"`  // e.g. profile.immutableId
+	Field  string `json:"field"`  // e.g. profile.immutableId; an action's state field
 	Before string `json:"before"` // the value the plan was made from ("" = empty)
 	After  string `json:"after"`
+	// Action names the store's operation for an action step ("" for a
+	// field set); Undo the operation that reverses it ("" = irreversible).
+	Action string `json:"action,omitempty"`
+	Undo   string `json:"undo,omitempty"`
 }
+
+// IsAction reports whether the step is an action, not a field set.
+func (s Step) IsAction() bool { return s.Action != "" }
+
+// Reversible reports whether the step can be compensated.
+func (s Step) Reversible() bool { return !s.IsAction() || s.Undo != "" }
 
 // Call is the HTTP call the step makes, as shown in previews.
 func (s Step) Call() string { return s.Method + " " + s.Object }
 
+// key identifies the field a step reads and writes.
+func (s Step) key() string { return s.System + "\x00" + s.Object + "\x00" + s.Field }
+
 // Describe is the one-line form of a step: system, call, field, before → after.
 func (s Step) Describe() string {
+	if s.IsAction() {
+		return fmt.Sprintf("%s %s  %s (%s: %s → %s)", s.System, s.Call(), s.Action, s.Field, show(s.Before), show(s.After))
+	}
 	return fmt.Sprintf("%s %s  %s: %s → %s", s.System, s.Call(), s.Field, show(s.Before), show(s.After))
 }
 
@@ -41,18 +69,14 @@ func show(v string) string {
 	return v
 }
 
-// Reversed is the plan that undoes p: steps in reverse order, before and
-// after swapped.
-func (p Plan) Reversed() Plan {
-	r := p
-	r.ID = "undo." + p.ID
-	r.Title = "Undo: " + p.Title
-	r.Steps = make([]Step, len(p.Steps))
-	for i, s := range p.Steps {
-		s.Before, s.After = s.After, s.Before
-		r.Steps[len(p.Steps)-1-i] = s
+// reversibleSteps reports whether every step of the plan can be compensated.
+func (p Plan) reversibleSteps() bool {
+	for _, s := range p.Steps {
+		if !s.Reversible() {
+			return false
+		}
 	}
-	return r
+	return true
 }
 
 // Preview renders the plan for a person, one step a line.
@@ -70,6 +94,14 @@ func (p Plan) Preview() string {
 	}
 	for i, s := range p.Steps {
 		fmt.Fprintf(&b, "  step %d: %s %s\n", i+1, s.System, s.Call())
+		if s.IsAction() {
+			undo := "cannot be undone"
+			if s.Undo != "" {
+				undo = "undone by " + s.Undo
+			}
+			fmt.Fprintf(&b, "          %s (%s: %s → %s; %s)\n", s.Action, s.Field, show(s.Before), show(s.After), undo)
+			continue
+		}
 		fmt.Fprintf(&b, "          %s: %s → %s\n", s.Field, show(s.Before), show(s.After))
 	}
 	return b.String()
