@@ -107,8 +107,44 @@ func runOktaUserStatus(ctx context.Context, pass *Pass) error {
 			Message: fmt.Sprintf("Okta user %s has status %q, which o365doctor does not know%s", u.Login, u.Status, found)})
 		return nil
 	}
-	pass.Report(Finding{Object: obj, Status: status, Evidence: ev, Message: "Okta user " + u.Login + " is " + meaning + found})
+	pass.Report(Finding{Object: obj, Status: status, Evidence: ev, Message: "Okta user " + u.Login + " is " + meaning + found,
+		Fixes: lifecyclePlans(pass.Check.ID, upn, u)})
 	return nil
+}
+
+// lifecyclePlans are the fixes of a blocked Okta user: activate a STAGED
+// one, unlock a LOCKED_OUT one, unsuspend a SUSPENDED one. Only
+// unsuspend can be undone (by suspending): Okta cannot lock a user again,
+// and undoing an activation would deactivate the user, which unassigns
+// every app.
+func lifecyclePlans(checkID, upn string, u model.OktaUser) []fix.Plan {
+	step := fix.Step{System: "okta", Method: "POST", Object: fix.UserObject(u.ID), Field: "status", Before: u.Status}
+	plan := fix.Plan{CheckID: checkID, Subject: upn}
+	switch u.Status {
+	case model.OktaStaged:
+		step.Action, step.After = "activate", model.OktaProvisioned
+		if u.HasPassword {
+			step.After = model.OktaActive
+		}
+		plan.ID, plan.Title = "okta.activate-user", "Activate the Okta user (Okta emails them the activation link)"
+		plan.Risk = "cannot be undone: undoing would deactivate the user, which unassigns every app; " + u.Login + " receives Okta's activation email and must finish it before signing in"
+		if u.HasPassword {
+			plan.Risk = "cannot be undone: undoing would deactivate the user, which unassigns every app; " + u.Login + " can sign in at once with their password"
+		}
+	case model.OktaLockedOut:
+		step.Action, step.After = "unlock", model.OktaActive
+		plan.ID, plan.Title = "okta.unlock-user", "Unlock the Okta user"
+		plan.Risk = "cannot be undone (Okta cannot lock a user again); if a client with a stale password keeps retrying, " + u.Login + " is locked out again: fix that client first (see loginloop.legacy-clients)"
+	case model.OktaSuspended:
+		step.Action, step.After, step.Undo = "unsuspend", model.OktaActive, "suspend"
+		plan.ID, plan.Title, plan.Reversible = "okta.unsuspend-user", "Unsuspend the Okta user", true
+		plan.Risk = "low: " + u.Login + " can sign in again at once; an admin suspended them: check why first"
+	default:
+		return nil
+	}
+	step.Path = fix.UserObject(u.ID) + "/lifecycle/" + step.Action
+	plan.Steps = []fix.Step{step}
+	return []fix.Plan{plan}
 }
 
 // reportUserNotFound fails the subject: system has no user with the UPN
@@ -318,6 +354,18 @@ func runImmutableIDMatch(ctx context.Context, pass *Pass) error {
 		Read{System: "entra", Object: Object{Kind: ObjUser, ID: eu.ID, Name: eu.UserPrincipalName}, Field: "onPremisesImmutableId", Value: entra, Source: srcEntraUser, Personal: true},
 	)
 	f := Finding{Object: Object{Kind: ObjUser, ID: eu.ID, Name: upn}, Status: StatusFail, Evidence: []Evidence{cmp}}
+	oktaPlan := fix.Plan{
+		ID:         "okta.set-app-user-immutableid",
+		Title:      "Set the Okta app user's immutableId to Entra ID's onPremisesImmutableId",
+		CheckID:    pass.Check.ID,
+		Subject:    upn,
+		Risk:       "low: one attribute of one Okta app user; a profile mapping in Okta may overwrite it on the next push",
+		Reversible: true,
+		Steps: []fix.Step{{
+			System: "okta", Method: "POST", Object: fix.AppUserObject(a.App.ID, a.AppUser.UserID),
+			Field: "profile.immutableId", Before: okta, After: entra,
+		}},
+	}
 	switch {
 	case okta != "" && okta == entra:
 		f.Status, f.Message = StatusPass, "Okta and Entra ID hold the same immutableID for "+upn
@@ -325,34 +373,87 @@ func runImmutableIDMatch(ctx context.Context, pass *Pass) error {
 		f.Message = "immutableID is blank in Okta and in Entra ID: Microsoft cannot match the Okta sign-in to a user (AADSTS90020)"
 	case entra == "":
 		f.Message = "Entra ID has no onPremisesImmutableId for the user: Microsoft answers AADSTS51004 after the Okta sign-in"
-	default:
-		if okta == "" {
-			f.Message = "the Okta app user has no immutableId: Okta shows \"Your account has not been configured for this application\" (AADSTS90020)"
-		} else {
-			f.Message = "Okta sends a different immutableID than Entra ID holds: Microsoft answers AADSTS51004 after the Okta sign-in"
-			// The anchor Okta sends may be another Entra user's: then
-			// Microsoft signs this person in as that user, no error.
-			holders, _ := AnchorHoldersFact.Get(ctx, pass.Facts)
-			if others := otherHolders(holders, upn, a.AppUser.UserName); len(others) > 0 {
-				f.Message = fmt.Sprintf("Okta sends a different immutableID than Entra ID holds for %s, and Entra ID holds Okta's value for %s: the sign-in lands as %s, not as %s (see identity.immutableid-unique)",
-					upn, others[0].UserPrincipalName, others[0].UserPrincipalName, upn)
-			}
+		// Okta's value is the only one: Entra takes it.
+		if p, ok := entraAnchorPlan(ctx, pass, eu, okta); ok {
+			f.Fixes = []fix.Plan{p}
 		}
-		f.Fixes = []fix.Plan{{
-			ID:         "okta.set-app-user-immutableid",
-			Title:      "Set the Okta app user's immutableId to Entra ID's onPremisesImmutableId",
-			CheckID:    pass.Check.ID,
-			Subject:    upn,
-			Risk:       "low: one attribute of one Okta app user; a profile mapping in Okta may overwrite it on the next push",
-			Reversible: true,
-			Steps: []fix.Step{{
-				System: "okta", Method: "POST", Object: fix.AppUserObject(a.App.ID, a.AppUser.UserID),
-				Field: "profile.immutableId", Before: okta, After: entra,
-			}},
-		}}
+	case okta == "":
+		f.Message = "the Okta app user has no immutableId: Okta shows \"Your account has not been configured for this application\" (AADSTS90020)"
+		f.Fixes = []fix.Plan{oktaPlan}
+	default:
+		f.Message = "Okta sends a different immutableID than Entra ID holds: Microsoft answers AADSTS51004 after the Okta sign-in"
+		// The anchor Okta sends may be another Entra user's: then
+		// Microsoft signs this person in as that user, no error.
+		holders, _ := AnchorHoldersFact.Get(ctx, pass.Facts)
+		if others := otherHolders(holders, upn, a.AppUser.UserName); len(others) > 0 {
+			f.Message = fmt.Sprintf("Okta sends a different immutableID than Entra ID holds for %s, and Entra ID holds Okta's value for %s: the sign-in lands as %s, not as %s (see identity.immutableid-unique)",
+				upn, others[0].UserPrincipalName, others[0].UserPrincipalName, upn)
+		}
+		// The side that is not the source of truth changes: a user Entra
+		// Connect syncs from Active Directory carries AD's anchor, so
+		// Okta takes it; otherwise Okta takes Entra's (one attribute,
+		// no UPN move), and setting Entra's from Okta stays available.
+		if eu.SyncedFromAD {
+			oktaPlan.Risk += "; Entra Connect syncs " + upn + " from Active Directory, whose anchor is the source of truth: Okta takes it"
+			f.Fixes = []fix.Plan{oktaPlan}
+			break
+		}
+		f.Fixes = []fix.Plan{oktaPlan}
+		if p, ok := entraAnchorPlan(ctx, pass, eu, okta); ok {
+			f.Fixes = append(f.Fixes, p)
+		}
 	}
 	pass.Report(f)
 	return nil
+}
+
+// entraAnchorPlan sets Entra's onPremisesImmutableId to Okta's value.
+// Graph refuses that for a UPN in a federated domain, so the plan moves
+// the UPN to the tenant's initial *.onmicrosoft.com domain, sets the
+// value and moves the UPN back; a failing step rolls back what was made.
+// None for a user Entra Connect syncs (AD writes the anchor) or when the
+// tenant's initial domain is not known.
+func entraAnchorPlan(ctx context.Context, pass *Pass, eu model.EntraUser, value string) (fix.Plan, bool) {
+	if eu.SyncedFromAD {
+		return fix.Plan{}, false
+	}
+	upn := eu.UserPrincipalName
+	obj := fix.EntraUserObject(eu.ID)
+	p := fix.Plan{ID: "graph.set-onpremises-immutableid", CheckID: pass.Check.ID, Subject: pass.Subject.UPN, Reversible: true,
+		Title: "Set Entra ID's onPremisesImmutableId to the immutableId Okta sends",
+		Risk:  "low: one attribute of one Entra user",
+		Steps: []fix.Step{{System: "graph", Method: "PATCH", Object: obj, Field: "onPremisesImmutableId", Before: eu.OnPremisesImmutableID, After: value}}}
+	fed, err := FederationFact.Get(ctx, pass.Facts)
+	if err != nil {
+		return fix.Plan{}, false
+	}
+	if fed == nil {
+		return p, true // a managed domain: Graph takes the value as it is
+	}
+	org, err := OrganizationFact.Get(ctx, pass.Facts)
+	if err != nil {
+		return fix.Plan{}, false
+	}
+	initial := ""
+	for _, d := range org.VerifiedDomains {
+		if d.IsInitial {
+			initial = d.Name
+		}
+	}
+	local, _, ok := strings.Cut(upn, "@")
+	if initial == "" || !ok {
+		return fix.Plan{}, false
+	}
+	temp := local + "@" + initial
+	p.Title = "Set Entra ID's onPremisesImmutableId to the immutableId Okta sends (moving the UPN to " + initial + " and back)"
+	p.Risk = "medium: Graph changes the anchor only outside a federated domain, so for a few seconds " + upn + " is " + temp +
+		" and a sign-in then fails; if any step fails, the plan moves the UPN back"
+	p.Steps = []fix.Step{
+		{System: "graph", Method: "PATCH", Object: obj, Field: "userPrincipalName", Before: upn, After: temp},
+		p.Steps[0],
+		{System: "graph", Method: "PATCH", Object: obj, Field: "userPrincipalName", Before: temp, After: upn},
+	}
+	return p, true
 }
 
 func stamp(t time.Time) string {

@@ -159,7 +159,7 @@ func TestFixFlowAgainstLabServe(t *testing.T) {
 		ev[0].Comparison.Sides[0].Value != "BNt9M4fu8Ek8RSuc9LAS2g==" || ev[0].Comparison.Sides[1].Value != "suKEY0sY9cuOzPEMp6ZWPA==" {
 		t.Fatalf("evidence = %+v", ev)
 	}
-	if fixes := imm.Findings[0].Fixes; len(fixes) != 1 || !fixes[0].Reversible || fixes[0].Subject != upn {
+	if fixes := imm.Findings[0].Fixes; len(fixes) != 2 || !fixes[0].Reversible || fixes[0].Subject != upn || fixes[0].ID != "okta.set-app-user-immutableid" {
 		t.Fatalf("fixes = %+v", fixes)
 	}
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -54,7 +55,7 @@ Exit codes: 0 nothing to fix, the plan shown, or the fix applied and verified;
 	fl.StringVar(&opts.UPN, "user", "", "the user's UPN")
 	fl.StringVar(&opts.PlanID, "plan", "", "which plan, when the check offers several (default: the first)")
 	fl.BoolVar(&opts.Yes, "yes", false, "apply the plan (without it nothing is changed)")
-	fl.StringVar(&opts.Confirm, "confirm", "", "the plan's ID, to apply a plan that cannot be undone")
+	fl.StringVar(&opts.Confirm, "confirm", "", "the plan's subject (the UPN or domain), typed, to apply a plan that cannot be undone")
 	opts.Conn.register(cmd, f.env)
 	opts.Output.register(cmd, "text", "json")
 	return cmd
@@ -153,8 +154,11 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 	if !opts.Yes {
 		return emit(ExitOK, "Nothing was changed. Re-run with --yes to apply this plan.")
 	}
-	if !plan.Reversible && opts.Confirm != plan.ID {
-		return usageErr("plan %s cannot be undone; to apply it anyway add --confirm %s", plan.ID, plan.ID)
+	if s.ReadOnly {
+		return emit(ExitFail, "Not applied: "+fix.ErrReadOnly.Error())
+	}
+	if !plan.Reversible && !strings.EqualFold(strings.TrimSpace(opts.Confirm), plan.Subject) {
+		return usageErr("plan %s cannot be undone; to apply it, confirm by typing its subject: --confirm %s", plan.ID, plan.Subject)
 	}
 	entry, err := ses.executor.Apply(ctx, plan)
 	if err != nil {

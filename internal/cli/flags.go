@@ -23,12 +23,16 @@ type connFlags struct {
 	Resolver string
 	Timeout  time.Duration
 	Journal  string
+	ReadOnly bool
 	timeout  string // O365DOCTOR_TIMEOUT as given, checked by settings
 }
 
 func (c *connFlags) register(cmd *cobra.Command, env func(string) string) {
 	c.registerSystems(cmd, env)
 	c.registerJournal(cmd, env)
+	ro := strings.ToLower(strings.TrimSpace(env("O365DOCTOR_READ_ONLY")))
+	cmd.Flags().BoolVar(&c.ReadOnly, "read-only", ro == "1" || ro == "true" || ro == "yes",
+		"refuse every fix and undo before it changes anything [$O365DOCTOR_READ_ONLY]")
 }
 
 // registerSystems adds where the systems are and the timeout, for commands
@@ -89,6 +93,7 @@ func (c *connFlags) settings(env func(string) string) (config.Settings, error) {
 		Nameservers:  env("O365DOCTOR_LAB_NAMESERVERS"),
 		Timeout:      c.Timeout,
 		JournalPath:  c.Journal,
+		ReadOnly:     c.ReadOnly,
 	}
 	if err := s.Validate(); err != nil {
 		return config.Settings{}, usageErr("%v", err)

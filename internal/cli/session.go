@@ -46,6 +46,7 @@ func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, e
 			return nil, usageErr("%v", err)
 		}
 		ses.sources.Graph = c
+		stores["graph"] = fix.GraphStore{API: c}
 	} else {
 		ses.sources.Missing[checks.Graph] = why
 	}
@@ -56,7 +57,7 @@ func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, e
 	}
 	ses.sources.OktaOrg = s.OktaURL
 	ses.executor = &fix.Executor{Stores: stores, Journal: fix.OpenJournal(s.JournalPath), Now: f.Now,
-		Target: fix.Target{OktaOrg: s.OktaURL, Tenant: s.TenantID}}
+		Target: fix.Target{OktaOrg: s.OktaURL, Tenant: s.TenantID}, ReadOnly: s.ReadOnly}
 	return ses, nil
 }
 

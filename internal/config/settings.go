@@ -33,11 +33,13 @@ type Settings struct {
 	// Nameservers maps NS host names to where to ask them ("ns1.contoso.com=
 	// 127.0.0.1:5301,..."): the lab's nameservers listen on loopback ports
 	// (O365DOCTOR_LAB_NAMESERVERS). Empty: their addresses from DNS, port 53.
-	Nameservers       string
-	CAFile            string // extra trusted CA (PEM file), read by Validate
-	ExtraCAPEM        []byte // extra trusted CAs (PEM), e.g. the lab's
-	Timeout           time.Duration
-	JournalPath       string
+	Nameservers string
+	CAFile      string // extra trusted CA (PEM file), read by Validate
+	ExtraCAPEM  []byte // extra trusted CAs (PEM), e.g. the lab's
+	Timeout     time.Duration
+	JournalPath string
+	// ReadOnly refuses every fix and undo before it changes anything.
+	ReadOnly          bool
 	DisableKeepAlives bool
 }
 

@@ -74,8 +74,13 @@ type Executor struct {
 	// Target is the Okta org and tenant the stores reach: journaled with
 	// each entry, and an undo of an entry made elsewhere is refused.
 	Target Target
-	Now    func() time.Time
+	// ReadOnly refuses every apply, undo and abandon before any request.
+	ReadOnly bool
+	Now      func() time.Time
 }
+
+// ErrReadOnly is the refusal of a read-only executor.
+var ErrReadOnly = errors.New("read-only (--read-only or O365DOCTOR_READ_ONLY): nothing was changed")
 
 func (x *Executor) now() time.Time {
 	if x.Now != nil {
@@ -90,6 +95,9 @@ const compensateTimeout = 30 * time.Second
 
 // Apply runs the plan and returns its journal entry.
 func (x *Executor) Apply(ctx context.Context, p Plan) (Entry, error) {
+	if x.ReadOnly {
+		return Entry{}, ErrReadOnly
+	}
 	unlock, err := x.Journal.lockJournal()
 	if err != nil {
 		return Entry{}, err
@@ -151,6 +159,9 @@ func (x *Executor) Abandon(id, reason string) (Entry, error) {
 // lockedEntries takes the journal's lock and reads its entries; unlock
 // releases the lock.
 func (x *Executor) lockedEntries() (entries []Entry, unlock func(), err error) {
+	if x.ReadOnly {
+		return nil, nil, ErrReadOnly
+	}
 	unlock, err = x.Journal.lockJournal()
 	if err != nil {
 		return nil, nil, err
@@ -199,6 +210,9 @@ func (x *Executor) reversal(ctx context.Context, e Entry) (Plan, error) {
 		back := Step{System: s.System, Method: s.Method, Object: s.Object, Field: s.Field, Before: s.After, After: log.Live}
 		if s.IsAction() {
 			back.Action, back.Undo = s.Undo, s.Action
+			if p, ok := strings.CutSuffix(s.Path, "/"+s.Action); ok {
+				back.Path = p + "/" + s.Undo
+			}
 		}
 		r.Steps = append(r.Steps, back)
 	}

@@ -1,6 +1,7 @@
 package fix
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 )
@@ -40,6 +41,9 @@ type Step struct {
 	// field set); Undo the operation that reverses it ("" = irreversible).
 	Action string `json:"action,omitempty"`
 	Undo   string `json:"undo,omitempty"`
+	// Path is the action's call when it is not the object's own path
+	// (POST /api/v1/users/{id}/lifecycle/unlock).
+	Path string `json:"path,omitempty"`
 }
 
 // IsAction reports whether the step is an action, not a field set.
@@ -49,7 +53,7 @@ func (s Step) IsAction() bool { return s.Action != "" }
 func (s Step) Reversible() bool { return !s.IsAction() || s.Undo != "" }
 
 // Call is the HTTP call the step makes, as shown in previews.
-func (s Step) Call() string { return s.Method + " " + s.Object }
+func (s Step) Call() string { return s.Method + " " + cmp.Or(s.Path, s.Object) }
 
 // key identifies the field a step reads and writes.
 func (s Step) key() string { return s.System + "\x00" + s.Object + "\x00" + s.Field }

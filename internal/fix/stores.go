@@ -12,11 +12,32 @@ import (
 type OktaAppUsers interface {
 	AppUser(ctx context.Context, appID, userID string) (model.AppUser, error)
 	SetAppUserProfile(ctx context.Context, appID, userID string, changes map[string]any) (model.AppUser, error)
+	User(ctx context.Context, idOrLogin string) (model.OktaUser, error)
+	UserLifecycle(ctx context.Context, userID, operation string) error
 }
 
-// OktaStore reads and writes Okta app-user profile attributes: objects
-// /api/v1/apps/{appId}/users/{userId}, fields profile.{attribute}.
+// OktaStore reads and writes Okta app-user profile attributes (objects
+// /api/v1/apps/{appId}/users/{userId}, fields profile.{attribute}) and
+// reads users' status (objects /api/v1/users/{id}, field status), which
+// its lifecycle actions change (activate, unlock, unsuspend, suspend).
 type OktaStore struct{ API OktaAppUsers }
+
+// UserObject is the object path of an Okta user.
+func UserObject(userID string) string { return "/api/v1/users/" + userID }
+
+func parseUser(object string) (string, bool) {
+	id, ok := strings.CutPrefix(object, "/api/v1/users/")
+	return id, ok && id != "" && !strings.Contains(id, "/")
+}
+
+// Do runs a lifecycle action on an Okta user.
+func (s OktaStore) Do(ctx context.Context, action, object string) error {
+	id, ok := parseUser(object)
+	if !ok {
+		return fmt.Errorf("okta store: %s on unsupported object %s", action, object)
+	}
+	return s.API.UserLifecycle(ctx, id, action)
+}
 
 // AppUserObject is the object path of an app user.
 func AppUserObject(appID, userID string) string {
@@ -36,6 +57,13 @@ func parseAppUser(object, field string) (appID, userID, attr string, err error) 
 }
 
 func (s OktaStore) Read(ctx context.Context, object, field string) (string, error) {
+	if id, ok := parseUser(object); ok {
+		if field != "status" {
+			return "", fmt.Errorf("okta store: unsupported field %s of a user", field)
+		}
+		u, err := s.API.User(ctx, id)
+		return u.Status, err
+	}
 	appID, userID, attr, err := parseAppUser(object, field)
 	if err != nil {
 		return "", err
@@ -69,4 +97,60 @@ func profileString(v any) (string, error) {
 	default:
 		return "", fmt.Errorf("okta store: profile value %v is a %T, not a string", v, v)
 	}
+}
+
+// GraphUsers is what GraphStore needs of the Graph adapter.
+type GraphUsers interface {
+	User(ctx context.Context, idOrUPN string) (model.EntraUser, error)
+	PatchUser(ctx context.Context, id string, fields map[string]any) error
+}
+
+// GraphStore reads and writes Entra user properties: objects /users/{id}
+// (the object ID, which a UPN move does not change), fields
+// userPrincipalName, onPremisesImmutableId, usageLocation.
+type GraphStore struct{ API GraphUsers }
+
+// EntraUserObject is the object path of an Entra user.
+func EntraUserObject(id string) string { return "/users/" + id }
+
+func parseEntraUser(object, field string) (string, error) {
+	id, ok := strings.CutPrefix(object, "/users/")
+	if !ok || id == "" || strings.Contains(id, "/") {
+		return "", fmt.Errorf("graph store: unsupported object %s", object)
+	}
+	switch field {
+	case "userPrincipalName", "onPremisesImmutableId", "usageLocation":
+		return id, nil
+	}
+	return "", fmt.Errorf("graph store: unsupported field %s", field)
+}
+
+func (s GraphStore) Read(ctx context.Context, object, field string) (string, error) {
+	id, err := parseEntraUser(object, field)
+	if err != nil {
+		return "", err
+	}
+	u, err := s.API.User(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	switch field {
+	case "userPrincipalName":
+		return u.UserPrincipalName, nil
+	case "onPremisesImmutableId":
+		return u.OnPremisesImmutableID, nil
+	}
+	return u.UsageLocation, nil
+}
+
+func (s GraphStore) Write(ctx context.Context, object, field, value string) error {
+	id, err := parseEntraUser(object, field)
+	if err != nil {
+		return err
+	}
+	var v any // "" clears the property (JSON null)
+	if value != "" {
+		v = value
+	}
+	return s.API.PatchUser(ctx, id, map[string]any{field: v})
 }

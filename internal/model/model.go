@@ -30,6 +30,9 @@ type OktaUser struct {
 	StatusChanged   time.Time
 	LastLogin       time.Time
 	PasswordChanged time.Time
+	// HasPassword: credentials.password is present (Okta never shows the
+	// value): activation then makes the user ACTIVE, not PROVISIONED.
+	HasPassword bool
 }
 
 // OktaApp is an Okta application instance (GET /api/v1/apps/{id}).
@@ -89,6 +92,9 @@ type EntraUser struct {
 	// Sessions are lastPasswordChangeDateTime and
 	// signInSessionsValidFromDateTime.
 	Sessions UserSessions
+	// SyncedFromAD: onPremisesSyncEnabled is true (Entra Connect writes
+	// the user; its anchor is Active Directory's, the source of truth).
+	SyncedFromAD bool
 }
 
 // DomainOf returns the domain part of a UPN or login, lower-cased.

@@ -131,12 +131,14 @@ func (res Result) problems() []Finding {
 	return out
 }
 
-// FixCommand is the command line that applies a fix.
+// FixCommand is the command line that shows (and with --yes applies) a
+// fix: the plan named, as a check may offer several.
 func FixCommand(checkID string, f Fix) string {
-	if f.Subject == "" {
-		return "o365doctor fix " + checkID
+	cmd := "o365doctor fix " + checkID
+	if f.Subject != "" {
+		cmd += " --user " + f.Subject
 	}
-	return "o365doctor fix " + checkID + " --user " + f.Subject
+	return cmd + " --plan " + f.ID
 }
 
 // WriteText writes the plain-text report used when stdout is not a terminal.

@@ -73,8 +73,9 @@ func TestImmutableIDMismatchComparesBothSidesAndOffersAFix(t *testing.T) {
 		cmp.Sides[1].System != "entra" || cmp.Sides[1].Value != "suKEY0sY9cuOzPEMp6ZWPA==" || !cmp.Sides[1].Personal {
 		t.Fatalf("comparison = %+v", cmp)
 	}
+	// Okta's side first (one attribute); Entra's, by the UPN move, by name.
 	fixes := r.Fixes()
-	if len(fixes) != 1 || len(fixes[0].Steps) != 1 {
+	if len(fixes) != 2 || len(fixes[0].Steps) != 1 || fixes[1].ID != "graph.set-onpremises-immutableid" || len(fixes[1].Steps) != 3 {
 		t.Fatalf("fixes = %+v", fixes)
 	}
 	step := fixes[0].Steps[0]

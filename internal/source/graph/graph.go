@@ -46,7 +46,7 @@ var userSelect = []string{
 	"id", "userPrincipalName", "displayName", "accountEnabled",
 	"onPremisesImmutableId", "usageLocation",
 	"assignedLicenses", "licenseAssignmentStates",
-	"lastPasswordChangeDateTime", "signInSessionsValidFromDateTime",
+	"lastPasswordChangeDateTime", "signInSessionsValidFromDateTime", "onPremisesSyncEnabled",
 }
 
 // New builds a client for s.GraphURL, authenticating with the client-secret
@@ -140,6 +140,7 @@ func toUser(u models.Userable) model.EntraUser {
 		UsageLocation:         model.Clean(deref(u.GetUsageLocation())),
 		Licenses:              toUserLicenses(u),
 		Sessions:              model.UserSessions{LastPasswordChange: timeUTC(u.GetLastPasswordChangeDateTime()), SessionsValidFrom: timeUTC(u.GetSignInSessionsValidFromDateTime())},
+		SyncedFromAD:          deref(u.GetOnPremisesSyncEnabled()),
 	}
 }
 

@@ -166,7 +166,36 @@ func toUser(u *okta.User) model.OktaUser {
 	out.StatusChanged = timeOf(u.StatusChanged)
 	out.LastLogin = timeOf(u.LastLogin)
 	out.PasswordChanged = timeOf(u.PasswordChanged)
+	out.HasPassword = u.Credentials != nil && u.Credentials.Password != nil
 	return out
+}
+
+// lifecycleOps are the user lifecycle operations a fix may call (POST
+// /api/v1/users/{id}/lifecycle/{op}; okta.users.manage). Deactivation is
+// not one: it deprovisions the user from every app.
+var lifecycleOps = map[string]string{"activate": "?sendEmail=true", "unlock": "", "unsuspend": "", "suspend": ""}
+
+// UserLifecycle runs a lifecycle operation on the user.
+func (c *Client) UserLifecycle(ctx context.Context, userID, operation string) error {
+	o := op{what: operation + " user " + userID, noun: "a lifecycle answer", perm: "okta.users.manage"}
+	q, ok := lifecycleOps[operation]
+	if !ok {
+		return o.errorf("%q is not a lifecycle operation o365doctor makes", operation)
+	}
+	if err := checkID(userID); err != nil {
+		return o.errorf("%v; not asked", err)
+	}
+	rq := c.sdk.CloneRequestExecutor()
+	req, err := rq.WithAccept("application/json").WithContentType("application/json").NewRequest("POST", "/api/v1/users/"+userID+"/lifecycle/"+operation+q, nil)
+	if err != nil {
+		return o.fail(nil, err)
+	}
+	var answer map[string]any // the activation token when sendEmail is false; never kept
+	resp, err := rq.Do(ctx, req, &answer)
+	if err != nil {
+		return o.fail(resp, err)
+	}
+	return nil
 }
 
 func toApp(a *okta.Application) (model.OktaApp, error) {

@@ -1,0 +1,123 @@
+package cli_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/o365doctor/o365doctor/internal/lab"
+	"github.com/o365doctor/o365doctor/internal/lab/labtest"
+)
+
+// writes are the requests that change state (a token request does not).
+func writes(l *lab.Lab) []string {
+	var out []string
+	for _, r := range l.RequestLog() {
+		if strings.Contains(r.Route, "oauth2/v2.0/token") {
+			continue
+		}
+		for _, m := range []string{" POST ", " PATCH ", " PUT ", " DELETE "} {
+			if strings.Contains(r.Route, m) {
+				out = append(out, r.Route)
+			}
+		}
+	}
+	return out
+}
+
+// The Okta lifecycle fixes of identity.okta-user: the check fails, the
+// fix applies, the check passes; unsuspend undoes to SUSPENDED and the
+// check fails again; unlock and activate cannot be undone and need the
+// subject typed.
+func TestOktaLifecycleFixes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, plan, before, after string
+		lab                       func(t *testing.T) *lab.Lab
+		reversible                bool
+	}{
+		{"unsuspend", "okta.unsuspend-user", "SUSPENDED", "ACTIVE", func(t *testing.T) *lab.Lab {
+			return labtest.StartText(t, "name: t\nbase: healthy\nokta:\n  users:\n    - {login: alice@contoso.com, status: SUSPENDED}\n")
+		}, true},
+		{"unlock", "okta.unlock-user", "LOCKED_OUT", "ACTIVE", func(t *testing.T) *lab.Lab { return labtest.Start(t, "locked-out") }, false},
+		// Activation without a password leaves the user PROVISIONED until
+		// they finish Okta's email: the check says so, still failing.
+		{"activate", "okta.activate-user", "STAGED", "PROVISIONED", func(t *testing.T) *lab.Lab {
+			return labtest.StartText(t, "name: t\nbase: staged-user\naffectedUser: alice@contoso.com\nokta:\n  users:\n    - {login: alice@contoso.com, status: STAGED}\n")
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			l := tc.lab(t)
+			env := labEnv(t, l)
+			const upn = "alice@contoso.com"
+			check := func(want string) {
+				t.Helper()
+				r := decode(t, mustRun(t, env, -1, "user", upn, "--json", "--only", "identity.okta-user"))
+				if got := result(t, r, "identity.okta-user").Status; got != want {
+					t.Fatalf("identity.okta-user = %s, want %s", got, want)
+				}
+			}
+			check("fail")
+			if !tc.reversible {
+				out, _, code := run(t, env, "fix", "identity.okta-user", "--user", upn, "--yes", "--confirm", "bob@contoso.com")
+				if code != 2 || len(writes(l)) != 0 {
+					t.Fatalf("a wrong subject typed: exit %d, writes %v\n%s", code, writes(l), out)
+				}
+			}
+			args := []string{"fix", "identity.okta-user", "--user", upn, "--yes"}
+			if !tc.reversible {
+				args = append(args, "--confirm", "Alice@Contoso.com")
+			}
+			out := mustRun(t, env, 0, args...)
+			if !strings.Contains(out, "Plan "+tc.plan) || !strings.Contains(out, "status: "+tc.before+" → "+tc.after) {
+				t.Fatalf("fix: %s", out)
+			}
+			if tc.after == "PROVISIONED" {
+				if !strings.Contains(out, "is now FAIL") || !strings.Contains(out, "PROVISIONED: activation pending") {
+					t.Fatalf("activate: %s", out)
+				}
+				return
+			}
+			check("pass")
+			out, _, code := run(t, env, "undo")
+			if !tc.reversible {
+				if code != 1 {
+					t.Fatalf("undo of an irreversible fix: exit %d %s", code, out)
+				}
+				return
+			}
+			if code != 0 || !strings.Contains(out, "status: ACTIVE → SUSPENDED") {
+				t.Fatalf("undo: exit %d %s", code, out)
+			}
+			check("fail")
+		})
+	}
+}
+
+// --read-only: fix and undo refuse before any request that changes state.
+func TestReadOnlyChangesNothing(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, "immutableid-mismatch")
+	env := labEnv(t, l)
+	env["O365DOCTOR_READ_ONLY"] = "1"
+	out, _, code := run(t, env, "fix", "identity.immutableid-match", "--user", "alice@contoso.com", "--yes")
+	if code != 1 || !strings.Contains(out, "read-only") {
+		t.Fatalf("fix: exit %d %s", code, out)
+	}
+	if _, errOut, code := run(t, env, "undo", "--read-only"); code != 1 || !strings.Contains(errOut, "read-only") {
+		t.Fatalf("undo: exit %d %s", code, errOut)
+	}
+	if w := writes(l); len(w) != 0 {
+		t.Fatalf("state-changing requests: %v", w)
+	}
+}
+
+// mustRun runs the CLI and fails unless it exits want (-1: 0 or 1).
+func mustRun(t *testing.T, env map[string]string, want int, args ...string) string {
+	t.Helper()
+	out, errOut, code := run(t, env, args...)
+	if (want == -1 && code > 1) || (want >= 0 && code != want) {
+		t.Fatalf("%v: exit %d\n%s%s", args, code, out, errOut)
+	}
+	return out
+}

@@ -1,0 +1,93 @@
+package fix_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/o365doctor/o365doctor/internal/checks"
+	"github.com/o365doctor/o365doctor/internal/fix"
+	"github.com/o365doctor/o365doctor/internal/lab/labtest"
+	"github.com/o365doctor/o365doctor/internal/source/graph"
+)
+
+// immutableIDMatch runs the check for alice and returns its result.
+func immutableIDMatch(t *testing.T, src checks.Sources, upn string) checks.Result {
+	t.Helper()
+	return checks.Run(context.Background(), []*checks.Check{checks.ImmutableIDMatch}, checks.UserSubject(upn), src, checks.RunOptions{}, nil)[0]
+}
+
+// failingGraph is the real Graph store whose write of one property fails,
+// as an outage in the middle of the UPN move would.
+type failingGraph struct {
+	fix.GraphStore
+	field string
+}
+
+func (f failingGraph) Write(ctx context.Context, o, fl, v string) error {
+	if fl == f.field {
+		return errors.New("graph: update user: HTTP 503 serviceUnavailable")
+	}
+	return f.GraphStore.Write(ctx, o, fl, v)
+}
+
+// Entra's anchor from Okta's, in a federated domain: the plan moves the
+// UPN to contoso.onmicrosoft.com and back (Graph refuses the anchor in a
+// federated domain, in the lab as in the service); the check passes after
+// it, and undo restores the blank anchor and the UPN. A failure in the
+// middle step leaves the user as they were.
+func TestEntraAnchorPlanMovesTheUPN(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	l := labtest.Start(t, "immutableid-blank-entra")
+	upn := l.AffectedUser() // dave, created cloud-only
+	src, _ := labtest.Sources(t, l.Settings())
+	gc, err := graph.New(l.Settings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := immutableIDMatch(t, src, upn)
+	plans := r.Fixes()
+	if r.Status != checks.StatusFail || len(plans) != 1 || plans[0].ID != "graph.set-onpremises-immutableid" || len(plans[0].Steps) != 3 ||
+		plans[0].Steps[0].After != "dave@contoso.onmicrosoft.com" {
+		t.Fatalf("%s, plans %+v", r.Status, plans)
+	}
+	// Straight to the anchor, without the move: Graph refuses it.
+	direct := plans[0]
+	direct.Steps = direct.Steps[1:2]
+	x := &fix.Executor{Stores: map[string]fix.Store{"graph": fix.GraphStore{API: gc}}, Journal: fix.OpenJournal(filepath.Join(t.TempDir(), "j.jsonl"))}
+	if _, err := x.Apply(ctx, direct); err == nil || !strings.Contains(err.Error(), "federated domain") {
+		t.Fatalf("the anchor set in a federated domain: %v", err)
+	}
+
+	// The middle step fails: the UPN is moved back.
+	x.Stores["graph"] = failingGraph{GraphStore: fix.GraphStore{API: gc}, field: "onPremisesImmutableId"}
+	e, err := x.Apply(ctx, plans[0])
+	if err == nil || e.State != fix.StateFailed || e.Steps[0].State != fix.StepCompensated {
+		t.Fatalf("entry %+v, %v", e, err)
+	}
+	u, err := gc.User(ctx, upn)
+	if err != nil || u.UserPrincipalName != upn || u.OnPremisesImmutableID != "" {
+		t.Fatalf("after a failed middle step: %+v, %v", u, err)
+	}
+
+	x.Stores["graph"] = fix.GraphStore{API: gc}
+	if _, err := x.Apply(ctx, plans[0]); err != nil {
+		t.Fatal(err)
+	}
+	if r := immutableIDMatch(t, src, upn); r.Status != checks.StatusPass {
+		t.Fatalf("after the fix: %s %s", r.Status, r.Message)
+	}
+	if _, err := x.Undo(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	u, err = gc.User(ctx, upn)
+	if err != nil || u.UserPrincipalName != upn || u.OnPremisesImmutableID != "" {
+		t.Fatalf("after undo: %+v, %v", u, err)
+	}
+	if r := immutableIDMatch(t, src, upn); r.Status != checks.StatusFail {
+		t.Fatalf("after undo the check is %s", r.Status)
+	}
+}
