@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/o365doctor/o365doctor/internal/fix"
 	"github.com/o365doctor/o365doctor/internal/model"
 )
 
@@ -61,6 +62,14 @@ func runMFABehavior(ctx context.Context, pass *Pass) error {
 	case strings.EqualFold(b, model.MFARejectByIdP):
 		f.Status = StatusWarn
 		f.Message = fmt.Sprintf("Entra ignores Okta's MFA for %s (rejectMfaByFederatedIdp): users who did MFA in Okta are prompted again by Entra and must register for Entra MFA", domain)
+		if fed.ID != "" {
+			f.Fixes = []fix.Plan{{ID: "graph.accept-okta-mfa", CheckID: pass.Check.ID, Subject: domain, Reversible: true,
+				Title: "Set " + domain + "'s federatedIdpMfaBehavior to acceptIfMfaDoneByFederatedIdp",
+				Risk: "medium: every user of " + domain + " is affected; Entra then takes the MFA Okta performs and prompts its own only without it, " +
+					"so Okta's Office 365 rule must require MFA where Conditional Access does (see loginloop.mfa-loop-predictor); up to an hour to show",
+				Steps: []fix.Step{{System: "graph", Method: "PATCH", Object: fix.FederationObject(domain, fed.ID), Field: "federatedIdpMfaBehavior",
+					Before: b, After: model.MFAAcceptIfDoneByIdP}}}}
+		}
 	default:
 		f.Status = StatusWarn
 		f.Message = fmt.Sprintf("%s's federatedIdpMfaBehavior is %q, which o365doctor does not know", domain, b)

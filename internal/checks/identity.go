@@ -419,9 +419,17 @@ func entraAnchorPlan(ctx context.Context, pass *Pass, eu model.EntraUser, value 
 	}
 	upn := eu.UserPrincipalName
 	obj := fix.EntraUserObject(eu.ID)
-	p := fix.Plan{ID: "graph.set-onpremises-immutableid", CheckID: pass.Check.ID, Subject: pass.Subject.UPN, Reversible: true,
+	// Undoing means writing the old value back; a blank one would be a
+	// null, which Graph has answered 400 (api-facts §Q4): then the plan
+	// cannot be undone, and says so.
+	reversible := eu.OnPremisesImmutableID != ""
+	undoNote := ""
+	if !reversible {
+		undoNote = "; cannot be undone: Graph refuses to clear an anchor once set"
+	}
+	p := fix.Plan{ID: "graph.set-onpremises-immutableid", CheckID: pass.Check.ID, Subject: pass.Subject.UPN, Reversible: reversible,
 		Title: "Set Entra ID's onPremisesImmutableId to the immutableId Okta sends",
-		Risk:  "low: one attribute of one Entra user",
+		Risk:  "low: one attribute of one Entra user" + undoNote,
 		Steps: []fix.Step{{System: "graph", Method: "PATCH", Object: obj, Field: "onPremisesImmutableId", Before: eu.OnPremisesImmutableID, After: value}}}
 	fed, err := FederationFact.Get(ctx, pass.Facts)
 	if err != nil {
@@ -446,8 +454,11 @@ func entraAnchorPlan(ctx context.Context, pass *Pass, eu model.EntraUser, value 
 	}
 	temp := local + "@" + initial
 	p.Title = "Set Entra ID's onPremisesImmutableId to the immutableId Okta sends (moving the UPN to " + initial + " and back)"
+	// ASSUMED: Graph takes the UPN move to the initial domain without a
+	// passwordProfile (MSOnline's Set-MsolUserPrincipalName wanted a new
+	// password for federated-to-standard; no Graph document says so).
 	p.Risk = "medium: Graph changes the anchor only outside a federated domain, so for a few seconds " + upn + " is " + temp +
-		" and a sign-in then fails; if any step fails, the plan moves the UPN back"
+		" and a sign-in then fails (a UPN change can also make Office clients ask to sign in again); if any step fails, the plan moves the UPN back" + undoNote
 	p.Steps = []fix.Step{
 		{System: "graph", Method: "PATCH", Object: obj, Field: "userPrincipalName", Before: upn, After: temp},
 		p.Steps[0],

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/o365doctor/o365doctor/internal/fix"
 	"github.com/o365doctor/o365doctor/internal/model"
 )
 
@@ -162,6 +163,7 @@ func runImmutableIDUnique(ctx context.Context, pass *Pass) error {
 				upn, anchor, eu.UserPrincipalName, upn, eu.UserPrincipalName),
 			Evidence: []Evidence{Compare("immutableID", mine,
 				Read{System: "entra", Object: holder, Field: "onPremisesImmutableId", Value: eu.OnPremisesImmutableID, Source: srcEntraByAnchor, Personal: true})},
+			Fixes: ownAnchorPlan(ctx, pass, a),
 		})
 	}
 	if !shared {
@@ -169,6 +171,23 @@ func runImmutableIDUnique(ctx context.Context, pass *Pass) error {
 			Message: fmt.Sprintf("no other of the %d app users of %s sends %s's immutableID%s", read, a.App.Label, upn, entraNote)})
 	}
 	return nil
+}
+
+// ownAnchorPlan gives the subject's app user back its own Entra user's
+// anchor, which no one else holds (Entra keeps anchors unique): the app
+// user that should not hold the shared value stops sending it. None when
+// the subject's Entra user has no anchor of its own.
+func ownAnchorPlan(ctx context.Context, pass *Pass, a Assignment) []fix.Plan {
+	eu, err := EntraUserFact.Get(ctx, pass.Facts)
+	own := eu.OnPremisesImmutableID
+	if err != nil || own == "" || own == a.AppUser.ImmutableID() {
+		return nil
+	}
+	return []fix.Plan{{ID: "okta.set-app-user-immutableid", CheckID: pass.Check.ID, Subject: pass.Subject.UPN, Reversible: true,
+		Title: "Give the Okta app user its own Entra user's immutableId instead of the shared one",
+		Risk:  "low: one attribute of one Okta app user; fix the profile mapping that copied it, or the next push copies it again",
+		Steps: []fix.Step{{System: "okta", Method: "POST", Object: fix.AppUserObject(a.App.ID, a.AppUser.UserID),
+			Field: "profile.immutableId", Before: a.AppUser.ImmutableID(), After: own}}}}
 }
 
 // appUserOf reads the subject's Office 365 app user, ending the check as

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/o365doctor/o365doctor/internal/fix"
 	"github.com/o365doctor/o365doctor/internal/model"
 )
 
@@ -371,8 +372,12 @@ func runLicenseUsageLocation(ctx context.Context, pass *Pass) error {
 		pass.Report(f)
 		return nil
 	}
-	if oktaLoc != "" {
-		f.Message += fmt.Sprintf(". Set it to %s (what Okta's profile holds) or make Okta push usageLocation", oktaLoc)
+	if code := strings.ToUpper(strings.TrimSpace(oktaLoc)); isCountryCode(code) {
+		f.Message += fmt.Sprintf(". Set it to %s (what Okta's profile holds) or make Okta push usageLocation", code)
+		f.Fixes = []fix.Plan{{ID: "graph.set-usage-location", CheckID: pass.Check.ID, Subject: upn, Reversible: true,
+			Title: "Set the Entra user's usageLocation to " + code + ", the country Okta's profile holds",
+			Risk:  "low: one attribute of one Entra user; the licenses Okta assigns can then be given (the next push, or Okta's retry); once they are, the undo (clearing it) may be refused",
+			Steps: []fix.Step{{System: "graph", Method: "PATCH", Object: fix.EntraUserObject(eu.ID), Field: "usageLocation", Before: eu.UsageLocation, After: code}}}}
 	} else {
 		f.Message += ". Set the user's usageLocation (a two-letter country code) in Entra ID or Okta's profile"
 	}
@@ -628,4 +633,10 @@ func runLicenseGroupPriority(ctx context.Context, pass *Pass) error {
 	}
 	pass.Report(f)
 	return nil
+}
+
+// isCountryCode: two letters A-Z, the form of an ISO 3166-1 alpha-2 code
+// Graph takes as usageLocation.
+func isCountryCode(s string) bool {
+	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/o365doctor/o365doctor/internal/codes"
+	"github.com/o365doctor/o365doctor/internal/fix"
 	"github.com/o365doctor/o365doctor/internal/model"
 )
 
@@ -713,6 +714,7 @@ func runOktaVerify(ctx context.Context, pass *Pass) error {
 		}
 	}
 	var pending, active []string
+	var plans []fix.Plan
 	for _, f := range push {
 		name := cmp.Or(f.Device, f.ID)
 		switch strings.ToUpper(f.Status) {
@@ -720,6 +722,11 @@ func runOktaVerify(ctx context.Context, pass *Pass) error {
 			active = append(active, name)
 		case "PENDING_ACTIVATION":
 			pending = append(pending, name)
+			plans = append(plans, fix.Plan{ID: "okta.delete-pending-factor." + f.ID, CheckID: pass.Check.ID, Subject: pass.Subject.UPN,
+				Title: "Delete the Okta Verify enrollment stuck PENDING_ACTIVATION (factor " + f.ID + ")",
+				Risk:  "cannot be undone (an enrollment cannot be restored): " + u.Login + " enrolls Okta Verify again on the phone they use; the ACTIVE enrollments are kept",
+				Steps: []fix.Step{{System: "okta", Method: "DELETE", Object: fix.FactorObject(u.ID, f.ID), Field: "status",
+					Before: f.Status, After: "", Action: "delete"}}})
 		}
 	}
 	ev = append(ev, newest(mfa)...)
@@ -747,7 +754,7 @@ func runOktaVerify(ctx context.Context, pass *Pass) error {
 		if len(mfa) > 0 {
 			msg += fmt.Sprintf("; %d MFA failure(s) in the window", len(mfa))
 		}
-		pass.Report(Finding{Object: obj, Status: StatusFail, Evidence: ev,
+		pass.Report(Finding{Object: obj, Status: StatusFail, Evidence: ev, Fixes: plans,
 			Message: msg + "; delete the stuck enrollment (or reset the Okta Verify factor) and enroll the current phone"})
 	case len(mfa) > 0 && several != "":
 		pass.Report(Finding{Object: obj, Status: StatusWarn, Evidence: ev,

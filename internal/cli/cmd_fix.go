@@ -20,6 +20,7 @@ type FixOptions struct {
 	Factory *Factory
 	CheckID string
 	UPN     string
+	Domain  string
 	PlanID  string
 	Confirm string
 	Yes     bool
@@ -27,11 +28,11 @@ type FixOptions struct {
 	Output  outputFlags
 }
 
-// NewCmdFix is `o365doctor fix CHECK-ID --user UPN [--yes]`.
+// NewCmdFix is `o365doctor fix CHECK-ID --user UPN | --domain D [--yes]`.
 func NewCmdFix(f *Factory, runF func(context.Context, *FixOptions) error) *cobra.Command {
 	opts := &FixOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "fix CHECK-ID --user UPN [--yes]",
+		Use:   "fix CHECK-ID --user UPN | --domain D [--yes] [--confirm SUBJECT]",
 		Short: "Show the fix plan for a failing check; apply it with --yes",
 		Long: `Runs the check, prints the fix plan (every call, field, value now and value after)
 and changes nothing unless --yes is given. With --yes the one executor re-reads
@@ -41,7 +42,7 @@ verifies; a plan that fails part-way is rolled back. ` + "`o365doctor undo`" + `
 Exit codes: 0 nothing to fix, the plan shown, or the fix applied and verified;
 1 the check fails and no plan fixes it, or applying failed; 2 usage error;
 3 the check could not run.`,
-		Example: "  o365doctor fix identity.immutableid-match --user alice@contoso.com\n  o365doctor fix identity.immutableid-match --user alice@contoso.com --yes",
+		Example: "  o365doctor fix identity.immutableid-match --user alice@contoso.com\n  o365doctor fix identity.immutableid-match --user alice@contoso.com --yes\n  o365doctor fix federation.mfa-behavior --domain contoso.com --yes\n  o365doctor fix identity.okta-user --user alice@contoso.com --yes --confirm alice@contoso.com",
 		Args:    args(1, "a check ID (`o365doctor checks` lists them)"),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			opts.CheckID = a[0]
@@ -52,7 +53,8 @@ Exit codes: 0 nothing to fix, the plan shown, or the fix applied and verified;
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.UPN, "user", "", "the user's UPN")
+	fl.StringVar(&opts.UPN, "user", "", "the user's UPN (user checks, and their domain's)")
+	fl.StringVar(&opts.Domain, "domain", "", "the domain (domain checks: federation, DNS)")
 	fl.StringVar(&opts.PlanID, "plan", "", "which plan, when the check offers several (default: the first)")
 	fl.BoolVar(&opts.Yes, "yes", false, "apply the plan (without it nothing is changed)")
 	fl.StringVar(&opts.Confirm, "confirm", "", "the plan's subject (the UPN or domain), typed, to apply a plan that cannot be undone")
@@ -77,14 +79,29 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 	if !ok {
 		return usageErr("unknown check %q; `o365doctor checks` lists them", opts.CheckID)
 	}
-	if c.Scope != checks.ScopeUser {
-		return usageErr("fix %s: only user checks have fixes in this version", c.ID)
-	}
-	if opts.UPN == "" {
-		return usageErr("fix %s needs --user UPN", c.ID)
-	}
-	if err := validateUPN(opts.UPN); err != nil {
-		return err
+	var subject checks.Subject
+	switch {
+	case opts.UPN != "" && opts.Domain != "":
+		return usageErr("fix %s takes --user UPN or --domain D, not both", c.ID)
+	case opts.Domain != "":
+		if c.Scope != checks.ScopeDomain {
+			return usageErr("fix %s is a %s check: give --user UPN", c.ID, c.Scope)
+		}
+		d, err := normaliseDomain(opts.Domain, "--domain")
+		if err != nil {
+			return err
+		}
+		subject = checks.DomainSubject(d)
+	case opts.UPN != "":
+		if c.Scope != checks.ScopeUser && c.Scope != checks.ScopeDomain {
+			return usageErr("fix %s: only user and domain checks have fixes in this version", c.ID)
+		}
+		if err := validateUPN(opts.UPN); err != nil {
+			return err
+		}
+		subject = checks.UserSubject(opts.UPN)
+	default:
+		return usageErr("fix %s needs --user UPN or --domain D", c.ID)
 	}
 	format, err := opts.Output.format()
 	if err != nil {
@@ -100,7 +117,6 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 	if err != nil {
 		return err
 	}
-	subject := checks.UserSubject(opts.UPN)
 	check := func() checks.Result {
 		return checks.Run(ctx, []*checks.Check{c}, subject, ses.sources, ses.runOptions(subject), nil)[0]
 	}
@@ -136,14 +152,17 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 	}
 	plan := plans[0]
 	if opts.PlanID != "" {
-		found := false
+		found := 0
 		for _, p := range plans {
 			if p.ID == opts.PlanID {
-				plan, found = p, true
+				plan, found = p, found+1
 			}
 		}
-		if !found {
+		switch {
+		case found == 0:
 			return usageErr("check %s offers no plan %q", c.ID, opts.PlanID)
+		case found > 1:
+			return usageErr("check %s offers %d plans named %q; o365doctor cannot tell which you mean", c.ID, found, opts.PlanID)
 		}
 	}
 	shown := report.ConvertFix(plan)
@@ -174,5 +193,11 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 	fo.Applied, fo.Entry = true, entry.ID
 	after := check()
 	fo.After = string(after.Status)
-	return emit(ExitOK, fmt.Sprintf("Applied (journal entry %s). %s is now %s: %s\nUndo with: o365doctor undo %s", entry.ID, c.ID, report.Label(string(after.Status)), after.Message, entry.ID))
+	msg := fmt.Sprintf("Applied (journal entry %s). %s is now %s: %s", entry.ID, c.ID, report.Label(string(after.Status)), after.Message)
+	if plan.Reversible {
+		msg += "\nUndo with: o365doctor undo " + entry.ID
+	} else {
+		msg += "\nThis change cannot be undone."
+	}
+	return emit(ExitOK, msg)
 }

@@ -121,3 +121,24 @@ func mustRun(t *testing.T, env map[string]string, want int, args ...string) stri
 	}
 	return out
 }
+
+// A domain fix: fix --domain applies, the check passes, undo restores.
+func TestDomainFixByDomain(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, "mfa-double-prompt")
+	env := labEnv(t, l)
+	out := mustRun(t, env, 0, "fix", "federation.mfa-behavior", "--domain", "contoso.com", "--yes")
+	if !strings.Contains(out, "Plan graph.accept-okta-mfa") || !strings.Contains(out, "rejectMfaByFederatedIdp → acceptIfMfaDoneByFederatedIdp") || !strings.Contains(out, "is now PASS") {
+		t.Fatalf("fix: %s", out)
+	}
+	out = mustRun(t, env, 0, "undo")
+	if !strings.Contains(out, "acceptIfMfaDoneByFederatedIdp → rejectMfaByFederatedIdp") {
+		t.Fatalf("undo: %s", out)
+	}
+	if _, _, code := run(t, env, "fix", "federation.mfa-behavior", "--domain", "contoso.com", "--user", "alice@contoso.com"); code != 2 {
+		t.Fatalf("--user and --domain together: exit %d", code)
+	}
+	if _, _, code := run(t, env, "fix", "identity.okta-user", "--domain", "contoso.com"); code != 2 {
+		t.Fatalf("a user check by --domain: exit %d", code)
+	}
+}

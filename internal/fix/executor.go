@@ -123,6 +123,13 @@ func (x *Executor) Undo(ctx context.Context, id string) (Entry, error) {
 		return Entry{}, fmt.Errorf("journal entry %s was made in %s; this run reaches %s: undo it with the settings it was made with", target.ID, target.Target, x.Target)
 	}
 	rev, err := x.reversal(ctx, target)
+	if errors.Is(err, errNothingMade) && target.Incomplete() {
+		// Stopped before any call went through: the entry is closed as
+		// failed, nothing to reverse.
+		target.State, target.Time = StateFailed, x.now().UTC()
+		target.Error = strings.TrimPrefix(target.Error+"; stopped before any change (checked live); closed by undo", "; ")
+		return target, x.Journal.append(target)
+	}
 	if err != nil {
 		return Entry{}, err
 	}
@@ -188,7 +195,7 @@ func (x *Executor) reversal(ctx context.Context, e Entry) (Plan, error) {
 		}
 		switch log.State {
 		case StepDone:
-		case StepStarted, StepFailed:
+		case StepStarted, StepFailed, StepMade:
 			// The call may have reached the system: the live value says.
 			st := x.Stores[s.System]
 			if st == nil {
@@ -217,10 +224,12 @@ func (x *Executor) reversal(ctx context.Context, e Entry) (Plan, error) {
 		r.Steps = append(r.Steps, back)
 	}
 	if len(r.Steps) == 0 {
-		return Plan{}, fmt.Errorf("journal entry %s made no change: nothing to undo", e.ID)
+		return Plan{}, fmt.Errorf("journal entry %s: %w", e.ID, errNothingMade)
 	}
 	return r, nil
 }
+
+var errNothingMade = errors.New("it made no change: nothing to undo")
 
 // touches tracks, per field, the value the plan has produced so far.
 type touches map[string]string
@@ -341,13 +350,16 @@ func (x *Executor) forward(ctx context.Context, p Plan, stores []guarded, e *Ent
 			e.Steps[i].State, e.Steps[i].Error = StepFailed, config.Mask(err.Error())
 			return fmt.Errorf("step %d (%s): %w", i+1, s.Call(), err)
 		}
-		got, err := stores[i].Read(ctx, s.Object, s.Field)
+		// The call succeeded: the change is made, whatever a read says
+		// next (a directory replica may still answer the old value for
+		// a while, so the read back is retried before it is doubted).
+		e.Steps[i].State = StepMade
+		got, err := readBack(ctx, stores[i], s, s.After)
 		if err != nil {
-			e.Steps[i].State, e.Steps[i].Error = StepFailed, config.Mask(err.Error())
+			e.Steps[i].Error = config.Mask(err.Error())
 			return fmt.Errorf("step %d: read back: %w", i+1, err)
 		}
 		if got != s.After {
-			e.Steps[i].State = StepFailed
 			e.Steps[i].Error = fmt.Sprintf("read back %s, expected %s", show(got), show(s.After))
 			return fmt.Errorf("step %d: read back %s, expected %s", i+1, show(got), show(s.After))
 		}
@@ -361,54 +373,48 @@ func (x *Executor) forward(ctx context.Context, p Plan, stores []guarded, e *Ent
 	return nil
 }
 
+// readBackWaits are the pauses before each further read back when the
+// value read is not yet the one written: Entra's directory replicas can
+// answer the old value for some seconds after a write.
+var readBackWaits = []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second}
+
+// readBack reads the step's field until it holds want, or the waits (or
+// ctx) run out; it returns the last value read.
+func readBack(ctx context.Context, st guarded, s Step, want string) (string, error) {
+	got, err := st.Read(ctx, s.Object, s.Field)
+	for _, wait := range readBackWaits {
+		if err != nil || got == want {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return got, err
+		case <-time.After(wait):
+		}
+		got, err = st.Read(ctx, s.Object, s.Field)
+	}
+	return got, err
+}
+
 // compensate undoes what the failed run made, newest first: each done
 // step, and a failed one whose live value shows its call went through;
 // each compensation is re-read and verified. One that cannot be made
 // leaves the entry needing attention.
 func (x *Executor) compensate(ctx context.Context, p Plan, stores []guarded, e *Entry) {
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), compensateTimeout)
-	defer cancel()
 	attention := func(i int, format string, args ...any) {
 		e.State = StateNeedsAttention
 		e.Error += fmt.Sprintf("; step %d not undone: %s", i+1, config.Mask(fmt.Sprintf(format, args...)))
 	}
 	for i := len(p.Steps) - 1; i >= 0; i-- {
 		s, log := p.Steps[i], &e.Steps[i]
-		if log.State != StepDone && log.State != StepFailed {
+		if log.State != StepDone && log.State != StepMade && log.State != StepFailed {
 			continue
 		}
-		now, err := stores[i].Read(cctx, s.Object, s.Field)
-		if err != nil {
-			attention(i, "read: %v", err)
-			continue
-		}
-		if log.State == StepFailed && now == log.Live {
-			log.State = StepNotMade // the call did not change anything
-			continue
-		}
-		if now != s.After {
-			attention(i, "%s %s is %s, neither the value before (%s) nor after (%s) the step", s.Object, s.Field, show(now), show(log.Live), show(s.After))
-			continue
-		}
-		switch {
-		case s.IsAction() && s.Undo == "":
-			attention(i, "%s cannot be undone", s.Action)
-			continue
-		case s.IsAction():
-			err = stores[i].Do(cctx, s.Undo, s.Object)
-		default:
-			err = stores[i].Write(cctx, s.Object, s.Field, log.Live)
-		}
-		if err != nil {
-			attention(i, "%v", err)
-			continue
-		}
-		got, err := stores[i].Read(cctx, s.Object, s.Field)
-		if err != nil || got != log.Live {
-			attention(i, "read back %s after undoing, expected %s (%v)", show(got), show(log.Live), err)
-			continue
-		}
-		log.State = StepCompensated
+		// Each compensation has its own time, on a context that outlives
+		// the caller's (which may be what was cancelled).
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), compensateTimeout)
+		x.compensateStep(cctx, s, log, stores[i], func(format string, args ...any) { attention(i, format, args...) })
+		cancel()
 	}
 	e.Applied = 0
 	for _, l := range e.Steps {
@@ -416,4 +422,60 @@ func (x *Executor) compensate(ctx context.Context, p Plan, stores []guarded, e *
 			e.Applied++
 		}
 	}
+}
+
+// compensateStep undoes one step. A field set is written back to the
+// value read before it whenever its call may have gone through (the write
+// is idempotent); an action is undone only when the live state shows it
+// was made (an action is not).
+func (x *Executor) compensateStep(ctx context.Context, s Step, log *StepLog, st guarded, attention func(string, ...any)) {
+	now, err := st.Read(ctx, s.Object, s.Field)
+	if err != nil {
+		attention("read: %v", err)
+		return
+	}
+	unchanged := now == log.Live
+	if unchanged && s.IsAction() {
+		if log.State == StepFailed {
+			log.State = StepNotMade // the call failed and nothing changed
+		} else {
+			log.State = StepCompensated // the state is back already
+		}
+		return
+	}
+	switch {
+	case s.IsAction() && now != s.After:
+		attention("%s %s is %s, neither the value before (%s) nor after (%s) the step", s.Object, s.Field, show(now), show(log.Live), show(s.After))
+		return
+	case s.IsAction() && s.Undo == "":
+		attention("%s cannot be undone", s.Action)
+		return
+	case s.IsAction():
+		err = st.Do(ctx, s.Undo, s.Object)
+	case now != s.After && now != log.Live:
+		attention("%s %s is %s, neither the value before (%s) nor after (%s) the step", s.Object, s.Field, show(now), show(log.Live), show(s.After))
+		return
+	default:
+		err = st.Write(ctx, s.Object, s.Field, log.Live)
+	}
+	if err != nil {
+		if unchanged && log.State == StepFailed {
+			// The value read is the one before: the write-back was a
+			// precaution against a replica hiding the write.
+			log.State = StepNotMade
+			return
+		}
+		attention("%v", err)
+		return
+	}
+	got, err := readBack(ctx, st, s, log.Live)
+	if err != nil || got != log.Live {
+		attention("read back %s after undoing, expected %s (%v)", show(got), show(log.Live), err)
+		return
+	}
+	if unchanged && log.State == StepFailed {
+		log.State = StepNotMade // written back all the same: a replica may have hidden the write
+		return
+	}
+	log.State = StepCompensated
 }

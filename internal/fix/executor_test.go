@@ -245,3 +245,80 @@ func TestJournalLock(t *testing.T) {
 		t.Fatalf("second process: %v", err2)
 	}
 }
+
+// lagStore answers the value before a write for the next lag reads of
+// that field, as a directory replica that has not caught up.
+type lagStore struct {
+	*memStore
+	lag   int
+	stale map[string][2]any // field -> {old value, reads left}
+}
+
+func (l *lagStore) Read(ctx context.Context, o, f string) (string, error) {
+	l.mu.Lock()
+	if s, ok := l.stale[o+"#"+f]; ok && s[1].(int) > 0 {
+		l.stale[o+"#"+f] = [2]any{s[0], s[1].(int) - 1}
+		l.mu.Unlock()
+		return s[0].(string), nil
+	}
+	l.mu.Unlock()
+	return l.memStore.Read(ctx, o, f)
+}
+
+func (l *lagStore) Write(ctx context.Context, o, f, val string) error {
+	old, _ := l.memStore.Read(ctx, o, f)
+	if err := l.memStore.Write(ctx, o, f, val); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.stale[o+"#"+f] = [2]any{old, l.lag}
+	l.mu.Unlock()
+	return nil
+}
+
+// Review 16 #1: a read back that lags the write is retried, not taken for
+// a change that was not made.
+func TestLaggingReadBack(t *testing.T) {
+	st := &lagStore{memStore: &memStore{v: map[string]string{"/users/u1#userPrincipalName": "alice@contoso.com"}}, lag: 2, stale: map[string][2]any{}}
+	x := newExec(t, st)
+	e, err := x.Apply(context.Background(), upnMove)
+	if err != nil || e.State != fix.StateApplied || e.Applied != 3 {
+		t.Fatalf("entry %s (%d applied), %v", e.State, e.Applied, err)
+	}
+}
+
+// Review 16 #2 and #5: a plain undo refuses while an entry is incomplete,
+// naming it; an incomplete entry that made nothing is closed by its undo.
+func TestIncompleteEntriesComeFirst(t *testing.T) {
+	st := &memStore{v: map[string]string{"/users/u1#userPrincipalName": "alice@contoso.com"}}
+	x := newExec(t, st)
+	var snapshot []byte
+	st.after = func(n int) {
+		if n == 1 && snapshot == nil {
+			// The journal as a crash before step 1's outcome leaves it,
+			// with step 1's call made.
+			snapshot, _ = os.ReadFile(x.Journal.Path())
+		}
+	}
+	if _, err := x.Apply(context.Background(), upnMove); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(x.Journal.Path(), snapshot, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := x.Journal.Entries()
+	id := entries[0].ID
+	if _, err := x.Undo(context.Background(), ""); err == nil || !strings.Contains(err.Error(), "finish it first with o365doctor undo "+id) {
+		t.Fatalf("plain undo with an incomplete entry: %v", err)
+	}
+	// Nothing started: the undo closes the entry.
+	y := newExec(t, &memStore{v: map[string]string{"/users/u1#userPrincipalName": "alice@contoso.com"}})
+	lines := strings.SplitAfter(string(snapshot), "\n")
+	if err := os.WriteFile(y.Journal.Path(), []byte(lines[0]), 0o600); err != nil { // the entry's first line only
+		t.Fatal(err)
+	}
+	e, err := y.Undo(context.Background(), id)
+	if err != nil || e.State != fix.StateFailed || !strings.Contains(e.Error, "stopped before any change") {
+		t.Fatalf("closing an entry that made nothing: %+v, %v", e, err)
+	}
+}

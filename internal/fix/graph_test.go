@@ -80,14 +80,83 @@ func TestEntraAnchorPlanMovesTheUPN(t *testing.T) {
 	if r := immutableIDMatch(t, src, upn); r.Status != checks.StatusPass {
 		t.Fatalf("after the fix: %s %s", r.Status, r.Message)
 	}
-	if _, err := x.Undo(ctx, ""); err != nil {
+	// Entra's anchor was blank: undoing would clear it, which Graph
+	// refuses, so the plan says it cannot be undone and undo refuses.
+	if plans[0].Reversible || !strings.Contains(plans[0].Risk, "cannot be undone") {
+		t.Fatalf("plan %+v", plans[0])
+	}
+	if _, err := x.Undo(ctx, ""); err == nil || !strings.Contains(err.Error(), "nothing to undo") {
+		t.Fatalf("undo of an irreversible fix: %v", err)
+	}
+}
+
+// fixCycle is the round every fix is held to: the check fails (or warns),
+// the plan applies, the check passes, undo restores, the check fails (or
+// warns) again.
+func fixCycle(t *testing.T, scenario, checkID, planID string) {
+	t.Helper()
+	ctx := context.Background()
+	l := labtest.Start(t, scenario)
+	upn := l.AffectedUser()
+	src, oc := labtest.Sources(t, l.Settings())
+	gc, err := graph.New(l.Settings())
+	if err != nil {
 		t.Fatal(err)
 	}
-	u, err = gc.User(ctx, upn)
-	if err != nil || u.UserPrincipalName != upn || u.OnPremisesImmutableID != "" {
-		t.Fatalf("after undo: %+v, %v", u, err)
+	c, ok := checks.Lookup(checkID)
+	if !ok {
+		t.Fatalf("no check %s", checkID)
 	}
-	if r := immutableIDMatch(t, src, upn); r.Status != checks.StatusFail {
-		t.Fatalf("after undo the check is %s", r.Status)
+	run := func() checks.Result {
+		return checks.Run(ctx, []*checks.Check{c}, checks.UserSubject(upn), src, checks.RunOptions{}, nil)[0]
+	}
+	r := run()
+	var plan *fix.Plan
+	for _, p := range r.Fixes() {
+		// A plan per object ends in the object's ID: a prefix ending in
+		// a dot names it.
+		if p.ID == planID || strings.HasSuffix(planID, ".") && strings.HasPrefix(p.ID, planID) {
+			plan = &p
+		}
+	}
+	initial := r.Status
+	if (initial != checks.StatusFail && initial != checks.StatusWarn) || plan == nil {
+		t.Fatalf("%s on %s: %s %s, plans %+v", checkID, scenario, r.Status, r.Message, r.Fixes())
+	}
+	x := &fix.Executor{Stores: map[string]fix.Store{"graph": fix.GraphStore{API: gc}, "okta": fix.OktaStore{API: oc}},
+		Journal: fix.OpenJournal(filepath.Join(t.TempDir(), "j.jsonl"))}
+	if _, err := x.Apply(ctx, *plan); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	if r := run(); r.Status != checks.StatusPass && (r.Status != checks.StatusWarn || plan.Reversible) {
+		// An irreversible fix may leave history behind (the Okta Verify
+		// denials in the window stay, a warning): never a failure.
+		t.Fatalf("after the fix: %s %s", r.Status, r.Message)
+	}
+	if !plan.Reversible {
+		return
+	}
+	if _, err := x.Undo(ctx, ""); err != nil {
+		t.Fatalf("undo: %v", err)
+	}
+	if r := run(); r.Status != initial {
+		t.Fatalf("after undo: %s %s, want %s again", r.Status, r.Message, initial)
+	}
+}
+
+func TestFixCycles(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ scenario, check, plan string }{
+		{"usage-location-missing", "license.usage-location", "graph.set-usage-location"},
+		{"immutableid-mismatch", "identity.immutableid-match", "okta.set-app-user-immutableid"},
+		{"immutableid-mismatch", "identity.immutableid-match", "graph.set-onpremises-immutableid"},
+		{"immutableid-duplicate", "identity.immutableid-unique", "okta.set-app-user-immutableid"},
+		{"login-loop-okta-verify", "loginloop.okta-verify", "okta.delete-pending-factor."},
+		{"mfa-double-prompt", "federation.mfa-behavior", "graph.accept-okta-mfa"},
+	} {
+		t.Run(tc.plan, func(t *testing.T) {
+			t.Parallel()
+			fixCycle(t, tc.scenario, tc.check, tc.plan)
+		})
 	}
 }

@@ -33,6 +33,7 @@ const (
 const (
 	StepPending     = "pending"
 	StepStarted     = "started" // journaled before the call: the call may or may not have reached the system
+	StepMade        = "made"    // the call succeeded; not (yet) read back
 	StepDone        = "done"    // made and read back
 	StepFailed      = "failed"
 	StepCompensated = "compensated" // undone after a later step failed, and read back
@@ -76,8 +77,9 @@ func (t Target) String() string {
 // differs: both name a system and one of them differs (an entry made
 // before targets were journaled names none, and is not refused for it).
 func (t Target) differs(o Target) bool {
-	return t.OktaOrg != "" && o.OktaOrg != "" && !strings.EqualFold(t.OktaOrg, o.OktaOrg) ||
-		t.Tenant != "" && o.Tenant != "" && !strings.EqualFold(t.Tenant, o.Tenant)
+	org := func(u string) string { return strings.TrimRight(strings.ToLower(strings.TrimSpace(u)), "/") }
+	return t.OktaOrg != "" && o.OktaOrg != "" && org(t.OktaOrg) != org(o.OktaOrg) ||
+		t.Tenant != "" && o.Tenant != "" && !strings.EqualFold(strings.TrimSpace(t.Tenant), strings.TrimSpace(o.Tenant))
 }
 
 // StepLog is one step's record in an entry.
@@ -245,6 +247,14 @@ func undoable(entries []Entry, id string) (Entry, error) {
 		}
 		return Entry{}, fmt.Errorf("no journal entry %s; `o365doctor journal` lists them", id)
 	}
+	// An entry left mid-way comes first: a plain undo past it could
+	// read its half-made change as someone else's.
+	for _, e := range entries {
+		if e.Incomplete() || e.State == StateNeedsAttention {
+			return Entry{}, fmt.Errorf("journal entry %s (%s) is %s: finish it first with o365doctor undo %s (or, if a person has since set things right, o365doctor undo --abandon %s)",
+				e.ID, e.Plan.Title, strings.ToLower(stateWord(e)), e.ID, e.ID)
+		}
+	}
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
 		if e.State == StateApplied && e.Kind == KindFix && !undone[e.ID] && e.Plan.Reversible {
@@ -252,6 +262,13 @@ func undoable(entries []Entry, id string) (Entry, error) {
 		}
 	}
 	return Entry{}, errors.New("nothing to undo: the journal has no applied fix that is not undone or abandoned")
+}
+
+func stateWord(e Entry) string {
+	if e.Incomplete() {
+		return "INCOMPLETE"
+	}
+	return e.State
 }
 
 // lockJournal takes the journal's advisory lock (a file beside it), held

@@ -14,6 +14,25 @@ type OktaAppUsers interface {
 	SetAppUserProfile(ctx context.Context, appID, userID string, changes map[string]any) (model.AppUser, error)
 	User(ctx context.Context, idOrLogin string) (model.OktaUser, error)
 	UserLifecycle(ctx context.Context, userID, operation string) error
+	Factors(ctx context.Context, userID string) ([]model.OktaFactor, error)
+	DeleteFactor(ctx context.Context, userID, factorID string) error
+}
+
+// FactorObject is the object path of a user's factor.
+func FactorObject(userID, factorID string) string {
+	return "/api/v1/users/" + userID + "/factors/" + factorID
+}
+
+func parseFactor(object string) (userID, factorID string, ok bool) {
+	rest, ok := strings.CutPrefix(object, "/api/v1/users/")
+	if !ok {
+		return "", "", false
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) != 3 || parts[1] != "factors" || parts[0] == "" || parts[2] == "" {
+		return "", "", false
+	}
+	return parts[0], parts[2], true
 }
 
 // OktaStore reads and writes Okta app-user profile attributes (objects
@@ -32,6 +51,9 @@ func parseUser(object string) (string, bool) {
 
 // Do runs a lifecycle action on an Okta user.
 func (s OktaStore) Do(ctx context.Context, action, object string) error {
+	if uid, fid, ok := parseFactor(object); ok && action == "delete" {
+		return s.API.DeleteFactor(ctx, uid, fid)
+	}
 	id, ok := parseUser(object)
 	if !ok {
 		return fmt.Errorf("okta store: %s on unsupported object %s", action, object)
@@ -57,6 +79,16 @@ func parseAppUser(object, field string) (appID, userID, attr string, err error) 
 }
 
 func (s OktaStore) Read(ctx context.Context, object, field string) (string, error) {
+	if uid, fid, ok := parseFactor(object); ok && field == "status" {
+		// A deleted factor is gone from the listing: its status is "".
+		factors, err := s.API.Factors(ctx, uid)
+		for _, f := range factors {
+			if f.ID == fid {
+				return f.Status, err
+			}
+		}
+		return "", err
+	}
 	if id, ok := parseUser(object); ok {
 		if field != "status" {
 			return "", fmt.Errorf("okta store: unsupported field %s of a user", field)
@@ -103,6 +135,22 @@ func profileString(v any) (string, error) {
 type GraphUsers interface {
 	User(ctx context.Context, idOrUPN string) (model.EntraUser, error)
 	PatchUser(ctx context.Context, id string, fields map[string]any) error
+	Federation(ctx context.Context, domain string) (model.Federation, bool, error)
+	PatchFederation(ctx context.Context, domain, id string, fields map[string]any) error
+}
+
+// FederationObject is the object path of a domain's federation configuration.
+func FederationObject(domain, id string) string {
+	return "/domains/" + domain + "/federationConfiguration/" + id
+}
+
+func parseFederation(object, field string) (domain, id string, ok bool) {
+	rest, ok := strings.CutPrefix(object, "/domains/")
+	parts := strings.Split(rest, "/")
+	if !ok || len(parts) != 3 || parts[1] != "federationConfiguration" || parts[0] == "" || parts[2] == "" || field != "federatedIdpMfaBehavior" {
+		return "", "", false
+	}
+	return parts[0], parts[2], true
 }
 
 // GraphStore reads and writes Entra user properties: objects /users/{id}
@@ -126,6 +174,13 @@ func parseEntraUser(object, field string) (string, error) {
 }
 
 func (s GraphStore) Read(ctx context.Context, object, field string) (string, error) {
+	if domain, id, ok := parseFederation(object, field); ok {
+		fed, found, err := s.API.Federation(ctx, domain)
+		if err == nil && (!found || fed.ID != id) {
+			err = fmt.Errorf("graph store: %s has no federation configuration %s", domain, id)
+		}
+		return fed.FederatedIdpMfaBehavior, err
+	}
 	id, err := parseEntraUser(object, field)
 	if err != nil {
 		return "", err
@@ -144,6 +199,14 @@ func (s GraphStore) Read(ctx context.Context, object, field string) (string, err
 }
 
 func (s GraphStore) Write(ctx context.Context, object, field, value string) error {
+	if domain, id, ok := parseFederation(object, field); ok {
+		if value == "" {
+			// Graph refuses federatedIdpMfaBehavior back to null: no plan
+			// may write it, so none is sent.
+			return fmt.Errorf("graph store: federatedIdpMfaBehavior cannot be set back to empty")
+		}
+		return s.API.PatchFederation(ctx, domain, id, map[string]any{field: value})
+	}
 	id, err := parseEntraUser(object, field)
 	if err != nil {
 		return err

@@ -135,8 +135,11 @@ func (res Result) problems() []Finding {
 // fix: the plan named, as a check may offer several.
 func FixCommand(checkID string, f Fix) string {
 	cmd := "o365doctor fix " + checkID
-	if f.Subject != "" {
+	switch {
+	case strings.Contains(f.Subject, "@"):
 		cmd += " --user " + f.Subject
+	case f.Subject != "":
+		cmd += " --domain " + f.Subject
 	}
 	return cmd + " --plan " + f.ID
 }

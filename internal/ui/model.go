@@ -301,7 +301,7 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Apply):
 		if !m.plan.Reversible {
 			m.state = stateBrowse
-			m.setFlash(true, fmt.Sprintf("This plan cannot be undone; apply it with `o365doctor fix %s --user %s --yes --confirm %s`.", m.plan.CheckID, m.plan.Subject, m.plan.Subject))
+			m.setFlash(true, fmt.Sprintf("This plan cannot be undone; apply it with `%s --yes --confirm %s`.", report.FixCommand(m.plan.CheckID, report.ConvertFix(m.plan)), m.plan.Subject))
 			return nil
 		}
 		m.state = stateApplying

@@ -16,6 +16,25 @@ const permUsersWrite = "User.ReadWrite.All"
 // (JSON null: the SDK's typed models cannot send a null).
 var userWritable = map[string]bool{"userPrincipalName": true, "onPremisesImmutableId": true, "usageLocation": true}
 
+// permFederationWrite is the application permission federation writes need.
+const permFederationWrite = "Domain-InternalFederation.ReadWrite.All"
+
+// federationWritable are the federation properties a fix may set.
+var federationWritable = map[string]bool{"federatedIdpMfaBehavior": true}
+
+// PatchFederation sets properties of a domain's federation configuration
+// (PATCH /domains/{domain}/federationConfiguration/{id};
+// Domain-InternalFederation.ReadWrite.All).
+func (c *Client) PatchFederation(ctx context.Context, domain, id string, fields map[string]any) error {
+	o := op{what: "update the federation of " + domain, noun: "an update", perm: permFederationWrite}
+	for _, v := range []string{domain, id} {
+		if v == "" || strings.ContainsAny(v, "\x00\r\n/?#") || strings.Contains(v, "..") {
+			return o.errorf("%q is not a domain or configuration ID; not asked", v)
+		}
+	}
+	return c.patch(ctx, o, "{+baseurl}/domains/{domain}/federationConfiguration/{id}", map[string]string{"domain": domain, "id": id}, fields, federationWritable)
+}
+
 // PatchUser sets properties of a user (PATCH /users/{id}; User.ReadWrite.All):
 // only those a fix writes, each a string or nil.
 func (c *Client) PatchUser(ctx context.Context, id string, fields map[string]any) error {
@@ -23,8 +42,14 @@ func (c *Client) PatchUser(ctx context.Context, id string, fields map[string]any
 	if id == "" || strings.ContainsAny(id, "\x00\r\n/?#") || strings.Contains(id, "..") {
 		return o.errorf("%q is not a user ID; not asked", id)
 	}
+	return c.patch(ctx, o, "{+baseurl}/users/{id}", map[string]string{"id": id}, fields, userWritable)
+}
+
+// patch sends a PATCH of the writable fields (strings, or nil to clear)
+// and maps Graph's error.
+func (c *Client) patch(ctx context.Context, o op, template string, params map[string]string, fields map[string]any, writable map[string]bool) error {
 	for k, v := range fields {
-		if _, isString := v.(string); !userWritable[k] || (v != nil && !isString) {
+		if _, isString := v.(string); !writable[k] || (v != nil && !isString) {
 			return o.errorf("%s is not a property o365doctor writes; not asked", k)
 		}
 	}
@@ -34,8 +59,11 @@ func (c *Client) PatchUser(ctx context.Context, id string, fields map[string]any
 	}
 	ri := abs.NewRequestInformation()
 	ri.Method = abs.PATCH
-	ri.UrlTemplate = "{+baseurl}/users/{id}"
-	ri.PathParameters = map[string]string{"baseurl": c.sdk.RequestAdapter.GetBaseUrl(), "id": id}
+	ri.UrlTemplate = template
+	ri.PathParameters = map[string]string{"baseurl": c.sdk.RequestAdapter.GetBaseUrl()}
+	for k, v := range params {
+		ri.PathParameters[k] = v
+	}
 	ri.Headers.TryAdd("Accept", "application/json")
 	ri.SetStreamContentAndContentType(body, "application/json")
 	errs := abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue}

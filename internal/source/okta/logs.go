@@ -212,6 +212,29 @@ func (c *Client) Factors(ctx context.Context, userID string) ([]model.OktaFactor
 	return out, nil
 }
 
+// DeleteFactor unenrolls one of the user's factors (DELETE
+// /api/v1/users/{id}/factors/{factorId}; okta.users.manage): a stale Okta
+// Verify enrollment the user then enrolls again.
+func (c *Client) DeleteFactor(ctx context.Context, userID, factorID string) error {
+	o := op{what: "delete factor " + factorID + " of user " + userID, noun: "an empty answer", perm: "okta.users.manage"}
+	if err := checkID(userID); err != nil {
+		return o.errorf("%v; not asked", err)
+	}
+	if err := checkID(factorID); err != nil {
+		return o.errorf("%v; not asked", err)
+	}
+	rq := c.sdk.CloneRequestExecutor()
+	req, err := rq.WithAccept("application/json").NewRequest("DELETE", "/api/v1/users/"+userID+"/factors/"+factorID, nil)
+	if err != nil {
+		return o.fail(nil, err)
+	}
+	resp, err := rq.Do(ctx, req, nil)
+	if err != nil {
+		return o.fail(resp, err)
+	}
+	return nil
+}
+
 // factorJSON is a factor as Okta lists it; the SDK's UserFactor drops the
 // profile, where a push factor names its device.
 type factorJSON struct {
