@@ -68,7 +68,7 @@ func runMFABehavior(ctx context.Context, pass *Pass) error {
 				Risk: "medium: every user of " + domain + " is affected; Entra then takes the MFA Okta performs and prompts its own only without it, " +
 					"so Okta's Office 365 rule must require MFA where Conditional Access does (see loginloop.mfa-loop-predictor); up to an hour to show",
 				Steps: []fix.Step{{System: "graph", Method: "PATCH", Object: fix.FederationObject(domain, fed.ID), Field: "federatedIdpMfaBehavior",
-					Before: b, After: model.MFAAcceptIfDoneByIdP}}}}
+					Before: b, After: model.MFAAcceptIfDoneByIdP, Permission: fix.PermGraphFederation}}}}
 		}
 	default:
 		f.Status = StatusWarn

@@ -118,7 +118,7 @@ func runOktaUserStatus(ctx context.Context, pass *Pass) error {
 // and undoing an activation would deactivate the user, which unassigns
 // every app.
 func lifecyclePlans(checkID, upn string, u model.OktaUser) []fix.Plan {
-	step := fix.Step{System: "okta", Method: "POST", Object: fix.UserObject(u.ID), Field: "status", Before: u.Status}
+	step := fix.Step{System: "okta", Method: "POST", Object: fix.UserObject(u.ID), Field: "status", Before: u.Status, Permission: fix.PermOktaUsers}
 	plan := fix.Plan{CheckID: checkID, Subject: upn}
 	switch u.Status {
 	case model.OktaStaged:
@@ -363,7 +363,7 @@ func runImmutableIDMatch(ctx context.Context, pass *Pass) error {
 		Reversible: true,
 		Steps: []fix.Step{{
 			System: "okta", Method: "POST", Object: fix.AppUserObject(a.App.ID, a.AppUser.UserID),
-			Field: "profile.immutableId", Before: okta, After: entra,
+			Field: "profile.immutableId", Before: okta, After: entra, Permission: fix.PermOktaApps,
 		}},
 	}
 	switch {
@@ -430,7 +430,7 @@ func entraAnchorPlan(ctx context.Context, pass *Pass, eu model.EntraUser, value 
 	p := fix.Plan{ID: "graph.set-onpremises-immutableid", CheckID: pass.Check.ID, Subject: pass.Subject.UPN, Reversible: reversible,
 		Title: "Set Entra ID's onPremisesImmutableId to the immutableId Okta sends",
 		Risk:  "low: one attribute of one Entra user" + undoNote,
-		Steps: []fix.Step{{System: "graph", Method: "PATCH", Object: obj, Field: "onPremisesImmutableId", Before: eu.OnPremisesImmutableID, After: value}}}
+		Steps: []fix.Step{{System: "graph", Method: "PATCH", Object: obj, Field: "onPremisesImmutableId", Before: eu.OnPremisesImmutableID, After: value, Permission: fix.PermGraphUsers}}}
 	fed, err := FederationFact.Get(ctx, pass.Facts)
 	if err != nil {
 		return fix.Plan{}, false
@@ -460,9 +460,9 @@ func entraAnchorPlan(ctx context.Context, pass *Pass, eu model.EntraUser, value 
 	p.Risk = "medium: Graph changes the anchor only outside a federated domain, so for a few seconds " + upn + " is " + temp +
 		" and a sign-in then fails (a UPN change can also make Office clients ask to sign in again); if any step fails, the plan moves the UPN back" + undoNote
 	p.Steps = []fix.Step{
-		{System: "graph", Method: "PATCH", Object: obj, Field: "userPrincipalName", Before: upn, After: temp},
+		{System: "graph", Method: "PATCH", Object: obj, Field: "userPrincipalName", Before: upn, After: temp, Permission: fix.PermGraphUsers},
 		p.Steps[0],
-		{System: "graph", Method: "PATCH", Object: obj, Field: "userPrincipalName", Before: temp, After: upn},
+		{System: "graph", Method: "PATCH", Object: obj, Field: "userPrincipalName", Before: temp, After: upn, Permission: fix.PermGraphUsers},
 	}
 	return p, true
 }

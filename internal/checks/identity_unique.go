@@ -187,7 +187,7 @@ func ownAnchorPlan(ctx context.Context, pass *Pass, a Assignment) []fix.Plan {
 		Title: "Give the Okta app user its own Entra user's immutableId instead of the shared one",
 		Risk:  "low: one attribute of one Okta app user; fix the profile mapping that copied it, or the next push copies it again",
 		Steps: []fix.Step{{System: "okta", Method: "POST", Object: fix.AppUserObject(a.App.ID, a.AppUser.UserID),
-			Field: "profile.immutableId", Before: a.AppUser.ImmutableID(), After: own}}}}
+			Field: "profile.immutableId", Before: a.AppUser.ImmutableID(), After: own, Permission: fix.PermOktaApps}}}}
 }
 
 // appUserOf reads the subject's Office 365 app user, ending the check as

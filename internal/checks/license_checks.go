@@ -377,7 +377,7 @@ func runLicenseUsageLocation(ctx context.Context, pass *Pass) error {
 		f.Fixes = []fix.Plan{{ID: "graph.set-usage-location", CheckID: pass.Check.ID, Subject: upn, Reversible: true,
 			Title: "Set the Entra user's usageLocation to " + code + ", the country Okta's profile holds",
 			Risk:  "low: one attribute of one Entra user; the licenses Okta assigns can then be given (the next push, or Okta's retry); once they are, the undo (clearing it) may be refused",
-			Steps: []fix.Step{{System: "graph", Method: "PATCH", Object: fix.EntraUserObject(eu.ID), Field: "usageLocation", Before: eu.UsageLocation, After: code}}}}
+			Steps: []fix.Step{{System: "graph", Method: "PATCH", Object: fix.EntraUserObject(eu.ID), Field: "usageLocation", Before: eu.UsageLocation, After: code, Permission: fix.PermGraphUsers}}}}
 	} else {
 		f.Message += ". Set the user's usageLocation (a two-letter country code) in Entra ID or Okta's profile"
 	}

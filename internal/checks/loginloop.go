@@ -726,7 +726,7 @@ func runOktaVerify(ctx context.Context, pass *Pass) error {
 				Title: "Delete the Okta Verify enrollment stuck PENDING_ACTIVATION (factor " + f.ID + ")",
 				Risk:  "cannot be undone (an enrollment cannot be restored): " + u.Login + " enrolls Okta Verify again on the phone they use; the ACTIVE enrollments are kept",
 				Steps: []fix.Step{{System: "okta", Method: "DELETE", Object: fix.FactorObject(u.ID, f.ID), Field: "status",
-					Before: f.Status, After: "", Action: "delete"}}})
+					Before: f.Status, After: "", Action: "delete", Permission: fix.PermOktaUsers}}})
 		}
 	}
 	ev = append(ev, newest(mfa)...)

@@ -142,3 +142,18 @@ func TestDomainFixByDomain(t *testing.T) {
 		t.Fatalf("a user check by --domain: exit %d", code)
 	}
 }
+
+// A fix whose write permission the app lacks is refused before any write,
+// naming the permission (the lab's token carries the scenario's roles).
+func TestFixNamesAMissingPermissionFirst(t *testing.T) {
+	t.Parallel()
+	l := labtest.StartText(t, "name: t\nbase: immutableid-blank-entra\ntenant:\n  appRoles: [User.Read.All, Directory.Read.All, Domain.Read.All, Organization.Read.All, AuditLog.Read.All, Policy.Read.All, GroupMember.Read.All, RoleManagement.Read.Directory]\n")
+	env := labEnv(t, l)
+	out, _, code := run(t, env, "fix", "identity.immutableid-match", "--user", l.AffectedUser(), "--yes", "--confirm", l.AffectedUser())
+	if code != 1 || !strings.Contains(out, "the credentials lack graph User.ReadWrite.All") || !strings.Contains(out, "needs User.ReadWrite.All") {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	if w := writes(l); len(w) != 0 {
+		t.Fatalf("writes before the permission check: %v", w)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +23,50 @@ type Store interface {
 type ActionStore interface {
 	Store
 	Do(ctx context.Context, action, object string) error
+}
+
+// PermissionStore is a store that can tell which permissions its
+// credentials hold (Graph: the token's roles); known is false when it
+// cannot.
+type PermissionStore interface {
+	Granted(ctx context.Context) (granted map[string]bool, known bool, err error)
+}
+
+// impliedBy are broader permissions that grant a narrower one.
+var impliedBy = map[string][]string{
+	"User.ReadWrite.All":                      {"Directory.ReadWrite.All"},
+	"Domain-InternalFederation.ReadWrite.All": {"Directory.ReadWrite.All"},
+}
+
+// missingPermissions names, per system, the steps' permissions its
+// credentials are known not to hold.
+func missingPermissions(ctx context.Context, p Plan, stores map[string]Store) ([]string, error) {
+	var missing []string
+	checked := map[string]map[string]bool{}
+	known := map[string]bool{}
+	for _, s := range p.Steps {
+		if s.Permission == "" {
+			continue
+		}
+		if _, seen := checked[s.System]; !seen {
+			checked[s.System] = nil
+			if ps, ok := stores[s.System].(PermissionStore); ok {
+				g, k, err := ps.Granted(ctx)
+				if err != nil {
+					return nil, fmt.Errorf("read the %s permissions: %w", s.System, err)
+				}
+				checked[s.System], known[s.System] = g, k
+			}
+		}
+		g := checked[s.System]
+		if !known[s.System] || g[s.Permission] || slices.ContainsFunc(impliedBy[s.Permission], func(b string) bool { return g[b] }) {
+			continue
+		}
+		if m := s.System + " " + s.Permission; !slices.Contains(missing, m) {
+			missing = append(missing, m)
+		}
+	}
+	return missing, nil
 }
 
 // StaleError says the live value moved since the plan was made.
@@ -214,7 +259,7 @@ func (x *Executor) reversal(ctx context.Context, e Entry) (Plan, error) {
 		if !s.Reversible() {
 			return Plan{}, fmt.Errorf("journal entry %s: step %d (%s) cannot be undone", e.ID, i+1, s.Action)
 		}
-		back := Step{System: s.System, Method: s.Method, Object: s.Object, Field: s.Field, Before: s.After, After: log.Live}
+		back := Step{System: s.System, Method: s.Method, Object: s.Object, Field: s.Field, Before: s.After, After: log.Live, Permission: s.Permission}
 		if s.IsAction() {
 			back.Action, back.Undo = s.Undo, s.Action
 			if p, ok := strings.CutSuffix(s.Path, "/"+s.Action); ok {
@@ -261,6 +306,15 @@ func (x *Executor) run(ctx context.Context, p Plan, kind, undoes string) (Entry,
 			return Entry{}, fmt.Errorf("cannot apply step %d: the %s store cannot run %s", i+1, s.System, s.Action)
 		}
 		stores[i] = guarded{st}
+	}
+	// The permissions first: a plan half-made because its second system
+	// refuses is worse than one refused whole.
+	missing, err := missingPermissions(ctx, p, x.Stores)
+	if err != nil {
+		return Entry{}, fmt.Errorf("nothing changed: %w", err)
+	}
+	if len(missing) > 0 {
+		return Entry{}, fmt.Errorf("nothing changed: the credentials lack %s; grant it to o365doctor's app (Graph: an application permission with admin consent; Okta: the scope or an admin role that includes it)", strings.Join(missing, ", "))
 	}
 	// Read before anything is written: the first touch of each field must
 	// still hold what the plan was made from, and a later touch must

@@ -44,6 +44,10 @@ type Step struct {
 	// Path is the action's call when it is not the object's own path
 	// (POST /api/v1/users/{id}/lifecycle/unlock).
 	Path string `json:"path,omitempty"`
+	// Permission is what the call needs: a Graph application permission
+	// or an Okta scope (checked before anything is written when the
+	// system can tell).
+	Permission string `json:"permission,omitempty"`
 }
 
 // IsAction reports whether the step is an action, not a field set.
@@ -97,7 +101,11 @@ func (p Plan) Preview() string {
 		fmt.Fprintf(&b, "  reversible: NO\n")
 	}
 	for i, s := range p.Steps {
-		fmt.Fprintf(&b, "  step %d: %s %s\n", i+1, s.System, s.Call())
+		needs := ""
+		if s.Permission != "" {
+			needs = "  (needs " + s.Permission + ")"
+		}
+		fmt.Fprintf(&b, "  step %d: %s %s%s\n", i+1, s.System, s.Call(), needs)
 		if s.IsAction() {
 			undo := "cannot be undone"
 			if s.Undo != "" {

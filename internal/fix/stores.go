@@ -8,6 +8,14 @@ import (
 	"github.com/o365doctor/o365doctor/internal/model"
 )
 
+// The write permissions the fixes declare.
+const (
+	PermGraphUsers      = "User.ReadWrite.All"
+	PermGraphFederation = "Domain-InternalFederation.ReadWrite.All"
+	PermOktaApps        = "okta.apps.manage"
+	PermOktaUsers       = "okta.users.manage"
+)
+
 // OktaAppUsers is what OktaStore needs of the Okta adapter.
 type OktaAppUsers interface {
 	AppUser(ctx context.Context, appID, userID string) (model.AppUser, error)
@@ -137,6 +145,12 @@ type GraphUsers interface {
 	PatchUser(ctx context.Context, id string, fields map[string]any) error
 	Federation(ctx context.Context, domain string) (model.Federation, bool, error)
 	PatchFederation(ctx context.Context, domain, id string, fields map[string]any) error
+	GrantedRoles(ctx context.Context) (map[string]bool, bool, error)
+}
+
+// Granted are the application permissions Graph's token carries.
+func (s GraphStore) Granted(ctx context.Context) (map[string]bool, bool, error) {
+	return s.API.GrantedRoles(ctx)
 }
 
 // FederationObject is the object path of a domain's federation configuration.

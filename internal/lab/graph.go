@@ -1,9 +1,11 @@
 package lab
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -125,9 +127,33 @@ func optionalAny(v any) *string {
 	return optional(s)
 }
 
+// allAppRoles are the application permissions the lab's app holds unless
+// the scenario names fewer (tenant.appRoles): what o365doctor reads and
+// what its fixes write.
+var allAppRoles = []string{"User.Read.All", "Directory.Read.All", "Domain.Read.All", "Organization.Read.All", "AuditLog.Read.All",
+	"Policy.Read.All", "GroupMember.Read.All", "RoleManagement.Read.Directory", "Policy.Read.AuthenticationMethod",
+	"User.ReadWrite.All", "Domain-InternalFederation.ReadWrite.All"}
+
+// appRoles are the roles the lab's tokens carry.
+func (l *Lab) appRoles() []string {
+	if r := l.state.scenario.Tenant.AppRoles; r != nil {
+		return r
+	}
+	return allAppRoles
+}
+
+// hasRole: the token the request carries holds the application role.
+func (l *Lab) hasRole(role string) bool { return slices.Contains(l.appRoles(), role) }
+
+// issueToken makes an access token shaped as Entra's app-only tokens: a
+// JWT whose payload names the tenant, the app and its roles (the
+// application permissions granted). Its signature is not a real one: no
+// client validates an access token meant for Graph.
 func (l *Lab) issueToken() (string, time.Duration) {
 	const life = time.Hour
-	tok := "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9." + randomToken(80) + "." + randomToken(43)
+	payload, _ := json.Marshal(map[string]any{"aud": "https://graph.microsoft.com", "iss": "https://sts.windows.net/" + l.state.tenantID + "/",
+		"tid": l.state.tenantID, "appid": l.ClientID, "idtyp": "app", "roles": l.appRoles(), "exp": l.now().Add(life).Unix(), "uti": randomToken(22)})
+	tok := "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString(payload) + "." + randomToken(43)
 	l.tokensMu.Lock()
 	l.tokens[tok] = l.now().Add(life)
 	l.tokensMu.Unlock()

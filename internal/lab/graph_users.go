@@ -193,6 +193,10 @@ func userFilterField(u *entraUser, prop string) string {
 // a federated domain (400; the exact message is not documented publicly,
 // this one is the lab's), and a UPN in a domain that is not verified.
 func (l *Lab) graphPatchUser(w http.ResponseWriter, r *http.Request) {
+	if !l.hasRole("User.ReadWrite.All") && !l.hasRole("Directory.ReadWrite.All") {
+		l.graphError(w, r, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+		return
+	}
 	var body map[string]any
 	if !l.readGraphJSON(w, r, &body) {
 		return

@@ -73,6 +73,10 @@ type TenantSpec struct {
 	// registration campaign; absent is Graph's documented example (state
 	// default, all_users, Microsoft Authenticator).
 	RegistrationCampaign *RegistrationCampaignSpec `yaml:"registrationCampaign"`
+	// AppRoles are the application permissions granted to o365doctor's
+	// app registration, carried in its tokens' roles claim; absent, every
+	// one o365doctor uses.
+	AppRoles []string `yaml:"appRoles"`
 }
 
 // RegistrationCampaignSpec is the registration campaign (the nudge to set

@@ -237,6 +237,9 @@ type Step struct {
 	Action string `json:"action,omitempty"`
 	Undo   string `json:"undo,omitempty"`
 	Path   string `json:"path,omitempty"`
+	// Permission is what the step's call needs (Graph application
+	// permission or Okta scope).
+	Permission string `json:"permission,omitempty"`
 }
 
 // Meta is what the caller knows about the run.
@@ -365,7 +368,7 @@ func convertFix(c *converter, p fix.Plan) Fix {
 	f := Fix{ID: c.text(p.ID), Title: c.text(p.Title), Subject: c.text(p.Subject), Risk: c.text(p.Risk), Reversible: p.Reversible, Steps: []Step{}}
 	for _, s := range p.Steps {
 		f.Steps = append(f.Steps, Step{System: s.System, Method: s.Method, Object: c.text(s.Object), Field: c.text(s.Field),
-			Before: c.text(s.Before), After: c.text(s.After), Action: s.Action, Undo: s.Undo, Path: c.text(s.Path)})
+			Before: c.text(s.Before), After: c.text(s.After), Action: s.Action, Undo: s.Undo, Path: c.text(s.Path), Permission: s.Permission})
 	}
 	return f
 }

@@ -38,6 +38,7 @@ const Scope = "https://graph.microsoft.com/.default"
 type Client struct {
 	sdk     *msgraphsdk.GraphServiceClient
 	baseURL *url.URL // the configured Graph URL: every nextLink must stay on it
+	cred    azcore.TokenCredential
 }
 
 // userSelect is every user property the checks read; Graph returns only a
@@ -106,7 +107,7 @@ func New(s config.Settings) (*Client, error) {
 	newClientMu.Lock()
 	defer newClientMu.Unlock()
 	base := msgraphsdk.NewGraphBaseServiceClient(adapter, nil)
-	return &Client{sdk: &msgraphsdk.GraphServiceClient{GraphBaseServiceClient: *base}, baseURL: graphURL}, nil
+	return &Client{sdk: &msgraphsdk.GraphServiceClient{GraphBaseServiceClient: *base}, baseURL: graphURL, cred: maskingCredential{cred}}, nil
 }
 
 var quietAzureLog sync.Once
