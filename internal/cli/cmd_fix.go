@@ -21,6 +21,7 @@ type FixOptions struct {
 	CheckID string
 	UPN     string
 	Domain  string
+	Resume  string
 	PlanID  string
 	Confirm string
 	Yes     bool
@@ -43,9 +44,16 @@ Exit codes: 0 nothing to fix, the plan shown, or the fix applied and verified;
 1 the check fails and no plan fixes it, or applying failed; 2 usage error;
 3 the check could not run.`,
 		Example: "  o365doctor fix identity.immutableid-match --user alice@contoso.com\n  o365doctor fix identity.immutableid-match --user alice@contoso.com --yes\n  o365doctor fix federation.mfa-behavior --domain contoso.com --yes\n  o365doctor fix identity.okta-user --user alice@contoso.com --yes --confirm alice@contoso.com",
-		Args:    args(1, "a check ID (`o365doctor checks` lists them)"),
+		Args: func(cmd *cobra.Command, a []string) error {
+			if opts.Resume != "" {
+				return args(0, "no check ID with --resume")(cmd, a)
+			}
+			return args(1, "a check ID (`o365doctor checks` lists them)")(cmd, a)
+		},
 		RunE: func(cmd *cobra.Command, a []string) error {
-			opts.CheckID = a[0]
+			if len(a) == 1 {
+				opts.CheckID = a[0]
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -55,6 +63,7 @@ Exit codes: 0 nothing to fix, the plan shown, or the fix applied and verified;
 	fl := cmd.Flags()
 	fl.StringVar(&opts.UPN, "user", "", "the user's UPN (user checks, and their domain's)")
 	fl.StringVar(&opts.Domain, "domain", "", "the domain (domain checks: federation, DNS)")
+	fl.StringVar(&opts.Resume, "resume", "", "finish the journal entry a crash or Ctrl-C left INCOMPLETE (`o365doctor journal` lists them)")
 	fl.StringVar(&opts.PlanID, "plan", "", "which plan, when the check offers several (default: the first)")
 	fl.BoolVar(&opts.Yes, "yes", false, "apply the plan (without it nothing is changed)")
 	fl.StringVar(&opts.Confirm, "confirm", "", "the plan's subject (the UPN or domain), typed, to apply a plan that cannot be undone")
@@ -75,6 +84,9 @@ type fixOutput struct {
 }
 
 func runFix(ctx context.Context, opts *FixOptions) error {
+	if opts.Resume != "" {
+		return runResume(ctx, opts)
+	}
 	c, ok := checks.Lookup(opts.CheckID)
 	if !ok {
 		return usageErr("unknown check %q; `o365doctor checks` lists them", opts.CheckID)
@@ -200,4 +212,34 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 		msg += "\nThis change cannot be undone."
 	}
 	return emit(ExitOK, msg)
+}
+
+// runResume is `fix --resume ID`: the executor finishes the entry.
+func runResume(ctx context.Context, opts *FixOptions) error {
+	f := opts.Factory
+	format, err := opts.Output.format()
+	if err != nil {
+		return err
+	}
+	s, err := opts.Conn.settings(f.env)
+	if err != nil {
+		return err
+	}
+	ses, err := newSession(ctx, f, s)
+	if err != nil {
+		return err
+	}
+	entry, err := ses.executor.Resume(ctx, opts.Resume)
+	if format == "json" && entry.ID != "" {
+		if jerr := writeJSON(f.IO.Out, entry); jerr != nil {
+			return jerr
+		}
+	}
+	if err != nil {
+		return withCode(ExitFail, err)
+	}
+	if format != "json" {
+		fmt.Fprintf(f.IO.Out, "Resumed and applied: %s (journal entry %s, %d of %d steps)\n", model.Clean(entry.Plan.Title), entry.ID, entry.Applied, len(entry.Plan.Steps))
+	}
+	return nil
 }

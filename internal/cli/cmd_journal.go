@@ -168,7 +168,7 @@ func runJournal(opts *JournalOptions) error {
 // mid-plan says so and what to do.
 func stateLabel(e fix.Entry) string {
 	if e.Incomplete() {
-		return fmt.Sprintf("INCOMPLETE (%d of %d steps made; o365doctor undo %s)", e.Applied, len(e.Plan.Steps), e.ID)
+		return fmt.Sprintf("INCOMPLETE (%d of %d steps made; o365doctor fix --resume %s, or undo %s)", e.Applied, len(e.Plan.Steps), e.ID, e.ID)
 	}
 	return e.State
 }

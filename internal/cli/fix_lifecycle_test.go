@@ -157,3 +157,16 @@ func TestFixNamesAMissingPermissionFirst(t *testing.T) {
 		t.Fatalf("writes before the permission check: %v", w)
 	}
 }
+
+// fix --resume takes a journal ID and no check; an unknown ID is one line.
+func TestFixResumeArguments(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t, "healthy")
+	env := labEnv(t, l)
+	if _, errOut, code := run(t, env, "fix", "--resume", "20260101T000000Z-abcdef"); code != 1 || !strings.Contains(errOut, "no journal entry 20260101T000000Z-abcdef") {
+		t.Fatalf("unknown entry: exit %d %s", code, errOut)
+	}
+	if _, _, code := run(t, env, "fix", "identity.okta-user", "--resume", "x"); code != 2 {
+		t.Fatalf("a check ID with --resume: exit %d", code)
+	}
+}

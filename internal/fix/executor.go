@@ -187,6 +187,43 @@ func (x *Executor) Undo(ctx context.Context, id string) (Entry, error) {
 	return e, err
 }
 
+// Resume finishes an incomplete entry (a crash or kill mid-plan): each
+// step the journal shows made is kept, one left started is judged by its
+// live value, and the rest are made as the plan says; a failure then
+// compensates the whole entry.
+func (x *Executor) Resume(ctx context.Context, id string) (Entry, error) {
+	entries, unlock, err := x.lockedEntries()
+	if err != nil {
+		return Entry{}, err
+	}
+	defer unlock()
+	var e *Entry
+	for i := range entries {
+		if entries[i].ID == id {
+			e = &entries[i]
+		}
+	}
+	switch {
+	case e == nil:
+		return Entry{}, fmt.Errorf("no journal entry %s; `o365doctor journal` lists them", id)
+	case !e.Incomplete():
+		return Entry{}, fmt.Errorf("journal entry %s is %s, not incomplete: nothing to resume", id, e.State)
+	case e.Target.differs(x.Target):
+		return Entry{}, fmt.Errorf("journal entry %s was made in %s; this run reaches %s: resume it with the settings it was made with", e.ID, e.Target, x.Target)
+	case len(e.Steps) != len(e.Plan.Steps):
+		return Entry{}, fmt.Errorf("journal entry %s has no step log to resume from", id)
+	}
+	stores := make([]guarded, len(e.Plan.Steps))
+	for i, s := range e.Plan.Steps {
+		st := x.Stores[s.System]
+		if st == nil {
+			return Entry{}, fmt.Errorf("cannot resume step %d: no credentials for %s", i+1, s.System)
+		}
+		stores[i] = guarded{st}
+	}
+	return x.finish(ctx, e.Plan, stores, *e)
+}
+
 // Abandon marks an entry given up on: a plain undo passes over it.
 func (x *Executor) Abandon(id, reason string) (Entry, error) {
 	entries, unlock, err := x.lockedEntries()
@@ -346,6 +383,12 @@ func (x *Executor) run(ctx context.Context, p Plan, kind, undoes string) (Entry,
 	if err := x.Journal.append(e); err != nil {
 		return Entry{}, fmt.Errorf("nothing changed: %w", err)
 	}
+	return x.finish(ctx, p, stores, e)
+}
+
+// finish makes the entry's remaining steps and records the outcome:
+// applied, or compensated (failed), or needing attention.
+func (x *Executor) finish(ctx context.Context, p Plan, stores []guarded, e Entry) (Entry, error) {
 	failure := x.forward(ctx, p, stores, &e)
 	if failure == nil {
 		e.State, e.Time = StateApplied, x.now().UTC()
@@ -377,6 +420,10 @@ func (x *Executor) run(ctx context.Context, p Plan, kind, undoes string) (Entry,
 func (x *Executor) forward(ctx context.Context, p Plan, stores []guarded, e *Entry) error {
 	plan := touches{}
 	for i, s := range p.Steps {
+		if e.Steps[i].State == StepDone {
+			plan[s.key()] = s.After // made before a resume
+			continue
+		}
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("step %d not started: %w", i+1, err)
 		}
@@ -384,6 +431,22 @@ func (x *Executor) forward(ctx context.Context, p Plan, stores []guarded, e *Ent
 		now, err := stores[i].Read(ctx, s.Object, s.Field)
 		if err != nil {
 			return fmt.Errorf("step %d: read before change: %w", i+1, err)
+		}
+		if st := e.Steps[i].State; st == StepStarted || st == StepMade || st == StepFailed {
+			// Resuming a step a crash left: its live value says whether
+			// its call went through.
+			switch now {
+			case s.After:
+				e.Steps[i].State = StepDone
+				e.Applied = i + 1
+				plan[s.key()] = s.After
+				if err := x.Journal.append(*e); err != nil {
+					return fmt.Errorf("step %d made but not journaled: %w", i+1, err)
+				}
+				continue
+			case e.Steps[i].Live:
+				want = now // not made: make it now
+			}
 		}
 		if now != want {
 			return &StaleError{Step: s, Now: now, Want: want}

@@ -322,3 +322,43 @@ func TestIncompleteEntriesComeFirst(t *testing.T) {
 		t.Fatalf("closing an entry that made nothing: %+v, %v", e, err)
 	}
 }
+
+// A process killed mid-plan: resume finishes it, keeping what was made and
+// judging the step it left started by its live value.
+func TestResumeFinishesAnIncompleteEntry(t *testing.T) {
+	for name, made := range map[string]bool{"the started step went through": true, "the started step did not": false} {
+		t.Run(name, func(t *testing.T) {
+			st := &memStore{v: map[string]string{"/users/u1#userPrincipalName": "alice@contoso.com"}}
+			x := newExec(t, st)
+			var snapshot []byte
+			st.after = func(n int) {
+				if n == 2 {
+					snapshot, _ = os.ReadFile(x.Journal.Path())
+				}
+			}
+			if _, err := x.Apply(context.Background(), upnMove); err != nil {
+				t.Fatal(err)
+			}
+			st.after = nil
+			// The crash: UPN moved, step 2 started, UPN not moved back.
+			st.v["/users/u1#userPrincipalName"] = "alice@contoso.onmicrosoft.com"
+			if !made {
+				st.v["/users/u1#onPremisesImmutableId"] = ""
+			}
+			if err := os.WriteFile(x.Journal.Path(), snapshot, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			entries, _ := x.Journal.Entries()
+			e, err := x.Resume(context.Background(), entries[0].ID)
+			if err != nil || e.State != fix.StateApplied || e.Applied != 3 {
+				t.Fatalf("resume: %s %d, %v", e.State, e.Applied, err)
+			}
+			if st.v["/users/u1#userPrincipalName"] != "alice@contoso.com" || st.v["/users/u1#onPremisesImmutableId"] != "abc==" {
+				t.Fatalf("state %v", st.v)
+			}
+			if _, err := x.Resume(context.Background(), e.ID); err == nil || !strings.Contains(err.Error(), "not incomplete") {
+				t.Fatalf("a second resume: %v", err)
+			}
+		})
+	}
+}
