@@ -121,11 +121,7 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 	}
 	asJSON := format == "json"
 	f := opts.Factory
-	s, err := opts.Conn.settings(f.env)
-	if err != nil {
-		return err
-	}
-	ses, err := newSession(ctx, f, s)
+	s, ses, err := sessionFor(ctx, f, &opts.Conn)
 	if err != nil {
 		return err
 	}
@@ -221,11 +217,7 @@ func runResume(ctx context.Context, opts *FixOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := opts.Conn.settings(f.env)
-	if err != nil {
-		return err
-	}
-	ses, err := newSession(ctx, f, s)
+	_, ses, err := sessionFor(ctx, f, &opts.Conn)
 	if err != nil {
 		return err
 	}

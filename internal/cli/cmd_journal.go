@@ -66,11 +66,7 @@ func runUndo(ctx context.Context, opts *UndoOptions) error {
 		return err
 	}
 	f := opts.Factory
-	s, err := opts.Conn.settings(f.env)
-	if err != nil {
-		return err
-	}
-	ses, err := newSession(ctx, f, s)
+	_, ses, err := sessionFor(ctx, f, &opts.Conn)
 	if err != nil {
 		return err
 	}

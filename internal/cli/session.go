@@ -25,6 +25,17 @@ type session struct {
 	executor *fix.Executor
 }
 
+// sessionFor reads the settings from the flags and the environment and
+// builds the session on them.
+func sessionFor(ctx context.Context, f *Factory, conn *connFlags) (config.Settings, *session, error) {
+	s, err := conn.settings(f.env)
+	if err != nil {
+		return s, nil, err
+	}
+	ses, err := newSession(ctx, f, s)
+	return s, ses, err
+}
+
 // newSession builds the adapters the settings allow. A source without
 // credentials is left out, with the reason its checks will report.
 func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, error) {

@@ -197,18 +197,8 @@ func TestUndoTargetAndAbandon(t *testing.T) {
 func TestIncompleteEntryIsUndone(t *testing.T) {
 	st := &memStore{v: map[string]string{"/users/u1#userPrincipalName": "alice@contoso.com"}}
 	x := newExec(t, st)
-	// Simulate the crash: run the first two steps, then copy the journal
-	// as it was after step 2's "started" line.
-	var snapshot []byte
-	st.after = func(n int) {
-		if n == 2 {
-			snapshot, _ = os.ReadFile(x.Journal.Path())
-		}
-	}
-	if _, err := x.Apply(context.Background(), upnMove); err != nil {
-		t.Fatal(err)
-	}
-	st.after = nil
+	// Simulate the crash: the journal as it was after step 2's call.
+	snapshot := journalAfterWrite(t, x, st, 2)
 	// The state the crash left: UPN moved, immutableID set, UPN not back.
 	st.v["/users/u1#userPrincipalName"] = "alice@contoso.onmicrosoft.com"
 	if err := os.WriteFile(x.Journal.Path(), snapshot, 0o600); err != nil {
@@ -292,17 +282,9 @@ func TestLaggingReadBack(t *testing.T) {
 func TestIncompleteEntriesComeFirst(t *testing.T) {
 	st := &memStore{v: map[string]string{"/users/u1#userPrincipalName": "alice@contoso.com"}}
 	x := newExec(t, st)
-	var snapshot []byte
-	st.after = func(n int) {
-		if n == 1 && snapshot == nil {
-			// The journal as a crash before step 1's outcome leaves it,
-			// with step 1's call made.
-			snapshot, _ = os.ReadFile(x.Journal.Path())
-		}
-	}
-	if _, err := x.Apply(context.Background(), upnMove); err != nil {
-		t.Fatal(err)
-	}
+	// The journal as a crash before step 1's outcome leaves it, with step
+	// 1's call made.
+	snapshot := journalAfterWrite(t, x, st, 1)
 	if err := os.WriteFile(x.Journal.Path(), snapshot, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -330,16 +312,7 @@ func TestResumeFinishesAnIncompleteEntry(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			st := &memStore{v: map[string]string{"/users/u1#userPrincipalName": "alice@contoso.com"}}
 			x := newExec(t, st)
-			var snapshot []byte
-			st.after = func(n int) {
-				if n == 2 {
-					snapshot, _ = os.ReadFile(x.Journal.Path())
-				}
-			}
-			if _, err := x.Apply(context.Background(), upnMove); err != nil {
-				t.Fatal(err)
-			}
-			st.after = nil
+			snapshot := journalAfterWrite(t, x, st, 2)
 			// The crash: UPN moved, step 2 started, UPN not moved back.
 			st.v["/users/u1#userPrincipalName"] = "alice@contoso.onmicrosoft.com"
 			if !made {
@@ -361,4 +334,21 @@ func TestResumeFinishesAnIncompleteEntry(t *testing.T) {
 			}
 		})
 	}
+}
+
+// journalAfterWrite applies the UPN move and returns the journal as it was
+// just after the store's n-th write: what a crash there would leave.
+func journalAfterWrite(t *testing.T, x *fix.Executor, st *memStore, n int) []byte {
+	t.Helper()
+	var snapshot []byte
+	st.after = func(i int) {
+		if i == n && snapshot == nil {
+			snapshot, _ = os.ReadFile(x.Journal.Path())
+		}
+	}
+	if _, err := x.Apply(context.Background(), upnMove); err != nil {
+		t.Fatal(err)
+	}
+	st.after = nil
+	return snapshot
 }
