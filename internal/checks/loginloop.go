@@ -775,13 +775,6 @@ func runOktaVerify(ctx context.Context, pass *Pass) error {
 	return nil
 }
 
-func orNone(list []string) string {
-	if len(list) == 0 {
-		return "none"
-	}
-	return strings.Join(list, ", ")
-}
-
 // --- loginloop.legacy-clients -------------------------------------------------
 
 // legacyClients are the clientAppUsed values of legacy-protocol clients in

@@ -115,8 +115,10 @@ func runOktaRateLimit(ctx context.Context, pass *Pass) error {
 		}
 		otherNote = "; other buckets' rate-limit events, not Office 365's: " + strings.Join(parts, ", ")
 	}
+	count := Value{Read{System: "okta", Object: Object{Kind: ObjOrg, ID: pass.Facts.Sources().OktaOrg, Name: cmp.Or(pass.Facts.Sources().OktaOrg, "Okta org")},
+		Field: "rate-limit events in the window (Office 365's / all)", Value: fmt.Sprintf("%d / %d", len(o365), len(events)), Source: srcOktaRateLimits}}
 	if len(o365) == 0 {
-		pass.Report(Finding{Object: obj, Status: StatusPass,
+		pass.Report(Finding{Object: obj, Status: StatusPass, Evidence: []Evidence{count},
 			Message: fmt.Sprintf("no Okta rate-limit event for Office 365's endpoints from %s%s", w, otherNote)})
 		return nil
 	}
@@ -181,19 +183,19 @@ func runOktaRateLimit(ctx context.Context, pass *Pass) error {
 	}
 	switch {
 	case len(near) > 0:
-		pass.Report(Finding{Object: obj, Status: StatusFail, Evidence: newest(append(evs, near...)),
+		pass.Report(Finding{Object: obj, Status: StatusFail, Evidence: append([]Evidence{count}, newest(append(evs, near...))...),
 			Message: fmt.Sprintf("Okta throttled Office 365 (%s on %s%s at %s, the nearest) within %s of %d failed sign-in(s) of %s: the rate limit is the likely cause; ask Okta support for an increase on that bucket and move legacy clients to modern authentication%s",
 				nearest.EventType, nearest.URLPattern(), limitNote(nearest), stamp(nearest.Published), rateLimitNear, len(near), upn, noteText)})
 	case slices.ContainsFunc(o365, isViolation) && !slices.ContainsFunc(o365, isBucketViolation):
-		pass.Report(Finding{Object: obj, Status: StatusWarn, Evidence: newest(evs),
+		pass.Report(Finding{Object: obj, Status: StatusWarn, Evidence: append([]Evidence{count}, newest(evs)...),
 			Message: fmt.Sprintf("Okta's concurrency limit was hit %d time(s) in the window (last at %s): Office 365's 75 transactions in flight or the rest's, the event does not say which; if %s's failures are then, ask Okta support%s%s",
 				len(o365), stamp(last.Published), upn, noteText, otherNote)})
 	case slices.ContainsFunc(o365, isViolation):
-		pass.Report(Finding{Object: obj, Status: StatusWarn, Evidence: newest(evs),
+		pass.Report(Finding{Object: obj, Status: StatusWarn, Evidence: append([]Evidence{count}, newest(evs)...),
 			Message: fmt.Sprintf("Okta throttled Office 365 %d time(s) in the window (last %s on %s%s at %s), not within %s of a failure of %s: other users' sign-ins failed then%s%s",
 				len(o365), last.EventType, last.URLPattern(), limitNote(last), stamp(last.Published), rateLimitNear, upn, noteText, otherNote)})
 	default:
-		pass.Report(Finding{Object: obj, Status: StatusWarn, Evidence: newest(evs),
+		pass.Report(Finding{Object: obj, Status: StatusWarn, Evidence: append([]Evidence{count}, newest(evs)...),
 			Message: fmt.Sprintf("Office 365's Okta bucket %s came near its limit%s (%s at %s): no sign-in refused yet, but the next peak may be%s%s",
 				last.URLPattern(), limitNote(last), last.EventType, stamp(last.Published), noteText, otherNote)})
 	}
