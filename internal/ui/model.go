@@ -60,6 +60,7 @@ type Model struct {
 	state    state
 	plan     fix.Plan
 	planFor  int
+	planIdx  int    // which of the result's plans is shown
 	lastFix  string // journal ID of the last fix applied in this session
 	flash    string
 	flashErr bool
@@ -167,7 +168,15 @@ func (m *Model) syncKeys() {
 	sel := m.selected()
 	m.keys.Up.SetEnabled(browse)
 	m.keys.Down.SetEnabled(browse)
-	m.keys.Fix.SetEnabled(browse && sel != nil && !sel.pending && len(sel.result.Fixes()) > 0)
+	// f previews the first plan; in the preview it shows the next, when
+	// the result offers several.
+	m.keys.Fix.SetEnabled(sel != nil && !sel.pending && (browse && len(sel.result.Fixes()) > 0 ||
+		m.state == statePreview && len(sel.result.Fixes()) > 1))
+	if m.state == statePreview {
+		m.keys.Fix.SetHelp("f", "next plan")
+	} else {
+		m.keys.Fix.SetHelp("f", "preview fix")
+	}
 	m.keys.Apply.SetEnabled(m.state == statePreview)
 	m.keys.Cancel.SetEnabled(m.state == statePreview)
 	m.keys.Undo.SetEnabled(browse && m.lastFix != "")
@@ -293,7 +302,13 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(k, m.keys.Fix):
 		sel := m.selected()
-		m.plan, m.planFor, m.state = sel.result.Fixes()[0], m.cursor, statePreview
+		plans := sel.result.Fixes()
+		if m.state == statePreview {
+			m.planIdx = (m.planIdx + 1) % len(plans)
+		} else {
+			m.planIdx = 0
+		}
+		m.plan, m.planFor, m.state = plans[m.planIdx], m.cursor, statePreview
 		m.flash = ""
 	case key.Matches(k, m.keys.Cancel):
 		m.state = stateBrowse
@@ -523,6 +538,11 @@ func (m Model) planView(w int) string {
 	b.WriteString(lipgloss.NewStyle().Width(inner).Render(model.CleanLines(config.Mask(m.plan.Preview()))))
 	b.WriteString("\n")
 	if m.state == statePreview {
+		if sel := m.selected(); sel != nil {
+			if n := len(sel.result.Fixes()); n > 1 {
+				b.WriteString(fmt.Sprintf("plan %d of %d   ", m.planIdx+1, n) + st.label.Render("f") + " next plan\n")
+			}
+		}
 		b.WriteString(st.label.Render("y") + " apply   " + st.label.Render("esc") + " cancel — nothing changes until you press y\n")
 	}
 	return st.dialog.Width(inner + 2).Render(b.String())

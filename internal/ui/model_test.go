@@ -119,8 +119,9 @@ func TestFixApplyAndUndoByKeys(t *testing.T) {
 	if m.state != statePreview || !strings.Contains(v, "Fix plan") || !strings.Contains(v, "BNt9M4fu8Ek8RSuc9LAS2g== → suKEY0sY9cuOzPEMp6ZWPA==") || !strings.Contains(v, "y apply fix") {
 		t.Fatalf("preview:\n%s", v)
 	}
-	if m.keys.Up.Enabled() || m.keys.Fix.Enabled() {
-		t.Fatal("browse keys enabled in the preview")
+	// f stays: it shows the check's other plan (Entra's side).
+	if m.keys.Up.Enabled() || !m.keys.Fix.Enabled() || m.keys.Fix.Help().Desc != "next plan" {
+		t.Fatal("browse keys enabled in the preview, or no next plan")
 	}
 
 	m = press(t, m, "⎋")
@@ -243,5 +244,34 @@ func TestDetailsShowTheMergedTimeline(t *testing.T) {
 	m.cursor = 0
 	if strings.Contains(m.View(), "Timeline (Okta and Entra") {
 		t.Fatalf("timeline under %s", m.items[0].check.ID)
+	}
+}
+
+// A result with several plans: f in the preview shows the next one.
+func TestFixPreviewCyclesThroughPlans(t *testing.T) {
+	m := newModel(t, "immutableid-mismatch", "alice@contoso.com")
+	m = drive(t, m, m.Init())
+	m.cursor = -1
+	for i, it := range m.items {
+		if it.check.ID == "identity.immutableid-match" {
+			m.cursor = i
+		}
+	}
+	m.syncKeys()
+	m = press(t, m, "f")
+	if v := m.View(); !strings.Contains(v, "plan 1 of 2") || m.plan.ID != "okta.set-app-user-immutableid" {
+		t.Fatalf("first plan %s:\n%s", m.plan.ID, v)
+	}
+	m = press(t, m, "f")
+	if v := m.View(); !strings.Contains(v, "plan 2 of 2") || m.plan.ID != "graph.set-onpremises-immutableid" {
+		t.Fatalf("second plan %s:\n%s", m.plan.ID, v)
+	}
+	m = press(t, m, "f")
+	if m.plan.ID != "okta.set-app-user-immutableid" {
+		t.Fatalf("back to the first: %s", m.plan.ID)
+	}
+	m = press(t, m, "⎋")
+	if m.state != stateBrowse {
+		t.Fatalf("state %v", m.state)
 	}
 }
