@@ -50,24 +50,24 @@ func TestAutopilotDeviceTrust(t *testing.T) {
 	})
 	t.Run("an Autopilot rule by user agent", func(t *testing.T) {
 		t.Parallel()
-		r, text := autopilotResult(t, `name: t
-base: autopilot-device-trust
-okta:
-  apps:
-    - key: o365
-      accessPolicy:
-        catchAllAccess: DENY
-        rules:
-          - {name: "Managed devices", device: managed, factorMode: 2FA}
-          - {name: "Autopilot", platforms: [DESKTOP/WINDOWS], expression: 'request.userAgent.contains("Windows-AzureAD-Authentication-Provider")', factorMode: 2FA}
-`)
+		r, text := autopilotResult(t, withRule(`{name: "Autopilot", platforms: [DESKTOP/WINDOWS], expression: 'request.userAgent.contains("Windows-AzureAD-Authentication-Provider")', factorMode: 2FA}`))
 		if r.Status != checks.StatusWarn || !strings.Contains(text, "it can sign in only Windows' Entra join sends its user agent (Windows-AzureAD-Authentication-Provider)") {
 			t.Fatalf("%s:\n%s", r.Status, text)
 		}
 	})
 	t.Run("a Windows rule with device state Any", func(t *testing.T) {
 		t.Parallel()
-		r, text := autopilotResult(t, `name: t
+		r, text := autopilotResult(t, withRule(`{name: "New laptops", platforms: [DESKTOP/WINDOWS], factorMode: 2FA}`))
+		if r.Status != checks.StatusPass || !strings.Contains(text, `falls to Okta rule "New laptops"`) || !strings.Contains(text, "Autopilot can sign in") {
+			t.Fatalf("%s:\n%s", r.Status, text)
+		}
+	})
+}
+
+// withRule is the autopilot-device-trust scenario with one more rule after
+// its managed-devices rule.
+func withRule(rule string) string {
+	return `name: t
 base: autopilot-device-trust
 okta:
   apps:
@@ -76,10 +76,5 @@ okta:
         catchAllAccess: DENY
         rules:
           - {name: "Managed devices", device: managed, factorMode: 2FA}
-          - {name: "New laptops", platforms: [DESKTOP/WINDOWS], factorMode: 2FA}
-`)
-		if r.Status != checks.StatusPass || !strings.Contains(text, `falls to Okta rule "New laptops"`) || !strings.Contains(text, "Autopilot can sign in") {
-			t.Fatalf("%s:\n%s", r.Status, text)
-		}
-	})
+          - ` + rule + "\n"
 }

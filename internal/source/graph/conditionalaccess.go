@@ -133,9 +133,16 @@ func (c *Client) MemberOf(ctx context.Context, upn string) ([]model.DirectoryObj
 	}
 	m := c.sdk.Users().ByUserId(upn).TransitiveMemberOf()
 	first, err := m.Get(ctx, &users.ItemTransitiveMemberOfRequestBuilderGetRequestConfiguration{})
-	list, err := collect(ctx, c, o, first, err, func(ctx context.Context, next string) (models.DirectoryObjectCollectionResponseable, error) {
+	return collectObjects(ctx, c, o, first, err, func(ctx context.Context, next string) (models.DirectoryObjectCollectionResponseable, error) {
 		return m.WithUrl(next).Get(ctx, nil)
 	})
+}
+
+// collectObjects reads every page of a directory-object listing and
+// converts it (users, groups, roles).
+func collectObjects(ctx context.Context, c *Client, o op, first models.DirectoryObjectCollectionResponseable, err error,
+	next func(context.Context, string) (models.DirectoryObjectCollectionResponseable, error)) ([]model.DirectoryObject, error) {
+	list, err := collect(ctx, c, o, first, err, next)
 	if err != nil {
 		return nil, err
 	}

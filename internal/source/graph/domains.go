@@ -462,17 +462,9 @@ func (c *Client) roleMembers(ctx context.Context, roleID, name string) ([]model.
 	o := op{what: "list members of directory role " + firstNonEmpty(name, roleID), noun: "a list of directory objects", perm: permRoles}
 	m := c.sdk.DirectoryRoles().ByDirectoryRoleId(roleID).Members()
 	first, err := m.Get(ctx, nil)
-	list, err := collect(ctx, c, o, first, err, func(ctx context.Context, next string) (models.DirectoryObjectCollectionResponseable, error) {
+	return collectObjects(ctx, c, o, first, err, func(ctx context.Context, next string) (models.DirectoryObjectCollectionResponseable, error) {
 		return m.WithUrl(next).Get(ctx, nil)
 	})
-	if err != nil {
-		return nil, err
-	}
-	out, err := toObjects(list)
-	if err != nil {
-		return nil, o.notA(err.Error())
-	}
-	return out, nil
 }
 
 func firstNonEmpty(s ...string) string {
