@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/o365doctor/o365doctor/internal/fix"
 	"github.com/o365doctor/o365doctor/internal/model"
 )
 
@@ -101,6 +102,9 @@ func runSigningKeys(ctx context.Context, pass *Pass) error {
 				f.Message += "; Entra's is the app's other key " + k.Kid + " (Okta rolled its key, Entra was not updated)"
 			}
 		}
+	}
+	if f.Status != StatusPass && fed.ID != "" {
+		f.Fixes = []fix.Plan{signingCertPlan(pass.Check.ID, domain, fed, active)}
 	}
 	pass.Report(f)
 
@@ -242,6 +246,18 @@ func runCertExpiry(ctx context.Context, pass *Pass) error {
 		f.Status, f.Message = StatusWarn, fmt.Sprintf("%s's signing key expires in %d days, on %s: plan the rollover (new key in Okta, then the federation)", app.Label, days, expires.Format("2006-01-02"))
 	default:
 		f.Status, f.Message = StatusPass, fmt.Sprintf("%s's signing key is valid until %s (%d days)", app.Label, expires.Format("2006-01-02"), days)
+	}
+	if f.Status != StatusPass {
+		// The rollover needs Entra's side; without Graph only Okta's new
+		// key can be made.
+		fed, _ := FederationFact.Get(ctx, pass.Facts)
+		if fed != nil && !toOkta(fed) {
+			fed = nil
+		}
+		f.Fixes = rolloverPlans(pass.Check.ID, domain, app, keys, key, fed)
+		if len(f.Fixes) > 0 {
+			f.Message += " (o365doctor fix federation.rollover --domain " + domain + " rolls it with no failed sign-in)"
+		}
 	}
 	pass.Report(f)
 	return nil

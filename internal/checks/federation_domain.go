@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/o365doctor/o365doctor/internal/fix"
 	"github.com/o365doctor/o365doctor/internal/model"
 )
 
@@ -304,6 +305,13 @@ func runConfigMatch(ctx context.Context, pass *Pass) error {
 		f.Status, f.Message = StatusPass, fmt.Sprintf("%s's federation points at %s's WS-Fed endpoints and trusts its active signing key", domain, side.app.Label)
 	default:
 		f.Status, f.Message = StatusFail, fmt.Sprintf("%s's federation does not match the Okta app %s: %s", domain, side.app.Label, strings.Join(bad, "; "))
+		var k *model.SigningKey
+		if haveKey {
+			k = &key
+		}
+		if p, ok := federationURIsPlan(pass.Check.ID, domain, fed, side, k); ok {
+			f.Fixes = []fix.Plan{p}
+		}
 	}
 	if f.Status != StatusPass && side.why != "" {
 		f.Message += " (" + side.why + ")"
@@ -444,6 +452,16 @@ func runIssuerMatchesApp(ctx context.Context, pass *Pass) error {
 		f.Status, f.Message = StatusWarn, fmt.Sprintf("%s's issuerUri uses the legacy form http://www.okta.com/%s: it works, but Okta asks to migrate the issuer format (an App Administrator can in the app's Sign On tab)", domain, exk)
 	default:
 		f.Status, f.Message = StatusPass, fmt.Sprintf("%s's issuerUri names the Okta app %s in the %s form (%s)", domain, side.exk, form, fed.IssuerURI)
+	}
+	if f.Status == StatusFail && form != "" {
+		// Only the issuer: the URLs and key are federation.config-match's.
+		if want, ok := wantIssuer(fed.IssuerURI, domain, side.exk); ok && want != fed.IssuerURI && fed.ID != "" {
+			f.Fixes = []fix.Plan{{ID: "graph.set-issuer", CheckID: pass.Check.ID, Subject: domain, Reversible: true,
+				Title: "Set " + domain + "'s issuerUri to " + want + ", naming the Okta app " + side.app.Label,
+				Risk:  "high: every federated user of " + domain + " signs in through it (minutes, up to an hour to show); the undo puts the old issuer back",
+				Steps: []fix.Step{{System: "graph", Method: "PATCH", Object: fix.FederationObject(domain, fed.ID), Field: "issuerUri",
+					Before: fed.IssuerURI, After: want, Permission: fix.PermGraphFederation}}}}
+		}
 	}
 	pass.Report(f)
 	return nil

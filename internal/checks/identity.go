@@ -293,7 +293,7 @@ func assignmentOf(ctx context.Context, pass *Pass) (a Assignment, done bool, err
 		return a, true, nil
 	case a.App.ID != "" && errors.Is(err, model.ErrNotFound):
 		au := appUserObject(a)
-		pass.Report(Finding{
+		f := Finding{
 			Object:  au,
 			Status:  StatusFail,
 			Message: fmt.Sprintf("%s is not assigned to %s (%s): Okta shows \"Your account has not been configured for this application\"", a.User.Login, a.App.Label, a.App.ID),
@@ -301,7 +301,18 @@ func assignmentOf(ctx context.Context, pass *Pass) (a Assignment, done bool, err
 				Value{Read{System: "okta", Object: appObject(a.App), Field: "id", Value: a.App.ID, Source: srcOktaApps}},
 				Value{Read{System: "okta", Object: au, Field: "assignment", Value: "(none)", Source: srcAppUser}},
 			},
-		})
+		}
+		if pass.Check.ID == "identity.o365-assignment" {
+			// The plan carries what Entra holds (Graph is optional here).
+			eu, euErr := EntraUserFact.Get(ctx, pass.Facts)
+			skus, _ := SubscribedSkusFact.Get(ctx, pass.Facts) // names the SKUs; Microsoft's table does without
+			if p, why := assignAppPlan(pass.Check.ID, upn, a, eu, skus, euErr); why != "" {
+				f.Message += "; " + why
+			} else {
+				f.Fixes = []fix.Plan{p}
+			}
+		}
+		pass.Report(f)
 		return a, true, nil
 	}
 	return a, true, err

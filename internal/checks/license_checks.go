@@ -181,6 +181,11 @@ func runLicenseMatch(ctx context.Context, pass *Pass) error {
 			f.Message += ": it was assigned outside Okta"
 		}
 	}
+	if p, why := alignLicensesPlan(pass.Check.ID, upn, a, onlyEntra); why != "" {
+		f.Message += "; " + why
+	} else if p.ID != "" {
+		f.Fixes = []fix.Plan{p}
+	}
 	pass.Report(f)
 	return nil
 }
@@ -372,15 +377,14 @@ func runLicenseUsageLocation(ctx context.Context, pass *Pass) error {
 		pass.Report(f)
 		return nil
 	}
-	if code := strings.ToUpper(strings.TrimSpace(oktaLoc)); isCountryCode(code) {
+	code := strings.ToUpper(strings.TrimSpace(oktaLoc))
+	if isCountryCode(code) {
 		f.Message += fmt.Sprintf(". Set it to %s (what Okta's profile holds) or make Okta push usageLocation", code)
-		f.Fixes = []fix.Plan{{ID: "graph.set-usage-location", CheckID: pass.Check.ID, Subject: upn, Reversible: true,
-			Title: "Set the Entra user's usageLocation to " + code + ", the country Okta's profile holds",
-			Risk:  "low: one attribute of one Entra user; the licenses Okta assigns can then be given (the next push, or Okta's retry); once they are, the undo (clearing it) may be refused",
-			Steps: []fix.Step{{System: "graph", Method: "PATCH", Object: fix.EntraUserObject(eu.ID), Field: "usageLocation", Before: eu.UsageLocation, After: code, Permission: fix.PermGraphUsers}}}}
 	} else {
-		f.Message += ". Set the user's usageLocation (a two-letter country code) in Entra ID or Okta's profile"
+		code = ""
+		f.Message += ". Set the user's usageLocation (a two-letter country code) in Entra ID or Okta's profile (o365doctor fix " + pass.Check.ID + " --usage-location XX)"
 	}
+	f.Fixes = []fix.Plan{usageLocationPlan(pass.Check.ID, upn, eu, code)}
 	pass.Report(f)
 	return nil
 }
@@ -527,6 +531,11 @@ func runLicenseWipeRisk(ctx context.Context, pass *Pass) error {
 	default:
 		f.Status = StatusFail
 		f.Message = fmt.Sprintf("Okta manages licenses and %s's Okta app user has none, while Entra ID gives them %s: Okta's next push removes it (mailbox, Teams and Office apps with it); set the licenses on the Okta assignment first", upn, labels(direct))
+		if p, why := alignLicensesPlan(pass.Check.ID, upn, a, direct); why != "" {
+			f.Message += "; " + why
+		} else if p.ID != "" {
+			f.Fixes = []fix.Plan{p}
+		}
 	}
 	pass.Report(f)
 	return nil

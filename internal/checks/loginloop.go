@@ -564,8 +564,8 @@ var SessionsRevoked = &Check{
 	Severity: Medium,
 	Needs:    []Source{Graph},
 	Permissions: []Permission{{Source: Graph, Name: "AuditLog.Read.All"}, {Source: Graph, Name: "Directory.Read.All"},
-		{Source: Graph, Name: "User.Read.All"}},
-	Requires: []FactRef{SignInsFact},
+		{Source: Graph, Name: "User.Read.All"}, {Source: Okta, Name: "okta.users.read", Optional: true}},
+	Requires: []FactRef{SignInsFact, EntraUserFact, OktaUserFact},
 	Doc: `A password change (at Okta: the Okta user's passwordChanged; pushed to Entra
 as lastPasswordChangeDateTime) or revokeSignInSessions moves the user's signInSessionsValidFromDateTime:
 every refresh token issued before it is dead. Clients that keep retrying
@@ -574,7 +574,11 @@ AADSTS50173 and bounce the person between Microsoft and Okta. The check
 compares the failing sign-ins with those dates (read with the Entra user)
 and Okta's passwordChanged.
 Fix: sign out of the client and back in (Outlook: remove the account's
-cached credentials); the loop ends once the client asks for a new session.`,
+cached credentials); the loop ends once the client asks for a new session.
+With no such failure, it warns when the password changed at Okta after
+Entra's sessions began (Entra revokes nothing by itself for a federated
+user: every device signed in before the change keeps its session) and offers
+to revoke them (POST /users/{id}/revokeSignInSessions, cannot be undone).`,
 	References: []string{
 		"https://learn.microsoft.com/entra/identity-platform/reference-error-codes",
 		"https://learn.microsoft.com/graph/api/user-revokesigninsessions",
@@ -595,8 +599,10 @@ func runSessionsRevoked(ctx context.Context, pass *Pass) error {
 		}
 	}
 	if len(revoked) == 0 {
-		pass.Report(Finding{Object: Object{Kind: ObjUser, ID: upn, Name: upn}, Status: StatusPass,
-			Message: "no sign-in of " + upn + " failed on a revoked session (AADSTS50133/50173) from " + w.String()})
+		f := Finding{Object: Object{Kind: ObjUser, ID: upn, Name: upn}, Status: StatusPass,
+			Message: "no sign-in of " + upn + " failed on a revoked session (AADSTS50133/50173) from " + w.String()}
+		keptSessions(ctx, pass, &f)
+		pass.Report(f)
 		return nil
 	}
 	// The dates come with the Entra user, read once for every check.
@@ -647,6 +653,40 @@ func runSessionsRevoked(ctx context.Context, pass *Pass) error {
 		Message: fmt.Sprintf("%d sign-in(s) failed on a revoked session (AADSTS50133/50173), %d after %s: a client keeps the old session; sign out of it and back in",
 			len(revoked), after, cause)})
 	return nil
+}
+
+// keptSessions warns when the password changed at Okta after Entra's
+// sessions began: a federated user's password lives at Okta, so Entra
+// revokes nothing by itself, and every app and device signed in before the
+// change keeps its session (after a reset for a compromised account, so
+// does whoever took it). The fix revokes them. Both sides are optional:
+// without either, the finding stays as it is.
+func keptSessions(ctx context.Context, pass *Pass, f *Finding) {
+	u, err := OktaUserFact.Get(ctx, pass.Facts)
+	if err != nil || u.PasswordChanged.IsZero() {
+		return
+	}
+	eu, err := EntraUserFact.Get(ctx, pass.Facts)
+	if err != nil || eu.ID == "" {
+		return
+	}
+	valid := eu.Sessions.SessionsValidFrom
+	if !valid.IsZero() && !u.PasswordChanged.After(valid.Add(5*time.Minute)) {
+		return
+	}
+	// Only a recent change matters: a session older than it would have
+	// been refreshed many times since (refresh tokens live 90 days).
+	if time.Since(u.PasswordChanged) > 90*24*time.Hour {
+		return
+	}
+	obj := Object{Kind: ObjUser, ID: pass.Subject.UPN, Name: pass.Subject.UPN}
+	f.Status = StatusWarn
+	f.Evidence = append(f.Evidence,
+		Value{Read{System: "okta", Object: oktaUserObject(u), Field: "passwordChanged", Value: stamp(u.PasswordChanged), Source: srcOktaUser}},
+		Value{Read{System: "entra", Object: obj, Field: "signInSessionsValidFromDateTime", Value: stamp(valid), Source: srcSessions}})
+	f.Message += fmt.Sprintf("; but the password changed at Okta at %s and Entra ID's sessions date from %s: apps and devices signed in before the change keep their sessions (revoke them if the change was for security)",
+		stamp(u.PasswordChanged), stamp(valid))
+	f.Fixes = []fix.Plan{revokeSessionsPlan(pass.Check.ID, pass.Subject.UPN, eu)}
 }
 
 func absDuration(d time.Duration) time.Duration {

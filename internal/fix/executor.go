@@ -22,7 +22,8 @@ type Store interface {
 // (activate, unlock, revoke sessions, delete a factor).
 type ActionStore interface {
 	Store
-	Do(ctx context.Context, action, object string) error
+	// Do runs the action on the object, sending body ("" = none).
+	Do(ctx context.Context, action, object, body string) error
 }
 
 // PermissionStore is a store that can tell which permissions its
@@ -97,13 +98,13 @@ func (g guarded) Write(ctx context.Context, object, field, value string) (err er
 	return g.Store.Write(ctx, object, field, value)
 }
 
-func (g guarded) Do(ctx context.Context, action, object string) (err error) {
+func (g guarded) Do(ctx context.Context, action, object, body string) (err error) {
 	defer recoverInto(&err)
 	as, ok := g.Store.(ActionStore)
 	if !ok {
 		return fmt.Errorf("the store cannot run %s", action)
 	}
-	return as.Do(ctx, action, object)
+	return as.Do(ctx, action, object, body)
 }
 
 func recoverInto(err *error) {
@@ -122,6 +123,11 @@ type Executor struct {
 	// ReadOnly refuses every apply, undo and abandon before any request.
 	ReadOnly bool
 	Now      func() time.Time
+	// Between, when set, runs after each step of an apply is made and
+	// verified (done is how many are): an invariant of the whole change
+	// (the certificate rollover: Entra still trusts the key Okta signs
+	// with). Its error stops the plan, which is then compensated.
+	Between func(ctx context.Context, done int) error
 }
 
 // ErrReadOnly is the refusal of a read-only executor.
@@ -287,7 +293,7 @@ func (x *Executor) reversal(ctx context.Context, e Entry) (Plan, error) {
 			if err != nil {
 				return Plan{}, fmt.Errorf("undo: read %s %s: %w", s.Object, s.Field, err)
 			}
-			if now != s.After || now == log.Live {
+			if !s.made(now, log.Live) || now == log.Live {
 				continue // not made
 			}
 		default:
@@ -329,6 +335,9 @@ func (t touches) expect(s Step) (string, bool) {
 func (x *Executor) run(ctx context.Context, p Plan, kind, undoes string) (Entry, error) {
 	if len(p.Steps) == 0 {
 		return Entry{}, errors.New("plan has no steps")
+	}
+	if p.Missing() {
+		return Entry{}, fmt.Errorf("nothing changed: plan %s needs a value: %s (--%s)", p.ID, p.Input.Prompt, p.Input.Flag)
 	}
 	if p.Reversible && !p.reversibleSteps() {
 		return Entry{}, fmt.Errorf("plan %s says it can be undone but has a step that cannot", p.ID)
@@ -435,8 +444,8 @@ func (x *Executor) forward(ctx context.Context, p Plan, stores []guarded, e *Ent
 		if st := e.Steps[i].State; st == StepStarted || st == StepMade || st == StepFailed {
 			// Resuming a step a crash left: its live value says whether
 			// its call went through.
-			switch now {
-			case s.After:
+			switch {
+			case s.made(now, e.Steps[i].Live):
 				e.Steps[i].State = StepDone
 				e.Applied = i + 1
 				plan[s.key()] = s.After
@@ -444,7 +453,7 @@ func (x *Executor) forward(ctx context.Context, p Plan, stores []guarded, e *Ent
 					return fmt.Errorf("step %d made but not journaled: %w", i+1, err)
 				}
 				continue
-			case e.Steps[i].Live:
+			case now == e.Steps[i].Live:
 				want = now // not made: make it now
 			}
 		}
@@ -459,7 +468,7 @@ func (x *Executor) forward(ctx context.Context, p Plan, stores []guarded, e *Ent
 			return fmt.Errorf("step %d not started: %w", i+1, err)
 		}
 		if s.IsAction() {
-			err = stores[i].Do(ctx, s.Action, s.Object)
+			err = stores[i].Do(ctx, s.Action, s.Object, s.Body)
 		} else {
 			err = stores[i].Write(ctx, s.Object, s.Field, s.After)
 		}
@@ -471,12 +480,12 @@ func (x *Executor) forward(ctx context.Context, p Plan, stores []guarded, e *Ent
 		// next (a directory replica may still answer the old value for
 		// a while, so the read back is retried before it is doubted).
 		e.Steps[i].State = StepMade
-		got, err := readBack(ctx, stores[i], s, s.After)
+		got, err := readBack(ctx, stores[i], s, func(v string) bool { return s.made(v, now) })
 		if err != nil {
 			e.Steps[i].Error = config.Mask(err.Error())
 			return fmt.Errorf("step %d: read back: %w", i+1, err)
 		}
-		if got != s.After {
+		if !s.made(got, now) {
 			e.Steps[i].Error = fmt.Sprintf("read back %s, expected %s", show(got), show(s.After))
 			return fmt.Errorf("step %d: read back %s, expected %s", i+1, show(got), show(s.After))
 		}
@@ -486,8 +495,19 @@ func (x *Executor) forward(ctx context.Context, p Plan, stores []guarded, e *Ent
 		if err := x.Journal.append(*e); err != nil {
 			return fmt.Errorf("step %d made but not journaled: %w", i+1, err)
 		}
+		if x.Between != nil {
+			if err := guardedCall(func() error { return x.Between(ctx, i+1) }); err != nil {
+				return fmt.Errorf("after step %d: %w", i+1, err)
+			}
+		}
 	}
 	return nil
+}
+
+// guardedCall runs f, a panic in it an error.
+func guardedCall(f func() error) (err error) {
+	defer recoverInto(&err)
+	return f()
 }
 
 // readBackWaits are the pauses before each further read back when the
@@ -495,12 +515,12 @@ func (x *Executor) forward(ctx context.Context, p Plan, stores []guarded, e *Ent
 // answer the old value for some seconds after a write.
 var readBackWaits = []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second}
 
-// readBack reads the step's field until it holds want, or the waits (or
+// readBack reads the step's field until ok accepts it, or the waits (or
 // ctx) run out; it returns the last value read.
-func readBack(ctx context.Context, st guarded, s Step, want string) (string, error) {
+func readBack(ctx context.Context, st guarded, s Step, ok func(string) bool) (string, error) {
 	got, err := st.Read(ctx, s.Object, s.Field)
 	for _, wait := range readBackWaits {
-		if err != nil || got == want {
+		if err != nil || ok(got) {
 			break
 		}
 		select {
@@ -561,14 +581,14 @@ func (x *Executor) compensateStep(ctx context.Context, s Step, log *StepLog, st 
 		return
 	}
 	switch {
-	case s.IsAction() && now != s.After:
+	case s.IsAction() && !s.made(now, log.Live):
 		attention("%s %s is %s, neither the value before (%s) nor after (%s) the step", s.Object, s.Field, show(now), show(log.Live), show(s.After))
 		return
 	case s.IsAction() && s.Undo == "":
 		attention("%s cannot be undone", s.Action)
 		return
 	case s.IsAction():
-		err = st.Do(ctx, s.Undo, s.Object)
+		err = st.Do(ctx, s.Undo, s.Object, "")
 	case now != s.After && now != log.Live:
 		attention("%s %s is %s, neither the value before (%s) nor after (%s) the step", s.Object, s.Field, show(now), show(log.Live), show(s.After))
 		return
@@ -585,7 +605,7 @@ func (x *Executor) compensateStep(ctx context.Context, s Step, log *StepLog, st 
 		attention("%v", err)
 		return
 	}
-	got, err := readBack(ctx, st, s, log.Live)
+	got, err := readBack(ctx, st, s, func(v string) bool { return v == log.Live })
 	if err != nil || got != log.Live {
 		attention("read back %s after undoing, expected %s (%v)", show(got), show(log.Live), err)
 		return

@@ -45,7 +45,7 @@ func (m *memStore) Write(_ context.Context, o, f, val string) error {
 	return nil
 }
 
-func (m *memStore) Do(_ context.Context, action, o string) error {
+func (m *memStore) Do(_ context.Context, action, o, _ string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t, ok := m.actions[action]

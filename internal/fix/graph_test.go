@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/fix"
+	"github.com/o365doctor/o365doctor/internal/lab"
 	"github.com/o365doctor/o365doctor/internal/lab/labtest"
 	"github.com/o365doctor/o365doctor/internal/source/graph"
 )
@@ -123,6 +125,7 @@ func fixCycle(t *testing.T, scenario, checkID, planID string) {
 	if (initial != checks.StatusFail && initial != checks.StatusWarn) || plan == nil {
 		t.Fatalf("%s on %s: %s %s, plans %+v", checkID, scenario, r.Status, r.Message, r.Fixes())
 	}
+	before := objects(t, l, *plan)
 	x := &fix.Executor{Stores: map[string]fix.Store{"graph": fix.GraphStore{API: gc}, "okta": fix.OktaStore{API: oc}},
 		Journal: fix.OpenJournal(filepath.Join(t.TempDir(), "j.jsonl"))}
 	if _, err := x.Apply(ctx, *plan); err != nil {
@@ -142,6 +145,48 @@ func fixCycle(t *testing.T, scenario, checkID, planID string) {
 	if r := run(); r.Status != initial {
 		t.Fatalf("after undo: %s %s, want %s again", r.Status, r.Message, initial)
 	}
+	// The exact earlier state: every object the plan touched, field by
+	// field, as each system answers it (but the times of the changes).
+	after := objects(t, l, *plan)
+	for k, b := range before {
+		if a := after[k]; !reflect.DeepEqual(a, b) {
+			t.Errorf("%s after undo:\n%v\nbefore the fix:\n%v", k, a, b)
+		}
+	}
+}
+
+// changeTimes are the fields that record when an object last changed:
+// the undo is a change too.
+var changeTimes = []string{"lastUpdated", "statusChanged", "lastSync"}
+
+// objects reads every object the plan touches, whole, from the lab.
+func objects(t *testing.T, l *lab.Lab, p fix.Plan) map[string]any {
+	t.Helper()
+	out := map[string]any{}
+	for _, s := range p.Steps {
+		path := s.Object
+		if s.System == "graph" {
+			path = "/v1.0" + path
+		}
+		k := s.System + " " + path
+		if _, done := out[k]; done {
+			continue
+		}
+		v, err := l.Object(s.System, path)
+		if err != nil {
+			if !p.Reversible {
+				continue // an object the plan creates (an assignment)
+			}
+			t.Fatal(err)
+		}
+		if m, ok := v.(map[string]any); ok {
+			for _, f := range changeTimes {
+				delete(m, f)
+			}
+		}
+		out[k] = v
+	}
+	return out
 }
 
 func TestFixCycles(t *testing.T) {
@@ -153,8 +198,17 @@ func TestFixCycles(t *testing.T) {
 		{"immutableid-duplicate", "identity.immutableid-unique", "okta.set-app-user-immutableid"},
 		{"login-loop-okta-verify", "loginloop.okta-verify", "okta.delete-pending-factor."},
 		{"mfa-double-prompt", "federation.mfa-behavior", "graph.accept-okta-mfa"},
+		{"license-wipe-risk", "license.wipe-risk", "okta.align-licenses"},
+		{"license-wipe-risk", "license.okta-entra-match", "okta.align-licenses"},
+		{"not-assigned", "identity.o365-assignment", "okta.assign-o365-app"},
+		{"password-reset-sessions-kept", "loginloop.sessions-revoked", "graph.revoke-sessions"},
+		{"cert-mismatch", "federation.signing-keys", "graph.set-signing-certificate"},
+		{"cert-rollover-half-done", "federation.signing-keys", "graph.set-signing-certificate"},
+		{"cert-mismatch", "federation.config-match", "graph.set-federation-to-okta"},
+		{"federated-to-adfs", "federation.config-match", "graph.set-federation-to-okta"},
+		{"issuer-other-app", "federation.issuer-matches-app", "graph.set-issuer"},
 	} {
-		t.Run(tc.plan, func(t *testing.T) {
+		t.Run(tc.scenario+"/"+tc.plan, func(t *testing.T) {
 			t.Parallel()
 			fixCycle(t, tc.scenario, tc.check, tc.plan)
 		})

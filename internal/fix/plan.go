@@ -2,7 +2,11 @@ package fix
 
 import (
 	"cmp"
+	"crypto/sha1"
+	"crypto/x509"
+	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -15,6 +19,56 @@ type Plan struct {
 	Risk       string `json:"risk"`
 	Reversible bool   `json:"reversible"`
 	Steps      []Step `json:"steps"`
+	// Input names a value the person may give (the CLI flag
+	// --usage-location, a TUI prompt): it replaces After in the steps
+	// marked Input. Empty: the plan takes none.
+	Input *Input `json:"input,omitempty"`
+}
+
+// Input is a value a plan takes from the person applying it.
+type Input struct {
+	Flag   string `json:"flag"`   // the CLI flag: "usage-location"
+	Prompt string `json:"prompt"` // what the TUI asks
+	// Value is what the plan holds now ("" = none yet: the plan cannot
+	// be applied before one is given).
+	Value string `json:"value,omitempty"`
+	// Check validates a value given ("country": ISO 3166-1 alpha-2).
+	Check string `json:"check,omitempty"`
+}
+
+// Missing reports whether the plan still needs its input.
+func (p Plan) Missing() bool { return p.Input != nil && p.Input.Value == "" }
+
+// WithInput returns the plan with v as its input: the steps marked Input
+// then write v. A value the input's check refuses is an error.
+func (p Plan) WithInput(v string) (Plan, error) {
+	if p.Input == nil {
+		return p, fmt.Errorf("plan %s takes no value", p.ID)
+	}
+	v = strings.TrimSpace(v)
+	if p.Input.Check == "country" {
+		v = strings.ToUpper(v)
+		if !isCountry(v) {
+			return p, fmt.Errorf("--%s %q: give a two-letter country code (ISO 3166-1 alpha-2), like US, GB or DE", p.Input.Flag, v)
+		}
+	}
+	if v == "" {
+		return p, fmt.Errorf("--%s: give a value", p.Input.Flag)
+	}
+	in := *p.Input
+	in.Value = v
+	p.Input = &in
+	p.Steps = slices.Clone(p.Steps)
+	for i := range p.Steps {
+		if p.Steps[i].Input {
+			p.Steps[i].After = v
+		}
+	}
+	return p, nil
+}
+
+func isCountry(v string) bool {
+	return len(v) == 2 && v[0] >= 'A' && v[0] <= 'Z' && v[1] >= 'A' && v[1] <= 'Z'
 }
 
 // Step is one typed operation on one object of one system:
@@ -48,6 +102,28 @@ type Step struct {
 	// or an Okta scope (checked before anything is written when the
 	// system can tell).
 	Permission string `json:"permission,omitempty"`
+	// Body is the JSON an action sends, when it sends one (the profile
+	// an app assignment carries); shown in the preview.
+	Body string `json:"body,omitempty"`
+	// Expect is how the step's result is verified: "" (the field reads
+	// After) or ExpectChanged (the field reads a value other than the one
+	// before the call: a new sessions date, a status set by the system).
+	// After then only describes the result.
+	Expect string `json:"expect,omitempty"`
+	// Input marks the step whose After is the plan's input.
+	Input bool `json:"input,omitempty"`
+}
+
+// ExpectChanged verifies a step by its field having moved.
+const ExpectChanged = "changed"
+
+// made reports whether the field's value now shows the step was made,
+// given the value read just before its call.
+func (s Step) made(now, before string) bool {
+	if s.Expect == ExpectChanged {
+		return now != before && now != ""
+	}
+	return now == s.After
 }
 
 // IsAction reports whether the step is an action, not a field set.
@@ -73,6 +149,13 @@ func (s Step) Describe() string {
 func show(v string) string {
 	if v == "" {
 		return "(empty)"
+	}
+	if len(v) > 200 {
+		if der, err := base64.StdEncoding.DecodeString(v); err == nil {
+			if c, err := x509.ParseCertificate(der); err == nil {
+				return fmt.Sprintf("certificate SHA-1 %X (expires %s)", sha1.Sum(c.Raw), c.NotAfter.UTC().Format("2006-01-02"))
+			}
+		}
 	}
 	return v
 }
@@ -106,6 +189,9 @@ func (p Plan) Preview() string {
 			needs = "  (needs " + s.Permission + ")"
 		}
 		fmt.Fprintf(&b, "  step %d: %s %s%s\n", i+1, s.System, s.Call(), needs)
+		if s.Body != "" {
+			fmt.Fprintf(&b, "          body: %s\n", s.Body)
+		}
 		if s.IsAction() {
 			undo := "cannot be undone"
 			if s.Undo != "" {

@@ -2,8 +2,12 @@ package fix
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/o365doctor/o365doctor/internal/model"
 )
@@ -24,6 +28,46 @@ type OktaAppUsers interface {
 	UserLifecycle(ctx context.Context, userID, operation string) error
 	Factors(ctx context.Context, userID string) ([]model.OktaFactor, error)
 	DeleteFactor(ctx context.Context, userID, factorID string) error
+	AssignAppUser(ctx context.Context, appID, userID string, profile map[string]any) (model.AppUser, error)
+	AppKeys(ctx context.Context, appID string) ([]model.SigningKey, error)
+	GenerateAppKey(ctx context.Context, appID string) (model.SigningKey, error)
+	SigningKid(ctx context.Context, appID string) (string, error)
+	SetSigningKid(ctx context.Context, appID, kid string) error
+}
+
+// AppObject is the object path of an Okta app; its field
+// credentials.signing.kid is the key the app signs with.
+func AppObject(appID string) string { return "/api/v1/apps/" + appID }
+
+// AppKeysObject is the object path of an app's signing keys; its field
+// "kids" is their IDs, sorted and comma-joined, and its action
+// "generate" adds one.
+func AppKeysObject(appID string) string { return "/api/v1/apps/" + appID + "/credentials/keys" }
+
+// SigningKidField is the field of an app that names its active key.
+const SigningKidField = "credentials.signing.kid"
+
+func parseApp(object string) (string, bool) {
+	id, ok := strings.CutPrefix(object, "/api/v1/apps/")
+	return id, ok && id != "" && !strings.Contains(id, "/")
+}
+
+func parseAppKeys(object string) (string, bool) {
+	rest, ok := strings.CutPrefix(object, "/api/v1/apps/")
+	id, ok2 := strings.CutSuffix(rest, "/credentials/keys")
+	return id, ok && ok2 && id != "" && !strings.Contains(id, "/")
+}
+
+// ListValue is how a list-valued field (an app user's profile.licenses)
+// travels in a step: its values sorted, as a JSON array; nil is "".
+func ListValue(values []string) string {
+	if values == nil {
+		return ""
+	}
+	v := slices.Clone(values)
+	slices.Sort(v)
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 // FactorObject is the object path of a user's factor.
@@ -58,9 +102,21 @@ func parseUser(object string) (string, bool) {
 }
 
 // Do runs a lifecycle action on an Okta user.
-func (s OktaStore) Do(ctx context.Context, action, object string) error {
+func (s OktaStore) Do(ctx context.Context, action, object, body string) error {
 	if uid, fid, ok := parseFactor(object); ok && action == "delete" {
 		return s.API.DeleteFactor(ctx, uid, fid)
+	}
+	if appID, ok := parseAppKeys(object); ok && action == "generate" {
+		_, err := s.API.GenerateAppKey(ctx, appID)
+		return err
+	}
+	if appID, userID, _, err := parseAppUser(object, "status"); err == nil && action == "assign" {
+		var profile map[string]any
+		if err := json.Unmarshal([]byte(body), &profile); err != nil || profile == nil {
+			return fmt.Errorf("okta store: an assignment needs a profile object, not %q", body)
+		}
+		_, err := s.API.AssignAppUser(ctx, appID, userID, profile)
+		return err
 	}
 	id, ok := parseUser(object)
 	if !ok {
@@ -78,6 +134,9 @@ func parseAppUser(object, field string) (appID, userID, attr string, err error) 
 	parts := strings.Split(strings.TrimPrefix(object, "/api/v1/apps/"), "/")
 	if !strings.HasPrefix(object, "/api/v1/apps/") || len(parts) != 3 || parts[1] != "users" || parts[0] == "" || parts[2] == "" {
 		return "", "", "", fmt.Errorf("okta store: unsupported object %s", object)
+	}
+	if field == "status" {
+		return parts[0], parts[2], "", nil
 	}
 	attr, ok := strings.CutPrefix(field, "profile.")
 	if !ok || attr == "" {
@@ -104,29 +163,74 @@ func (s OktaStore) Read(ctx context.Context, object, field string) (string, erro
 		u, err := s.API.User(ctx, id)
 		return u.Status, err
 	}
+	if appID, ok := parseAppKeys(object); ok && field == "kids" {
+		keys, err := s.API.AppKeys(ctx, appID)
+		if err != nil {
+			return "", err
+		}
+		kids := make([]string, len(keys))
+		for i, k := range keys {
+			kids[i] = k.Kid
+		}
+		slices.Sort(kids)
+		return strings.Join(kids, ","), nil
+	}
+	if appID, ok := parseApp(object); ok && field == SigningKidField {
+		return s.API.SigningKid(ctx, appID)
+	}
 	appID, userID, attr, err := parseAppUser(object, field)
 	if err != nil {
 		return "", err
 	}
 	au, err := s.API.AppUser(ctx, appID, userID)
+	if field == "status" && errors.Is(err, model.ErrNotFound) {
+		return "", nil // not assigned
+	}
 	if err != nil {
 		return "", err
+	}
+	if field == "status" {
+		return au.Status, nil
 	}
 	return profileString(au.Profile[attr])
 }
 
 func (s OktaStore) Write(ctx context.Context, object, field, value string) error {
+	if appID, ok := parseApp(object); ok && field == SigningKidField {
+		if value == "" {
+			return fmt.Errorf("okta store: an app cannot be left without a signing key")
+		}
+		return s.API.SetSigningKid(ctx, appID, value)
+	}
 	appID, userID, attr, err := parseAppUser(object, field)
-	if err != nil {
-		return err
+	if err != nil || attr == "" {
+		return cmpErr(err, fmt.Errorf("okta store: %s of an app user is not written", field))
 	}
 	var v any // "" clears the attribute (JSON null)
-	if value != "" {
+	switch {
+	case strings.HasPrefix(value, "["):
+		var list []string
+		if err := json.Unmarshal([]byte(value), &list); err != nil {
+			return fmt.Errorf("okta store: %s: %q is not a list of strings", field, value)
+		}
+		v = list
+	case value != "":
 		v = value
 	}
 	_, err = s.API.SetAppUserProfile(ctx, appID, userID, map[string]any{attr: v})
 	return err
 }
+
+func cmpErr(err, otherwise error) error {
+	if err != nil {
+		return err
+	}
+	return otherwise
+}
+
+// ProfileValue is an Okta profile value as a step holds it: a string as
+// it is, a list of strings as ListValue, null as "".
+func ProfileValue(v any) (string, error) { return profileString(v) }
 
 func profileString(v any) (string, error) {
 	switch x := v.(type) {
@@ -134,6 +238,16 @@ func profileString(v any) (string, error) {
 		return "", nil
 	case string:
 		return x, nil
+	case []any:
+		list := make([]string, 0, len(x))
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return "", fmt.Errorf("okta store: profile list %v holds a %T, not a string", v, e)
+			}
+			list = append(list, s)
+		}
+		return ListValue(list), nil
 	default:
 		return "", fmt.Errorf("okta store: profile value %v is a %T, not a string", v, v)
 	}
@@ -145,6 +259,7 @@ type GraphUsers interface {
 	PatchUser(ctx context.Context, id string, fields map[string]any) error
 	Federation(ctx context.Context, domain string) (model.Federation, bool, error)
 	PatchFederation(ctx context.Context, domain, id string, fields map[string]any) error
+	RevokeSessions(ctx context.Context, id string) error
 	GrantedRoles(ctx context.Context) (map[string]bool, bool, error)
 }
 
@@ -161,10 +276,46 @@ func FederationObject(domain, id string) string {
 func parseFederation(object, field string) (domain, id string, ok bool) {
 	rest, ok := strings.CutPrefix(object, "/domains/")
 	parts := strings.Split(rest, "/")
-	if !ok || len(parts) != 3 || parts[1] != "federationConfiguration" || parts[0] == "" || parts[2] == "" || field != "federatedIdpMfaBehavior" {
+	if !ok || len(parts) != 3 || parts[1] != "federationConfiguration" || parts[0] == "" || parts[2] == "" || !federationFields[field] {
 		return "", "", false
 	}
 	return parts[0], parts[2], true
+}
+
+// federationFields are the federation properties the store reads and writes.
+var federationFields = map[string]bool{"federatedIdpMfaBehavior": true, "signingCertificate": true, "nextSigningCertificate": true,
+	"issuerUri": true, "passiveSignInUri": true, "activeSignInUri": true, "signOutUri": true, "metadataExchangeUri": true}
+
+func federationField(f model.Federation, field string) string {
+	switch field {
+	case "signingCertificate":
+		return f.SigningCertificate
+	case "nextSigningCertificate":
+		return f.NextSigningCertificate
+	case "issuerUri":
+		return f.IssuerURI
+	case "passiveSignInUri":
+		return f.PassiveSignInURI
+	case "activeSignInUri":
+		return f.ActiveSignInURI
+	case "signOutUri":
+		return f.SignOutURI
+	case "metadataExchangeUri":
+		return f.MetadataExchangeURI
+	}
+	return f.FederatedIdpMfaBehavior
+}
+
+// SessionsField is the user property a revocation moves.
+const SessionsField = "signInSessionsValidFromDateTime"
+
+// Do runs an action on an Entra user: revokeSignInSessions.
+func (s GraphStore) Do(ctx context.Context, action, object, body string) error {
+	id, err := parseEntraUser(object, SessionsField)
+	if err != nil || action != "revokeSignInSessions" {
+		return cmpErr(err, fmt.Errorf("graph store: %s is not an action it runs", action))
+	}
+	return s.API.RevokeSessions(ctx, id)
 }
 
 // GraphStore reads and writes Entra user properties: objects /users/{id}
@@ -181,7 +332,7 @@ func parseEntraUser(object, field string) (string, error) {
 		return "", fmt.Errorf("graph store: unsupported object %s", object)
 	}
 	switch field {
-	case "userPrincipalName", "onPremisesImmutableId", "usageLocation":
+	case "userPrincipalName", "onPremisesImmutableId", "usageLocation", SessionsField:
 		return id, nil
 	}
 	return "", fmt.Errorf("graph store: unsupported field %s", field)
@@ -193,7 +344,7 @@ func (s GraphStore) Read(ctx context.Context, object, field string) (string, err
 		if err == nil && (!found || fed.ID != id) {
 			err = fmt.Errorf("graph store: %s has no federation configuration %s", domain, id)
 		}
-		return fed.FederatedIdpMfaBehavior, err
+		return federationField(fed, field), err
 	}
 	id, err := parseEntraUser(object, field)
 	if err != nil {
@@ -208,22 +359,38 @@ func (s GraphStore) Read(ctx context.Context, object, field string) (string, err
 		return u.UserPrincipalName, nil
 	case "onPremisesImmutableId":
 		return u.OnPremisesImmutableID, nil
+	case SessionsField:
+		if u.Sessions.SessionsValidFrom.IsZero() {
+			return "", nil
+		}
+		return u.Sessions.SessionsValidFrom.UTC().Format(time.RFC3339), nil
 	}
 	return u.UsageLocation, nil
 }
 
 func (s GraphStore) Write(ctx context.Context, object, field, value string) error {
 	if domain, id, ok := parseFederation(object, field); ok {
-		if value == "" {
+		var v any = value
+		switch {
+		case value == "" && field == "federatedIdpMfaBehavior":
 			// Graph refuses federatedIdpMfaBehavior back to null: no plan
 			// may write it, so none is sent.
 			return fmt.Errorf("graph store: federatedIdpMfaBehavior cannot be set back to empty")
+		case value == "" && (field == "signingCertificate" || field == "issuerUri" || field == "passiveSignInUri"):
+			// A federation without a signing certificate (or issuer, or
+			// sign-in URL) is one Graph cannot manage any more.
+			return fmt.Errorf("graph store: a federation is never written without its %s", field)
+		case value == "":
+			v = nil
 		}
-		return s.API.PatchFederation(ctx, domain, id, map[string]any{field: value})
+		return s.API.PatchFederation(ctx, domain, id, map[string]any{field: v})
 	}
 	id, err := parseEntraUser(object, field)
 	if err != nil {
 		return err
+	}
+	if field == SessionsField {
+		return fmt.Errorf("graph store: %s moves only by revoking the sessions", field)
 	}
 	var v any // "" clears the property (JSON null)
 	if value != "" {
@@ -231,3 +398,9 @@ func (s GraphStore) Write(ctx context.Context, object, field, value string) erro
 	}
 	return s.API.PatchUser(ctx, id, map[string]any{field: v})
 }
+
+// Both stores run actions.
+var (
+	_ ActionStore = OktaStore{}
+	_ ActionStore = GraphStore{}
+)

@@ -267,6 +267,10 @@ func domainOf(upn string) string {
 // graphRevokeSessions answers 200 with {"value": true} (a documented known
 // issue: it should be 204) and moves signInSessionsValidFromDateTime to now.
 func (l *Lab) graphRevokeSessions(w http.ResponseWriter, r *http.Request) {
+	if !l.hasRole("User.ReadWrite.All") && !l.hasRole("Directory.ReadWrite.All") {
+		l.graphError(w, r, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+		return
+	}
 	u := l.graphUserRef(w, r)
 	if u == nil {
 		return

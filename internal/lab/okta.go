@@ -51,6 +51,8 @@ func (l *Lab) oktaRoutes() *http.ServeMux {
 	mux.HandleFunc("DELETE /api/v1/users/{id}/factors/{factorId}", l.oktaDeleteFactor)
 	mux.HandleFunc("GET /api/v1/apps", l.oktaListApps)
 	mux.HandleFunc("GET /api/v1/apps/{appId}", l.oktaGetApp)
+	mux.HandleFunc("PUT /api/v1/apps/{appId}", l.oktaUpdateApp)
+	mux.HandleFunc("POST /api/v1/apps/{appId}/credentials/keys/generate", l.oktaGenerateKey)
 	mux.HandleFunc("GET /api/v1/apps/{appId}/users", l.oktaListAppUsers)
 	mux.HandleFunc("POST /api/v1/apps/{appId}/users", l.oktaAssignUser)
 	mux.HandleFunc("GET /api/v1/apps/{appId}/users/{userId}", l.oktaGetAppUser)

@@ -3,6 +3,7 @@ package lab
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -314,4 +315,80 @@ func (l *Lab) oktaMetadata(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/xml;charset=ISO-8859-1")
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><md:EntityDescriptor entityID="%s" xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"><md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>%s</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified</md:NameIDFormat><md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="%s"/><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="%s"/></md:IDPSSODescriptor></md:EntityDescriptor>`,
 		app.externalKey, wrapped.String(), sso, sso)
+}
+
+// oktaGenerateKey is POST /api/v1/apps/{appId}/credentials/keys/generate
+// ?validityYears=2..10: 201 with the new key, which is not active (the
+// app keeps signing with credentials.signing.kid). Okta's refusal of a
+// validity out of range is its recorded one (E0000001, "Validity years out
+// of range. It should be 2 - 10 years.").
+func (l *Lab) oktaGenerateKey(w http.ResponseWriter, r *http.Request) {
+	app := l.appRef(w, r)
+	if app == nil {
+		return
+	}
+	years, err := strconv.Atoi(r.URL.Query().Get("validityYears"))
+	if err != nil || years < 2 || years > 10 {
+		writeOktaError(w, http.StatusBadRequest, "E0000001", "Api validation failed: generateKey", "Validity years out of range. It should be 2 - 10 years.")
+		return
+	}
+	subject := "okta"
+	if len(app.keys) > 0 {
+		subject = app.keys[0].Cert.Subject.CommonName
+	}
+	c, err := newSigningCert(CertSpec{Name: fmt.Sprintf("%s-generated-%d", app.key, len(app.keys)+1), Subject: subject, ValidDays: 365 * years}, l.now())
+	if err != nil {
+		writeOktaError(w, http.StatusInternalServerError, "E0000009", "Internal Server Error")
+		return
+	}
+	app.keys = append(app.keys, c)
+	writeJSON(w, http.StatusCreated, c.jwk())
+}
+
+// oktaUpdateApp is PUT /api/v1/apps/{appId}: the body replaces the app's
+// label, settings and credentials, as Okta's PUT does (a client that drops
+// fields from what it read drops them here too). The name and sign-on mode
+// cannot change, and credentials.signing.kid must be one of the app's keys.
+// ASSUMED: Okta's answer to an unknown kid is not published; the lab
+// answers 400 E0000001 as for other validation failures.
+func (l *Lab) oktaUpdateApp(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name        string         `json:"name"`
+		Label       string         `json:"label"`
+		SignOnMode  string         `json:"signOnMode"`
+		Settings    map[string]any `json:"settings"`
+		Credentials map[string]any `json:"credentials"`
+	}
+	if !readOktaJSON(w, r, &body) {
+		return
+	}
+	app := l.appRef(w, r)
+	if app == nil {
+		return
+	}
+	switch {
+	case body.Name != app.Name:
+		writeOktaError(w, http.StatusBadRequest, "E0000001", "Api validation failed: name", "name: The app name cannot be changed.")
+		return
+	case body.SignOnMode != app.SignOnMode:
+		writeOktaError(w, http.StatusBadRequest, "E0000001", "Api validation failed: signOnMode", "signOnMode: The sign-on mode cannot be changed here.")
+		return
+	case body.Label == "":
+		writeOktaError(w, http.StatusBadRequest, "E0000001", "Api validation failed: label", "label: The field cannot be left blank.")
+		return
+	}
+	signing, _ := body.Credentials["signing"].(map[string]any)
+	if kid, _ := signing["kid"].(string); kid != "" {
+		known := false
+		for _, k := range app.keys {
+			known = known || k.Kid == kid
+		}
+		if !known {
+			writeOktaError(w, http.StatusBadRequest, "E0000001", "Api validation failed: credentials.signing.kid", "credentials.signing.kid: The key does not exist.")
+			return
+		}
+	}
+	app.Label, app.Settings, app.Credentials = body.Label, body.Settings, body.Credentials
+	app.LastUpdated = otime(l.now())
+	writeJSON(w, http.StatusOK, l.appView(r, app))
 }

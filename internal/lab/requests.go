@@ -1,6 +1,9 @@
 package lab
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"time"
@@ -110,3 +113,39 @@ func (l *Lab) logAnswer(seq, status int, fault bool) {
 	r := &l.log[i]
 	r.End, r.Status, r.Fault = end, status, fault
 }
+
+// Object GETs path (Graph's with its /v1.0 prefix) from system's routes
+// in-process: the JSON a client would read, without authentication and
+// without counting a request. Tests compare it field by field before a
+// fix and after its undo.
+func (l *Lab) Object(system, path string) (any, error) {
+	h := l.handlers[system]
+	if h == nil {
+		return nil, fmt.Errorf("lab: no system %q", system)
+	}
+	r, err := http.NewRequest(http.MethodGet, "https://lab.invalid"+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	w := &recorder{header: http.Header{}, code: http.StatusOK}
+	h.ServeHTTP(w, r)
+	if w.code != http.StatusOK {
+		return nil, fmt.Errorf("lab: GET %s %s: %d %s", system, path, w.code, w.body.String())
+	}
+	var v any
+	if err := json.Unmarshal(w.body.Bytes(), &v); err != nil {
+		return nil, fmt.Errorf("lab: GET %s %s: %w", system, path, err)
+	}
+	return v, nil
+}
+
+// recorder is the in-process answer of Object.
+type recorder struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (w *recorder) Header() http.Header         { return w.header }
+func (w *recorder) Write(b []byte) (int, error) { return w.body.Write(b) }
+func (w *recorder) WriteHeader(code int)        { w.code = code }

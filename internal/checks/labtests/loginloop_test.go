@@ -18,20 +18,21 @@ import (
 // loginLoopTrips are the loginloop.* checks each scenario makes fail or
 // warn for its affected user; every other scenario trips none.
 var loginLoopTrips = map[string][]string{
-	"login-loop-password-reset": {"loginloop.entra-signin-errors", "loginloop.okta-sso-burst", "loginloop.sessions-revoked"},
-	"login-loop-okta-verify":    {"loginloop.okta-verify"},
-	"locked-out":                {"loginloop.legacy-clients"},
-	"immutableid-mismatch":      {"loginloop.entra-signin-errors"},
-	"immutableid-blank-entra":   {"loginloop.entra-signin-errors"},
-	"cert-mismatch":             {"loginloop.entra-signin-errors"},
-	"mfa-double-prompt":         {"loginloop.entra-signin-errors", "loginloop.mfa-loop-predictor"},
-	"mfa-loop":                  {"loginloop.mfa-loop-predictor"},
-	"auth-strength":             {"loginloop.mfa-loop-predictor"},
-	"admin-portal-mfa":          {"loginloop.mfa-loop-predictor"},
-	"no-premium":                {"loginloop.okta-sso-burst"},
-	"okta-rate-limit":           {"loginloop.okta-rate-limit", "loginloop.okta-sso-burst"},
-	"autopilot-device-trust":    {"loginloop.autopilot-device-trust"},
-	"registration-campaign":     {"loginloop.mfa-loop-predictor", "loginloop.registration-campaign"},
+	"login-loop-password-reset":    {"loginloop.entra-signin-errors", "loginloop.okta-sso-burst", "loginloop.sessions-revoked"},
+	"login-loop-okta-verify":       {"loginloop.okta-verify"},
+	"locked-out":                   {"loginloop.legacy-clients"},
+	"immutableid-mismatch":         {"loginloop.entra-signin-errors"},
+	"immutableid-blank-entra":      {"loginloop.entra-signin-errors"},
+	"cert-mismatch":                {"loginloop.entra-signin-errors"},
+	"mfa-double-prompt":            {"loginloop.entra-signin-errors", "loginloop.mfa-loop-predictor"},
+	"mfa-loop":                     {"loginloop.mfa-loop-predictor"},
+	"auth-strength":                {"loginloop.mfa-loop-predictor"},
+	"admin-portal-mfa":             {"loginloop.mfa-loop-predictor"},
+	"no-premium":                   {"loginloop.okta-sso-burst"},
+	"okta-rate-limit":              {"loginloop.okta-rate-limit", "loginloop.okta-sso-burst"},
+	"autopilot-device-trust":       {"loginloop.autopilot-device-trust"},
+	"registration-campaign":        {"loginloop.mfa-loop-predictor", "loginloop.registration-campaign"},
+	"password-reset-sessions-kept": {"loginloop.sessions-revoked"},
 }
 
 func loginLoopResults(t *testing.T, scenario string) (*lab.Lab, map[string]checks.Result, []checks.Result) {

@@ -23,7 +23,9 @@ var userWritable = map[string]bool{"userPrincipalName": true, "onPremisesImmutab
 const permFederationWrite = "Domain-InternalFederation.ReadWrite.All"
 
 // federationWritable are the federation properties a fix may set.
-var federationWritable = map[string]bool{"federatedIdpMfaBehavior": true}
+var federationWritable = map[string]bool{"federatedIdpMfaBehavior": true,
+	"signingCertificate": true, "nextSigningCertificate": true, "issuerUri": true,
+	"passiveSignInUri": true, "activeSignInUri": true, "signOutUri": true, "metadataExchangeUri": true}
 
 // PatchFederation sets properties of a domain's federation configuration
 // (PATCH /domains/{domain}/federationConfiguration/{id};
@@ -46,6 +48,25 @@ func (c *Client) PatchUser(ctx context.Context, id string, fields map[string]any
 		return o.errorf("%q is not a user ID; not asked", id)
 	}
 	return c.patch(ctx, o, "{+baseurl}/users/{id}", map[string]string{"id": id}, fields, userWritable)
+}
+
+// RevokeSessions revokes the user's sign-in sessions (POST
+// /users/{id}/revokeSignInSessions; User.ReadWrite.All): every refresh
+// token issued before now stops working and
+// signInSessionsValidFromDateTime moves to now.
+func (c *Client) RevokeSessions(ctx context.Context, id string) error {
+	o := op{what: "revoke the sign-in sessions of user " + id, noun: "a revocation answer", perm: permUsersWrite}
+	if id == "" || strings.ContainsAny(id, "\x00\r\n/?#") || strings.Contains(id, "..") {
+		return o.errorf("%q is not a user ID; not asked", id)
+	}
+	answer, err := c.sdk.Users().ByUserId(id).RevokeSignInSessions().PostAsRevokeSignInSessionsPostResponse(ctx, nil)
+	if err != nil {
+		return o.fail(err)
+	}
+	if v := answer.GetValue(); v == nil || !*v {
+		return o.errorf("Graph answered that the sessions were not revoked")
+	}
+	return nil
 }
 
 // patch sends a PATCH of the writable fields (strings, or nil to clear)
