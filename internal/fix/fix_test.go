@@ -298,3 +298,25 @@ func TestAPanickingStoreIsRolledBackNotACrash(t *testing.T) {
 		t.Fatalf("journal: %+v", entries)
 	}
 }
+
+// A plan's input: refused on a plan that takes none and when its check
+// fails; a good value lands in the marked steps only.
+func TestPlanInput(t *testing.T) {
+	p := fix.Plan{ID: "p", Steps: []fix.Step{{Field: "usageLocation", Input: true}, {Field: "other", After: "x"}},
+		Input: &fix.Input{Flag: "usage-location", Prompt: "a country", Check: "country"}}
+	if !p.Missing() {
+		t.Fatal("a plan without its value is not missing it")
+	}
+	if _, err := (fix.Plan{ID: "q"}).WithInput("DE"); err == nil {
+		t.Fatal("a plan without input took one")
+	}
+	for _, bad := range []string{"", "Germany", "D1", "DEU"} {
+		if _, err := p.WithInput(bad); err == nil || !strings.Contains(err.Error(), "--usage-location") {
+			t.Fatalf("%q: %v", bad, err)
+		}
+	}
+	got, err := p.WithInput(" de ")
+	if err != nil || got.Missing() || got.Steps[0].After != "DE" || got.Steps[1].After != "x" || p.Steps[0].After != "" {
+		t.Fatalf("%+v %v (the original %+v)", got, err, p)
+	}
+}

@@ -292,12 +292,22 @@ func (l *Lab) oktaMetadata(w http.ResponseWriter, r *http.Request) {
 	if app == nil {
 		return
 	}
+	// Without ?kid= the metadata publishes the key the app signs with
+	// (credentials.signing.kid), else its first key.
+	want := r.URL.Query().Get("kid")
+	if want == "" {
+		signing, _ := app.Credentials["signing"].(map[string]any)
+		want, _ = signing["kid"].(string)
+	}
 	var key *signingCert
 	for _, k := range app.keys {
-		if kid := r.URL.Query().Get("kid"); kid == "" || kid == k.Kid {
+		if want == "" || want == k.Kid {
 			key = k
 			break
 		}
+	}
+	if key == nil && r.URL.Query().Get("kid") == "" && len(app.keys) > 0 {
+		key = app.keys[0]
 	}
 	if key == nil {
 		oktaNotFound(w, r.URL.Query().Get("kid"), "JsonWebKey")
