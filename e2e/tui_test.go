@@ -100,3 +100,31 @@ func TestDemoFixAndUndoInARealTerminal(t *testing.T) {
 	tm.keys("q")
 	tm.waitFor("EXIT=1")
 }
+
+// A plan that cannot be undone (unlocking alice in Okta) is applied in a
+// real terminal only once alice@contoso.com is typed.
+func TestTypedConfirmationInARealTerminal(t *testing.T) {
+	needTmux(t)
+	bin := build(t)
+	tm := terminal{t: t, socket: fmt.Sprintf("o365doctor-e2e-confirm-%d", os.Getpid()), name: "confirm"}
+	t.Cleanup(func() { exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
+	tm.tmux("new-session", "-d", "-s", tm.name, "-x", "160", "-y", "45",
+		"env -u NO_COLOR TERM=xterm-256color "+bin+" demo --scenario locked-out; echo EXIT=$?; sleep 60")
+	tm.waitFor("35 checks:")
+	tm.waitFor("› ✗ FAIL  identity.okta-user")
+	tm.keys("f")
+	tm.waitFor("Unlock the Okta user")
+	tm.keys("y")
+	tm.waitFor("This cannot be undone. Type alice@contoso.com to apply it:")
+	tm.keys("alice@contoso.co", "Enter")
+	tm.waitFor("is not alice@contoso.com: nothing was changed")
+	tm.keys("C-u")
+	tm.keys("alice@contoso.com", "Enter")
+	tm.waitFor("Applied:")
+	s := tm.waitFor("35 checks: 1 fail, 34 pass")
+	if !strings.Contains(s, "cannot be undone") || strings.Contains(s, "u undo") {
+		t.Fatalf("after the unlock:\n%s", s)
+	}
+	tm.keys("q")
+	tm.waitFor("EXIT=")
+}

@@ -200,7 +200,11 @@ func (p Plan) Preview() string {
 			fmt.Fprintf(&b, "          %s (%s: %s → %s; %s)\n", s.Action, s.Field, show(s.Before), show(s.After), undo)
 			continue
 		}
-		fmt.Fprintf(&b, "          %s: %s → %s\n", s.Field, show(s.Before), show(s.After))
+		after := show(s.After)
+		if s.Input && p.Missing() {
+			after = "(" + p.Input.Prompt + ": --" + p.Input.Flag + ")"
+		}
+		fmt.Fprintf(&b, "          %s: %s → %s\n", s.Field, show(s.Before), after)
 	}
 	return b.String()
 }

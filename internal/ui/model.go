@@ -8,9 +8,11 @@ import (
 	"os"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -42,6 +44,16 @@ const (
 	stateBrowse   state = iota // running or done: move, open a fix
 	statePreview               // a plan is shown: y applies, esc cancels
 	stateApplying              // the executor is working
+	stateInput                 // a value is typed: the plan's input, or its subject to confirm
+	stateJournal               // the journal of fixes and undos is shown
+)
+
+// inputFor is what the typed value is for.
+type inputFor int
+
+const (
+	inputValue   inputFor = iota // the plan's input (a usage location)
+	inputConfirm                 // the plan's subject: it cannot be undone
 )
 
 type item struct {
@@ -72,6 +84,11 @@ type Model struct {
 	help     help.Model
 	spinner  spinner.Model
 	styles   styles
+	input    textinput.Model
+	inputFor inputFor
+	// cancelApply stops the apply under way (ctrl-c): the executor then
+	// compensates what it made.
+	cancelApply context.CancelFunc
 }
 
 // Messages.
@@ -178,9 +195,15 @@ func (m *Model) syncKeys() {
 		m.keys.Fix.SetHelp("f", "preview fix")
 	}
 	m.keys.Apply.SetEnabled(m.state == statePreview)
-	m.keys.Cancel.SetEnabled(m.state == statePreview)
+	m.keys.Cancel.SetEnabled(m.state == statePreview || m.state == stateJournal)
 	m.keys.Undo.SetEnabled(browse && m.lastFix != "")
 	m.keys.Rerun.SetEnabled(browse && !m.anyPending())
+	m.keys.Journal.SetEnabled((browse || m.state == stateJournal) && m.opts.Executor != nil && m.opts.Executor.Journal != nil)
+	if m.state == stateJournal {
+		m.keys.Journal.SetHelp("J", "back")
+	} else {
+		m.keys.Journal.SetHelp("J", "journal")
+	}
 	m.keys.Quit.SetEnabled(m.state != stateApplying)
 }
 
@@ -226,12 +249,21 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case appliedMsg:
 		m.state = stateBrowse
+		if m.cancelApply != nil {
+			m.cancelApply()
+			m.cancelApply = nil
+		}
 		if msg.err != nil {
 			m.setFlash(true, "Fix not applied: "+msg.err.Error())
 			break
 		}
-		m.lastFix = msg.entry.ID
-		m.setFlash(false, fmt.Sprintf("Applied: %s (journal %s). Re-running the check; u undoes it.", msg.entry.Plan.Title, msg.entry.ID))
+		if msg.entry.Plan.Reversible {
+			m.lastFix = msg.entry.ID
+			m.setFlash(false, fmt.Sprintf("Applied: %s (journal %s). Re-running the check; u undoes it.", msg.entry.Plan.Title, msg.entry.ID))
+		} else {
+			m.lastFix = ""
+			m.setFlash(false, fmt.Sprintf("Applied: %s (journal %s). Re-running the check; this change cannot be undone.", msg.entry.Plan.Title, msg.entry.ID))
+		}
 		cmd = m.rerun(msg.index)
 	case undoneMsg:
 		m.state = stateBrowse
@@ -243,6 +275,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.setFlash(false, fmt.Sprintf("Undone: journal %s reverses %s. Re-running the checks.", msg.entry.ID, msg.entry.Undoes))
 		cmd = m.rerunAll()
 	case tea.KeyMsg:
+		if m.state == stateInput {
+			cmd = m.handleInput(msg)
+			break
+		}
+		if m.state == stateApplying && msg.Type == tea.KeyCtrlC && m.cancelApply != nil {
+			m.cancelApply()
+			m.setFlash(true, "Cancelling: the executor rolls back the steps it made …")
+			break
+		}
 		// Keys typed faster than the terminal is read arrive as one message
 		// with several runes ("jj"); handle them one by one.
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
@@ -284,6 +325,71 @@ func (m *Model) rerunAll() tea.Cmd {
 	return m.runAll()
 }
 
+// apply runs the plan through the executor on a context ctrl-c cancels.
+func (m *Model) apply() tea.Cmd {
+	m.state = stateApplying
+	m.setFlash(false, "Applying: "+m.plan.Title+" … (ctrl-c cancels and rolls back)")
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.cancelApply = cancel
+	exec, plan, idx := m.opts.Executor, m.plan, m.planFor
+	return func() tea.Msg {
+		if exec == nil {
+			return appliedMsg{index: idx, err: errors.New("no fix executor")}
+		}
+		e, err := exec.Apply(ctx, plan)
+		return appliedMsg{index: idx, entry: e, err: err}
+	}
+}
+
+// startInput asks for a value: the plan's input, or its subject typed to
+// confirm a plan that cannot be undone (never a single key).
+func (m *Model) startInput(why inputFor, want string) tea.Cmd {
+	ti := textinput.New()
+	ti.CharLimit = 256
+	ti.Width = 40
+	ti.Prompt = "› "
+	ti.Cursor.SetMode(cursor.CursorStatic) // no blink timer: nothing to redraw while the person thinks
+	if why == inputValue {
+		ti.Placeholder = "for example US"
+	} else {
+		ti.Placeholder = want
+	}
+	m.input, m.inputFor, m.state = ti, why, stateInput
+	m.flash = ""
+	return m.input.Focus()
+}
+
+// handleInput edits the value; enter takes it, esc (or ctrl-c) cancels.
+func (m *Model) handleInput(k tea.KeyMsg) tea.Cmd {
+	switch k.Type {
+	case tea.KeyEsc, tea.KeyCtrlC:
+		m.state = statePreview
+		m.setFlash(false, "Cancelled: nothing was changed.")
+		return nil
+	case tea.KeyEnter:
+		v := strings.TrimSpace(m.input.Value())
+		if m.inputFor == inputValue {
+			p, err := m.plan.WithInput(v)
+			if err != nil {
+				m.setFlash(true, strings.Replace(err.Error(), "--"+m.plan.Input.Flag+" ", "", 1))
+				return nil
+			}
+			m.plan, m.state = p, statePreview
+			m.setFlash(false, "The plan now writes "+p.Input.Value+": press y to apply it.")
+			return nil
+		}
+		if !strings.EqualFold(v, m.plan.Subject) {
+			m.setFlash(true, fmt.Sprintf("%q is not %s: nothing was changed. Type the subject exactly, or esc to cancel.", v, m.plan.Subject))
+			m.input.SetValue("")
+			return nil
+		}
+		return m.apply()
+	}
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(k)
+	return cmd
+}
+
 func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, m.keys.Quit):
@@ -310,25 +416,27 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 		}
 		m.plan, m.planFor, m.state = plans[m.planIdx], m.cursor, statePreview
 		m.flash = ""
+	case key.Matches(k, m.keys.Journal):
+		if m.state == stateJournal {
+			m.state = stateBrowse
+		} else {
+			m.state, m.flash = stateJournal, ""
+		}
 	case key.Matches(k, m.keys.Cancel):
+		if m.state == stateJournal {
+			m.state = stateBrowse
+			break
+		}
 		m.state = stateBrowse
 		m.setFlash(false, "Fix cancelled: nothing was changed.")
 	case key.Matches(k, m.keys.Apply):
-		if !m.plan.Reversible {
-			m.state = stateBrowse
-			m.setFlash(true, fmt.Sprintf("This plan cannot be undone; apply it with `%s --yes --confirm %s`.", report.FixCommand(m.plan.CheckID, report.ConvertFix(m.plan)), m.plan.Subject))
-			return nil
+		switch {
+		case m.plan.Missing():
+			return m.startInput(inputValue, m.plan.Input.Prompt)
+		case !m.plan.Reversible:
+			return m.startInput(inputConfirm, m.plan.Subject)
 		}
-		m.state = stateApplying
-		m.setFlash(false, "Applying: "+m.plan.Title+" …")
-		ctx, exec, plan, idx := m.ctx, m.opts.Executor, m.plan, m.planFor
-		return func() tea.Msg {
-			if exec == nil {
-				return appliedMsg{index: idx, err: errors.New("no fix executor")}
-			}
-			e, err := exec.Apply(ctx, plan)
-			return appliedMsg{index: idx, entry: e, err: err}
-		}
+		return m.apply()
 	case key.Matches(k, m.keys.Undo):
 		m.state = stateApplying
 		m.setFlash(false, "Undoing journal entry "+m.lastFix+" …")
@@ -385,8 +493,10 @@ func (m Model) View() string {
 	rightW := max(m.width-leftW-5, 30)
 	var right string
 	switch m.state {
-	case statePreview, stateApplying:
-		if m.state == statePreview || m.plan.ID != "" {
+	case stateJournal:
+		right = m.journalView(rightW)
+	case statePreview, stateApplying, stateInput:
+		if m.state != stateApplying || m.plan.ID != "" {
 			right = m.planView(rightW)
 		}
 	default:
@@ -530,6 +640,40 @@ const maxFindings = 20
 // terminal control removed.
 func safe(s string) string { return model.Clean(config.Mask(s)) }
 
+// journalView lists the newest journal entries: when, what, how it ended.
+func (m Model) journalView(w int) string {
+	st := m.styles
+	var b strings.Builder
+	b.WriteString(st.title.Render("Journal") + "  " + st.subtle.Render("newest first · J or esc to go back") + "\n\n")
+	entries, err := m.opts.Executor.Journal.Entries()
+	if err != nil {
+		b.WriteString(st.flashErr.Render(safe(err.Error())) + "\n")
+		return b.String()
+	}
+	if len(entries) == 0 {
+		b.WriteString("No fix has been applied with this journal.\n")
+		return b.String()
+	}
+	const shown = 15
+	for i := len(entries) - 1; i >= 0 && i >= len(entries)-shown; i-- {
+		e := entries[i]
+		state := e.State
+		if e.Incomplete() {
+			state = fmt.Sprintf("INCOMPLETE (%d of %d steps; o365doctor fix --resume %s)", e.Applied, len(e.Plan.Steps), e.ID)
+		}
+		line := fmt.Sprintf("%s  %s  %s  %s", e.Time.UTC().Format("2006-01-02 15:04:05Z"), e.ID, e.Kind, state)
+		b.WriteString(st.label.Render(safe(line)) + "\n")
+		b.WriteString(lipgloss.NewStyle().Width(max(w-4, 20)).Render("  "+safe(config.Mask(e.Plan.Title))) + "\n")
+		if e.Error != "" {
+			b.WriteString(st.subtle.Width(max(w-4, 20)).Render("  "+safe(config.Mask(e.Error))) + "\n")
+		}
+	}
+	if len(entries) > shown {
+		b.WriteString(st.subtle.Render(fmt.Sprintf("… and %d older: o365doctor journal lists them all", len(entries)-shown)) + "\n")
+	}
+	return b.String()
+}
+
 func (m Model) planView(w int) string {
 	st := m.styles
 	var b strings.Builder
@@ -544,6 +688,14 @@ func (m Model) planView(w int) string {
 			}
 		}
 		b.WriteString(st.label.Render("y") + " apply   " + st.label.Render("esc") + " cancel — nothing changes until you press y\n")
+	}
+	if m.state == stateInput {
+		if m.inputFor == inputValue {
+			b.WriteString("\n" + st.label.Render("This plan needs "+m.plan.Input.Prompt+":") + "\n")
+		} else {
+			b.WriteString("\n" + st.label.Render("This cannot be undone. Type "+safe(m.plan.Subject)+" to apply it:") + "\n")
+		}
+		b.WriteString(m.input.View() + "\n" + st.subtle.Render("enter to continue · esc to cancel") + "\n")
 	}
 	return st.dialog.Width(inner + 2).Render(b.String())
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,7 +13,9 @@ import (
 
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/fix"
+	"github.com/o365doctor/o365doctor/internal/lab"
 	"github.com/o365doctor/o365doctor/internal/lab/labtest"
+	"github.com/o365doctor/o365doctor/internal/source/graph"
 )
 
 // drive runs cmd and feeds every message it produces back into the model,
@@ -51,6 +54,8 @@ func press(t *testing.T, m Model, keys string) Model {
 		switch r {
 		case '⎋':
 			k = tea.KeyMsg{Type: tea.KeyEsc}
+		case '⏎':
+			k = tea.KeyMsg{Type: tea.KeyEnter}
 		default:
 			k = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}
 		}
@@ -72,9 +77,17 @@ func imm(m Model) int {
 
 func newModel(t *testing.T, scenario, upn string) Model {
 	t.Helper()
-	l := labtest.Start(t, scenario)
+	return newModelOn(t, labtest.Start(t, scenario), upn)
+}
+
+func newModelOn(t *testing.T, l *lab.Lab, upn string) Model {
+	t.Helper()
 	src, oc := labtest.Sources(t, l.Settings())
-	exec := &fix.Executor{Stores: map[string]fix.Store{"okta": fix.OktaStore{API: oc}},
+	gc, err := graph.New(l.Settings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec := &fix.Executor{Stores: map[string]fix.Store{"okta": fix.OktaStore{API: oc}, "graph": fix.GraphStore{API: gc}},
 		Journal: fix.OpenJournal(filepath.Join(t.TempDir(), "journal.jsonl"))}
 	list, err := checks.Select(checks.All(), []checks.Scope{checks.ScopeUser, checks.ScopeDomain}, nil, nil)
 	if err != nil {
@@ -273,5 +286,134 @@ func TestFixPreviewCyclesThroughPlans(t *testing.T) {
 	m = press(t, m, "⎋")
 	if m.state != stateBrowse {
 		t.Fatalf("state %v", m.state)
+	}
+}
+
+// itemOf is the index of the check in the list.
+func itemOf(m Model, id string) int {
+	for i, it := range m.items {
+		if it.check.ID == id {
+			return i
+		}
+	}
+	panic("no " + id)
+}
+
+// A plan that cannot be undone is applied only once its subject is typed:
+// y asks for it, a wrong value changes nothing, esc cancels, the subject
+// applies it.
+func TestIrreversiblePlanIsConfirmedByTypingTheSubject(t *testing.T) {
+	l := labtest.Start(t, "locked-out")
+	upn := l.AffectedUser()
+	m := newModelOn(t, l, upn)
+	m = drive(t, m, m.Init())
+	m.cursor, m.moved = itemOf(m, "identity.okta-user"), true
+	m.syncKeys()
+	m = press(t, m, "fy")
+	v := m.View()
+	if m.state != stateInput || !strings.Contains(v, "This cannot be undone. Type "+upn+" to apply it:") {
+		t.Fatalf("y on an irreversible plan:\n%s", v)
+	}
+	m = press(t, m, "bob@contoso.com⏎")
+	if m.state != stateInput || !strings.Contains(m.View(), "nothing was changed") || len(writes(l)) != 0 {
+		t.Fatalf("a wrong subject:\n%s\nwrites %v", m.View(), writes(l))
+	}
+	m = press(t, m, "⎋")
+	if m.state != statePreview || len(writes(l)) != 0 {
+		t.Fatalf("esc: state %v, writes %v", m.state, writes(l))
+	}
+	// y typed with the subject does not apply: y opens the prompt, the
+	// rest is typed into it.
+	m = press(t, m, "y"+upn+"⏎")
+	if !strings.Contains(m.View(), "Applied:") || m.items[itemOf(m, "identity.okta-user")].result.Status != checks.StatusPass {
+		t.Fatalf("after typing the subject:\n%s", m.View())
+	}
+	if w := writes(l); len(w) != 1 || !strings.Contains(w[0], "lifecycle") {
+		t.Fatalf("writes %v", w)
+	}
+}
+
+// A plan that needs a value (usageLocation, Okta's profile has none): y
+// asks for it, a bad one is refused, a good one lands in the plan, which y
+// then applies.
+func TestPlanInputIsAskedForInTheView(t *testing.T) {
+	l := labtest.StartText(t, "name: t\nbase: usage-location-missing\nokta:\n  users:\n    - login: hank@contoso.com\n      assignments:\n        - {app: o365, syncState: ERROR, profile: {immutableId: Rj8sU1wX4zA7cE0gH3kN6g==, usageLocation: null, licenses: [ENTERPRISEPACK]}}\n")
+	m := newModelOn(t, l, l.AffectedUser())
+	m = drive(t, m, m.Init())
+	m.cursor, m.moved = itemOf(m, "license.usage-location"), true
+	m.syncKeys()
+	m = press(t, m, "fy")
+	if m.state != stateInput || !strings.Contains(m.View(), "This plan needs the user's country") {
+		t.Fatalf("y on a plan without its value:\n%s", m.View())
+	}
+	m = press(t, m, "Germany⏎")
+	if m.state != stateInput || !strings.Contains(m.View(), "two-letter country code") {
+		t.Fatalf("a bad value:\n%s", m.View())
+	}
+	for range len("Germany") {
+		next, cmd := m.Update(tea.KeyMsg{Type: tea.KeyBackspace})
+		m = drive(t, next.(Model), cmd)
+	}
+	m = press(t, m, "de⏎")
+	if m.state != statePreview || !strings.Contains(m.View(), "usageLocation: (empty) → DE") || len(writes(l)) != 0 {
+		t.Fatalf("after the value:\n%s", m.View())
+	}
+	m = press(t, m, "y")
+	if !strings.Contains(m.View(), "Applied:") || m.items[itemOf(m, "license.usage-location")].result.Status != checks.StatusPass {
+		t.Fatalf("after y:\n%s", m.View())
+	}
+}
+
+// writes are the lab requests that change state.
+func writes(l *lab.Lab) []string {
+	var out []string
+	for _, r := range l.RequestLog() {
+		if strings.Contains(r.Route, "oauth2/v2.0/token") {
+			continue
+		}
+		for _, m := range []string{" POST ", " PATCH ", " PUT ", " DELETE "} {
+			if strings.Contains(r.Route, m) {
+				out = append(out, r.Route)
+			}
+		}
+	}
+	return out
+}
+
+// J shows the journal: the fix just applied, newest first; J goes back.
+func TestJournalView(t *testing.T) {
+	m := newModel(t, "immutableid-mismatch", "alice@contoso.com")
+	m = drive(t, m, m.Init())
+	m = press(t, m, "J")
+	if m.state != stateJournal || !strings.Contains(m.View(), "No fix has been applied") {
+		t.Fatalf("empty journal:\n%s", m.View())
+	}
+	m = press(t, m, "J")
+	m = press(t, m, "fy")
+	m = press(t, m, "J")
+	v := m.View()
+	if m.state != stateJournal || !strings.Contains(v, "fix  applied") || !strings.Contains(v, "Set the Okta app user's immutableId") {
+		t.Fatalf("journal after a fix:\n%s", v)
+	}
+	m = press(t, m, "⎋")
+	if m.state != stateBrowse {
+		t.Fatalf("esc from the journal: state %v", m.state)
+	}
+}
+
+// ctrl-c while a plan is applied cancels it (the executor then rolls
+// back); the view stays until the executor answers.
+func TestCtrlCCancelsARunningApply(t *testing.T) {
+	m := New(context.Background(), Options{Subject: checks.UserSubject("alice@contoso.com")})
+	cancelled := false
+	m.state, m.cancelApply = stateApplying, func() { cancelled = true }
+	next, _ := m.Update(tea.KeyMsg{Type: tea.KeyCtrlC})
+	m = next.(Model)
+	if !cancelled || m.state != stateApplying || !strings.Contains(m.View(), "rolls back") {
+		t.Fatalf("cancelled %v, state %v:\n%s", cancelled, m.state, m.View())
+	}
+	next, _ = m.Update(appliedMsg{err: errors.New("step 1 not started: context canceled (rolled back)")})
+	if m = next.(Model); m.state != stateBrowse || !strings.Contains(m.View(), "Fix not applied") {
+		t.Fatalf("after the executor answered:\n%s", m.View())
 	}
 }
