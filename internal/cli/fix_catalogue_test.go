@@ -22,7 +22,7 @@ func TestRolloverAssistant(t *testing.T) {
 	if _, _, code := run(t, env, "fix", "federation.rollover", "--domain", "contoso.com", "--yes"); code != 2 {
 		t.Fatalf("without --confirm: exit %d", code)
 	}
-	if w := writes(l); len(w) != 0 {
+	if w := labtest.Writes(l); len(w) != 0 {
 		t.Fatalf("writes before the confirmation: %v", w)
 	}
 	if _, _, code := run(t, env, "fix", "federation.rollover", "--user", "alice@contoso.com"); code != 2 {
@@ -34,7 +34,7 @@ func TestRolloverAssistant(t *testing.T) {
 			t.Fatalf("want %q in:\n%s", want, out)
 		}
 	}
-	got := strings.Join(writes(l), "\n")
+	got := strings.Join(labtest.Writes(l), "\n")
 	for _, want := range []string{"POST /api/v1/apps/{appId}/credentials/keys/generate", "PUT /api/v1/apps/{appId}", "PATCH /v1.0/domains/{id}/federationConfiguration/{fid}"} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("writes %s lack %s", got, want)
@@ -69,7 +69,7 @@ func TestUsageLocationFromTheFlag(t *testing.T) {
 	if _, errOut, code := run(t, env, "fix", "license.usage-location", "--user", upn, "--usage-location", "Germany", "--yes"); code != 2 || !strings.Contains(errOut, "two-letter country code") {
 		t.Fatalf("a bad value: exit %d %s", code, errOut)
 	}
-	if w := writes(l); len(w) != 0 {
+	if w := labtest.Writes(l); len(w) != 0 {
 		t.Fatalf("writes: %v", w)
 	}
 	out = mustRun(t, env, 0, "fix", "license.usage-location", "--user", upn, "--usage-location", "de", "--yes")

@@ -8,21 +8,6 @@ import (
 	"github.com/o365doctor/o365doctor/internal/lab/labtest"
 )
 
-// writes are the requests that change state (a token request does not).
-func writes(l *lab.Lab) []string {
-	var out []string
-	for _, r := range l.RequestLog() {
-		if strings.Contains(r.Route, "oauth2/v2.0/token") {
-			continue
-		}
-		for _, m := range []string{" POST ", " PATCH ", " PUT ", " DELETE "} {
-			if strings.Contains(r.Route, m) {
-				out = append(out, r.Route)
-			}
-		}
-	}
-	return out
-}
 
 // The Okta lifecycle fixes of identity.okta-user: the check fails, the
 // fix applies, the check passes; unsuspend undoes to SUSPENDED and the
@@ -60,8 +45,8 @@ func TestOktaLifecycleFixes(t *testing.T) {
 			check("fail")
 			if !tc.reversible {
 				out, _, code := run(t, env, "fix", "identity.okta-user", "--user", upn, "--yes", "--confirm", "bob@contoso.com")
-				if code != 2 || len(writes(l)) != 0 {
-					t.Fatalf("a wrong subject typed: exit %d, writes %v\n%s", code, writes(l), out)
+				if code != 2 || len(labtest.Writes(l)) != 0 {
+					t.Fatalf("a wrong subject typed: exit %d, writes %v\n%s", code, labtest.Writes(l), out)
 				}
 			}
 			args := []string{"fix", "identity.okta-user", "--user", upn, "--yes"}
@@ -107,7 +92,7 @@ func TestReadOnlyChangesNothing(t *testing.T) {
 	if _, errOut, code := run(t, env, "undo", "--read-only"); code != 1 || !strings.Contains(errOut, "read-only") {
 		t.Fatalf("undo: exit %d %s", code, errOut)
 	}
-	if w := writes(l); len(w) != 0 {
+	if w := labtest.Writes(l); len(w) != 0 {
 		t.Fatalf("state-changing requests: %v", w)
 	}
 }
@@ -153,7 +138,7 @@ func TestFixNamesAMissingPermissionFirst(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "the credentials lack graph User.ReadWrite.All") || !strings.Contains(out, "needs User.ReadWrite.All") {
 		t.Fatalf("exit %d: %s", code, out)
 	}
-	if w := writes(l); len(w) != 0 {
+	if w := labtest.Writes(l); len(w) != 0 {
 		t.Fatalf("writes before the permission check: %v", w)
 	}
 }

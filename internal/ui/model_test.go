@@ -315,12 +315,12 @@ func TestIrreversiblePlanIsConfirmedByTypingTheSubject(t *testing.T) {
 		t.Fatalf("y on an irreversible plan:\n%s", v)
 	}
 	m = press(t, m, "bob@contoso.com⏎")
-	if m.state != stateInput || !strings.Contains(m.View(), "nothing was changed") || len(writes(l)) != 0 {
-		t.Fatalf("a wrong subject:\n%s\nwrites %v", m.View(), writes(l))
+	if m.state != stateInput || !strings.Contains(m.View(), "nothing was changed") || len(labtest.Writes(l)) != 0 {
+		t.Fatalf("a wrong subject:\n%s\nwrites %v", m.View(), labtest.Writes(l))
 	}
 	m = press(t, m, "⎋")
-	if m.state != statePreview || len(writes(l)) != 0 {
-		t.Fatalf("esc: state %v, writes %v", m.state, writes(l))
+	if m.state != statePreview || len(labtest.Writes(l)) != 0 {
+		t.Fatalf("esc: state %v, writes %v", m.state, labtest.Writes(l))
 	}
 	// y typed with the subject does not apply: y opens the prompt, the
 	// rest is typed into it.
@@ -328,7 +328,7 @@ func TestIrreversiblePlanIsConfirmedByTypingTheSubject(t *testing.T) {
 	if !strings.Contains(m.View(), "Applied:") || m.items[itemOf(m, "identity.okta-user")].result.Status != checks.StatusPass {
 		t.Fatalf("after typing the subject:\n%s", m.View())
 	}
-	if w := writes(l); len(w) != 1 || !strings.Contains(w[0], "lifecycle") {
+	if w := labtest.Writes(l); len(w) != 1 || !strings.Contains(w[0], "lifecycle") {
 		t.Fatalf("writes %v", w)
 	}
 }
@@ -355,7 +355,7 @@ func TestPlanInputIsAskedForInTheView(t *testing.T) {
 		m = drive(t, next.(Model), cmd)
 	}
 	m = press(t, m, "de⏎")
-	if m.state != statePreview || !strings.Contains(m.View(), "usageLocation: (empty) → DE") || len(writes(l)) != 0 {
+	if m.state != statePreview || !strings.Contains(m.View(), "usageLocation: (empty) → DE") || len(labtest.Writes(l)) != 0 {
 		t.Fatalf("after the value:\n%s", m.View())
 	}
 	m = press(t, m, "y")
@@ -364,21 +364,6 @@ func TestPlanInputIsAskedForInTheView(t *testing.T) {
 	}
 }
 
-// writes are the lab requests that change state.
-func writes(l *lab.Lab) []string {
-	var out []string
-	for _, r := range l.RequestLog() {
-		if strings.Contains(r.Route, "oauth2/v2.0/token") {
-			continue
-		}
-		for _, m := range []string{" POST ", " PATCH ", " PUT ", " DELETE "} {
-			if strings.Contains(r.Route, m) {
-				out = append(out, r.Route)
-			}
-		}
-	}
-	return out
-}
 
 // J shows the journal: the fix just applied, newest first; J goes back.
 func TestJournalView(t *testing.T) {

@@ -3,6 +3,7 @@ package labtest
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,4 +80,21 @@ func Sources(t testing.TB, s config.Settings) (checks.Sources, *okta.Client) {
 		t.Fatal(err)
 	}
 	return checks.Sources{Okta: oc, Graph: gc, Realm: rc, DNS: dc.Named(), OktaOrg: s.OktaURL}, oc
+}
+
+// Writes are the requests the lab received that change state (POST, PATCH,
+// PUT, DELETE), a token request excepted, as Requests names their routes.
+func Writes(l *lab.Lab) []string {
+	var out []string
+	for _, r := range l.RequestLog() {
+		if strings.Contains(r.Route, "oauth2/v2.0/token") {
+			continue
+		}
+		for _, m := range []string{" POST ", " PATCH ", " PUT ", " DELETE "} {
+			if strings.Contains(r.Route, m) {
+				out = append(out, r.Route)
+			}
+		}
+	}
+	return out
 }
