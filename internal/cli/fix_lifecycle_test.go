@@ -8,7 +8,6 @@ import (
 	"github.com/o365doctor/o365doctor/internal/lab/labtest"
 )
 
-
 // The Okta lifecycle fixes of identity.okta-user: the check fails, the
 // fix applies, the check passes; unsuspend undoes to SUSPENDED and the
 // check fails again; unlock and activate cannot be undone and need the

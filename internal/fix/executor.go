@@ -410,6 +410,7 @@ func (x *Executor) finish(ctx context.Context, p Plan, stores []guarded, e Entry
 	e.State = StateFailed
 	var stale *StaleError
 	staleErr := errors.As(failure, &stale)
+	made := e.Applied // steps done before the failure: compensate resets the count
 	x.compensate(ctx, p, stores, &e)
 	e.Time = x.now().UTC()
 	if err := x.Journal.append(e); err != nil {
@@ -418,7 +419,7 @@ func (x *Executor) finish(ctx context.Context, p Plan, stores []guarded, e Entry
 	if e.State == StateNeedsAttention {
 		return e, fmt.Errorf("%s: the change is part-way; journal entry %s needs attention (o365doctor journal shows it)", e.Error, e.ID)
 	}
-	if staleErr && e.Applied == 0 {
+	if staleErr && made == 0 {
 		return e, failure
 	}
 	return e, errors.New(e.Error + " (rolled back)")

@@ -364,7 +364,6 @@ func TestPlanInputIsAskedForInTheView(t *testing.T) {
 	}
 }
 
-
 // J shows the journal: the fix just applied, newest first; J goes back.
 func TestJournalView(t *testing.T) {
 	m := newModel(t, "immutableid-mismatch", "alice@contoso.com")
