@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -170,5 +171,71 @@ func TestInterruptedFixIsRolledBackAndExits130(t *testing.T) {
 	}
 	if !strings.Contains(string(j), `"state": "failed"`) || strings.Contains(string(j), `"state": "applied"`) {
 		t.Errorf("journal after the interrupted fix:\n%s", j)
+	}
+}
+
+// A process killed (SIGKILL: no handler runs) between step 2's "started"
+// and its outcome, in the UPN move: `journal` shows the entry INCOMPLETE,
+// a plain `undo` reverses what the journal and the live values show was
+// made, and the user ends with the original UPN and immutableID.
+func TestKilledMidPlanIsReversedByUndo(t *testing.T) {
+	bin := build(t)
+	const patch = "graph PATCH /v1.0/users/{id}"
+	l := labtest.StartWith(t, "immutableid-mismatch", lab.Options{RouteLatency: map[string]time.Duration{patch: 1500 * time.Millisecond}})
+	// The call in flight at the kill may land later: undo waits the
+	// timeout after it was sent before it reads the live values.
+	env := append(labEnv(t, l), "O365DOCTOR_TIMEOUT=4s")
+	src, _ := labtest.Sources(t, l.Settings())
+	const upn = "alice@contoso.com"
+	before, err := src.Graph.User(context.Background(), upn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "fix", "identity.immutableid-match", "--user", upn, "--plan", "graph.set-onpremises-immutableid", "--yes")
+	cmd.Env = env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Kill it once step 2's call is on its way (the second PATCH).
+	deadline := time.Now().Add(20 * time.Second)
+	for l.Requests(patch) < 2 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the fix never reached its second step\n%s", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait() //nolint:errcheck // killed
+	run := func(args ...string) (string, int) {
+		c := exec.Command(bin, args...)
+		c.Env = env
+		b, err := c.CombinedOutput()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return string(b), ee.ExitCode()
+		}
+		return string(b), 0
+	}
+	if j, _ := run("journal"); !strings.Contains(j, "INCOMPLETE") {
+		t.Fatalf("journal after the kill:\n%s\nthe fix printed:\n%s", j, out.String())
+	}
+	u, code := run("undo")
+	if code != 0 || !strings.Contains(u, "call under way; waiting") {
+		t.Fatalf("undo: exit %d\n%s", code, u)
+	}
+	after, err := src.Graph.User(context.Background(), before.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.UserPrincipalName != before.UserPrincipalName || after.OnPremisesImmutableID != before.OnPremisesImmutableID {
+		t.Fatalf("after undo: UPN %s immutableID %s, want %s %s", after.UserPrincipalName, after.OnPremisesImmutableID, before.UserPrincipalName, before.OnPremisesImmutableID)
+	}
+	if j, _ := run("journal"); !strings.Contains(j, "INCOMPLETE, reversed by") || strings.Contains(j, "INCOMPLETE (") {
+		t.Fatalf("journal after undo still shows an incomplete entry:\n%s", j)
 	}
 }

@@ -142,8 +142,9 @@ func runJournal(opts *JournalOptions) error {
 		return writeJSON(out, entries)
 	case "markdown":
 		fmt.Fprintln(out, "| id | time | kind | state | subject | title |\n| --- | --- | --- | --- | --- | --- |")
+		undoneBy := fix.UndoneBy(entries)
 		for _, e := range entries {
-			fmt.Fprintf(out, "| `%s` | %s | %s | %s | %s | %s |\n", e.ID, e.Time.Format("2006-01-02 15:04:05Z"), e.Kind, stateLabel(e),
+			fmt.Fprintf(out, "| `%s` | %s | %s | %s | %s | %s |\n", e.ID, e.Time.Format("2006-01-02 15:04:05Z"), e.Kind, fix.StateLabel(e, undoneBy),
 				strings.ReplaceAll(model.Clean(e.Plan.Subject), "|", `\|`), strings.ReplaceAll(model.Clean(e.Plan.Title), "|", `\|`))
 		}
 		return nil
@@ -154,17 +155,9 @@ func runJournal(opts *JournalOptions) error {
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tTIME\tKIND\tSTATE\tSUBJECT\tTITLE")
+	undoneBy := fix.UndoneBy(entries)
 	for _, e := range entries {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Time.Format("2006-01-02 15:04:05Z"), e.Kind, stateLabel(e), model.Clean(e.Plan.Subject), model.Clean(e.Plan.Title))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Time.Format("2006-01-02 15:04:05Z"), e.Kind, fix.StateLabel(e, undoneBy), model.Clean(e.Plan.Subject), model.Clean(e.Plan.Title))
 	}
 	return tw.Flush()
-}
-
-// stateLabel is an entry's state as the journal lists it: an entry left
-// mid-plan says so and what to do.
-func stateLabel(e fix.Entry) string {
-	if e.Incomplete() {
-		return fmt.Sprintf("INCOMPLETE (%d of %d steps made; o365doctor fix --resume %s, or undo %s)", e.Applied, len(e.Plan.Steps), e.ID, e.ID)
-	}
-	return e.State
 }

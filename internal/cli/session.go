@@ -68,7 +68,8 @@ func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, e
 	}
 	ses.sources.OktaOrg = s.OktaURL
 	ses.executor = &fix.Executor{Stores: stores, Journal: fix.OpenJournal(s.JournalPath), Now: f.Now,
-		Target: fix.Target{OktaOrg: s.OktaURL, Tenant: s.TenantID}, ReadOnly: s.ReadOnly}
+		Target: fix.Target{OktaOrg: s.OktaURL, Tenant: s.TenantID}, ReadOnly: s.ReadOnly,
+		InFlight: s.Timeout, Notify: func(msg string) { fmt.Fprintln(f.IO.Err, "o365doctor: "+msg) }}
 	return ses, nil
 }
 

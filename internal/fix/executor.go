@@ -128,6 +128,13 @@ type Executor struct {
 	// (the certificate rollover: Entra still trusts the key Okta signs
 	// with). Its error stops the plan, which is then compensated.
 	Between func(ctx context.Context, done int) error
+	// InFlight is how long a call sent just before a crash may still
+	// reach its system (the HTTP timeout): an undo or resume of an entry
+	// left with a step started waits until then before it judges that step
+	// by its live value, so a late write cannot land after the judgement.
+	InFlight time.Duration
+	// Notify, when set, is told what the executor waits for.
+	Notify func(string)
 }
 
 // ErrReadOnly is the refusal of a read-only executor.
@@ -172,6 +179,9 @@ func (x *Executor) Undo(ctx context.Context, id string) (Entry, error) {
 	}
 	if target.Target.differs(x.Target) {
 		return Entry{}, fmt.Errorf("journal entry %s was made in %s; this run reaches %s: undo it with the settings it was made with", target.ID, target.Target, x.Target)
+	}
+	if err := x.settle(ctx, target); err != nil {
+		return Entry{}, err
 	}
 	rev, err := x.reversal(ctx, target)
 	if errors.Is(err, errNothingMade) && target.Incomplete() {
@@ -219,6 +229,9 @@ func (x *Executor) Resume(ctx context.Context, id string) (Entry, error) {
 	case len(e.Steps) != len(e.Plan.Steps):
 		return Entry{}, fmt.Errorf("journal entry %s has no step log to resume from", id)
 	}
+	if err := x.settle(ctx, *e); err != nil {
+		return Entry{}, err
+	}
 	stores := make([]guarded, len(e.Plan.Steps))
 	for i, s := range e.Plan.Steps {
 		st := x.Stores[s.System]
@@ -249,6 +262,35 @@ func (x *Executor) Abandon(id, reason string) (Entry, error) {
 		return e, x.Journal.append(e)
 	}
 	return Entry{}, fmt.Errorf("no journal entry %s; `o365doctor journal` lists them", id)
+}
+
+// settle waits, for an entry a crash left with a step started, until the
+// call that step sent can no longer land (InFlight after it was sent).
+func (x *Executor) settle(ctx context.Context, e Entry) error {
+	if !e.Incomplete() || x.InFlight <= 0 {
+		return nil
+	}
+	var last time.Time
+	step := 0
+	for i, l := range e.Steps {
+		if l.State == StepStarted && l.Started.After(last) {
+			last, step = l.Started, i+1
+		}
+	}
+	wait := last.Add(x.InFlight).Sub(x.now())
+	if last.IsZero() || wait <= 0 {
+		return nil
+	}
+	if x.Notify != nil {
+		x.Notify(fmt.Sprintf("journal entry %s stopped with step %d's call under way; waiting %s for it to land or fail before reading the live values …",
+			e.ID, step, wait.Round(time.Second)))
+	}
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("nothing changed: %w", ctx.Err())
+	case <-time.After(wait):
+		return nil
+	}
 }
 
 // lockedEntries takes the journal's lock and reads its entries; unlock
@@ -463,7 +505,7 @@ func (x *Executor) forward(ctx context.Context, p Plan, stores []guarded, e *Ent
 		}
 		// The record of the step, with the value to restore, is on
 		// disk before the call.
-		e.Steps[i] = StepLog{State: StepStarted, Live: now}
+		e.Steps[i] = StepLog{State: StepStarted, Live: now, Started: x.now().UTC()}
 		if err := x.Journal.append(*e); err != nil {
 			e.Steps[i].State = StepPending
 			return fmt.Errorf("step %d not started: %w", i+1, err)

@@ -277,8 +277,9 @@ func TestLaggingReadBack(t *testing.T) {
 	}
 }
 
-// Review 16 #2 and #5: a plain undo refuses while an entry is incomplete,
-// naming it; an incomplete entry that made nothing is closed by its undo.
+// Review 16 #2 and #5: a plain undo refuses while an older entry is
+// incomplete, naming it, and reverses an incomplete entry that is the
+// newest; an incomplete entry that made nothing is closed by its undo.
 func TestIncompleteEntriesComeFirst(t *testing.T) {
 	st := &memStore{v: map[string]string{"/users/u1#userPrincipalName": "alice@contoso.com"}}
 	x := newExec(t, st)
@@ -290,8 +291,24 @@ func TestIncompleteEntriesComeFirst(t *testing.T) {
 	}
 	entries, _ := x.Journal.Entries()
 	id := entries[0].ID
+	// A newer fix made after it: a plain undo would pass the incomplete
+	// entry by, so it refuses, naming it.
+	other := fix.Plan{ID: "p2", Title: "usage location", Reversible: true, Steps: []fix.Step{
+		{System: "graph", Method: "PATCH", Object: "/users/u2", Field: "usageLocation", Before: "", After: "DE"}}}
+	if _, err := x.Apply(context.Background(), other); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := x.Undo(context.Background(), ""); err == nil || !strings.Contains(err.Error(), "finish it first with o365doctor undo "+id) {
-		t.Fatalf("plain undo with an incomplete entry: %v", err)
+		t.Fatalf("plain undo with an older incomplete entry: %v", err)
+	}
+	// The incomplete entry as the newest (the process was killed in the
+	// last fix, with step 1 made): a plain undo reverses it.
+	if err := os.WriteFile(x.Journal.Path(), snapshot, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st.v = map[string]string{"/users/u1#userPrincipalName": "alice@contoso.onmicrosoft.com"}
+	if e, err := x.Undo(context.Background(), ""); err != nil || e.Undoes != id || st.v["/users/u1#userPrincipalName"] != "alice@contoso.com" {
+		t.Fatalf("plain undo of the newest, incomplete entry: %+v, %v, state %v", e, err, st.v)
 	}
 	// Nothing started: the undo closes the entry.
 	y := newExec(t, &memStore{v: map[string]string{"/users/u1#userPrincipalName": "alice@contoso.com"}})

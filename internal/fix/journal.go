@@ -88,6 +88,8 @@ type StepLog struct {
 	// Live is the value read just before the call.
 	Live  string `json:"live"`
 	Error string `json:"error,omitempty"`
+	// Started is when the step's call was sent (with StepStarted).
+	Started time.Time `json:"started,omitzero"`
 }
 
 // Incomplete reports whether the entry was left mid-way (a crash or a
@@ -218,14 +220,37 @@ func (j *Journal) Entries() ([]Entry, error) {
 	return out, nil
 }
 
+// UndoneBy maps each entry reversed by an applied undo to that undo's ID.
+func UndoneBy(entries []Entry) map[string]string {
+	out := map[string]string{}
+	for _, e := range entries {
+		if e.Kind == KindUndo && e.State == StateApplied {
+			out[e.Undoes] = e.ID
+		}
+	}
+	return out
+}
+
+// StateLabel is an entry's state as the journal lists it: an entry left
+// mid-plan says so and what to do; one an undo reversed says by which.
+func StateLabel(e Entry, undoneBy map[string]string) string {
+	switch by := undoneBy[e.ID]; {
+	case by != "" && e.Incomplete():
+		return "INCOMPLETE, reversed by " + by
+	case by != "":
+		return e.State + ", undone by " + by
+	case e.Incomplete():
+		return fmt.Sprintf("INCOMPLETE (%d of %d steps made; o365doctor fix --resume %s, or undo %s)", e.Applied, len(e.Plan.Steps), e.ID, e.ID)
+	}
+	return e.State
+}
+
 // undoable returns the entry undo should reverse: the named one, or the
 // latest applied entry that has not been undone.
 func undoable(entries []Entry, id string) (Entry, error) {
 	undone := map[string]bool{}
-	for _, e := range entries {
-		if e.Kind == KindUndo && e.State == StateApplied {
-			undone[e.Undoes] = true
-		}
+	for id := range UndoneBy(entries) {
+		undone[id] = true
 	}
 	undoableState := func(e Entry) bool { return e.State == StateApplied || e.Incomplete() || e.State == StateNeedsAttention }
 	if id != "" {
@@ -248,12 +273,22 @@ func undoable(entries []Entry, id string) (Entry, error) {
 		return Entry{}, fmt.Errorf("no journal entry %s; `o365doctor journal` lists them", id)
 	}
 	// An entry left mid-way comes first: a plain undo past it could
-	// read its half-made change as someone else's.
+	// read its half-made change as someone else's. When it is the newest
+	// entry (the process was killed in the last fix), it is the one a
+	// plain undo reverses.
+	var midway []Entry
 	for _, e := range entries {
-		if e.Incomplete() || e.State == StateNeedsAttention {
-			return Entry{}, fmt.Errorf("journal entry %s (%s) is %s: finish it first with o365doctor undo %s (or, if a person has since set things right, o365doctor undo --abandon %s)",
-				e.ID, e.Plan.Title, strings.ToLower(stateWord(e)), e.ID, e.ID)
+		if (e.Incomplete() || e.State == StateNeedsAttention) && !undone[e.ID] {
+			midway = append(midway, e)
 		}
+	}
+	if len(midway) == 1 && len(entries) > 0 && midway[0].ID == entries[len(entries)-1].ID && midway[0].Kind == KindFix && midway[0].Plan.Reversible {
+		return midway[0], nil
+	}
+	if len(midway) > 0 {
+		e := midway[0]
+		return Entry{}, fmt.Errorf("journal entry %s (%s) is %s: finish it first with o365doctor undo %s (or, if a person has since set things right, o365doctor undo --abandon %s)",
+			e.ID, e.Plan.Title, strings.ToLower(stateWord(e)), e.ID, e.ID)
 	}
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]

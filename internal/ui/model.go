@@ -655,12 +655,10 @@ func (m Model) journalView(w int) string {
 		return b.String()
 	}
 	const shown = 15
+	undoneBy := fix.UndoneBy(entries)
 	for i := len(entries) - 1; i >= 0 && i >= len(entries)-shown; i-- {
 		e := entries[i]
-		state := e.State
-		if e.Incomplete() {
-			state = fmt.Sprintf("INCOMPLETE (%d of %d steps; o365doctor fix --resume %s)", e.Applied, len(e.Plan.Steps), e.ID)
-		}
+		state := fix.StateLabel(e, undoneBy)
 		line := fmt.Sprintf("%s  %s  %s  %s", e.Time.UTC().Format("2006-01-02 15:04:05Z"), e.ID, e.Kind, state)
 		b.WriteString(st.label.Render(safe(line)) + "\n")
 		b.WriteString(lipgloss.NewStyle().Width(max(w-4, 20)).Render("  "+safe(config.Mask(e.Plan.Title))) + "\n")
