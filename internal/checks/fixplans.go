@@ -31,7 +31,7 @@ func revokeSessionsPlan(checkID, upn string, eu model.EntraUser) fix.Plan {
 			"a client looping on a dead session then gets a new one through Okta",
 		Steps: []fix.Step{{System: "graph", Method: "POST", Object: obj, Path: obj + "/revokeSignInSessions",
 			Field: fix.SessionsField, Before: before, After: "(the time of the revocation)", Expect: fix.ExpectChanged,
-			Action: "revokeSignInSessions", Permission: fix.PermGraphUsers}}}
+			Action: "revokeSignInSessions", Permission: fix.PermGraphRevokeSessions}}}
 }
 
 // oktaLicenseValues are Entra's licenses as values of the Okta app user's
@@ -114,13 +114,26 @@ func assignAppPlan(checkID, upn string, a Assignment, eu model.EntraUser, skus [
 	}
 	body, _ := json.Marshal(profile)
 	obj := fix.AppUserObject(a.App.ID, a.User.ID)
+	// The body is made of Entra's values: each is checked still to hold
+	// before the assignment is sent (a license given in between would be
+	// left out, and Okta's push would remove it).
+	skuIDs := make([]string, 0, len(eu.AssignedLicenses()))
+	for _, l := range eu.AssignedLicenses() {
+		skuIDs = append(skuIDs, l.SkuID)
+	}
+	entraObj := fix.EntraUserObject(eu.ID)
+	guard := func(field, v string) fix.Step {
+		return fix.Step{System: "graph", Method: "GET", Object: entraObj, Field: field, Before: v, After: v, Guard: true}
+	}
 	return fix.Plan{ID: "okta.assign-o365-app", CheckID: checkID, Subject: upn,
 		Title: "Assign " + a.App.Label + " to " + upn + " in Okta, carrying " + carries + " and Entra ID's immutableID",
 		Risk: "cannot be undone by o365doctor: removing the assignment again makes Okta deprovision the user in Microsoft 365 (sign-in blocked, licenses removed); " +
-			"Okta pushes the assignment to Microsoft 365 at once (provisioning); the app username is Okta's username template, which this plan does not set",
-		Steps: []fix.Step{{System: "okta", Method: "POST", Object: obj, Path: "/api/v1/apps/" + a.App.ID + "/users",
-			Field: "status", Before: "", After: "assigned (Okta's app-user status)", Expect: fix.ExpectChanged,
-			Action: "assign", Body: string(body), Permission: fix.PermOktaApps}}}, ""
+			"Okta pushes the assignment to Microsoft 365 at once (provisioning); when Okta manages roles, the assignment carries none, so a user holding a Microsoft 365 admin role through Okta loses it: assign admins by hand; " +
+			"the app username is Okta's username template, which this plan does not set",
+		Steps: []fix.Step{guard(fix.LicensesField, fix.SetValue(skuIDs)), guard("onPremisesImmutableId", eu.OnPremisesImmutableID), guard("usageLocation", eu.UsageLocation),
+			{System: "okta", Method: "POST", Object: obj, Path: "/api/v1/apps/" + a.App.ID + "/users",
+				Field: "status", Before: "", After: "assigned (Okta's app-user status)", Expect: fix.ExpectChanged,
+				Action: "assign", Body: string(body), Permission: fix.PermOktaApps}}}, ""
 }
 
 // usageLocationPlan sets the Entra user's usageLocation: Okta's profile
@@ -173,9 +186,22 @@ func federationURIsPlan(checkID, domain string, fed *model.Federation, side okta
 		}
 	}
 	base := "https://" + side.hosts[0] + "/app/office365/" + side.exk + "/sso/wsfed/"
-	if issuer, ok := wantIssuer(fed.IssuerURI, domain, side.exk); ok {
-		set("issuerUri", fed.IssuerURI, issuer)
+	issuer, ok := wantIssuer(fed.IssuerURI, domain, side.exk)
+	if !ok {
+		// Not an issuer Okta writes (a leftover ADFS): the one the app
+		// sends follows how it was federated. Unknown: no plan, since
+		// moving the URLs to Okta with an issuer Entra then refuses
+		// would fail every sign-in.
+		switch t, _ := side.app.Settings["wsFedConfigureType"].(string); {
+		case strings.EqualFold(t, "AUTO") && !(domain != "" && domain[0] >= '0' && domain[0] <= '9'):
+			issuer = domain + ":" + side.exk
+		case strings.EqualFold(t, "MANUAL"):
+			issuer = "https://" + side.exk
+		default:
+			return fix.Plan{}, false
+		}
 	}
+	set("issuerUri", fed.IssuerURI, issuer)
 	for _, e := range []struct{ field, value, kind string }{
 		{"passiveSignInUri", fed.PassiveSignInURI, "passive"},
 		{"activeSignInUri", fed.ActiveSignInURI, "active"},
@@ -265,7 +291,7 @@ func rolloverPlans(checkID, domain string, app model.OktaApp, keys []model.Signi
 	}
 	obj := fix.FederationObject(domain, fed.ID)
 	cur := fed.SigningCertificate
-	return []fix.Plan{{ID: RolloverPlanID, CheckID: checkID, Subject: domain, Reversible: true,
+	return []fix.Plan{{ID: RolloverPlanID, CheckID: checkID, Subject: domain, Reversible: true, Invariant: FederationAgreesInvariant + domain,
 		Title: fmt.Sprintf("Roll %s's signing key to %s (expires %s) with no failed sign-in: stage it in Entra, activate it in Okta, promote it in Entra",
 			domain, next.Kid, next.ExpiresAt.UTC().Format("2006-01-02")),
 		Risk: "medium: every federated user of " + domain + " is affected if a step goes wrong; each step keeps Entra trusting the key Okta signs with, " +
@@ -283,6 +309,20 @@ func rolloverSteps(obj string, fed *model.Federation, app model.OktaApp, next mo
 		steps = append(steps, fix.Step{System: "okta", Method: "PUT", Object: fix.AppObject(app.ID), Field: fix.SigningKidField, Before: app.SigningKid, After: next.Kid, Permission: fix.PermOktaApps})
 	}
 	return append(steps, fix.Step{System: "graph", Method: "PATCH", Object: obj, Field: "signingCertificate", Before: cur, After: keyLeaf(next), Permission: fix.PermGraphFederation})
+}
+
+// FederationAgreesInvariant names FederationAgrees for a domain in a
+// plan's Invariant: the prefix, then the domain.
+const FederationAgreesInvariant = "federation-agrees:"
+
+// Invariants checks the invariants plans name, through src.
+func Invariants(src Sources) func(ctx context.Context, name string) error {
+	return func(ctx context.Context, name string) error {
+		if domain, ok := strings.CutPrefix(name, FederationAgreesInvariant); ok && domain != "" {
+			return FederationAgrees(src, domain)(ctx, 0)
+		}
+		return fmt.Errorf("o365doctor does not know the invariant %q", name)
+	}
 }
 
 // FederationAgrees is the certificate rollover's invariant, read fresh

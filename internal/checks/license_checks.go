@@ -181,10 +181,15 @@ func runLicenseMatch(ctx context.Context, pass *Pass) error {
 			f.Message += ": it was assigned outside Okta"
 		}
 	}
-	if p, why := alignLicensesPlan(pass.Check.ID, upn, a, onlyEntra); why != "" {
-		f.Message += "; " + why
-	} else if p.ID != "" {
-		f.Fixes = []fix.Plan{p}
+	// Only when adding Entra's licenses to Okta's settles it: a license
+	// only Okta lists is a push that has not happened, which no write to
+	// Okta fixes.
+	if len(onlyOkta) == 0 {
+		if p, why := alignLicensesPlan(pass.Check.ID, upn, a, onlyEntra); why != "" {
+			f.Message += "; " + why
+		} else if p.ID != "" {
+			f.Fixes = []fix.Plan{p}
+		}
 	}
 	pass.Report(f)
 	return nil
@@ -646,6 +651,4 @@ func runLicenseGroupPriority(ctx context.Context, pass *Pass) error {
 
 // isCountryCode: two letters A-Z, the form of an ISO 3166-1 alpha-2 code
 // Graph takes as usageLocation.
-func isCountryCode(s string) bool {
-	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
-}
+func isCountryCode(s string) bool { return model.IsCountry(s) }

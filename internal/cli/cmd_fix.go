@@ -107,8 +107,8 @@ func runFix(ctx context.Context, opts *FixOptions) error {
 		if opts.Domain == "" || opts.UPN != "" {
 			return usageErr("fix %s needs --domain D (the federated domain whose signing key is rolled)", checks.RolloverPlanID)
 		}
-		if opts.PlanID != "" {
-			return usageErr("fix %s chooses its plans itself: no --plan", checks.RolloverPlanID)
+		if opts.PlanID != "" || opts.UsageLocation != "" {
+			return usageErr("fix %s chooses its plans itself and takes no --plan or --usage-location", checks.RolloverPlanID)
 		}
 		opts.CheckID = checks.CertExpiry.ID
 	}
@@ -274,7 +274,6 @@ func showAndApply(ctx context.Context, opts *FixOptions, c *checks.Check, ses *s
 // each step.
 func runRollover(ctx context.Context, opts *FixOptions, c *checks.Check, ses *session, check func() checks.Result, res checks.Result,
 	fo *fixOutput, emit func(int, string) error, asJSON bool) error {
-	domain := strings.TrimSpace(strings.ToLower(opts.Domain))
 	pick := func(r checks.Result) (fix.Plan, bool) {
 		for _, p := range r.Fixes() {
 			if p.ID == checks.RolloverPlanID || p.ID == checks.GenerateKeyPlanID {
@@ -295,9 +294,9 @@ func runRollover(ctx context.Context, opts *FixOptions, c *checks.Check, ses *se
 			}
 			return emit(ExitFail, fmt.Sprintf("%s is %s: %s\nNo rollover can be planned (it needs the domain federated to the Okta app and Graph's federation).", c.ID, report.Label(string(res.Status)), res.Message))
 		}
-		if plan.ID == checks.RolloverPlanID {
-			ses.executor.Between = checks.FederationAgrees(ses.sources, domain)
-		}
+		// Each phase reports its own outcome: a failed rollover must not
+		// show the key generation's entry as the one applied.
+		fo.Applied, fo.Entry = false, ""
 		applied, err := showAndApply(ctx, opts, c, ses, res, plan, fo, emit, asJSON)
 		if err != nil || !applied {
 			if err == nil && plan.ID == checks.GenerateKeyPlanID && !asJSON {

@@ -91,6 +91,11 @@ func TestReadOnlyChangesNothing(t *testing.T) {
 	if _, errOut, code := run(t, env, "undo", "--read-only"); code != 1 || !strings.Contains(errOut, "read-only") {
 		t.Fatalf("undo: exit %d %s", code, errOut)
 	}
+	// A value that is neither on nor off fails closed: a usage error.
+	env["O365DOCTOR_READ_ONLY"] = "enabled"
+	if _, errOut, code := run(t, env, "fix", "identity.immutableid-match", "--user", "alice@contoso.com", "--yes"); code != 2 || !strings.Contains(errOut, "O365DOCTOR_READ_ONLY") {
+		t.Fatalf("O365DOCTOR_READ_ONLY=enabled: exit %d %s", code, errOut)
+	}
 	if w := labtest.Writes(l); len(w) != 0 {
 		t.Fatalf("state-changing requests: %v", w)
 	}

@@ -25,13 +25,15 @@ type connFlags struct {
 	Journal  string
 	ReadOnly bool
 	timeout  string // O365DOCTOR_TIMEOUT as given, checked by settings
+	readOnly string // O365DOCTOR_READ_ONLY as given, checked by settings
 }
 
 func (c *connFlags) register(cmd *cobra.Command, env func(string) string) {
 	c.registerSystems(cmd, env)
 	c.registerJournal(cmd, env)
-	ro := strings.ToLower(strings.TrimSpace(env("O365DOCTOR_READ_ONLY")))
-	cmd.Flags().BoolVar(&c.ReadOnly, "read-only", ro == "1" || ro == "true" || ro == "yes",
+	c.readOnly = env("O365DOCTOR_READ_ONLY")
+	ro, _ := readOnlyValue(c.readOnly)
+	cmd.Flags().BoolVar(&c.ReadOnly, "read-only", ro,
 		"refuse every fix and undo before it changes anything [$O365DOCTOR_READ_ONLY]")
 }
 
@@ -74,7 +76,22 @@ func (c *connFlags) registerJournal(cmd *cobra.Command, env func(string) string)
 }
 
 // settings builds the run's settings from the flags and the environment.
+// readOnlyValue reads O365DOCTOR_READ_ONLY. A safety switch fails
+// closed: a value that is neither on nor off is an error, never "off".
+func readOnlyValue(v string) (on, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "y", "on":
+		return true, true
+	case "", "0", "false", "no", "n", "off":
+		return false, true
+	}
+	return true, false
+}
+
 func (c *connFlags) settings(env func(string) string) (config.Settings, error) {
+	if _, ok := readOnlyValue(c.readOnly); !ok {
+		return config.Settings{}, usageErr("O365DOCTOR_READ_ONLY=%q is neither on (1, true, yes, on) nor off (0, false, no, off)", c.readOnly)
+	}
 	if c.timeout != "" {
 		if _, err := time.ParseDuration(c.timeout); err != nil {
 			return config.Settings{}, usageErr("O365DOCTOR_TIMEOUT=%q is not a duration (for example 30s)", c.timeout)

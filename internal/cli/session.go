@@ -67,7 +67,7 @@ func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, e
 		return nil, err
 	}
 	ses.sources.OktaOrg = s.OktaURL
-	ses.executor = &fix.Executor{Stores: stores, Journal: fix.OpenJournal(s.JournalPath), Now: f.Now,
+	ses.executor = &fix.Executor{Stores: stores, Journal: fix.OpenJournal(s.JournalPath), Now: f.Now, Invariant: checks.Invariants(ses.sources),
 		Target: fix.Target{OktaOrg: s.OktaURL, Tenant: s.TenantID}, ReadOnly: s.ReadOnly,
 		InFlight: s.Timeout, Notify: func(msg string) { fmt.Fprintln(f.IO.Err, "o365doctor: "+msg) }}
 	return ses, nil

@@ -34,9 +34,12 @@ type PermissionStore interface {
 }
 
 // impliedBy are broader permissions that grant a narrower one.
+// (Microsoft's "least privileged / higher privileged" tables of each
+// call: PATCH user, PATCH internalDomainFederation, revokeSignInSessions.)
 var impliedBy = map[string][]string{
 	"User.ReadWrite.All":                      {"Directory.ReadWrite.All"},
-	"Domain-InternalFederation.ReadWrite.All": {"Directory.ReadWrite.All"},
+	"User.RevokeSessions.All":                 {"User.ReadWrite.All", "Directory.ReadWrite.All"},
+	"Domain-InternalFederation.ReadWrite.All": {"Domain.ReadWrite.All"},
 }
 
 // missingPermissions names, per system, the steps' permissions its
@@ -128,6 +131,9 @@ type Executor struct {
 	// (the certificate rollover: Entra still trusts the key Okta signs
 	// with). Its error stops the plan, which is then compensated.
 	Between func(ctx context.Context, done int) error
+	// Invariant checks a plan's named invariant (Plan.Invariant); nil
+	// refuses every plan that names one.
+	Invariant func(ctx context.Context, name string) error
 	// InFlight is how long a call sent just before a crash may still
 	// reach its system (the HTTP timeout): an undo or resume of an entry
 	// left with a step started waits until then before it judges that step
@@ -316,9 +322,12 @@ func (x *Executor) lockedEntries() (entries []Entry, unlock func(), err error) {
 // to the value read just before it.
 func (x *Executor) reversal(ctx context.Context, e Entry) (Plan, error) {
 	r := Plan{ID: "undo." + e.Plan.ID, Title: "Undo: " + e.Plan.Title, CheckID: e.Plan.CheckID, Subject: e.Plan.Subject,
-		Risk: e.Plan.Risk, Reversible: true}
+		Risk: e.Plan.Risk, Reversible: true, Invariant: e.Plan.Invariant}
 	for i := len(e.Plan.Steps) - 1; i >= 0; i-- {
 		s := e.Plan.Steps[i]
+		if s.Guard {
+			continue
+		}
 		var log StepLog
 		if i < len(e.Steps) {
 			log = e.Steps[i]
@@ -342,6 +351,9 @@ func (x *Executor) reversal(ctx context.Context, e Entry) (Plan, error) {
 			continue // pending, not made, compensated
 		}
 		if !s.Reversible() {
+			if e.Incomplete() {
+				return Plan{}, fmt.Errorf("journal entry %s: step %d (%s) was made and cannot be undone: finish the plan with o365doctor fix --resume %s, or give it up with o365doctor undo --abandon %s", e.ID, i+1, s.Action, e.ID, e.ID)
+			}
 			return Plan{}, fmt.Errorf("journal entry %s: step %d (%s) cannot be undone", e.ID, i+1, s.Action)
 		}
 		back := Step{System: s.System, Method: s.Method, Object: s.Object, Field: s.Field, Before: s.After, After: log.Live, Permission: s.Permission}
@@ -380,6 +392,9 @@ func (x *Executor) run(ctx context.Context, p Plan, kind, undoes string) (Entry,
 	}
 	if p.Missing() {
 		return Entry{}, fmt.Errorf("nothing changed: plan %s needs a value: %s (--%s)", p.ID, p.Input.Prompt, p.Input.Flag)
+	}
+	if p.Invariant != "" && x.Invariant == nil {
+		return Entry{}, fmt.Errorf("nothing changed: plan %s must be checked after each step (%s), and this run cannot check it", p.ID, p.Invariant)
 	}
 	if p.Reversible && !p.reversibleSteps() {
 		return Entry{}, fmt.Errorf("plan %s says it can be undone but has a step that cannot", p.ID)
@@ -484,6 +499,13 @@ func (x *Executor) forward(ctx context.Context, p Plan, stores []guarded, e *Ent
 		if err != nil {
 			return fmt.Errorf("step %d: read before change: %w", i+1, err)
 		}
+		if s.Guard {
+			if now != want {
+				return &StaleError{Step: s, Now: now, Want: want}
+			}
+			e.Steps[i] = StepLog{State: StepDone, Live: now}
+			continue
+		}
 		if st := e.Steps[i].State; st == StepStarted || st == StepMade || st == StepFailed {
 			// Resuming a step a crash left: its live value says whether
 			// its call went through.
@@ -543,6 +565,11 @@ func (x *Executor) forward(ctx context.Context, p Plan, stores []guarded, e *Ent
 				return fmt.Errorf("after step %d: %w", i+1, err)
 			}
 		}
+		if p.Invariant != "" {
+			if err := guardedCall(func() error { return x.Invariant(ctx, p.Invariant) }); err != nil {
+				return fmt.Errorf("after step %d: %w", i+1, err)
+			}
+		}
 	}
 	return nil
 }
@@ -587,7 +614,7 @@ func (x *Executor) compensate(ctx context.Context, p Plan, stores []guarded, e *
 	}
 	for i := len(p.Steps) - 1; i >= 0; i-- {
 		s, log := p.Steps[i], &e.Steps[i]
-		if log.State != StepDone && log.State != StepMade && log.State != StepFailed {
+		if s.Guard || log.State != StepDone && log.State != StepMade && log.State != StepFailed {
 			continue
 		}
 		// Each compensation has its own time, on a context that outlives
@@ -614,7 +641,16 @@ func (x *Executor) compensateStep(ctx context.Context, s Step, log *StepLog, st 
 		attention("read: %v", err)
 		return
 	}
-	unchanged := now == log.Live
+	unchanged, lagging := now == log.Live, false
+	if unchanged && s.IsAction() && log.State == StepMade {
+		// The call went through: the read has not caught up (a replica).
+		// The change stands until its inverse is made.
+		if s.Undo == "" {
+			attention("%s was made (the call succeeded) but reads back as before; it cannot be undone", s.Action)
+			return
+		}
+		unchanged, lagging = false, true
+	}
 	if unchanged && s.IsAction() {
 		if log.State == StepFailed {
 			log.State = StepNotMade // the call failed and nothing changed
@@ -624,7 +660,7 @@ func (x *Executor) compensateStep(ctx context.Context, s Step, log *StepLog, st 
 		return
 	}
 	switch {
-	case s.IsAction() && !s.made(now, log.Live):
+	case s.IsAction() && !lagging && !s.made(now, log.Live):
 		attention("%s %s is %s, neither the value before (%s) nor after (%s) the step", s.Object, s.Field, show(now), show(log.Live), show(s.After))
 		return
 	case s.IsAction() && s.Undo == "":

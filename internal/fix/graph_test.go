@@ -126,7 +126,7 @@ func fixCycle(t *testing.T, scenario, checkID, planID string) {
 		t.Fatalf("%s on %s: %s %s, plans %+v", checkID, scenario, r.Status, r.Message, r.Fixes())
 	}
 	before := objects(t, l, *plan)
-	x := &fix.Executor{Stores: map[string]fix.Store{"graph": fix.GraphStore{API: gc}, "okta": fix.OktaStore{API: oc}},
+	x := &fix.Executor{Stores: map[string]fix.Store{"graph": fix.GraphStore{API: gc}, "okta": fix.OktaStore{API: oc}}, Invariant: checks.Invariants(src),
 		Journal: fix.OpenJournal(filepath.Join(t.TempDir(), "j.jsonl"))}
 	if _, err := x.Apply(ctx, *plan); err != nil {
 		t.Fatalf("apply: %v", err)

@@ -239,6 +239,8 @@ func StateLabel(e Entry, undoneBy map[string]string) string {
 		return "INCOMPLETE, reversed by " + by
 	case by != "":
 		return e.State + ", undone by " + by
+	case e.Incomplete() && !e.Plan.Reversible:
+		return fmt.Sprintf("INCOMPLETE (%d of %d steps made; o365doctor fix --resume %s, or undo --abandon %s)", e.Applied, len(e.Plan.Steps), e.ID, e.ID)
 	case e.Incomplete():
 		return fmt.Sprintf("INCOMPLETE (%d of %d steps made; o365doctor fix --resume %s, or undo %s)", e.Applied, len(e.Plan.Steps), e.ID, e.ID)
 	}
@@ -265,7 +267,9 @@ func undoable(entries []Entry, id string) (Entry, error) {
 				return Entry{}, fmt.Errorf("journal entry %s is %s: nothing to undo", id, e.State)
 			case undone[id]:
 				return Entry{}, fmt.Errorf("journal entry %s is already undone", id)
-			case !e.Plan.Reversible:
+			case !e.Plan.Reversible && !e.Incomplete():
+				// An incomplete one is judged by its live values: one
+				// that made nothing is closed.
 				return Entry{}, fmt.Errorf("journal entry %s (%s) cannot be undone", id, e.Plan.Title)
 			}
 			return e, nil
@@ -287,6 +291,10 @@ func undoable(entries []Entry, id string) (Entry, error) {
 	}
 	if len(midway) > 0 {
 		e := midway[0]
+		if !e.Plan.Reversible {
+			return Entry{}, fmt.Errorf("journal entry %s (%s) is %s and cannot be undone: finish it with o365doctor fix --resume %s (o365doctor undo %s closes it if it made no change; o365doctor undo --abandon %s gives it up)",
+				e.ID, e.Plan.Title, strings.ToLower(stateWord(e)), e.ID, e.ID, e.ID)
+		}
 		return Entry{}, fmt.Errorf("journal entry %s (%s) is %s: finish it first with o365doctor undo %s (or, if a person has since set things right, o365doctor undo --abandon %s)",
 			e.ID, e.Plan.Title, strings.ToLower(stateWord(e)), e.ID, e.ID)
 	}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/o365doctor/o365doctor/internal/model"
 )
 
 // Plan is a change a person can read before anything happens.
@@ -23,6 +25,11 @@ type Plan struct {
 	// --usage-location, a TUI prompt): it replaces After in the steps
 	// marked Input. Empty: the plan takes none.
 	Input *Input `json:"input,omitempty"`
+	// Invariant names a condition of the whole change the executor checks
+	// after every step of the plan, its undo and its resumption
+	// ("federation-agrees:contoso.com"); a failure stops the plan, which is
+	// then rolled back. An executor that cannot check it refuses the plan.
+	Invariant string `json:"invariant,omitempty"`
 }
 
 // Input is a value a plan takes from the person applying it.
@@ -47,9 +54,13 @@ func (p Plan) WithInput(v string) (Plan, error) {
 	}
 	v = strings.TrimSpace(v)
 	if p.Input.Check == "country" {
-		v = strings.ToUpper(v)
-		if !isCountry(v) {
-			return p, fmt.Errorf("--%s %q: give a two-letter country code (ISO 3166-1 alpha-2), like US, GB or DE", p.Input.Flag, v)
+		if strings.ContainsFunc(v, func(r rune) bool { return r > 0x7f }) {
+			v = "(not ASCII) " + v
+		} else {
+			v = strings.ToUpper(v)
+		}
+		if !model.IsCountry(v) {
+			return p, fmt.Errorf("--%s %q: give a two-letter country code (ISO 3166-1 alpha-2), like US, GB (not UK) or DE", p.Input.Flag, v)
 		}
 	}
 	if v == "" {
@@ -65,10 +76,6 @@ func (p Plan) WithInput(v string) (Plan, error) {
 		}
 	}
 	return p, nil
-}
-
-func isCountry(v string) bool {
-	return len(v) == 2 && v[0] >= 'A' && v[0] <= 'Z' && v[1] >= 'A' && v[1] <= 'Z'
 }
 
 // Step is one typed operation on one object of one system:
@@ -112,6 +119,10 @@ type Step struct {
 	Expect string `json:"expect,omitempty"`
 	// Input marks the step whose After is the plan's input.
 	Input bool `json:"input,omitempty"`
+	// Guard marks a step that only reads: Field must still hold Before
+	// (a value the plan was built from, such as the licenses an
+	// assignment carries), else the plan is stale. Nothing is written.
+	Guard bool `json:"guard,omitempty"`
 }
 
 // ExpectChanged verifies a step by its field having moved.
@@ -184,6 +195,10 @@ func (p Plan) Preview() string {
 		fmt.Fprintf(&b, "  reversible: NO\n")
 	}
 	for i, s := range p.Steps {
+		if s.Guard {
+			fmt.Fprintf(&b, "  check %d: %s %s  %s is still %s (else the plan is stale; nothing is written)\n", i+1, s.System, s.Object, s.Field, show(s.Before))
+			continue
+		}
 		needs := ""
 		if s.Permission != "" {
 			needs = "  (needs " + s.Permission + ")"

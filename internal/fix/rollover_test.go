@@ -46,7 +46,7 @@ func TestRolloverKeepsSignInsWorking(t *testing.T) {
 		t.Fatalf("%s %s: no plan %s among %+v", r.Status, r.Message, id, r.Fixes())
 		return fix.Plan{}
 	}
-	x := &fix.Executor{Stores: map[string]fix.Store{"graph": fix.GraphStore{API: gc}, "okta": fix.OktaStore{API: oc}},
+	x := &fix.Executor{Stores: map[string]fix.Store{"graph": fix.GraphStore{API: gc}, "okta": fix.OktaStore{API: oc}}, Invariant: checks.Invariants(src),
 		Journal: fix.OpenJournal(filepath.Join(t.TempDir(), "j.jsonl"))}
 
 	r := run(checks.CertExpiry)

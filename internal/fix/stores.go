@@ -14,10 +14,11 @@ import (
 
 // The write permissions the fixes declare.
 const (
-	PermGraphUsers      = "User.ReadWrite.All"
-	PermGraphFederation = "Domain-InternalFederation.ReadWrite.All"
-	PermOktaApps        = "okta.apps.manage"
-	PermOktaUsers       = "okta.users.manage"
+	PermGraphUsers          = "User.ReadWrite.All"
+	PermGraphRevokeSessions = "User.RevokeSessions.All"
+	PermGraphFederation     = "Domain-InternalFederation.ReadWrite.All"
+	PermOktaApps            = "okta.apps.manage"
+	PermOktaUsers           = "okta.users.manage"
 )
 
 // OktaAppUsers is what OktaStore needs of the Okta adapter.
@@ -59,16 +60,30 @@ func parseAppKeys(object string) (string, bool) {
 }
 
 // ListValue is how a list-valued field (an app user's profile.licenses)
-// travels in a step: its values sorted, as a JSON array; nil is "".
+// travels in a step: its values in their order, as a JSON array; nil is
+// "". The order is kept so that an undo writes back the list as it was.
 func ListValue(values []string) string {
 	if values == nil {
 		return ""
 	}
-	v := slices.Clone(values)
-	slices.Sort(v)
-	b, _ := json.Marshal(v)
+	b, _ := json.Marshal(values)
 	return string(b)
 }
+
+// SetValue is a list whose order means nothing (Entra's assigned skuIds)
+// as a step holds it: lower-cased and sorted.
+func SetValue(values []string) string {
+	v := make([]string, len(values))
+	for i, x := range values {
+		v[i] = strings.ToLower(x)
+	}
+	slices.Sort(v)
+	return ListValue(v)
+}
+
+// LicensesField is the Entra user's assigned skuIds, read as SetValue: a
+// guard of plans built from them.
+const LicensesField = "assignedLicenses"
 
 // FactorObject is the object path of a user's factor.
 func FactorObject(userID, factorID string) string {
@@ -332,7 +347,7 @@ func parseEntraUser(object, field string) (string, error) {
 		return "", fmt.Errorf("graph store: unsupported object %s", object)
 	}
 	switch field {
-	case "userPrincipalName", "onPremisesImmutableId", "usageLocation", SessionsField:
+	case "userPrincipalName", "onPremisesImmutableId", "usageLocation", SessionsField, LicensesField:
 		return id, nil
 	}
 	return "", fmt.Errorf("graph store: unsupported field %s", field)
@@ -359,6 +374,12 @@ func (s GraphStore) Read(ctx context.Context, object, field string) (string, err
 		return u.UserPrincipalName, nil
 	case "onPremisesImmutableId":
 		return u.OnPremisesImmutableID, nil
+	case LicensesField:
+		ids := []string{}
+		for _, l := range u.AssignedLicenses() {
+			ids = append(ids, l.SkuID)
+		}
+		return SetValue(ids), nil
 	case SessionsField:
 		if u.Sessions.SessionsValidFrom.IsZero() {
 			return "", nil
@@ -389,8 +410,8 @@ func (s GraphStore) Write(ctx context.Context, object, field, value string) erro
 	if err != nil {
 		return err
 	}
-	if field == SessionsField {
-		return fmt.Errorf("graph store: %s moves only by revoking the sessions", field)
+	if field == SessionsField || field == LicensesField {
+		return fmt.Errorf("graph store: %s is not written by this store", field)
 	}
 	var v any // "" clears the property (JSON null)
 	if value != "" {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/o365doctor/o365doctor/internal/model"
 )
 
 // graphDefaultUserSelect is what Graph returns for a user without $select.
@@ -211,6 +213,13 @@ func (l *Lab) graphPatchUser(w http.ResponseWriter, r *http.Request) {
 		case "onPremisesImmutableId":
 			next.OnPremisesImmutableID = optionalAny(v)
 		case "usageLocation":
+			// Entra takes ISO 3166-1 alpha-2 codes only. ASSUMED: the
+			// exact refusal is not recorded publicly; this is Graph's
+			// generic invalid-value message.
+			if c, _ := v.(string); v != nil && !model.IsCountry(c) {
+				l.graphError(w, r, http.StatusBadRequest, "Request_BadRequest", "Invalid value specified for property 'usageLocation' of resource 'User'.")
+				return
+			}
 			next.UsageLocation = optionalAny(v)
 		case "displayName":
 			if s, ok := v.(string); ok {
@@ -267,7 +276,7 @@ func domainOf(upn string) string {
 // graphRevokeSessions answers 200 with {"value": true} (a documented known
 // issue: it should be 204) and moves signInSessionsValidFromDateTime to now.
 func (l *Lab) graphRevokeSessions(w http.ResponseWriter, r *http.Request) {
-	if !l.hasRole("User.ReadWrite.All") && !l.hasRole("Directory.ReadWrite.All") {
+	if !l.hasRole("User.RevokeSessions.All") && !l.hasRole("User.ReadWrite.All") && !l.hasRole("Directory.ReadWrite.All") {
 		l.graphError(w, r, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 		return
 	}

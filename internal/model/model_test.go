@@ -21,3 +21,14 @@ func TestAppFederates(t *testing.T) {
 		}
 	}
 }
+
+func TestISO3166(t *testing.T) {
+	if n := len(countries); n != 249 {
+		t.Fatalf("%d codes, ISO 3166-1 assigns 249", n)
+	}
+	for code, want := range map[string]bool{"US": true, "GB": true, "DE": true, "UK": false, "XX": false, "ZZ": false, "de": false, "IT": true, "İT": false} {
+		if IsCountry(code) != want {
+			t.Errorf("IsCountry(%q) = %v", code, !want)
+		}
+	}
+}
