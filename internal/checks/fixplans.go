@@ -370,7 +370,7 @@ func FederationAgrees(src Sources, domain string) func(ctx context.Context, done
 		case !found:
 			return fmt.Errorf("%s has no federation configuration", domain)
 		case !sameCert(keyLeaf(active), fed.SigningCertificate) && !sameCert(keyLeaf(active), fed.NextSigningCertificate):
-			return fmt.Errorf("Entra does not trust the key Okta signs with (%s): sign-ins would fail", active.Kid)
+			return fmt.Errorf("the federation does not trust the key Okta signs with (%s): sign-ins would fail", active.Kid)
 		}
 		return nil
 	}

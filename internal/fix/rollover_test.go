@@ -67,7 +67,7 @@ func TestRolloverKeepsSignInsWorking(t *testing.T) {
 	wrong.Steps = []fix.Step{roll.Steps[1], roll.Steps[0], roll.Steps[2]}
 	x.Between = checks.FederationAgrees(src, domain)
 	e, err := x.Apply(ctx, wrong)
-	if err == nil || !strings.Contains(err.Error(), "after step 1") || !strings.Contains(err.Error(), "Entra does not trust the key Okta signs with") ||
+	if err == nil || !strings.Contains(err.Error(), "after step 1") || !strings.Contains(err.Error(), "the federation does not trust the key Okta signs with") ||
 		e.Steps[0].State != fix.StepCompensated {
 		t.Fatalf("wrong order: %v, entry %+v", err, e.Steps)
 	}
