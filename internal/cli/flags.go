@@ -2,6 +2,7 @@ package cli
 
 import (
 	"cmp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -26,6 +27,10 @@ type connFlags struct {
 	ReadOnly bool
 	timeout  string // O365DOCTOR_TIMEOUT as given, checked by settings
 	readOnly string // O365DOCTOR_READ_ONLY as given, checked by settings
+	// OktaRateShare is --okta-rate-share; rateShare the environment's.
+	OktaRateShare float64
+	rateShare     string
+	shareFlag     bool // the command takes --okta-rate-share
 }
 
 func (c *connFlags) register(cmd *cobra.Command, env func(string) string) {
@@ -41,6 +46,13 @@ func (c *connFlags) register(cmd *cobra.Command, env func(string) string) {
 // that change nothing (no journal).
 func (c *connFlags) registerSystems(cmd *cobra.Command, env func(string) string) {
 	cmd.Flags().StringVar(&c.OktaURL, "okta-url", cmp.Or(env("O365DOCTOR_OKTA_URL"), env("OKTA_CLIENT_ORGURL")), "Okta org URL, e.g. https://contoso.okta.com [$O365DOCTOR_OKTA_URL]; token from $OKTA_API_TOKEN")
+	c.rateShare, c.shareFlag = env("O365DOCTOR_OKTA_RATE_SHARE"), true
+	def := config.DefaultOktaRateShare
+	if v, err := strconv.ParseFloat(c.rateShare, 64); err == nil {
+		def = v
+	}
+	cmd.Flags().Float64Var(&c.OktaRateShare, "okta-rate-share", def,
+		"the share of each Okta rate limit a listing may use (0 < share ≤ 1), leaving the rest to the org's other integrations [$O365DOCTOR_OKTA_RATE_SHARE]")
 	c.registerMicrosoft(cmd, env)
 }
 
@@ -89,6 +101,12 @@ func readOnlyValue(v string) (on, ok bool) {
 }
 
 func (c *connFlags) settings(env func(string) string) (config.Settings, error) {
+	if _, err := strconv.ParseFloat(c.rateShare, 64); c.rateShare != "" && err != nil {
+		return config.Settings{}, usageErr("O365DOCTOR_OKTA_RATE_SHARE=%q is not a number (for example 0.5)", c.rateShare)
+	}
+	if c.shareFlag && (c.OktaRateShare <= 0 || c.OktaRateShare > 1) {
+		return config.Settings{}, usageErr("--okta-rate-share %v: give a share above 0 and at most 1 (0.5 leaves half of each Okta rate limit to the org's other integrations)", c.OktaRateShare)
+	}
 	if _, ok := readOnlyValue(c.readOnly); !ok {
 		return config.Settings{}, usageErr("O365DOCTOR_READ_ONLY=%q is neither on (1, true, yes, on) nor off (0, false, no, off)", c.readOnly)
 	}
@@ -111,6 +129,8 @@ func (c *connFlags) settings(env func(string) string) (config.Settings, error) {
 		Timeout:      c.Timeout,
 		JournalPath:  c.Journal,
 		ReadOnly:     c.ReadOnly,
+		// watch registers no Okta flags: the default share.
+		OktaRateShare: cmp.Or(c.OktaRateShare, config.DefaultOktaRateShare),
 	}
 	if err := s.Validate(); err != nil {
 		return config.Settings{}, usageErr("%v", err)

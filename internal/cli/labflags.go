@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +22,9 @@ type labFlags struct {
 	faultRate    float64
 	faults       []string
 	stateFile    string
+	rateLimits   []string
+	rateWindow   time.Duration
+	preConsume   []string
 }
 
 func (lo *labFlags) register(cmd *cobra.Command) {
@@ -38,6 +42,24 @@ func (lo *labFlags) registerServe(cmd *cobra.Command) {
 	fl.Float64Var(&lo.faultRate, "fault-rate", 0, "fraction of requests answered with a fault (0 to 1)")
 	fl.StringSliceVar(&lo.faults, "faults", nil, "fault kinds: "+strings.Join(lab.FaultKinds, ",")+" (default: all)")
 	fl.StringVar(&lo.stateFile, "state-file", "", "keep the lab's changes in this file across restarts")
+	fl.StringArrayVar(&lo.rateLimits, "rate-limit", nil, `an Okta rate-limit bucket, "okta:PATH-PREFIX=REQUESTS" per --rate-window, e.g. "okta:/api/v1/apps=20" (repeatable); past it the lab answers 429, and GET {okta}/__lab/stats counts them`)
+	fl.DurationVar(&lo.rateWindow, "rate-window", time.Minute, "the window of the --rate-limit buckets")
+	fl.StringArrayVar(&lo.preConsume, "pre-consume", nil, `requests "another integration" has used of a bucket in the first window, e.g. "okta:/api/v1/apps=10"`)
+}
+
+// parseBuckets reads "okta:/api/v1/apps=20" values.
+func parseBuckets(flag string, values []string) (map[string]int, error) {
+	out := map[string]int{}
+	for _, v := range values {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(v), "okta:")
+		prefix, n, ok2 := strings.Cut(rest, "=")
+		count, err := strconv.Atoi(strings.TrimSpace(n))
+		if !ok || !ok2 || err != nil || count < 0 || !strings.HasPrefix(prefix, "/api/v1/") {
+			return nil, usageErr(`%s %q: use "okta:PATH-PREFIX=N", e.g. "okta:/api/v1/apps=20" (only Okta's buckets are modelled)`, flag, v)
+		}
+		out[prefix] = count
+	}
+	return out, nil
 }
 
 // start loads the scenario and starts the lab; errors are usage errors
@@ -65,8 +87,20 @@ func (lo *labFlags) start(f *Factory) (*lab.Lab, error) {
 	if lo.users < 0 {
 		return nil, usageErr("--users %d: must be positive", lo.users)
 	}
+	limits, err := parseBuckets("--rate-limit", lo.rateLimits)
+	if err != nil {
+		return nil, err
+	}
+	used, err := parseBuckets("--pre-consume", lo.preConsume)
+	if err != nil {
+		return nil, err
+	}
+	if lo.rateWindow <= 0 {
+		return nil, usageErr("--rate-window %s: give a positive duration, e.g. 5s", lo.rateWindow)
+	}
 	l, err := lab.Start(lab.Options{Scenario: sc, Now: f.Now, Users: lo.users, Seed: lo.seed, Latency: lo.latency,
-		RouteLatency: routes, FaultRate: lo.faultRate, FaultKinds: lo.faults, StateFile: lo.stateFile})
+		RouteLatency: routes, FaultRate: lo.faultRate, FaultKinds: lo.faults, StateFile: lo.stateFile,
+		RateLimits: limits, RateWindow: lo.rateWindow, PreConsume: used})
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}

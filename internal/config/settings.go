@@ -41,7 +41,15 @@ type Settings struct {
 	// ReadOnly refuses every fix and undo before it changes anything.
 	ReadOnly          bool
 	DisableKeepAlives bool
+	// OktaRateShare is the share of each Okta rate-limit bucket a bulk
+	// listing may use (0 < share ≤ 1; 0 means DefaultOktaRateShare): the
+	// org's other integrations keep the rest.
+	OktaRateShare float64
 }
+
+// DefaultOktaRateShare leaves half of each Okta bucket to the org's other
+// integrations.
+const DefaultOktaRateShare = 0.5
 
 // OktaConfigured reports whether the Okta source can run, and if not what
 // to set ("set --okta-url (O365DOCTOR_OKTA_URL)"); the checks say which

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,6 +42,14 @@ type Options struct {
 	// restarts: every successful write is appended to it and replayed at
 	// start.
 	StateFile string
+	// RateLimits are Okta rate-limit buckets, by path prefix
+	// ("/api/v1/apps": 20): requests past the limit in one RateWindow are
+	// answered 429 (E0000047), as Okta does. Paths no bucket names share
+	// Okta's default of 600. PreConsume is what "another integration" has
+	// used of a bucket in the first window.
+	RateLimits map[string]int
+	RateWindow time.Duration // default one minute, Okta's
+	PreConsume map[string]int
 }
 
 // Lab is a running simulated tenant. Its credentials are random per start,
@@ -77,12 +87,18 @@ type Lab struct {
 	log         []Request      // the last requestLogMax requests, in arrival order
 	logBase     int            // the sequence number of log[0]
 	oktaWindow  rateWindow     // Okta's rate-limit minute
+	// buckets are the Okta rate-limit buckets of Options.RateLimits, by
+	// path prefix; limited counts the 429s each served.
+	buckets map[string]*rateWindow
+	limited map[string]int
+	window  time.Duration
 }
 
-// rateWindow is one minute of an API's rate limit.
+// rateWindow is one window of an API's rate limit.
 type rateWindow struct {
 	start time.Time
 	used  int
+	limit int
 }
 
 // Start serves the scenario: Okta, Graph and Microsoft login each on its
@@ -128,6 +144,22 @@ func Start(opts Options) (l *Lab, err error) {
 		counts:       map[string]int{},
 		faultCounts:  map[string]int{},
 		Nameservers:  map[string]string{},
+		buckets:      map[string]*rateWindow{},
+		limited:      map[string]int{},
+		window:       cmp.Or(opts.RateWindow, time.Minute),
+	}
+	for prefix, limit := range opts.RateLimits {
+		if !strings.HasPrefix(prefix, "/api/v1/") || limit <= 0 {
+			return nil, fmt.Errorf("lab: rate limit %s=%d: give a path under /api/v1/ and a positive limit", prefix, limit)
+		}
+		l.buckets[prefix] = &rateWindow{limit: limit}
+	}
+	for prefix, used := range opts.PreConsume {
+		b := l.buckets[prefix]
+		if b == nil || used < 0 {
+			return nil, fmt.Errorf("lab: pre-consume %s=%d: name a bucket of the rate limits", prefix, used)
+		}
+		b.start, b.used = now().Truncate(l.window), used
 	}
 	defer func() {
 		if err != nil {

@@ -2,8 +2,10 @@ package lab
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -83,26 +85,82 @@ func (l *Lab) oktaRoutes() *http.ServeMux {
 // this minute, reset in UTC epoch seconds).
 func (l *Lab) oktaAuth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/__lab/stats" {
+			l.oktaStats(w)
+			return
+		}
 		now := l.now()
 		l.countMu.Lock()
-		window := &l.oktaWindow
-		if now.Sub(window.start) >= time.Minute {
-			window.start, window.used = now.Truncate(time.Minute), 0
+		window, bucket := l.oktaBucket(r.URL.Path)
+		if now.Sub(window.start) >= l.window {
+			window.start, window.used = now.Truncate(l.window), 0
 		}
 		window.used++
-		remaining, reset := max(600-window.used, 0), window.start.Add(time.Minute)
+		over := window.used > window.limit
+		if over {
+			l.limited[bucket]++
+		}
+		remaining, reset := max(window.limit-window.used, 0), window.start.Add(l.window)
 		l.countMu.Unlock()
 		h := w.Header()
 		h.Set("X-Okta-Request-Id", randomToken(27))
-		h.Set("X-Rate-Limit-Limit", "600")
+		h.Set("Date", rfc1123(now))
+		h.Set("X-Rate-Limit-Limit", strconv.Itoa(window.limit))
 		h.Set("X-Rate-Limit-Remaining", strconv.Itoa(remaining))
-		h.Set("X-Rate-Limit-Reset", strconv.FormatInt(reset.Unix(), 10))
+		// Okta's reset is whole epoch seconds: rounded up, so a client
+		// that waits for it is never early.
+		h.Set("X-Rate-Limit-Reset", strconv.FormatInt(reset.Add(time.Second-time.Nanosecond).Unix(), 10))
 		if r.Header.Get("Authorization") != "SSWS "+l.OktaToken {
 			writeOktaError(w, http.StatusUnauthorized, "E0000011", "Invalid token provided")
 			return
 		}
+		if over {
+			writeOktaError(w, http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// oktaBucket is the rate-limit window of the path: the configured bucket
+// with the longest matching prefix, else Okta's default (600 a minute).
+// Called with countMu held.
+func (l *Lab) oktaBucket(path string) (*rateWindow, string) {
+	best := ""
+	for prefix := range l.buckets {
+		if strings.HasPrefix(path, prefix) && len(prefix) > len(best) {
+			best = prefix
+		}
+	}
+	if best == "" {
+		if l.oktaWindow.limit == 0 {
+			l.oktaWindow.limit = 600
+		}
+		return &l.oktaWindow, "(default)"
+	}
+	return l.buckets[best], best
+}
+
+// LabStats is what GET {okta}/__lab/stats answers: the requests served
+// and the 429s the rate limits answered, by bucket.
+type LabStats struct {
+	Requests    int            `json:"requests"`
+	RateLimited map[string]int `json:"rateLimited"`
+}
+
+// Stats are the lab's counts (the same as /__lab/stats).
+func (l *Lab) Stats() LabStats {
+	l.countMu.Lock()
+	defer l.countMu.Unlock()
+	st := LabStats{RateLimited: maps.Clone(l.limited)}
+	for _, n := range l.counts {
+		st.Requests += n
+	}
+	return st
+}
+
+func (l *Lab) oktaStats(w http.ResponseWriter) {
+	writeJSON(w, http.StatusOK, l.Stats())
 }
 
 func (l *Lab) base(r *http.Request) string {

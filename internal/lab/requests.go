@@ -64,6 +64,10 @@ func (l *Lab) ResetRequests() {
 	l.logBase += len(l.log)
 	l.log = nil
 	l.oktaWindow = rateWindow{}
+	for _, b := range l.buckets {
+		b.start, b.used = time.Time{}, 0
+	}
+	clear(l.limited)
 }
 
 // arrived counts and logs a request and returns its sequence number.

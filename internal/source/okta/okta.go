@@ -25,6 +25,7 @@ import (
 type Client struct {
 	sdk    *okta.Client
 	orgURL string
+	pace   *pacer
 }
 
 // New builds a client for s.OktaURL with s.OktaToken.
@@ -54,7 +55,7 @@ func New(ctx context.Context, s config.Settings) (*Client, error) {
 	if err != nil {
 		return nil, errors.New(oneLine("okta: " + err.Error()))
 	}
-	return &Client{sdk: sdk, orgURL: orgURL}, nil
+	return &Client{sdk: sdk, orgURL: orgURL, pace: newPacer(s.OktaRateShare)}, nil
 }
 
 // OrgURL is the org this client talks to.

@@ -54,6 +54,10 @@ func (c *Client) AppUserPages(ctx context.Context, appID string) iter.Seq2[[]mod
 				yield(nil, o.fail(nil, ctxErr))
 				return
 			}
+			if paceErr := c.pace.before(ctx, resp.Header); paceErr != nil {
+				yield(nil, o.fail(nil, paceErr))
+				return
+			}
 			page = nil
 			resp, err = resp.Next(ctx, &page)
 		}

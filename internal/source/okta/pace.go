@@ -1,0 +1,80 @@
+package okta
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// pacer keeps a bulk listing within a share of the Okta rate-limit bucket
+// its requests fall in (api-facts §10: /api/v1/apps/* allows about 100
+// requests a minute on most orgs, 20 on free ones, shared with every other
+// integration, and each 429 lands in the customer's System Log). Before
+// the next page it reads the last answer's X-Rate-Limit-Limit, -Remaining
+// and -Reset: once the bucket's use reaches share × limit it waits for the
+// reset, so o365doctor itself never causes a 429 and leaves the rest of
+// the bucket to the org's other integrations. Use by others counts
+// against the share too (Okta's Remaining is the org's): the pacer never
+// spends what they might need.
+type pacer struct {
+	share float64
+	now   func() time.Time
+	mu    sync.Mutex
+	// waited is the time spent waiting for resets, for the report.
+	waited time.Duration
+}
+
+func newPacer(share float64) *pacer {
+	if share <= 0 || share > 1 {
+		share = 0.5
+	}
+	return &pacer{share: share, now: time.Now}
+}
+
+// resetMargin is waited past a reset: Okta's reset is whole epoch seconds.
+const resetMargin = 50 * time.Millisecond
+
+// before waits, if the bucket of the answer h came with is used up to the
+// share, until it resets; an answer without the headers is not paced.
+func (p *pacer) before(ctx context.Context, h http.Header) error {
+	if p == nil {
+		return nil
+	}
+	limit, err1 := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Limit")))
+	remaining, err2 := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Remaining")))
+	reset, err3 := strconv.ParseInt(strings.TrimSpace(h.Get("X-Rate-Limit-Reset")), 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || limit <= 0 {
+		return nil
+	}
+	allowed := max(int(math.Floor(p.share*float64(limit))), 1)
+	if limit-remaining < allowed {
+		return nil
+	}
+	// The reset is the server's clock: measured against its Date.
+	serverNow := p.now()
+	if d, err := http.ParseTime(h.Get("Date")); err == nil {
+		serverNow = d
+	}
+	wait := time.Unix(reset, 0).Sub(serverNow) + resetMargin
+	if wait <= 0 {
+		return nil
+	}
+	// A reset far away is a broken header, not a wait: Okta's windows are
+	// a minute.
+	wait = min(wait, 2*time.Minute)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+	}
+	p.mu.Lock()
+	p.waited += wait
+	p.mu.Unlock()
+	return nil
+}
