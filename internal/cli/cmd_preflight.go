@@ -54,7 +54,7 @@ Exit codes as for user: 0, 1 (a check fails), 2, 3, 4, 130.`,
 	}
 	cmd.Flags().StringVar(&opts.Domain, "domain", "", "the domain to check, e.g. contoso.com")
 	opts.Conn.registerSystems(cmd, f.env)
-	opts.Output.register(cmd, "text", "json", "markdown")
+	opts.Output.register(cmd, "text", "json", "markdown", "junit")
 	opts.Run.register(cmd, false) // the preflight view arrives with the TUI issue
 	opts.Run.registerExpect(cmd)
 	opts.Conn.registerResolver(cmd, f.env)

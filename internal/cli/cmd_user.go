@@ -47,7 +47,7 @@ failed but some checks ended in error (the run is incomplete), 130 interrupted.`
 		},
 	}
 	opts.Conn.register(cmd, f.env)
-	opts.Output.register(cmd, "text", "json", "markdown")
+	opts.Output.register(cmd, "text", "json", "markdown", "junit")
 	opts.Run.register(cmd, true)
 	opts.Run.registerExpect(cmd)
 	opts.Conn.registerResolver(cmd, f.env)

@@ -12,7 +12,7 @@ import (
 )
 
 // Formats returns the formats Write knows.
-func Formats() []string { return []string{"text", "json", "markdown"} }
+func Formats() []string { return []string{"text", "json", "markdown", "junit"} }
 
 // Write renders r in the format.
 func Write(w io.Writer, r Report, format string) error {
@@ -21,6 +21,8 @@ func Write(w io.Writer, r Report, format string) error {
 		return WriteJSON(w, r)
 	case "markdown", "md":
 		return WriteMarkdown(w, r)
+	case "junit":
+		return WriteJUnit(w, r)
 	case "text", "":
 		return WriteText(w, r)
 	}
