@@ -19,6 +19,7 @@ type PreflightOptions struct {
 	Conn    connFlags
 	Output  outputFlags
 	Run     runFlags
+	CSV     string
 }
 
 // NewCmdPreflight is `o365doctor preflight --domain D`.
@@ -53,6 +54,7 @@ Exit codes as for user: 0, 1 (a check fails), 2, 3, 4, 130.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Domain, "domain", "", "the domain to check, e.g. contoso.com")
+	cmd.Flags().StringVar(&opts.CSV, "csv", "", "also write the affected users to this CSV file (mode 0600; masked with --redact)")
 	opts.Conn.registerSystems(cmd, f.env)
 	opts.Output.register(cmd, "text", "json", "markdown", "junit")
 	opts.Run.register(cmd, false) // the preflight view arrives with the TUI issue
@@ -80,7 +82,7 @@ func runPreflight(ctx context.Context, opts *PreflightOptions) error {
 	}
 	subject := checks.TenantSubject(domain)
 	subject.Display = display
-	d := diagnosis{f: f, ses: ses, subject: subject, out: opts.Output, run: opts.Run}
+	d := diagnosis{f: f, ses: ses, subject: subject, out: opts.Output, run: opts.Run, csvPath: opts.CSV}
 	if f.IO.ErrTTY {
 		p := &progressLine{w: f}
 		d.progress, d.progressDone = p.show, p.done

@@ -1,10 +1,14 @@
 package cli_test
 
 import (
+	"encoding/csv"
 	"encoding/xml"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/o365doctor/o365doctor/internal/lab"
 	"github.com/o365doctor/o365doctor/internal/lab/labtest"
 )
 
@@ -34,4 +38,67 @@ func TestPreflightJUnit(t *testing.T) {
 	if doc.Tests != 2 || doc.Failures != 1 || len(doc.Suites) != 1 || !strings.Contains(out, `name="federation.signing-keys"`) {
 		t.Fatalf("%+v\n%s", doc, out)
 	}
+}
+
+// preflight --csv: the affected users, a row each, mode 0600, the same
+// users the JSON report lists; --redact leaves no UPN in it; a path that
+// cannot be written is refused before anything is asked.
+func TestPreflightCSV(t *testing.T) {
+	t.Parallel()
+	l := labtest.StartWith(t, "bulk", lab.Options{Users: 300})
+	env := labEnv(t, l)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "affected.csv")
+	out, errOut, code := run(t, env, "preflight", "--domain", "contoso.com", "--json", "--only", "identity.entra-without-okta", "--csv", path)
+	if code != 1 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	r := decode(t, out)
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("csv file: %v %v", fi, err)
+	}
+	rows, err := csv.NewReader(mustOpen(t, path)).ReadAll()
+	if err != nil || len(rows) < 2 || strings.Join(rows[0], ",") != "check,status,severity,user,object id,message" {
+		t.Fatalf("csv %v %v", rows, err)
+	}
+	want := 0
+	for _, f := range result(t, r, "identity.entra-without-okta").Findings {
+		if f.Object.Kind == "user" && f.Status != "pass" {
+			want++
+		}
+	}
+	if len(rows)-1 != want || !strings.Contains(rows[1][3], "@contoso.com") {
+		t.Fatalf("%d rows, the report has %d affected users; first %v", len(rows)-1, want, rows[1])
+	}
+
+	redacted := filepath.Join(dir, "redacted.csv")
+	run(t, env, "preflight", "--domain", "contoso.com", "--json", "--only", "identity.entra-without-okta", "--csv", redacted, "--redact")
+	b, err := os.ReadFile(redacted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows[1:] {
+		if strings.Contains(string(b), row[3]) || strings.Contains(string(b), row[4]) {
+			t.Fatalf("the redacted csv holds %s / %s:\n%.400s", row[3], row[4], b)
+		}
+	}
+
+	l.ResetRequests()
+	if _, errOut, code := run(t, env, "preflight", "--domain", "contoso.com", "--csv", filepath.Join(dir, "missing", "x.csv")); code != 2 || !strings.Contains(errOut, "--csv") {
+		t.Fatalf("unwritable path: exit %d %s", code, errOut)
+	}
+	if n := len(l.RequestLog()); n != 0 {
+		t.Fatalf("%d requests before the path was refused", n)
+	}
+}
+
+func mustOpen(t *testing.T, path string) *os.File {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }

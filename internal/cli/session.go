@@ -2,7 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
@@ -100,6 +103,8 @@ type diagnosis struct {
 	progressDone func()
 	// public runs only the checks that need no credentials (recon).
 	public bool
+	// csvPath, when set, receives the affected users as CSV (preflight).
+	csvPath string
 }
 
 // do runs the checks and shows them: the TUI on a terminal, otherwise the
@@ -125,6 +130,16 @@ func (d diagnosis) do(ctx context.Context) error {
 		}
 	}
 	tui := format == "" && d.f.IO.OutTTY && !d.run.NoTUI
+	// The CSV file is made before the run, so a path that cannot be
+	// written is refused at once, not after a long listing.
+	var csvFile *os.File
+	if d.csvPath != "" {
+		if csvFile, err = os.CreateTemp(filepath.Dir(d.csvPath), ".o365doctor-csv-*"); err != nil {
+			return usageErr("--csv %s: %v", d.csvPath, errors.Unwrap(err))
+		}
+		defer os.Remove(csvFile.Name()) // a no-op once renamed
+		defer csvFile.Close()
+	}
 	var results []checks.Result
 	if tui {
 		opts := ui.Options{
@@ -161,6 +176,17 @@ func (d diagnosis) do(ctx context.Context) error {
 	case !tui:
 		if err := report.Write(d.f.IO.Out, rep, format); err != nil {
 			return err
+		}
+	}
+	if csvFile != nil && !interrupted {
+		if err := report.WriteCSV(csvFile, rep); err != nil {
+			return fmt.Errorf("--csv %s: %w", d.csvPath, err)
+		}
+		if err := csvFile.Close(); err != nil {
+			return fmt.Errorf("--csv %s: %w", d.csvPath, err)
+		}
+		if err := os.Rename(csvFile.Name(), d.csvPath); err != nil {
+			return fmt.Errorf("--csv %s: %w", d.csvPath, err)
 		}
 	}
 	if code := rep.ExitCode(d.run.FailOn == "warn"); code != ExitOK {

@@ -70,3 +70,21 @@ func TestJUnit(t *testing.T) {
 		t.Errorf("no XML declaration:\n%s", b.String())
 	}
 }
+
+// The CSV lists users not passing, a row each; a cell a spreadsheet would
+// run as a formula is defused.
+func TestCSV(t *testing.T) {
+	r := report.Report{Results: []report.Result{{CheckID: "identity.entra-without-okta", Severity: "critical", Findings: []report.Finding{
+		{Object: report.Object{Kind: "user", ID: "1", Name: "=HYPERLINK(\"x\")@contoso.com"}, Status: "fail", Message: "-locked out"},
+		{Object: report.Object{Kind: "user", ID: "2", Name: "bob@contoso.com"}, Status: "pass", Message: "fine"},
+		{Object: report.Object{Kind: "domain", ID: "contoso.com", Name: "contoso.com"}, Status: "fail", Message: "domain"},
+	}}}}
+	var b bytes.Buffer
+	if err := report.WriteCSV(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	want := "check,status,severity,user,object id,message\nidentity.entra-without-okta,fail,critical,\"'=HYPERLINK(\"\"x\"\")@contoso.com\",1,'-locked out\n"
+	if b.String() != want {
+		t.Fatalf("csv:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
