@@ -354,15 +354,15 @@ func (f fakeGraph) UserPages(context.Context, string) iter.Seq2[[]model.EntraUse
 }
 
 // A tenant-wide check cut off by a failing page is not a complete list of
-// locked-out users: it is an error that keeps what it found and says so.
+// locked-out users: it is an error naming the failure, with no list that
+// would pass for a whole one.
 func TestATenantCheckCutOffByAPageErrorIsAnError(t *testing.T) {
 	okta := fakeOkta{apps: func(context.Context) ([]model.OktaApp, error) {
 		return []model.OktaApp{{ID: "0oa1", Status: "ACTIVE", Settings: map[string]any{"domain": "contoso.com"}}}, nil
 	}}
 	r := checks.Run(context.Background(), []*checks.Check{checks.EntraUsersWithoutOkta}, checks.TenantSubject("contoso.com"),
 		checks.Sources{Okta: okta, Graph: fakeGraph{}}, checks.RunOptions{}, nil)[0]
-	if r.Status != checks.StatusError || len(r.Findings) != 1 || r.Findings[0].Object.Name != "b@contoso.com" ||
-		!strings.Contains(r.Message, "stopped before the end, after 1 finding(s)") || !strings.Contains(r.Message, "HTTP 500") {
+	if r.Status != checks.StatusError || len(r.Findings) != 0 || !strings.Contains(r.Message, "HTTP 500") {
 		t.Fatalf("result = %s %q %+v", r.Status, r.Message, r.Findings)
 	}
 }

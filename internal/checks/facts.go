@@ -20,6 +20,10 @@ type Fact[T any] struct {
 	Name     string
 	Requires []FactRef
 	Load     func(ctx context.Context, f *Facts) (T, error)
+	// Unbounded loads (a tenant's every user) run without the load
+	// timeout: each request has the HTTP timeout, the whole load ends
+	// with the run (the person's Ctrl-C).
+	Unbounded bool
 }
 
 // FactRef is any Fact, as a check or fact lists it in Requires.
@@ -31,7 +35,7 @@ type FactRef interface {
 // FactName is the fact's name, for errors and docs.
 func (k *Fact[T]) FactName() string { return k.Name }
 
-func (k *Fact[T]) start(f *Facts) { f.start(k, k.Requires, k.load) }
+func (k *Fact[T]) start(f *Facts) { f.start(k, k.Requires, k.load, k.Unbounded) }
 
 func (k *Fact[T]) load(ctx context.Context, f *Facts) (any, error) { return k.Load(ctx, f) }
 
@@ -40,7 +44,7 @@ func (k *Fact[T]) load(ctx context.Context, f *Facts) (any, error) { return k.Lo
 // for the other checks; the load itself ends with the run.
 func (k *Fact[T]) Get(ctx context.Context, f *Facts) (T, error) {
 	var zero T
-	c := f.start(k, k.Requires, k.load)
+	c := f.start(k, k.Requires, k.load, k.Unbounded)
 	select {
 	case <-c.done:
 		// A load may return what it found with its error (the Okta
@@ -67,6 +71,15 @@ type Facts struct {
 
 	mu    sync.Mutex
 	calls map[FactRef]*call
+	// onProgress receives an unbounded load's news (pages read).
+	onProgress func(Progress)
+}
+
+// Progress reports what a long load has read so far.
+func (f *Facts) Progress(what string, done, total int) {
+	if f.onProgress != nil {
+		f.onProgress(Progress{What: what, Done: done, Total: total})
+	}
 }
 
 type call struct {
@@ -91,7 +104,7 @@ func (f *Facts) Subject() Subject { return f.subject }
 func (f *Facts) Sources() Sources { return f.src }
 
 // start begins a fact's load once, after starting what it requires.
-func (f *Facts) start(key FactRef, requires []FactRef, load func(context.Context, *Facts) (any, error)) *call {
+func (f *Facts) start(key FactRef, requires []FactRef, load func(context.Context, *Facts) (any, error), unbounded bool) *call {
 	for _, r := range requires {
 		r.start(f)
 	}
@@ -115,6 +128,9 @@ func (f *Facts) start(key FactRef, requires []FactRef, load func(context.Context
 			}
 		}()
 		lctx, cancel := context.WithTimeout(f.ctx, f.loadTimeout)
+		if unbounded {
+			lctx, cancel = context.WithCancel(f.ctx)
+		}
 		defer cancel()
 		c.val, c.err = load(lctx, f)
 		if c.err != nil && errors.Is(c.err, context.DeadlineExceeded) && f.ctx.Err() == nil {

@@ -14,7 +14,8 @@ func All() []*Check {
 	all = append(all, RealmToOkta)
 	all = append(all, federationChecks...)
 	all = append(all, OneActiveApp, SignOnModeWSFed, Provisioning)
-	all = append(all, OktaUserStatus, O365Assignment, EntraUserEnabled, ImmutableIDMatch, ImmutableIDUnique, SyncState, EntraUsersWithoutOkta)
+	all = append(all, OktaUserStatus, O365Assignment, EntraUserEnabled, ImmutableIDMatch, ImmutableIDUnique, SyncState, EntraUsersWithoutOkta,
+		TenantImmutableID, TenantOktaStatus, TenantUsername)
 	all = append(all, licenseChecks...)
 	all = append(all, loginLoopChecks...)
 	return all

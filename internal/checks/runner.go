@@ -155,6 +155,7 @@ type RunOptions struct {
 // called as each result arrives, from the caller's goroutine.
 func Run(ctx context.Context, list []*Check, subject Subject, src Sources, opts RunOptions, onResult func(Result)) []Result {
 	facts := NewFacts(ctx, subject, src, opts.LoadTimeout)
+	facts.onProgress = opts.OnProgress
 	facts.PrefetchFor(list)
 	type indexed struct {
 		i int

@@ -4,10 +4,166 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/o365doctor/o365doctor/internal/model"
 )
+
+// The tenant-wide checks read one listing of each side, shared: every
+// Office 365 app user of the domain's app in Okta (500 a page, with the
+// Okta user embedded) and every Entra user of the domain (999 a page), read
+// concurrently. Each side is kept compact (what the checks compare, not
+// the whole objects), so memory grows with the users only by that.
+
+// TenantOkta is an Office 365 app user as the tenant checks keep it.
+type TenantOkta struct {
+	UserID, UserName   string
+	ImmutableID        string
+	Status, UserStatus string // the app user's, the Okta user's
+	Scope              string
+	Licenses           []string
+	HasLicenses        bool // the profile has a licenses attribute
+	UsageLocation      string
+	SyncState          string
+}
+
+// TenantEntra is an Entra user as the tenant checks keep it.
+type TenantEntra struct {
+	ID, UPN       string
+	ImmutableID   string
+	UsageLocation string
+	Enabled       bool
+	// Direct are the skuIds assigned directly (not by an Entra group);
+	// Licensed is whether any license is assigned.
+	Direct   []string
+	Licensed bool
+}
+
+// Tenant is the domain's population on both sides.
+type Tenant struct {
+	App   model.OktaApp
+	Okta  map[string]TenantOkta // by lower-case userName (the UPN Okta sends)
+	Entra []TenantEntra         // in listing order
+	// byUPN indexes Entra by lower-case UPN.
+	byUPN map[string]int
+}
+
+// EntraByUPN finds an Entra user of the domain by UPN.
+func (t *Tenant) EntraByUPN(upn string) (TenantEntra, bool) {
+	i, ok := t.byUPN[strings.ToLower(upn)]
+	if !ok {
+		return TenantEntra{}, false
+	}
+	return t.Entra[i], true
+}
+
+// TenantFact reads the domain's population, both sides at once.
+var TenantFact = &Fact[*Tenant]{
+	Name:      "the domain's users in Okta and Entra ID",
+	Requires:  []FactRef{Office365AppFact},
+	Unbounded: true,
+	Load: func(ctx context.Context, f *Facts) (*Tenant, error) {
+		domain := f.subject.Domain
+		if domain == "" {
+			return nil, Skip("needs a domain: the Office 365 app in Okta federates one domain")
+		}
+		if err := f.need(Okta); err != nil {
+			return nil, err
+		}
+		if err := f.need(Graph); err != nil {
+			return nil, err
+		}
+		app, err := Office365AppFact.Get(ctx, f)
+		if errors.Is(err, ErrNoApp) {
+			return nil, Skip("no active Office 365 app for %s in Okta (see oktaapp.one-active-app)", domain)
+		}
+		if err != nil {
+			return nil, err
+		}
+		t := &Tenant{App: app, byUPN: map[string]int{}}
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		var wg sync.WaitGroup
+		var oktaErr, entraErr error
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			t.Okta, oktaErr = Index(ctx, f.src.Okta.AppUserPages(ctx, app.ID), func(au model.AppUser) (string, TenantOkta, bool) {
+				lic, _ := au.Licenses()
+				_, has := au.Profile["licenses"]
+				return strings.ToLower(au.UserName), TenantOkta{UserID: au.UserID, UserName: au.UserName, ImmutableID: au.ImmutableID(),
+					Status: au.Status, UserStatus: au.UserStatus, Scope: au.Scope, Licenses: lic, HasLicenses: has,
+					UsageLocation: au.UsageLocation(), SyncState: au.SyncState}, au.UserName != ""
+			}, func(n int) { f.Progress("Okta app users", n, 0) })
+			if oktaErr != nil {
+				cancel() // the other side is of no use alone
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			read := 0
+			for page, err := range f.src.Graph.UserPages(ctx, domain) {
+				if err != nil {
+					entraErr = err
+					cancel()
+					return
+				}
+				for _, u := range page {
+					e := TenantEntra{ID: u.ID, UPN: u.UserPrincipalName, ImmutableID: u.OnPremisesImmutableID, UsageLocation: u.UsageLocation,
+						Enabled: u.AccountEnabled == nil || *u.AccountEnabled, Licensed: len(u.AssignedLicenses()) > 0}
+					byGroup := map[string]bool{}
+					for _, s := range u.LicenseStates() {
+						if s.AssignedByGroup != "" {
+							byGroup[strings.ToLower(s.SkuID)] = true
+						}
+					}
+					for _, l := range u.AssignedLicenses() {
+						if !byGroup[strings.ToLower(l.SkuID)] {
+							e.Direct = append(e.Direct, l.SkuID)
+						}
+					}
+					t.byUPN[strings.ToLower(e.UPN)] = len(t.Entra)
+					t.Entra = append(t.Entra, e)
+				}
+				read += len(page)
+				f.Progress("Entra users", read, 0)
+			}
+		}()
+		wg.Wait()
+		// The error that stopped the other side first: a cancellation is
+		// the consequence, not the cause.
+		switch {
+		case oktaErr != nil && !errors.Is(oktaErr, context.Canceled):
+			return nil, oktaErr
+		case entraErr != nil && !errors.Is(entraErr, context.Canceled):
+			return nil, entraErr
+		case oktaErr != nil:
+			return nil, oktaErr
+		case entraErr != nil:
+			return nil, entraErr
+		}
+		return t, nil
+	},
+}
+
+// tenantOf reads the population for a tenant check.
+func tenantOf(ctx context.Context, pass *Pass) (*Tenant, error) {
+	return TenantFact.Get(ctx, pass.Facts)
+}
+
+const (
+	srcTenantEntra = "GET /users?$filter=endswith(userPrincipalName,...)"
+	srcTenantOkta  = "GET /api/v1/apps/{appId}/users?expand=user"
+)
+
+func tenantUser(e TenantEntra) Object { return Object{Kind: ObjUser, ID: e.ID, Name: e.UPN} }
+
+// tenantPass reports the check's pass over n users.
+func tenantPass(pass *Pass, domain, msg string) {
+	pass.Report(Finding{Object: Object{Kind: ObjDomain, ID: domain, Name: domain}, Status: StatusPass, Message: msg})
+}
 
 // EntraUsersWithoutOkta: every Entra user of the domain has an Office 365
 // app user in Okta, tenant-wide.
@@ -19,15 +175,15 @@ var EntraUsersWithoutOkta = &Check{
 	Severity:    Critical,
 	Needs:       []Source{Okta, Graph},
 	Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}, {Source: Graph, Name: "User.Read.All"}},
-	Requires:    []FactRef{Office365AppFact},
+	Requires:    []FactRef{TenantFact},
 	Doc: `Once a domain is federated, Okta signs in every user of that domain, and only
 users assigned to the domain's Office 365 app. An Entra ID user of the domain
 with no Office 365 app user in Okta (never created in Okta, or not assigned)
 is locked out at the switch: Okta answers "Your account has not been configured
 for this application". Before go-live, every one of them must be assigned, or
-moved to another domain. The check reads every app user of the Okta app (Okta
-allows 500 a page) and streams the domain's Entra users past them, holding only
-the Okta user names; one finding per user who would be locked out.
+moved to another domain. The tenant checks read every app user of the Okta app
+(500 a page, the Okta user embedded) and every Entra user of the domain (999 a
+page) once, both at once; one finding per user who would be locked out.
 Fix: assign each one (or a group of them) to the Office 365 app in Okta.`,
 	References: []string{
 		"https://support.okta.com/help/s/article/Office-365-Error-Your-Account-Has-Not-Been-Configured-For-This-Application",
@@ -38,58 +194,348 @@ Fix: assign each one (or a group of them) to the Office 365 app in Okta.`,
 }
 
 func runEntraUsersWithoutOkta(ctx context.Context, pass *Pass) error {
+	t, err := tenantOf(ctx, pass)
+	if err != nil {
+		return err
+	}
 	domain := pass.Subject.Domain
-	if domain == "" {
-		return Skip("needs a domain: the Office 365 app in Okta federates one domain")
-	}
-	app, err := Office365AppFact.Get(ctx, pass.Facts)
-	if errors.Is(err, ErrNoApp) {
-		return Skip("no active Office 365 app for %s in Okta (see oktaapp.one-active-app)", domain)
-	}
-	if err != nil {
-		return err
-	}
-	src := pass.Facts.Sources()
-	// Hold the Okta side (user names only): both sides are the size of
-	// the domain, and the Entra side streams past with its details.
-	assigned, err := Index(ctx, src.Okta.AppUserPages(ctx, app.ID),
-		func(au model.AppUser) (string, struct{}, bool) {
-			return strings.ToLower(au.UserName), struct{}{}, au.UserName != ""
-		},
-		func(n int) { pass.Progress("Okta app users", n, 0) })
-	if err != nil {
-		return err
-	}
-	entra, missing := 0, 0
-	err = Join(ctx, assigned, src.Graph.UserPages(ctx, domain),
-		func(u model.EntraUser) string { return strings.ToLower(u.UserPrincipalName) },
-		func(u model.EntraUser, _ struct{}, found bool) error {
-			entra++
-			if found {
-				return nil
-			}
-			missing++
-			obj := Object{Kind: ObjUser, ID: u.ID, Name: u.UserPrincipalName}
-			pass.Report(Finding{
-				Object:  obj,
-				Status:  StatusFail,
-				Message: fmt.Sprintf("%s has no Office 365 app user in Okta: locked out once %s is federated", u.UserPrincipalName, domain),
-				Evidence: []Evidence{
-					Value{Read{System: "entra", Object: obj, Field: "userPrincipalName", Value: u.UserPrincipalName, Source: "GET /users?$filter=endswith(userPrincipalName,...)", Personal: true}},
-					Value{Read{System: "okta", Object: appObject(app), Field: "app user with this credentials.userName", Value: "(none)", Source: "GET /api/v1/apps/{appId}/users"}},
-				},
-			})
-			return nil
-		},
-		func(n int) { pass.Progress("Entra users", n, 0) })
-	if err != nil {
-		return err
+	missing := 0
+	for _, e := range t.Entra {
+		if _, ok := t.Okta[strings.ToLower(e.UPN)]; ok {
+			continue
+		}
+		missing++
+		obj := tenantUser(e)
+		pass.Report(Finding{Object: obj, Status: StatusFail,
+			Message: fmt.Sprintf("%s has no Office 365 app user in Okta: locked out once %s is federated", e.UPN, domain),
+			Evidence: []Evidence{
+				Value{Read{System: "entra", Object: obj, Field: "userPrincipalName", Value: e.UPN, Source: srcTenantEntra, Personal: true}},
+				Value{Read{System: "okta", Object: appObject(t.App), Field: "app user with this credentials.userName", Value: "(none)", Source: srcTenantOkta}},
+			}})
 	}
 	if missing == 0 {
-		pass.Report(Finding{Object: Object{Kind: ObjDomain, ID: domain, Name: domain}, Status: StatusPass,
-			Message: fmt.Sprintf("all %d Entra ID users of %s are Office 365 app users in Okta (%d app users)", entra, domain, len(assigned))})
+		tenantPass(pass, domain, fmt.Sprintf("all %d Entra ID users of %s are Office 365 app users in Okta (%d app users)", len(t.Entra), domain, len(t.Okta)))
 		return nil
 	}
-	pass.Summarize("%d of %d Entra ID users of %s have no Office 365 app user in Okta: they are locked out once the domain is federated", missing, entra, domain)
+	pass.Summarize("%d of %d Entra ID users of %s have no Office 365 app user in Okta: they are locked out once the domain is federated", missing, len(t.Entra), domain)
+	return nil
+}
+
+// TenantImmutableID: the anchors agree for every user, and none is shared.
+var TenantImmutableID = &Check{
+	ID:          "identity.tenant-immutableid",
+	Title:       "immutableID equal in Okta and Entra ID for every user of the domain, and held once",
+	Area:        AreaIdentity,
+	Scope:       ScopeTenant,
+	Severity:    Critical,
+	Needs:       []Source{Okta, Graph},
+	Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}, {Source: Graph, Name: "User.Read.All"}},
+	Requires:    []FactRef{TenantFact},
+	Doc: `identity.immutableid-match and identity.immutableid-unique for the whole domain:
+for each Entra ID user with an Office 365 app user in Okta, Okta's immutableId
+must be Entra's onPremisesImmutableId (blank on either side, or different: the
+user's federated sign-in fails with AADSTS51004 or lands on no account), and no
+anchor may be held by two users on either side (the sign-in lands on the other
+one). One finding per user, naming what is wrong.
+Fix: o365doctor fix identity.immutableid-match --user UPN, user by user (or
+correct the Okta mapping that computes the value).`,
+	References: []string{"https://learn.microsoft.com/entra/identity/hybrid/connect/plan-connect-design-concepts"},
+	Run:        runTenantImmutableID,
+}
+
+func runTenantImmutableID(ctx context.Context, pass *Pass) error {
+	t, err := tenantOf(ctx, pass)
+	if err != nil {
+		return err
+	}
+	domain := pass.Subject.Domain
+	entraHolders := map[string]int{}
+	for _, e := range t.Entra {
+		if e.ImmutableID != "" {
+			entraHolders[e.ImmutableID]++
+		}
+	}
+	oktaHolders := map[string]int{}
+	for _, o := range t.Okta {
+		if o.ImmutableID != "" {
+			oktaHolders[o.ImmutableID]++
+		}
+	}
+	bad, compared := 0, 0
+	for _, e := range t.Entra {
+		o, ok := t.Okta[strings.ToLower(e.UPN)]
+		if !ok {
+			continue // identity.entra-without-okta's
+		}
+		compared++
+		var why string
+		switch {
+		case e.ImmutableID == "" && o.ImmutableID == "":
+			why = "blank in both Okta and Entra ID"
+		case e.ImmutableID == "":
+			why = "blank in Entra ID (onPremisesImmutableId), " + o.ImmutableID + " in Okta: the sign-in finds no account (AADSTS51004)"
+		case o.ImmutableID == "":
+			why = "blank in Okta (the app user's immutableId), " + e.ImmutableID + " in Entra ID: Okta sends no anchor"
+		case o.ImmutableID != e.ImmutableID:
+			why = "Okta sends " + o.ImmutableID + ", Entra ID holds " + e.ImmutableID + ": the sign-in finds no account (AADSTS51004)"
+		case entraHolders[e.ImmutableID] > 1:
+			why = fmt.Sprintf("%s is held by %d Entra ID users: the sign-in may land on another one", e.ImmutableID, entraHolders[e.ImmutableID])
+		case oktaHolders[o.ImmutableID] > 1:
+			why = fmt.Sprintf("Okta sends %s for %d app users: they all sign in as one Entra ID user", o.ImmutableID, oktaHolders[o.ImmutableID])
+		default:
+			continue
+		}
+		bad++
+		obj := tenantUser(e)
+		pass.Report(Finding{Object: obj, Status: StatusFail, Message: e.UPN + ": immutableID " + why,
+			Evidence: []Evidence{Compare("immutableID",
+				Read{System: "okta", Object: obj, Field: "profile.immutableId", Value: o.ImmutableID, Source: srcTenantOkta},
+				Read{System: "entra", Object: obj, Field: "onPremisesImmutableId", Value: e.ImmutableID, Source: srcTenantEntra})}})
+	}
+	if bad == 0 {
+		tenantPass(pass, domain, fmt.Sprintf("the %d users of %s on both sides have one immutableID, equal in Okta and Entra ID", compared, domain))
+		return nil
+	}
+	pass.Summarize("%d of %d users of %s have an immutableID that is blank, different or shared: their federated sign-in fails", bad, compared, domain)
+	return nil
+}
+
+// TenantOktaStatus: every assigned Okta user can sign in.
+var TenantOktaStatus = &Check{
+	ID:          "identity.tenant-okta-status",
+	Title:       "Every Okta user assigned the Office 365 app can sign in",
+	Area:        AreaIdentity,
+	Scope:       ScopeTenant,
+	Severity:    High,
+	Needs:       []Source{Okta, Graph},
+	Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}, {Source: Graph, Name: "User.Read.All"}},
+	Requires:    []FactRef{TenantFact},
+	Doc: `identity.okta-user for the whole domain: every Okta user assigned the Office
+365 app (the listing embeds each Okta user) whose status is not ACTIVE cannot
+sign in to Microsoft 365 once the domain is federated: STAGED and PROVISIONED
+users were never activated, LOCKED_OUT, SUSPENDED and DEPROVISIONED ones are
+blocked (fail); RECOVERY and PASSWORD_EXPIRED must act at Okta first (warn).
+Fix: o365doctor fix identity.okta-user --user UPN (activate, unlock,
+unsuspend), user by user.`,
+	References: []string{"https://developer.okta.com/docs/api/openapi/okta-management/management/tag/User/"},
+	Run:        runTenantOktaStatus,
+}
+
+func runTenantOktaStatus(ctx context.Context, pass *Pass) error {
+	t, err := tenantOf(ctx, pass)
+	if err != nil {
+		return err
+	}
+	domain := pass.Subject.Domain
+	names := make([]string, 0, len(t.Okta))
+	for k := range t.Okta {
+		names = append(names, k)
+	}
+	slices.Sort(names) // findings in a stable order
+	bad, unknown := 0, 0
+	for _, k := range names {
+		o := t.Okta[k]
+		if o.UserStatus == "" {
+			unknown++
+			continue
+		}
+		status, meaning, ok := oktaStatusMeaning(o.UserStatus)
+		if ok && status == StatusPass {
+			continue
+		}
+		if !ok {
+			status, meaning = StatusWarn, fmt.Sprintf("status %q, which o365doctor does not know", o.UserStatus)
+		}
+		bad++
+		obj := Object{Kind: ObjUser, ID: o.UserID, Name: o.UserName}
+		pass.Report(Finding{Object: obj, Status: status, Message: "Okta user " + o.UserName + " is " + meaning,
+			Evidence: []Evidence{Value{Read{System: "okta", Object: obj, Field: "status", Value: o.UserStatus, Source: srcTenantOkta}}}})
+	}
+	switch {
+	case unknown == len(names) && len(names) > 0:
+		return Skip("the app-user listing did not embed the Okta users (expand=user): their status is unknown")
+	case bad == 0:
+		tenantPass(pass, domain, fmt.Sprintf("all %d Okta users assigned %s are active", len(names)-unknown, t.App.Label))
+	default:
+		pass.Summarize("%d of %d Okta users assigned %s cannot sign in as they are", bad, len(names), t.App.Label)
+	}
+	return nil
+}
+
+// TenantUsername: the UPN Okta sends is an Entra user's.
+var TenantUsername = &Check{
+	ID:          "identity.tenant-username",
+	Title:       "The UPN Okta sends for each app user is an Entra ID user's",
+	Area:        AreaIdentity,
+	Scope:       ScopeTenant,
+	Severity:    High,
+	Needs:       []Source{Okta, Graph},
+	Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}, {Source: Graph, Name: "User.Read.All"}},
+	Requires:    []FactRef{TenantFact},
+	Doc: `Okta sends the app user's username (credentials.userName) as the UPN. An app
+user of the domain's app whose username is no Entra ID user's UPN cannot sign
+in; when its immutableId is an Entra user's, that user's UPN is named (the
+username template or a rename left them apart). Usernames in another domain are
+left out. Not a one-key fix: changing the app username makes Okta deprovision
+and re-create the user in Microsoft 365.
+Fix: make the Okta username (or the app's username template) produce the Entra
+UPN, or rename the Entra user.`,
+	References: []string{"https://help.okta.com/en-us/content/topics/apps/office365/office365-provisioning.htm"},
+	Run:        runTenantUsername,
+}
+
+func runTenantUsername(ctx context.Context, pass *Pass) error {
+	t, err := tenantOf(ctx, pass)
+	if err != nil {
+		return err
+	}
+	domain := pass.Subject.Domain
+	byAnchor := map[string]string{}
+	for _, e := range t.Entra {
+		if e.ImmutableID != "" {
+			byAnchor[e.ImmutableID] = e.UPN
+		}
+	}
+	names := make([]string, 0, len(t.Okta))
+	for k := range t.Okta {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	bad, inDomain := 0, 0
+	for _, k := range names {
+		o := t.Okta[k]
+		if !strings.EqualFold(model.DomainOf(o.UserName), domain) {
+			continue
+		}
+		inDomain++
+		if _, ok := t.EntraByUPN(o.UserName); ok {
+			continue
+		}
+		bad++
+		obj := Object{Kind: ObjUser, ID: o.UserID, Name: o.UserName}
+		msg := "Okta sends " + o.UserName + ", which is no Entra ID user's UPN: the sign-in fails"
+		if upn, ok := byAnchor[o.ImmutableID]; ok && o.ImmutableID != "" {
+			msg += "; its immutableID is " + upn + "'s: make the Okta username " + upn + " (not by o365doctor: a username change makes Okta re-create the user)"
+		}
+		pass.Report(Finding{Object: obj, Status: StatusFail, Message: msg,
+			Evidence: []Evidence{Value{Read{System: "okta", Object: obj, Field: "credentials.userName", Value: o.UserName, Source: srcTenantOkta, Personal: true}}}})
+	}
+	if bad == 0 {
+		tenantPass(pass, domain, fmt.Sprintf("the %d app users of %s each send an Entra ID user's UPN", inDomain, domain))
+		return nil
+	}
+	pass.Summarize("%d of %d app users of %s send a UPN no Entra ID user has", bad, inDomain, domain)
+	return nil
+}
+
+// TenantUsageLocation: every licensed user has a usage location.
+var TenantUsageLocation = &Check{
+	ID:          "license.tenant-usage-location",
+	Title:       "Every licensed user of the domain has a usage location",
+	Area:        AreaLicense,
+	Scope:       ScopeTenant,
+	Severity:    High,
+	Needs:       []Source{Okta, Graph},
+	Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}, {Source: Graph, Name: "User.Read.All"}},
+	Requires:    []FactRef{TenantFact},
+	Doc: `license.usage-location for the whole domain: an Entra ID user who holds a
+license, or whom Okta assigns one, and has no usageLocation cannot be given it
+("License assignment cannot be done for user with invalid usage location.").
+Fix: o365doctor fix license.usage-location --user UPN [--usage-location XX],
+or make Okta push usageLocation.`,
+	References: []string{"https://learn.microsoft.com/graph/api/user-assignlicense"},
+	Run:        runTenantUsageLocation,
+}
+
+func runTenantUsageLocation(ctx context.Context, pass *Pass) error {
+	t, err := tenantOf(ctx, pass)
+	if err != nil {
+		return err
+	}
+	domain := pass.Subject.Domain
+	bad, licensed := 0, 0
+	for _, e := range t.Entra {
+		o, inOkta := t.Okta[strings.ToLower(e.UPN)]
+		if !e.Licensed && !(inOkta && len(o.Licenses) > 0) {
+			continue
+		}
+		licensed++
+		if strings.TrimSpace(e.UsageLocation) != "" {
+			continue
+		}
+		bad++
+		obj := tenantUser(e)
+		msg := e.UPN + " has a license (or Okta assigns one) and no usageLocation in Entra ID: the assignment is refused"
+		if code := strings.ToUpper(strings.TrimSpace(o.UsageLocation)); inOkta && isCountryCode(code) {
+			msg += "; Okta's profile holds " + code
+		}
+		pass.Report(Finding{Object: obj, Status: StatusFail, Message: msg,
+			Evidence: []Evidence{Value{Read{System: "entra", Object: obj, Field: "usageLocation", Value: "", Source: srcTenantEntra}}}})
+	}
+	if bad == 0 {
+		tenantPass(pass, domain, fmt.Sprintf("all %d licensed users of %s have a usage location", licensed, domain))
+		return nil
+	}
+	pass.Summarize("%d of %d licensed users of %s have no usage location: their licenses cannot be assigned", bad, licensed, domain)
+	return nil
+}
+
+// TenantWipeRisk: Okta's next push keeps every user's licenses.
+var TenantWipeRisk = &Check{
+	ID:          "license.tenant-wipe-risk",
+	Title:       "Okta's next push keeps every user's licenses",
+	Area:        AreaLicense,
+	Scope:       ScopeTenant,
+	Severity:    Critical,
+	Needs:       []Source{Okta, Graph},
+	Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}, {Source: Graph, Name: "User.Read.All"}},
+	Requires:    []FactRef{TenantFact},
+	Doc: `license.wipe-risk for the whole domain: when Okta manages licenses (it pushes
+new users or profile updates), an app user whose licenses attribute is empty
+while Entra ID assigns the user licenses directly loses them at the next push
+(mailbox, Teams and Office apps with them). Licenses an Entra group assigns are
+not Okta's and are left out.
+Fix: o365doctor fix license.wipe-risk --user UPN (adds Entra's licenses to the
+Okta assignment), or set them on the group that assigns the app.`,
+	References: []string{"https://support.okta.com/help/s/article/Office-365-Roles-and-Licenses-Are-Removed-by-Okta"},
+	Run:        runTenantWipeRisk,
+}
+
+func runTenantWipeRisk(ctx context.Context, pass *Pass) error {
+	t, err := tenantOf(ctx, pass)
+	if err != nil {
+		return err
+	}
+	domain := pass.Subject.Domain
+	if !oktaManagesLicenses(t.App) {
+		tenantPass(pass, domain, t.App.Label+" does not push users or profiles to Microsoft: Okta does not manage licenses")
+		return nil
+	}
+	idx := newSKUIndex(nil)
+	bad, checked := 0, 0
+	for _, e := range t.Entra {
+		o, ok := t.Okta[strings.ToLower(e.UPN)]
+		if !ok || len(e.Direct) == 0 {
+			continue
+		}
+		checked++
+		if len(o.Licenses) > 0 {
+			continue
+		}
+		bad++
+		obj := tenantUser(e)
+		var names []skuRef
+		for _, id := range e.Direct {
+			names = append(names, idx.byIDRef(id))
+		}
+		pass.Report(Finding{Object: obj, Status: StatusFail,
+			Message:  e.UPN + "'s Okta app user has no licenses, while Entra ID gives them " + labels(names) + ": Okta's next push removes them",
+			Evidence: []Evidence{Value{Read{System: "okta", Object: obj, Field: "profile.licenses", Value: "(none)", Source: srcTenantOkta}}}})
+	}
+	if bad == 0 {
+		tenantPass(pass, domain, fmt.Sprintf("Okta's assignment lists licenses for all %d users of %s whom Entra ID licenses directly", checked, domain))
+		return nil
+	}
+	pass.Summarize("%d of %d directly licensed users of %s would lose their licenses at Okta's next push", bad, checked, domain)
 	return nil
 }

@@ -74,6 +74,10 @@ func (st *state) generateBulk(b BulkSpec, created oktaTime, now time.Time, daysA
 		case "license-wipe-risk":
 			oktaLicenses = []any{}
 		}
+		if st.bulkDefects == nil {
+			st.bulkDefects = map[string]string{}
+		}
+		st.bulkDefects[upn] = defect
 		name := fmt.Sprintf("User %06d", i)
 		if defect != "no-okta-user" {
 			spec := OktaUserSpec{Login: upn, Email: upn, FirstName: "User", LastName: fmt.Sprintf("%06d", i), Status: status}
@@ -108,4 +112,12 @@ func growEntra(s []*entraUser, n int) []*entraUser {
 	out := make([]*entraUser, len(s), len(s)+n)
 	copy(out, s)
 	return out
+}
+
+// BulkDefect is the defect the bulk scenario gave the generated user ("" a
+// healthy one): the oracle of the tenant-wide tests.
+func (l *Lab) BulkDefect(upn string) string {
+	l.state.mu.RLock()
+	defer l.state.mu.RUnlock()
+	return l.state.bulkDefects[upn]
 }

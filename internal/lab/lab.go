@@ -44,9 +44,10 @@ type Options struct {
 	StateFile string
 	// RateLimits are Okta rate-limit buckets, by path prefix
 	// ("/api/v1/apps": 20): requests past the limit in one RateWindow are
-	// answered 429 (E0000047), as Okta does. Paths no bucket names share
-	// Okta's default of 600. PreConsume is what "another integration" has
-	// used of a bucket in the first window.
+	// answered 429 (E0000047), as Okta does. Paths no bucket names carry
+	// the headers of Okta's default, 600 a minute, and are never refused.
+	// PreConsume is what "another integration" has used of a bucket in
+	// the first window.
 	RateLimits map[string]int
 	RateWindow time.Duration // default one minute, Okta's
 	PreConsume map[string]int

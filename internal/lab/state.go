@@ -247,7 +247,9 @@ func (s signIn) pageKey() string {
 
 // state is the lab's tenant. One mutex guards it.
 type state struct {
-	mu sync.RWMutex
+	// bulkDefects is the defect each generated user got ("" none), by UPN.
+	bulkDefects map[string]string
+	mu          sync.RWMutex
 
 	scenario *Scenario
 	tenantID string

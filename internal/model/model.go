@@ -72,6 +72,9 @@ type AppUser struct {
 	SyncState string
 	UserName  string         // credentials.userName: the UPN sent to Microsoft
 	Profile   map[string]any // immutableId, licenses, usageLocation, ...
+	// UserStatus is the Okta user's status (_embedded.user.status, with
+	// expand=user): "" when the listing did not embed the user.
+	UserStatus string
 }
 
 // ImmutableID is profile.immutableId, the anchor Okta sends to Entra ID.

@@ -243,6 +243,11 @@ func toAppUser(appID string, au *okta.AppUser) model.AppUser {
 	if p, ok := au.Profile.(map[string]interface{}); ok {
 		out.Profile = cleanMap(p)
 	}
+	if e, ok := au.Embedded.(map[string]interface{}); ok {
+		if u, ok := e["user"].(map[string]interface{}); ok {
+			out.UserStatus = cleanString(u["status"])
+		}
+	}
 	return out
 }
 

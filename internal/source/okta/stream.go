@@ -25,7 +25,9 @@ const AppUsersPerPage = 500
 func (c *Client) AppUserPages(ctx context.Context, appID string) iter.Seq2[[]model.AppUser, error] {
 	return func(yield func([]model.AppUser, error) bool) {
 		o := op{what: "list app users of app " + appID, noun: "a list of app users", perm: "okta.apps.read"}
-		qp := query.NewQueryParams(query.WithLimit(AppUsersPerPage))
+		// expand=user embeds each Okta user: its status comes with the
+		// page, not one request a user.
+		qp := query.NewQueryParams(query.WithLimit(AppUsersPerPage), query.WithExpand("user"))
 		page, resp, err := c.sdk.Application.ListApplicationUsers(ctx, url.PathEscape(appID), qp)
 		p := newPager()
 		for {
