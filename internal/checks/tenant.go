@@ -160,23 +160,38 @@ const (
 
 func tenantUser(e TenantEntra) Object { return Object{Kind: ObjUser, ID: e.ID, Name: e.UPN} }
 
-// tenantPass reports the check's pass over n users.
+// tenantPass reports the check's pass over the domain.
 func tenantPass(pass *Pass, domain, msg string) {
 	pass.Report(Finding{Object: Object{Kind: ObjDomain, ID: domain, Name: domain}, Status: StatusPass, Message: msg})
 }
 
+// conclude ends a tenant check: the pass finding when it found no one,
+// else the summary of its findings.
+func conclude(pass *Pass, bad int, passMsg, summary string, args ...any) error {
+	if bad == 0 {
+		tenantPass(pass, pass.Subject.Domain, passMsg)
+		return nil
+	}
+	pass.Summarize(summary, args...)
+	return nil
+}
+
+// tenantCheck is a tenant-wide check on TenantFact: it needs Okta's app
+// users and Entra's users of the domain, read-only.
+func tenantCheck(id, title string, area Area, severity Severity, refs []string, run func(context.Context, *Pass) error, doc string) *Check {
+	return &Check{ID: id, Title: title, Area: area, Scope: ScopeTenant, Severity: severity, Needs: []Source{Okta, Graph},
+		Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}, {Source: Graph, Name: "User.Read.All"}},
+		Requires:    []FactRef{TenantFact}, Doc: doc, References: refs, Run: run}
+}
+
 // EntraUsersWithoutOkta: every Entra user of the domain has an Office 365
 // app user in Okta, tenant-wide.
-var EntraUsersWithoutOkta = &Check{
-	ID:          "identity.entra-without-okta",
-	Title:       "Every Entra ID user of the domain is an Office 365 app user in Okta",
-	Area:        AreaIdentity,
-	Scope:       ScopeTenant,
-	Severity:    Critical,
-	Needs:       []Source{Okta, Graph},
-	Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}, {Source: Graph, Name: "User.Read.All"}},
-	Requires:    []FactRef{TenantFact},
-	Doc: `Once a domain is federated, Okta signs in every user of that domain, and only
+var EntraUsersWithoutOkta = tenantCheck("identity.entra-without-okta", "Every Entra ID user of the domain is an Office 365 app user in Okta", AreaIdentity, Critical, []string{
+	"https://support.okta.com/help/s/article/Office-365-Error-Your-Account-Has-Not-Been-Configured-For-This-Application",
+	"https://developer.okta.com/docs/api/openapi/okta-management/management/tag/ApplicationUsers/",
+	"https://learn.microsoft.com/graph/api/user-list",
+}, runEntraUsersWithoutOkta,
+	`Once a domain is federated, Okta signs in every user of that domain, and only
 users assigned to the domain's Office 365 app. An Entra ID user of the domain
 with no Office 365 app user in Okta (never created in Okta, or not assigned)
 is locked out at the switch: Okta answers "Your account has not been configured
@@ -184,14 +199,7 @@ for this application". Before go-live, every one of them must be assigned, or
 moved to another domain. The tenant checks read every app user of the Okta app
 (500 a page, the Okta user embedded) and every Entra user of the domain (999 a
 page) once, both at once; one finding per user who would be locked out.
-Fix: assign each one (or a group of them) to the Office 365 app in Okta.`,
-	References: []string{
-		"https://support.okta.com/help/s/article/Office-365-Error-Your-Account-Has-Not-Been-Configured-For-This-Application",
-		"https://developer.okta.com/docs/api/openapi/okta-management/management/tag/ApplicationUsers/",
-		"https://learn.microsoft.com/graph/api/user-list",
-	},
-	Run: runEntraUsersWithoutOkta,
-}
+Fix: assign each one (or a group of them) to the Office 365 app in Okta.`)
 
 func runEntraUsersWithoutOkta(ctx context.Context, pass *Pass) error {
 	t, err := tenantOf(ctx, pass)
@@ -222,26 +230,15 @@ func runEntraUsersWithoutOkta(ctx context.Context, pass *Pass) error {
 }
 
 // TenantImmutableID: the anchors agree for every user, and none is shared.
-var TenantImmutableID = &Check{
-	ID:          "identity.tenant-immutableid",
-	Title:       "immutableID equal in Okta and Entra ID for every user of the domain, and held once",
-	Area:        AreaIdentity,
-	Scope:       ScopeTenant,
-	Severity:    Critical,
-	Needs:       []Source{Okta, Graph},
-	Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}, {Source: Graph, Name: "User.Read.All"}},
-	Requires:    []FactRef{TenantFact},
-	Doc: `identity.immutableid-match and identity.immutableid-unique for the whole domain:
+var TenantImmutableID = tenantCheck("identity.tenant-immutableid", "immutableID equal in Okta and Entra ID for every user of the domain, and held once", AreaIdentity, Critical, []string{"https://learn.microsoft.com/entra/identity/hybrid/connect/plan-connect-design-concepts"}, runTenantImmutableID,
+	`identity.immutableid-match and identity.immutableid-unique for the whole domain:
 for each Entra ID user with an Office 365 app user in Okta, Okta's immutableId
 must be Entra's onPremisesImmutableId (blank on either side, or different: the
 user's federated sign-in fails with AADSTS51004 or lands on no account), and no
 anchor may be held by two users on either side (the sign-in lands on the other
 one). One finding per user, naming what is wrong.
 Fix: o365doctor fix identity.immutableid-match --user UPN, user by user (or
-correct the Okta mapping that computes the value).`,
-	References: []string{"https://learn.microsoft.com/entra/identity/hybrid/connect/plan-connect-design-concepts"},
-	Run:        runTenantImmutableID,
-}
+correct the Okta mapping that computes the value).`)
 
 func runTenantImmutableID(ctx context.Context, pass *Pass) error {
 	t, err := tenantOf(ctx, pass)
@@ -292,34 +289,19 @@ func runTenantImmutableID(ctx context.Context, pass *Pass) error {
 				Read{System: "okta", Object: obj, Field: "profile.immutableId", Value: o.ImmutableID, Source: srcTenantOkta},
 				Read{System: "entra", Object: obj, Field: "onPremisesImmutableId", Value: e.ImmutableID, Source: srcTenantEntra})}})
 	}
-	if bad == 0 {
-		tenantPass(pass, domain, fmt.Sprintf("the %d users of %s on both sides have one immutableID, equal in Okta and Entra ID", compared, domain))
-		return nil
-	}
-	pass.Summarize("%d of %d users of %s have an immutableID that is blank, different or shared: their federated sign-in fails", bad, compared, domain)
-	return nil
+	return conclude(pass, bad, fmt.Sprintf("the %d users of %s on both sides have one immutableID, equal in Okta and Entra ID", compared, domain),
+		"%d of %d users of %s have an immutableID that is blank, different or shared: their federated sign-in fails", bad, compared, domain)
 }
 
 // TenantOktaStatus: every assigned Okta user can sign in.
-var TenantOktaStatus = &Check{
-	ID:          "identity.tenant-okta-status",
-	Title:       "Every Okta user assigned the Office 365 app can sign in",
-	Area:        AreaIdentity,
-	Scope:       ScopeTenant,
-	Severity:    High,
-	Needs:       []Source{Okta, Graph},
-	Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}, {Source: Graph, Name: "User.Read.All"}},
-	Requires:    []FactRef{TenantFact},
-	Doc: `identity.okta-user for the whole domain: every Okta user assigned the Office
+var TenantOktaStatus = tenantCheck("identity.tenant-okta-status", "Every Okta user assigned the Office 365 app can sign in", AreaIdentity, High, []string{"https://developer.okta.com/docs/api/openapi/okta-management/management/tag/User/"}, runTenantOktaStatus,
+	`identity.okta-user for the whole domain: every Okta user assigned the Office
 365 app (the listing embeds each Okta user) whose status is not ACTIVE cannot
 sign in to Microsoft 365 once the domain is federated: STAGED and PROVISIONED
 users were never activated, LOCKED_OUT, SUSPENDED and DEPROVISIONED ones are
 blocked (fail); RECOVERY and PASSWORD_EXPIRED must act at Okta first (warn).
 Fix: o365doctor fix identity.okta-user --user UPN (activate, unlock,
-unsuspend), user by user.`,
-	References: []string{"https://developer.okta.com/docs/api/openapi/okta-management/management/tag/User/"},
-	Run:        runTenantOktaStatus,
-}
+unsuspend), user by user.`)
 
 func runTenantOktaStatus(ctx context.Context, pass *Pass) error {
 	t, err := tenantOf(ctx, pass)
@@ -363,26 +345,15 @@ func runTenantOktaStatus(ctx context.Context, pass *Pass) error {
 }
 
 // TenantUsername: the UPN Okta sends is an Entra user's.
-var TenantUsername = &Check{
-	ID:          "identity.tenant-username",
-	Title:       "The UPN Okta sends for each app user is an Entra ID user's",
-	Area:        AreaIdentity,
-	Scope:       ScopeTenant,
-	Severity:    High,
-	Needs:       []Source{Okta, Graph},
-	Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}, {Source: Graph, Name: "User.Read.All"}},
-	Requires:    []FactRef{TenantFact},
-	Doc: `Okta sends the app user's username (credentials.userName) as the UPN. An app
+var TenantUsername = tenantCheck("identity.tenant-username", "The UPN Okta sends for each app user is an Entra ID user's", AreaIdentity, High, []string{"https://help.okta.com/en-us/content/topics/apps/office365/office365-provisioning.htm"}, runTenantUsername,
+	`Okta sends the app user's username (credentials.userName) as the UPN. An app
 user of the domain's app whose username is no Entra ID user's UPN cannot sign
 in; when its immutableId is an Entra user's, that user's UPN is named (the
 username template or a rename left them apart). Usernames in another domain are
 left out. Not a one-key fix: changing the app username makes Okta deprovision
 and re-create the user in Microsoft 365.
 Fix: make the Okta username (or the app's username template) produce the Entra
-UPN, or rename the Entra user.`,
-	References: []string{"https://help.okta.com/en-us/content/topics/apps/office365/office365-provisioning.htm"},
-	Run:        runTenantUsername,
-}
+UPN, or rename the Entra user.`)
 
 func runTenantUsername(ctx context.Context, pass *Pass) error {
 	t, err := tenantOf(ctx, pass)
@@ -420,32 +391,17 @@ func runTenantUsername(ctx context.Context, pass *Pass) error {
 		pass.Report(Finding{Object: obj, Status: StatusFail, Message: msg,
 			Evidence: []Evidence{Value{Read{System: "okta", Object: obj, Field: "credentials.userName", Value: o.UserName, Source: srcTenantOkta, Personal: true}}}})
 	}
-	if bad == 0 {
-		tenantPass(pass, domain, fmt.Sprintf("the %d app users of %s each send an Entra ID user's UPN", inDomain, domain))
-		return nil
-	}
-	pass.Summarize("%d of %d app users of %s send a UPN no Entra ID user has", bad, inDomain, domain)
-	return nil
+	return conclude(pass, bad, fmt.Sprintf("the %d app users of %s each send an Entra ID user's UPN", inDomain, domain),
+		"%d of %d app users of %s send a UPN no Entra ID user has", bad, inDomain, domain)
 }
 
 // TenantUsageLocation: every licensed user has a usage location.
-var TenantUsageLocation = &Check{
-	ID:          "license.tenant-usage-location",
-	Title:       "Every licensed user of the domain has a usage location",
-	Area:        AreaLicense,
-	Scope:       ScopeTenant,
-	Severity:    High,
-	Needs:       []Source{Okta, Graph},
-	Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}, {Source: Graph, Name: "User.Read.All"}},
-	Requires:    []FactRef{TenantFact},
-	Doc: `license.usage-location for the whole domain: an Entra ID user who holds a
+var TenantUsageLocation = tenantCheck("license.tenant-usage-location", "Every licensed user of the domain has a usage location", AreaLicense, High, []string{"https://learn.microsoft.com/graph/api/user-assignlicense"}, runTenantUsageLocation,
+	`license.usage-location for the whole domain: an Entra ID user who holds a
 license, or whom Okta assigns one, and has no usageLocation cannot be given it
 ("License assignment cannot be done for user with invalid usage location.").
 Fix: o365doctor fix license.usage-location --user UPN [--usage-location XX],
-or make Okta push usageLocation.`,
-	References: []string{"https://learn.microsoft.com/graph/api/user-assignlicense"},
-	Run:        runTenantUsageLocation,
-}
+or make Okta push usageLocation.`)
 
 func runTenantUsageLocation(ctx context.Context, pass *Pass) error {
 	t, err := tenantOf(ctx, pass)
@@ -472,34 +428,19 @@ func runTenantUsageLocation(ctx context.Context, pass *Pass) error {
 		pass.Report(Finding{Object: obj, Status: StatusFail, Message: msg,
 			Evidence: []Evidence{Value{Read{System: "entra", Object: obj, Field: "usageLocation", Value: "", Source: srcTenantEntra}}}})
 	}
-	if bad == 0 {
-		tenantPass(pass, domain, fmt.Sprintf("all %d licensed users of %s have a usage location", licensed, domain))
-		return nil
-	}
-	pass.Summarize("%d of %d licensed users of %s have no usage location: their licenses cannot be assigned", bad, licensed, domain)
-	return nil
+	return conclude(pass, bad, fmt.Sprintf("all %d licensed users of %s have a usage location", licensed, domain),
+		"%d of %d licensed users of %s have no usage location: their licenses cannot be assigned", bad, licensed, domain)
 }
 
 // TenantWipeRisk: Okta's next push keeps every user's licenses.
-var TenantWipeRisk = &Check{
-	ID:          "license.tenant-wipe-risk",
-	Title:       "Okta's next push keeps every user's licenses",
-	Area:        AreaLicense,
-	Scope:       ScopeTenant,
-	Severity:    Critical,
-	Needs:       []Source{Okta, Graph},
-	Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}, {Source: Graph, Name: "User.Read.All"}},
-	Requires:    []FactRef{TenantFact},
-	Doc: `license.wipe-risk for the whole domain: when Okta manages licenses (it pushes
+var TenantWipeRisk = tenantCheck("license.tenant-wipe-risk", "Okta's next push keeps every user's licenses", AreaLicense, Critical, []string{"https://support.okta.com/help/s/article/Office-365-Roles-and-Licenses-Are-Removed-by-Okta"}, runTenantWipeRisk,
+	`license.wipe-risk for the whole domain: when Okta manages licenses (it pushes
 new users or profile updates), an app user whose licenses attribute is empty
 while Entra ID assigns the user licenses directly loses them at the next push
 (mailbox, Teams and Office apps with them). Licenses an Entra group assigns are
 not Okta's and are left out.
 Fix: o365doctor fix license.wipe-risk --user UPN (adds Entra's licenses to the
-Okta assignment), or set them on the group that assigns the app.`,
-	References: []string{"https://support.okta.com/help/s/article/Office-365-Roles-and-Licenses-Are-Removed-by-Okta"},
-	Run:        runTenantWipeRisk,
-}
+Okta assignment), or set them on the group that assigns the app.`)
 
 func runTenantWipeRisk(ctx context.Context, pass *Pass) error {
 	t, err := tenantOf(ctx, pass)
@@ -532,10 +473,6 @@ func runTenantWipeRisk(ctx context.Context, pass *Pass) error {
 			Message:  e.UPN + "'s Okta app user has no licenses, while Entra ID gives them " + labels(names) + ": Okta's next push removes them",
 			Evidence: []Evidence{Value{Read{System: "okta", Object: obj, Field: "profile.licenses", Value: "(none)", Source: srcTenantOkta}}}})
 	}
-	if bad == 0 {
-		tenantPass(pass, domain, fmt.Sprintf("Okta's assignment lists licenses for all %d users of %s whom Entra ID licenses directly", checked, domain))
-		return nil
-	}
-	pass.Summarize("%d of %d directly licensed users of %s would lose their licenses at Okta's next push", bad, checked, domain)
-	return nil
+	return conclude(pass, bad, fmt.Sprintf("Okta's assignment lists licenses for all %d users of %s whom Entra ID licenses directly", checked, domain),
+		"%d of %d directly licensed users of %s would lose their licenses at Okta's next push", bad, checked, domain)
 }
