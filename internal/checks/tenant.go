@@ -85,29 +85,41 @@ var TenantFact = &Fact[*Tenant]{
 		t := &Tenant{App: app, byUPN: map[string]int{}}
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
+		// The first side to fail stops the other: its error is the cause,
+		// the other's (cancelled) a consequence.
 		var wg sync.WaitGroup
-		var oktaErr, entraErr error
+		var mu sync.Mutex
+		var first error
+		fail := func(err error) {
+			mu.Lock()
+			if first == nil {
+				first = err
+			}
+			mu.Unlock()
+			cancel()
+		}
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			t.Okta, oktaErr = Index(ctx, f.src.Okta.AppUserPages(ctx, app.ID), func(au model.AppUser) (string, TenantOkta, bool) {
+			okta, err := Index(ctx, f.src.Okta.AppUserPages(ctx, app.ID), func(au model.AppUser) (string, TenantOkta, bool) {
 				lic, _ := au.Licenses()
 				_, has := au.Profile["licenses"]
 				return strings.ToLower(au.UserName), TenantOkta{UserID: au.UserID, UserName: au.UserName, ImmutableID: au.ImmutableID(),
 					Status: au.Status, UserStatus: au.UserStatus, Scope: au.Scope, Licenses: lic, HasLicenses: has,
 					UsageLocation: au.UsageLocation(), SyncState: au.SyncState}, au.UserName != ""
 			}, func(n int) { f.Progress("Okta app users", n, 0) })
-			if oktaErr != nil {
-				cancel() // the other side is of no use alone
+			if err != nil {
+				fail(err)
+				return
 			}
+			t.Okta = okta
 		}()
 		go func() {
 			defer wg.Done()
 			read := 0
 			for page, err := range f.src.Graph.UserPages(ctx, domain) {
 				if err != nil {
-					entraErr = err
-					cancel()
+					fail(err)
 					return
 				}
 				for _, u := range page {
@@ -132,17 +144,8 @@ var TenantFact = &Fact[*Tenant]{
 			}
 		}()
 		wg.Wait()
-		// The error that stopped the other side first: a cancellation is
-		// the consequence, not the cause.
-		switch {
-		case oktaErr != nil && !errors.Is(oktaErr, context.Canceled):
-			return nil, oktaErr
-		case entraErr != nil && !errors.Is(entraErr, context.Canceled):
-			return nil, entraErr
-		case oktaErr != nil:
-			return nil, oktaErr
-		case entraErr != nil:
-			return nil, entraErr
+		if first != nil {
+			return nil, first
 		}
 		return t, nil
 	},

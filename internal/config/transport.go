@@ -78,8 +78,45 @@ type guard struct {
 	now     func() time.Time
 }
 
+// getRetryWaits are the pauses before each retry of a GET that met a
+// transient failure (a dropped connection, 500, 502, 503, 504): a GET
+// changes nothing, so asking again is safe, and a listing of 100 000
+// users must not end on one bad answer among hundreds of pages.
+var getRetryWaits = []time.Duration{200 * time.Millisecond, 500 * time.Millisecond, 1500 * time.Millisecond}
+
+// transient reports whether a GET's outcome is worth asking again.
+func transient(resp *http.Response, err error) bool {
+	if err != nil {
+		return true
+	}
+	switch resp.StatusCode {
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
 func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := g.next.RoundTrip(req)
+	// Okta's SDK retries only a 429, kiota's handler 429, 503 and 504;
+	// realm discovery and login have their own attempts.
+	retry := g.system == Okta || g.system == Graph
+	for attempt := 0; retry && req.Method == http.MethodGet && req.Body == nil && attempt < len(getRetryWaits) && transient(resp, err); attempt++ {
+		if req.Context().Err() != nil {
+			break
+		}
+		if resp != nil {
+			discard(resp)
+		}
+		t := time.NewTimer(getRetryWaits[attempt])
+		select {
+		case <-req.Context().Done():
+			t.Stop()
+			return nil, req.Context().Err()
+		case <-t.C:
+		}
+		resp, err = g.next.RoundTrip(req)
+	}
 	if err != nil {
 		return nil, err
 	}

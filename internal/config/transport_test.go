@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -191,5 +192,48 @@ func TestGuardBoundsBodies(t *testing.T) {
 		if err != nil && (err.Error() != "the answer is larger than 64 MiB, the most o365doctor reads of one answer" || config.Refused(err) == nil) {
 			t.Fatalf("err = %v", err)
 		}
+	}
+}
+
+// A GET to Okta or Graph that meets a dropped connection or a 500/502/503/
+// 504 is asked again, a few times; a POST never is, nor a GET to login
+// (whose callers have their own attempts).
+func TestGuardRetriesTransientGETs(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int32
+	srv := sourcetest.Start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch k := n.Add(1); {
+		case r.URL.Path == "/always":
+			w.WriteHeader(http.StatusInternalServerError)
+		case k == 1:
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
+		case k == 2:
+			w.WriteHeader(http.StatusBadGateway)
+		default:
+			io.WriteString(w, "ok")
+		}
+	}))
+	s := config.Settings{ExtraCAPEM: srv.CAPEM(), Timeout: 10 * time.Second}
+	resp, err := get(t, s.HTTPClientFor(config.Okta), context.Background(), srv.URL+"/page")
+	if err != nil || resp.StatusCode != http.StatusOK || n.Load() != 3 {
+		t.Fatalf("GET after a drop and a 502: %v %v, %d requests", resp, err, n.Load())
+	}
+	resp.Body.Close()
+	n.Store(0)
+	resp, err = get(t, s.HTTPClientFor(config.Graph), context.Background(), srv.URL+"/always")
+	if err != nil || resp.StatusCode != http.StatusInternalServerError || n.Load() != 4 {
+		t.Fatalf("GET always failing: %v %v, %d requests (want 4: one and three retries)", resp, err, n.Load())
+	}
+	resp.Body.Close()
+	n.Store(10) // past the failures
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/always", strings.NewReader("{}"))
+	if resp, err := s.HTTPClientFor(config.Okta).Do(req); err != nil || resp.StatusCode != 500 || n.Load() != 11 {
+		t.Fatalf("POST: %v %v, %d requests", resp, err, n.Load()-10)
+	}
+	n.Store(10)
+	if resp, err := get(t, s.HTTPClientFor(config.Login), context.Background(), srv.URL+"/always"); err != nil || resp.StatusCode != 500 || n.Load() != 11 {
+		t.Fatalf("login GET: %v %v, %d requests", resp, err, n.Load()-10)
 	}
 }
