@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,12 +15,13 @@ import (
 
 // PreflightOptions are the inputs of `o365doctor preflight`.
 type PreflightOptions struct {
-	Factory *Factory
-	Domain  string
-	Conn    connFlags
-	Output  outputFlags
-	Run     runFlags
-	CSV     string
+	Factory  *Factory
+	Domain   string
+	Conn     connFlags
+	Output   outputFlags
+	Run      runFlags
+	CSV      string
+	Progress bool
 }
 
 // NewCmdPreflight is `o365doctor preflight --domain D`.
@@ -54,6 +56,7 @@ Exit codes as for user: 0, 1 (a check fails), 2, 3, 4, 130.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Domain, "domain", "", "the domain to check, e.g. contoso.com")
+	cmd.Flags().BoolVar(&opts.Progress, "progress", false, "show the listing's progress on stderr even with --json (a line every few seconds when stderr is not a terminal)")
 	cmd.Flags().StringVar(&opts.CSV, "csv", "", "also write the affected users to this CSV file (mode 0600; masked with --redact)")
 	opts.Conn.registerSystems(cmd, f.env)
 	opts.Output.register(cmd, "text", "json", "markdown", "junit")
@@ -83,8 +86,14 @@ func runPreflight(ctx context.Context, opts *PreflightOptions) error {
 	subject := checks.TenantSubject(domain)
 	subject.Display = display
 	d := diagnosis{f: f, ses: ses, subject: subject, out: opts.Output, run: opts.Run, csvPath: opts.CSV}
-	if f.IO.ErrTTY {
-		p := &progressLine{w: f}
+	// Progress on a terminal's stderr, unless the output is a document
+	// for a program (--json, junit); --progress asks for it anyway.
+	format, err := opts.Output.format()
+	if err != nil {
+		return err
+	}
+	if opts.Progress || f.IO.ErrTTY && format != "json" && format != "junit" {
+		p := &progressLine{w: f, plain: !f.IO.ErrTTY}
 		d.progress, d.progressDone = p.show, p.done
 	}
 	return d.do(ctx)
@@ -114,17 +123,43 @@ func normaliseDomainShown(in, what string) (ascii, display string, err error) {
 	return ascii, display, nil
 }
 
-// progressLine shows a long check's progress on one terminal line.
+// progressLine shows the tenant listing's progress on one terminal line:
+// each side read so far and the time it has taken.
 type progressLine struct {
 	w     *Factory
 	mu    sync.Mutex
 	shown bool
+	start time.Time
+	read  map[string]int
+	order []string
+	// plain: stderr is no terminal: a whole line at most every 5 s.
+	plain bool
+	last  time.Time
 }
 
 func (p *progressLine) show(pr checks.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.w.IO.Err, "\r\033[K%s: %s read: %d", pr.CheckID, pr.What, pr.Done)
+	if p.read == nil {
+		p.read, p.start = map[string]int{}, time.Now()
+	}
+	if _, seen := p.read[pr.What]; !seen {
+		p.order = append(p.order, pr.What)
+	}
+	p.read[pr.What] = pr.Done
+	parts := make([]string, 0, len(p.order))
+	for _, what := range p.order {
+		parts = append(parts, fmt.Sprintf("%s %d", what, p.read[what]))
+	}
+	line := fmt.Sprintf("reading %s · %s", strings.Join(parts, " · "), time.Since(p.start).Round(time.Second))
+	if p.plain {
+		if time.Since(p.last) >= 5*time.Second {
+			fmt.Fprintln(p.w.IO.Err, "o365doctor: "+line)
+			p.last = time.Now()
+		}
+		return
+	}
+	fmt.Fprint(p.w.IO.Err, "\r\033[K"+line)
 	p.shown = true
 }
 

@@ -102,3 +102,18 @@ func mustOpen(t *testing.T, path string) *os.File {
 	t.Cleanup(func() { f.Close() })
 	return f
 }
+
+// --progress shows the tenant listing on stderr even with --json (a plain
+// line when stderr is no terminal); without it, --json keeps stderr quiet.
+func TestPreflightProgress(t *testing.T) {
+	t.Parallel()
+	l := labtest.StartWith(t, "bulk", lab.Options{Users: 300})
+	env := labEnv(t, l)
+	_, errOut, _ := run(t, env, "preflight", "--domain", "contoso.com", "--json", "--only", "identity.entra-without-okta", "--progress")
+	if !strings.Contains(errOut, "o365doctor: reading ") || !strings.Contains(errOut, "users ") {
+		t.Fatalf("stderr with --progress: %q", errOut)
+	}
+	if _, errOut, _ := run(t, env, "preflight", "--domain", "contoso.com", "--json", "--only", "identity.entra-without-okta"); errOut != "" {
+		t.Fatalf("stderr without --progress: %q", errOut)
+	}
+}
