@@ -36,9 +36,11 @@ type TenantEntra struct {
 	UsageLocation string
 	Enabled       bool
 	// Direct are the skuIds assigned directly (not by an Entra group);
-	// Licensed is whether any license is assigned.
+	// Licensed is whether any license is assigned; Held are the skuIds
+	// assigned and not refused for want of a seat (CountViolation).
 	Direct   []string
 	Licensed bool
+	Held     []string
 }
 
 // Tenant is the domain's population on both sides.
@@ -125,15 +127,21 @@ var TenantFact = &Fact[*Tenant]{
 				for _, u := range page {
 					e := TenantEntra{ID: u.ID, UPN: u.UserPrincipalName, ImmutableID: u.OnPremisesImmutableID, UsageLocation: u.UsageLocation,
 						Enabled: u.AccountEnabled == nil || *u.AccountEnabled, Licensed: len(u.AssignedLicenses()) > 0}
-					byGroup := map[string]bool{}
+					byGroup, noSeat := map[string]bool{}, map[string]bool{}
 					for _, s := range u.LicenseStates() {
 						if s.AssignedByGroup != "" {
 							byGroup[strings.ToLower(s.SkuID)] = true
+						}
+						if strings.EqualFold(s.Error, "CountViolation") {
+							noSeat[strings.ToLower(s.SkuID)] = true
 						}
 					}
 					for _, l := range u.AssignedLicenses() {
 						if !byGroup[strings.ToLower(l.SkuID)] {
 							e.Direct = append(e.Direct, l.SkuID)
+						}
+						if !noSeat[strings.ToLower(l.SkuID)] {
+							e.Held = append(e.Held, l.SkuID)
 						}
 					}
 					t.byUPN[strings.ToLower(e.UPN)] = len(t.Entra)
@@ -478,4 +486,88 @@ func runTenantWipeRisk(ctx context.Context, pass *Pass) error {
 	}
 	return conclude(pass, bad, fmt.Sprintf("Okta's assignment lists licenses for all %d users of %s whom Entra ID licenses directly", checked, domain),
 		"%d of %d directly licensed users of %s would lose their licenses at Okta's next push", bad, checked, domain)
+}
+
+// TenantSKUCapacity: the SKUs have the seats Okta's assignments need.
+var TenantSKUCapacity = &Check{
+	ID: "license.tenant-sku-capacity", Title: "The SKUs have the seats Okta's assignments need, domain-wide",
+	Area: AreaLicense, Scope: ScopeTenant, Severity: High, Needs: []Source{Okta, Graph},
+	Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}, {Source: Graph, Name: "User.Read.All"}, {Source: Graph, Name: "Organization.Read.All"}},
+	Requires:    []FactRef{TenantFact, SubscribedSkusFact},
+	Doc: `license.sku-capacity for the whole domain: the licenses Okta lists on app users
+that Entra ID does not hold yet (or holds refused for want of a seat,
+CountViolation) are counted per SKU and set against the SKU's free seats
+(subscribedSkus: prepaidUnits.enabled − consumedUnits). When more users need a
+SKU than it has free seats, Microsoft refuses the assignment for the rest
+("Subscription ... does not have any available licenses"): every one of them is
+listed, as which ones get a seat depends on the order Okta pushes them. A SKU
+the tenant has no subscription for fails too.
+Fix: free seats (remove licenses from users who left) or buy more before Okta
+pushes, or change the licenses on the Okta assignments.`,
+	References: []string{"https://learn.microsoft.com/graph/api/resources/subscribedsku"},
+	Run:        runTenantSKUCapacity,
+}
+
+func runTenantSKUCapacity(ctx context.Context, pass *Pass) error {
+	t, err := tenantOf(ctx, pass)
+	if err != nil {
+		return err
+	}
+	skus, err := SubscribedSkusFact.Get(ctx, pass.Facts)
+	if err != nil {
+		return err
+	}
+	idx := newSKUIndex(skus)
+	type need struct {
+		ref   skuRef
+		users []TenantEntra
+	}
+	needs := map[string]*need{}
+	var order []string
+	for _, e := range t.Entra {
+		o, ok := t.Okta[strings.ToLower(e.UPN)]
+		if !ok || len(o.Licenses) == 0 {
+			continue
+		}
+		var held []skuRef
+		for _, id := range e.Held {
+			held = append(held, idx.byIDRef(id))
+		}
+		for _, r := range minus(idx.oktaLicenses(o.Licenses), held) {
+			n := needs[r.key()]
+			if n == nil {
+				n = &need{ref: r}
+				needs[r.key()] = n
+				order = append(order, r.key())
+			}
+			n.users = append(n.users, e)
+		}
+	}
+	bad, wanted := 0, 0
+	for _, key := range order {
+		n := needs[key]
+		wanted += len(n.users)
+		k, subscribed := idx.byPart[n.ref.Part]
+		free := 0
+		why := ""
+		switch {
+		case !subscribed:
+			why = "the tenant has no subscription for it"
+		case k.Free() < len(n.users):
+			free = max(k.Free(), 0)
+			why = fmt.Sprintf("%d of its %d seats are free", free, k.Enabled)
+		default:
+			continue
+		}
+		for _, e := range n.users {
+			bad++
+			obj := tenantUser(e)
+			pass.Report(Finding{Object: obj, Status: StatusFail,
+				Message: fmt.Sprintf("Okta assigns %s %s, which %d user(s) of %s need and %s: the assignment may be refused", e.UPN, n.ref.Label, len(n.users), pass.Subject.Domain, why),
+				Evidence: []Evidence{Value{Read{System: "entra", Object: skuObject(n.ref), Field: "prepaidUnits.enabled − consumedUnits",
+					Value: fmt.Sprint(free), Source: "GET /subscribedSkus"}}}})
+		}
+	}
+	return conclude(pass, bad, fmt.Sprintf("the %d license(s) Okta assigns and Entra ID does not hold yet fit the free seats", wanted),
+		"%d user(s) of %s need a license seat no SKU has free", bad, pass.Subject.Domain)
 }

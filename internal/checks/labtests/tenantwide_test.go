@@ -2,6 +2,7 @@ package labtests
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -25,6 +26,7 @@ func TestTenantChecksFindEverySeededDefect(t *testing.T) {
 		"identity.tenant-username":      nil,
 		"license.tenant-usage-location": {"usage-location-missing"},
 		"license.tenant-wipe-risk":      {"license-wipe-risk"},
+		"license.tenant-sku-capacity":   nil,
 	}
 	var list []*checks.Check
 	for id := range defectsOf {
@@ -65,5 +67,39 @@ func TestTenantChecksFindEverySeededDefect(t *testing.T) {
 	}
 	if n := l.Requests("graph GET /v1.0/users"); n != 3 {
 		t.Errorf("%d Entra user pages read, want 3", n)
+	}
+}
+
+// Okta assigns E5 to alice and bob, who hold E3 in Entra, and E5 has one
+// free seat: both are listed (which one gets the seat depends on Okta's
+// push order); with two free seats, none.
+func TestTenantSKUCapacityCountsTheSeatsNeeded(t *testing.T) {
+	for free, want := range map[int][]string{1: {"alice@contoso.com", "bob@contoso.com"}, 2: nil} {
+		l := labtest.StartText(t, fmt.Sprintf(`name: t
+base: healthy
+tenant:
+  skus:
+    - {name: ENTERPRISEPREMIUM, enabled: %d, extraUsed: 2}
+okta:
+  users:
+    - login: alice@contoso.com
+      assignments:
+        - {app: o365, profile: {immutableId: suKEY0sY9cuOzPEMp6ZWPA==, usageLocation: US, licenses: [ENTERPRISEPACK, ENTERPRISEPREMIUM]}}
+    - login: bob@contoso.com
+      assignments:
+        - {app: o365, scope: GROUP, profile: {immutableId: vFGdn+9wyiFcFPMHmAop2A==, usageLocation: US, licenses: [ENTERPRISEPREMIUM]}}
+`, 3+free)) // carol holds one, and 2 are used elsewhere
+		src, _ := labtest.Sources(t, l.Settings())
+		r := checks.Run(context.Background(), []*checks.Check{checks.TenantSKUCapacity}, checks.TenantSubject("contoso.com"), src, checks.RunOptions{}, nil)[0]
+		var got []string
+		for _, f := range r.Findings {
+			if f.Status == checks.StatusFail {
+				got = append(got, f.Object.Name)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) || (len(want) == 0) != (r.Status == checks.StatusPass) {
+			t.Errorf("%d free: %s %s, listed %v, want %v", free, r.Status, r.Message, got, want)
+		}
 	}
 }
