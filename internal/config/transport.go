@@ -101,7 +101,7 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	// Okta's SDK retries only a 429, kiota's handler 429, 503 and 504;
 	// realm discovery and login have their own attempts.
 	retry := g.system == Okta || g.system == Graph
-	for attempt := 0; retry && req.Method == http.MethodGet && req.Body == nil && attempt < len(getRetryWaits) && transient(resp, err); attempt++ {
+	for attempt := 0; retry && req.Method == http.MethodGet && (req.Body == nil || req.Body == http.NoBody) && attempt < len(getRetryWaits) && transient(resp, err); attempt++ {
 		if req.Context().Err() != nil {
 			break
 		}
