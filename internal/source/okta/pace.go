@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -23,9 +22,6 @@ import (
 type pacer struct {
 	share float64
 	now   func() time.Time
-	mu    sync.Mutex
-	// waited is the time spent waiting for resets, for the report.
-	waited time.Duration
 }
 
 func newPacer(share float64) *pacer {
@@ -72,9 +68,6 @@ func (p *pacer) before(ctx context.Context, h http.Header) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-t.C:
+		return nil
 	}
-	p.mu.Lock()
-	p.waited += wait
-	p.mu.Unlock()
-	return nil
 }
