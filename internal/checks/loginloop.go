@@ -564,8 +564,8 @@ var SessionsRevoked = &Check{
 	Severity: Medium,
 	Needs:    []Source{Graph},
 	Permissions: []Permission{{Source: Graph, Name: "AuditLog.Read.All"}, {Source: Graph, Name: "Directory.Read.All"},
-		{Source: Graph, Name: "User.Read.All"}, {Source: Okta, Name: "okta.users.read", Optional: true}},
-	Requires: []FactRef{SignInsFact, EntraUserFact, OktaUserFact},
+		{Source: Graph, Name: "User.Read.All"}, {Source: Okta, Name: "okta.users.read", Optional: true}, {Source: Okta, Name: "okta.logs.read", Optional: true}},
+	Requires: []FactRef{SignInsFact, EntraUserFact, OktaLogsFact},
 	Doc: `A password change (at Okta: the Okta user's passwordChanged; pushed to Entra
 as lastPasswordChangeDateTime) or revokeSignInSessions moves the user's signInSessionsValidFromDateTime:
 every refresh token issued before it is dead. Clients that keep retrying
@@ -575,10 +575,11 @@ compares the failing sign-ins with those dates (read with the Entra user)
 and Okta's passwordChanged.
 Fix: sign out of the client and back in (Outlook: remove the account's
 cached credentials); the loop ends once the client asks for a new session.
-With no such failure, it warns when the password changed at Okta after
-Entra's sessions began (Entra revokes nothing by itself for a federated
-user: every device signed in before the change keeps its session) and offers
-to revoke them (POST /users/{id}/revokeSignInSessions, cannot be undone).`,
+With no such failure, it warns when an admin reset the password at Okta
+(user.account.reset_password in the window) after Entra's sessions began:
+Entra revokes nothing by itself for a federated user, so every device signed
+in before the reset keeps its session; it offers to revoke them (POST
+/users/{id}/revokeSignInSessions, cannot be undone).`,
 	References: []string{
 		"https://learn.microsoft.com/entra/identity-platform/reference-error-codes",
 		"https://learn.microsoft.com/graph/api/user-revokesigninsessions",
@@ -655,15 +656,26 @@ func runSessionsRevoked(ctx context.Context, pass *Pass) error {
 	return nil
 }
 
-// keptSessions warns when the password changed at Okta after Entra's
-// sessions began: a federated user's password lives at Okta, so Entra
-// revokes nothing by itself, and every app and device signed in before the
-// change keeps its session (after a reset for a compromised account, so
-// does whoever took it). The fix revokes them. Both sides are optional:
-// without either, the finding stays as it is.
+// keptSessions warns when an admin reset the user's password at Okta
+// (user.account.reset_password in the window, the usual answer to a
+// suspected compromise) after Entra's sessions began: a federated user's
+// password lives at Okta, so Entra revokes nothing by itself, and every
+// app and device signed in before the reset keeps its session. A change
+// the user made (user.account.update_password) is routine and not
+// reported. The fix revokes the sessions. Okta is optional: without its
+// log the finding stays as it is.
 func keptSessions(ctx context.Context, pass *Pass, f *Finding) {
-	u, err := OktaUserFact.Get(ctx, pass.Facts)
-	if err != nil || u.PasswordChanged.IsZero() {
+	events, err := OktaLogsFact.Get(ctx, pass.Facts)
+	if err != nil {
+		return
+	}
+	var reset *model.OktaLogEvent
+	for i, e := range events {
+		if e.EventType == "user.account.reset_password" && (reset == nil || e.Published.After(reset.Published)) {
+			reset = &events[i]
+		}
+	}
+	if reset == nil {
 		return
 	}
 	eu, err := EntraUserFact.Get(ctx, pass.Facts)
@@ -671,21 +683,15 @@ func keptSessions(ctx context.Context, pass *Pass, f *Finding) {
 		return
 	}
 	valid := eu.Sessions.SessionsValidFrom
-	if !valid.IsZero() && !u.PasswordChanged.After(valid.Add(5*time.Minute)) {
-		return
-	}
-	// Only a recent change matters: a session older than it would have
-	// been refreshed many times since (refresh tokens live 90 days).
-	if time.Since(u.PasswordChanged) > 90*24*time.Hour {
+	if !valid.IsZero() && !reset.Published.After(valid.Add(5*time.Minute)) {
 		return
 	}
 	obj := Object{Kind: ObjUser, ID: pass.Subject.UPN, Name: pass.Subject.UPN}
 	f.Status = StatusWarn
-	f.Evidence = append(f.Evidence,
-		Value{Read{System: "okta", Object: oktaUserObject(u), Field: "passwordChanged", Value: stamp(u.PasswordChanged), Source: srcOktaUser}},
+	f.Evidence = append(f.Evidence, oktaEvent(*reset),
 		Value{Read{System: "entra", Object: obj, Field: "signInSessionsValidFromDateTime", Value: stamp(valid), Source: srcSessions}})
-	f.Message += fmt.Sprintf("; but the password changed at Okta at %s and Entra ID's sessions date from %s: apps and devices signed in before the change keep their sessions (revoke them if the change was for security)",
-		stamp(u.PasswordChanged), stamp(valid))
+	f.Message += fmt.Sprintf("; but an admin reset the password at Okta at %s and Entra ID's sessions date from %s: apps and devices signed in before the reset keep their sessions (revoke them if the reset was for security)",
+		stamp(reset.Published), stamp(valid))
 	f.Fixes = []fix.Plan{revokeSessionsPlan(pass.Check.ID, pass.Subject.UPN, eu)}
 }
 
