@@ -161,6 +161,7 @@ var domainPreflightDeps = map[string][]string{
 	"graph GET /v1.0/directoryRoles":                            {"login POST /{tenant}/oauth2/v2.0/token"},
 	"graph GET /v1.0/directoryRoles/{id}/members":               {"graph GET /v1.0/directoryRoles"},
 	"graph GET /v1.0/users":                                     {"login POST /{tenant}/oauth2/v2.0/token"},
+	"graph GET /v1.0/subscribedSkus":                            {"login POST /{tenant}/oauth2/v2.0/token"},
 }
 
 // BenchmarkDomainPreflight runs every domain and tenant check of
@@ -201,4 +202,24 @@ func BenchmarkDomainPreflight(b *testing.B) {
 	}
 	b.ReportMetric(float64(wall)/float64(critical), "wall/critical")
 	b.ReportMetric(float64(critical.Milliseconds())/float64(b.N), "critical-ms/op")
+}
+
+// The benchmarks' dependency tables name every route their runs request
+// (the benchmarks themselves run only with -bench, not in CI): a new
+// check's request must be placed in the chain.
+func TestBenchmarkTablesNameEveryRoute(t *testing.T) {
+	l := labtest.Start(t, "healthy")
+	subject := checks.TenantSubject("contoso.com")
+	list, err := checks.Select(checks.All(), subject.Scopes(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := labtest.Sources(t, l.Settings())
+	l.ResetRequests()
+	checks.Run(context.Background(), list, subject, src, checks.RunOptions{}, nil)
+	for _, r := range l.RequestLog() {
+		if _, ok := domainPreflightDeps[r.Route]; !ok {
+			t.Errorf("the domain preflight requests %s, which domainPreflightDeps does not place", r.Route)
+		}
+	}
 }
