@@ -63,6 +63,9 @@ func (c *Client) RevokeSessions(ctx context.Context, id string) error {
 	if err != nil {
 		return o.fail(err)
 	}
+	if answer == nil {
+		return o.notA("no value")
+	}
 	if v := answer.GetValue(); v == nil || !*v {
 		return o.errorf("Graph answered that the sessions were not revoked")
 	}
