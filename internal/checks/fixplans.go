@@ -346,20 +346,15 @@ func FederationAgrees(src Sources, domain string) func(ctx context.Context, done
 		if err != nil {
 			return err
 		}
-		var app *model.OktaApp
-		for i, a := range apps {
-			if a.Status == "ACTIVE" && a.Federates(domain) {
-				app = &apps[i]
-			}
-		}
-		if app == nil {
+		app, ok := domainApp(apps, domain)
+		if !ok {
 			return fmt.Errorf("no active Office 365 app in Okta federates %s", domain)
 		}
 		keys, err := src.Okta.AppKeys(ctx, app.ID)
 		if err != nil {
 			return err
 		}
-		active, ok := activeKey(*app, keys)
+		active, ok := activeKey(app, keys)
 		if !ok {
 			return fmt.Errorf("the Okta app signs with key %q, which is not among its keys", app.SigningKid)
 		}

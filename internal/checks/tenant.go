@@ -19,14 +19,11 @@ import (
 
 // TenantOkta is an Office 365 app user as the tenant checks keep it.
 type TenantOkta struct {
-	UserID, UserName   string
-	ImmutableID        string
-	Status, UserStatus string // the app user's, the Okta user's
-	Scope              string
-	Licenses           []string
-	HasLicenses        bool // the profile has a licenses attribute
-	UsageLocation      string
-	SyncState          string
+	UserID, UserName string
+	ImmutableID      string
+	UserStatus       string // the Okta user's (expand=user)
+	Licenses         []string
+	UsageLocation    string
 }
 
 // TenantEntra is an Entra user as the tenant checks keep it.
@@ -34,7 +31,6 @@ type TenantEntra struct {
 	ID, UPN       string
 	ImmutableID   string
 	UsageLocation string
-	Enabled       bool
 	// Direct are the skuIds assigned directly (not by an Entra group);
 	// Licensed is whether any license is assigned; Held are the skuIds
 	// assigned and not refused for want of a seat (CountViolation).
@@ -59,6 +55,16 @@ func (t *Tenant) EntraByUPN(upn string) (TenantEntra, bool) {
 		return TenantEntra{}, false
 	}
 	return t.Entra[i], true
+}
+
+// oktaNames are the app users' keys, sorted: findings in a stable order.
+func (t *Tenant) oktaNames() []string {
+	names := make([]string, 0, len(t.Okta))
+	for k := range t.Okta {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // TenantFact reads the domain's population, both sides at once.
@@ -105,10 +111,8 @@ var TenantFact = &Fact[*Tenant]{
 			defer wg.Done()
 			okta, err := Index(ctx, f.src.Okta.AppUserPages(ctx, app.ID), func(au model.AppUser) (string, TenantOkta, bool) {
 				lic, _ := au.Licenses()
-				_, has := au.Profile["licenses"]
 				return strings.ToLower(au.UserName), TenantOkta{UserID: au.UserID, UserName: au.UserName, ImmutableID: au.ImmutableID(),
-					Status: au.Status, UserStatus: au.UserStatus, Scope: au.Scope, Licenses: lic, HasLicenses: has,
-					UsageLocation: au.UsageLocation(), SyncState: au.SyncState}, au.UserName != ""
+					UserStatus: au.UserStatus, Licenses: lic, UsageLocation: au.UsageLocation()}, au.UserName != ""
 			}, func(n int) { f.Progress("Okta app users", n, 0) })
 			if err != nil {
 				fail(err)
@@ -126,7 +130,7 @@ var TenantFact = &Fact[*Tenant]{
 				}
 				for _, u := range page {
 					e := TenantEntra{ID: u.ID, UPN: u.UserPrincipalName, ImmutableID: u.OnPremisesImmutableID, UsageLocation: u.UsageLocation,
-						Enabled: u.AccountEnabled == nil || *u.AccountEnabled, Licensed: len(u.AssignedLicenses()) > 0}
+						Licensed: len(u.AssignedLicenses()) > 0}
 					byGroup, noSeat := map[string]bool{}, map[string]bool{}
 					for _, s := range u.LicenseStates() {
 						if s.AssignedByGroup != "" {
@@ -320,11 +324,7 @@ func runTenantOktaStatus(ctx context.Context, pass *Pass) error {
 		return err
 	}
 	domain := pass.Subject.Domain
-	names := make([]string, 0, len(t.Okta))
-	for k := range t.Okta {
-		names = append(names, k)
-	}
-	slices.Sort(names) // findings in a stable order
+	names := t.oktaNames()
 	bad, unknown := 0, 0
 	for _, k := range names {
 		o := t.Okta[k]
@@ -378,11 +378,7 @@ func runTenantUsername(ctx context.Context, pass *Pass) error {
 			byAnchor[e.ImmutableID] = e.UPN
 		}
 	}
-	names := make([]string, 0, len(t.Okta))
-	for k := range t.Okta {
-		names = append(names, k)
-	}
-	slices.Sort(names)
+	names := t.oktaNames()
 	bad, inDomain := 0, 0
 	for _, k := range names {
 		o := t.Okta[k]

@@ -74,10 +74,8 @@ var (
 			if err != nil {
 				return model.OktaApp{}, err
 			}
-			for _, a := range apps {
-				if a.Status == "ACTIVE" && a.Federates(f.subject.Domain) {
-					return a, nil
-				}
+			if a, ok := domainApp(apps, f.subject.Domain); ok {
+				return a, nil
 			}
 			return model.OktaApp{}, fmt.Errorf("%w: %s (%d Office 365 app(s) in the org)", ErrNoApp, f.subject.Domain, len(apps))
 		},
@@ -137,4 +135,14 @@ type Assignment struct {
 	User    model.OktaUser
 	App     model.OktaApp
 	AppUser model.AppUser
+}
+
+// domainApp is the active Office 365 app that federates the domain.
+func domainApp(apps []model.OktaApp, domain string) (model.OktaApp, bool) {
+	for _, a := range apps {
+		if a.Status == "ACTIVE" && a.Federates(domain) {
+			return a, true
+		}
+	}
+	return model.OktaApp{}, false
 }
