@@ -37,6 +37,7 @@ type TenantEntra struct {
 	Direct   []string
 	Licensed bool
 	Held     []string
+	key      string // the UPN in lower case: the key of Tenant.Okta
 }
 
 // Tenant is the domain's population on both sides.
@@ -46,6 +47,9 @@ type Tenant struct {
 	Entra []TenantEntra         // in listing order
 	// byUPN indexes Entra by lower-case UPN.
 	byUPN map[string]int
+
+	sortOnce sync.Once
+	names    []string
 }
 
 // EntraByUPN finds an Entra user of the domain by UPN.
@@ -58,13 +62,16 @@ func (t *Tenant) EntraByUPN(upn string) (TenantEntra, bool) {
 }
 
 // oktaNames are the app users' keys, sorted: findings in a stable order.
+// Sorted once for all the checks (100 000 names take tens of ms).
 func (t *Tenant) oktaNames() []string {
-	names := make([]string, 0, len(t.Okta))
-	for k := range t.Okta {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	return names
+	t.sortOnce.Do(func() {
+		t.names = make([]string, 0, len(t.Okta))
+		for k := range t.Okta {
+			t.names = append(t.names, k)
+		}
+		slices.Sort(t.names)
+	})
+	return t.names
 }
 
 // TenantFact reads the domain's population, both sides at once.
@@ -148,7 +155,8 @@ var TenantFact = &Fact[*Tenant]{
 							e.Held = append(e.Held, l.SkuID)
 						}
 					}
-					t.byUPN[strings.ToLower(e.UPN)] = len(t.Entra)
+					e.key = strings.ToLower(e.UPN)
+					t.byUPN[e.key] = len(t.Entra)
 					t.Entra = append(t.Entra, e)
 				}
 				read += len(page)
@@ -224,7 +232,7 @@ func runEntraUsersWithoutOkta(ctx context.Context, pass *Pass) error {
 	domain := pass.Subject.Domain
 	missing := 0
 	for _, e := range t.Entra {
-		if _, ok := t.Okta[strings.ToLower(e.UPN)]; ok {
+		if _, ok := t.Okta[e.key]; ok {
 			continue
 		}
 		missing++
@@ -275,7 +283,7 @@ func runTenantImmutableID(ctx context.Context, pass *Pass) error {
 	}
 	bad, compared := 0, 0
 	for _, e := range t.Entra {
-		o, ok := t.Okta[strings.ToLower(e.UPN)]
+		o, ok := t.Okta[e.key]
 		if !ok {
 			continue // identity.entra-without-okta's
 		}
@@ -418,7 +426,7 @@ func runTenantUsageLocation(ctx context.Context, pass *Pass) error {
 	domain := pass.Subject.Domain
 	bad, licensed := 0, 0
 	for _, e := range t.Entra {
-		o, inOkta := t.Okta[strings.ToLower(e.UPN)]
+		o, inOkta := t.Okta[e.key]
 		if !e.Licensed && !(inOkta && len(o.Licenses) > 0) {
 			continue
 		}
@@ -462,7 +470,7 @@ func runTenantWipeRisk(ctx context.Context, pass *Pass) error {
 	idx := newSKUIndex(nil)
 	bad, checked := 0, 0
 	for _, e := range t.Entra {
-		o, ok := t.Okta[strings.ToLower(e.UPN)]
+		o, ok := t.Okta[e.key]
 		if !ok || len(e.Direct) == 0 {
 			continue
 		}
@@ -521,7 +529,7 @@ func runTenantSKUCapacity(ctx context.Context, pass *Pass) error {
 	needs := map[string]*need{}
 	var order []string
 	for _, e := range t.Entra {
-		o, ok := t.Okta[strings.ToLower(e.UPN)]
+		o, ok := t.Okta[e.key]
 		if !ok || len(o.Licenses) == 0 {
 			continue
 		}

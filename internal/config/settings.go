@@ -164,6 +164,10 @@ func (s Settings) HTTPClient() *http.Client { return s.HTTPClientFor("") }
 func (s Settings) HTTPTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.Proxy = nil // never send credentials through an environment proxy
+	// A bulk listing asks for the next page while the last one's body
+	// still arrives, and two listings run side by side: keep the
+	// connections they use warm (the default keeps 2 a host).
+	t.MaxIdleConnsPerHost = 8
 	t.DisableKeepAlives = s.DisableKeepAlives
 	if len(s.ExtraCAPEM) > 0 {
 		roots, err := x509.SystemCertPool()

@@ -21,7 +21,11 @@ import (
 // others (an offset would skip or repeat one) nor makes the token invalid.
 // A token that does not decode, or was issued for another listing, is
 // Graph's 400.
-func graphPage[T any](l *Lab, w http.ResponseWriter, r *http.Request, listing string, items []T, key func(T) string, defTop, maxTop int) ([]T, string, bool) {
+//
+// match, when not nil, is the listing's $filter: the page holds the next
+// top items that match, found by reading on from the token's position, so
+// a page costs what it holds, not the whole listing.
+func graphPage[T any](l *Lab, w http.ResponseWriter, r *http.Request, listing string, items []T, key func(T) string, match func(T) bool, defTop, maxTop int) ([]T, string, bool) {
 	q := r.URL.Query()
 	top := defTop
 	if s := q.Get("$top"); s != "" {
@@ -41,9 +45,28 @@ func graphPage[T any](l *Lab, w http.ResponseWriter, r *http.Request, listing st
 		}
 		from = sort.Search(len(items), func(i int) bool { return key(items[i]) > after })
 	}
+	var page []T
 	to := min(from+top, len(items))
+	more := to < len(items)
+	if match == nil {
+		page = items[from:to]
+	} else {
+		to = from
+		for ; to < len(items) && len(page) < top; to++ {
+			if match(items[to]) {
+				page = append(page, items[to])
+			}
+		}
+		more = false
+		for _, it := range items[to:] {
+			if match(it) {
+				more = true
+				break
+			}
+		}
+	}
 	next := ""
-	if to < len(items) {
+	if more {
 		nq := url.Values{}
 		for k, v := range q {
 			nq[k] = v
@@ -51,7 +74,7 @@ func graphPage[T any](l *Lab, w http.ResponseWriter, r *http.Request, listing st
 		nq.Set("$skiptoken", encodeSkipToken(listing, key(items[to-1])))
 		next = l.graphBase(r) + strings.TrimPrefix(r.URL.Path, "/v1.0") + "?" + nq.Encode()
 	}
-	return items[from:to], next, true
+	return page, next, true
 }
 
 func encodeSkipToken(listing, after string) string {

@@ -62,7 +62,7 @@ func (l *Lab) graphSignIns(w http.ResponseWriter, r *http.Request) {
 			matched = append(matched, s)
 		}
 	}
-	page, next, ok := graphPage(l, w, r, "signIns", matched, signIn.pageKey, 1000, 1000)
+	page, next, ok := graphPage(l, w, r, "signIns", matched, signIn.pageKey, nil, 1000, 1000)
 	if !ok {
 		return
 	}

@@ -1,9 +1,11 @@
 package lab
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +19,7 @@ var graphDefaultUserSelect = []string{"businessPhones", "displayName", "givenNam
 func splitSelect(s string) []string {
 	var out []string
 	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
+		if f = strings.TrimSpace(f); f != "" && !slices.Contains(out, f) {
 			out = append(out, f)
 		}
 	}
@@ -83,34 +85,49 @@ func (l *Lab) graphListUsers(w http.ResponseWriter, r *http.Request) {
 		sel = graphDefaultUserSelect
 	}
 	users := l.state.entraUsers
+	var keep func(*entraUser) bool
 	if filter != "" {
-		users = nil
-		for _, u := range l.state.entraUsers {
-			if match(u) {
-				users = append(users, u)
-			}
-		}
+		keep = match
 	}
-	page, next, ok := graphPage(l, w, r, "users", users, func(u *entraUser) string { return u.ID }, 100, 999)
+	page, next, ok := graphPage(l, w, r, "users", users, func(u *entraUser) string { return u.ID }, keep, 100, 999)
 	if !ok {
 		return
-	}
-	matched := make([]map[string]any, 0, len(page))
-	for _, u := range page {
-		matched = append(matched, project(toMap(u), sel))
 	}
 	ctx := "users"
 	if q.Get("$select") != "" {
 		ctx = "users(" + strings.Join(sel, ",") + ")"
 	}
-	out := map[string]any{"@odata.context": l.context(r, ctx), "value": matched}
+	// Written field by field in Graph's order (context, count, nextLink,
+	// value): a listing of 100 000 users is 101 of these pages.
+	b := answerPool.Get().(*bytes.Buffer)
+	b.Reset()
+	defer answerPool.Put(b)
+	b.WriteString(`{"@odata.context":`)
+	writeJSONValue(b, l.context(r, ctx))
 	if advanced && q.Get("$skiptoken") == "" {
-		out["@odata.count"] = len(users)
+		n := 0
+		for _, u := range users {
+			if keep == nil || keep(u) {
+				n++
+			}
+		}
+		b.WriteString(`,"@odata.count":` + strconv.Itoa(n))
 	}
 	if next != "" {
-		out["@odata.nextLink"] = next
+		b.WriteString(`,"@odata.nextLink":`)
+		writeJSONValue(b, next)
 	}
-	writeJSON(w, http.StatusOK, out)
+	b.WriteString(`,"value":[`)
+	for i, u := range page {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		writeSelectedFields(b, u, l.fields.get(l.state, u, func() [][]byte { return userFields(u) }), sel)
+	}
+	b.WriteString("]}\n")
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b.Bytes())
 }
 
 var filterClause = regexp.MustCompile(`^(?i:(startswith|endswith)\((\w+),\s*'((?:[^']|'')*)'\)|(\w+)\s+(eq|ne)\s+(?:'((?:[^']|'')*)'|(true|false|null|-?\d+)))$`)

@@ -10,6 +10,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,7 +55,7 @@ func readJSON(r *http.Request, v any) error {
 // body is read before the lock is taken, for the same reason.
 type lockedRoutes struct {
 	*http.ServeMux
-	mu *sync.RWMutex
+	st *state
 }
 
 func (lr lockedRoutes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -65,18 +66,28 @@ func (lr lockedRoutes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	answer := &bufferedAnswer{header: w.Header()}
+	answer := &bufferedAnswer{header: w.Header(), body: answerPool.Get().(*bytes.Buffer)}
+	answer.body.Reset()
 	lr.serveLocked(answer, r)
 	answer.sendTo(w)
+	if answer.body.Cap() <= 16<<20 {
+		answerPool.Put(answer.body)
+	}
 }
+
+// answerPool keeps the answers' buffers: a bulk listing's pages are
+// 0.5–1 MB each, fresh memory for every one otherwise.
+var answerPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func (lr lockedRoutes) serveLocked(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		lr.mu.RLock()
-		defer lr.mu.RUnlock()
+		lr.st.mu.RLock()
+		defer lr.st.mu.RUnlock()
 	} else {
-		lr.mu.Lock()
-		defer lr.mu.Unlock()
+		lr.st.mu.Lock()
+		defer lr.st.mu.Unlock()
+		// Any request that may write makes the rendered views stale.
+		defer func() { lr.st.gen++ }()
 	}
 	lr.ServeMux.ServeHTTP(w, r)
 }
@@ -86,8 +97,11 @@ func (lr lockedRoutes) serveLocked(w http.ResponseWriter, r *http.Request) {
 type bufferedAnswer struct {
 	header http.Header
 	status int
-	body   bytes.Buffer
+	body   *bytes.Buffer
 }
+
+// Grow makes room for n more bytes of body.
+func (b *bufferedAnswer) Grow(n int) { b.body.Grow(n) }
 
 func (b *bufferedAnswer) Header() http.Header { return b.header }
 
@@ -234,3 +248,71 @@ func (l *Lab) authenticate(system string, routes http.Handler) http.Handler {
 }
 
 func rfc1123(t time.Time) string { return t.UTC().Format(http.TimeFormat) }
+
+// writeJSONValue appends v as JSON (no trailing newline, HTML left as is).
+func writeJSONValue(b *bytes.Buffer, v any) {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	b.Truncate(b.Len() - 1) // Encode's newline
+}
+
+// jsonFieldsOf maps each JSON name of a struct type's fields to the
+// field's index, once per type.
+var jsonFieldsOf sync.Map // reflect.Type → map[string]int
+
+func jsonFields(t reflect.Type) map[string]int {
+	if m, ok := jsonFieldsOf.Load(t); ok {
+		return m.(map[string]int)
+	}
+	m := map[string]int{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.IsExported() && name != "" && name != "-" {
+			m[name] = i
+		}
+	}
+	jsonFieldsOf.Store(t, m)
+	return m
+}
+
+// writeSelectedFields appends the object *v (a struct) with only the
+// fields sel names, in sel's order, from fields (each field's JSON, in
+// struct order): what project(toMap(v), sel) encodes, without the round
+// trip through a map. A name the struct lacks is null, as Graph answers a
+// $select of a property the object does not have set.
+func writeSelectedFields(b *bytes.Buffer, v any, fields [][]byte, sel []string) {
+	index := jsonFields(reflect.TypeOf(v).Elem())
+	b.WriteByte('{')
+	for i, name := range sel {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if isPlainName(name) {
+			b.WriteByte('"')
+			b.WriteString(name)
+			b.WriteByte('"')
+		} else {
+			writeJSONValue(b, name)
+		}
+		b.WriteByte(':')
+		if idx, ok := index[name]; ok {
+			b.Write(fields[idx])
+		} else {
+			b.WriteString("null")
+		}
+	}
+	b.WriteByte('}')
+}
+
+// isPlainName: a property name that is its own JSON string (letters,
+// digits, @ . _ -), written without an encoder.
+func isPlainName(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '@' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}

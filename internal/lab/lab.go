@@ -78,6 +78,8 @@ type Lab struct {
 	journal *stateJournal
 
 	handlers map[string]http.Handler // system → routes (no auth, no faults), for replay
+	views    viewCache               // rendered app users (views.go)
+	fields   fieldCache              // rendered Entra users' fields
 
 	tokensMu sync.Mutex
 	tokens   map[string]time.Time // Graph access token → expiry
@@ -194,8 +196,8 @@ func Start(opts Options) (l *Lab, err error) {
 	// The login routes take the state lock themselves, briefly, to copy
 	// what they answer from.
 	l.handlers = map[string]http.Handler{
-		"okta":  lockedRoutes{l.oktaRoutes(), &l.state.mu},
-		"graph": lockedRoutes{l.graphRoutes(), &l.state.mu},
+		"okta":  lockedRoutes{l.oktaRoutes(), l.state},
+		"graph": lockedRoutes{l.graphRoutes(), l.state},
 		"login": l.loginRoutes(),
 	}
 	if opts.StateFile != "" {
@@ -205,6 +207,9 @@ func Start(opts Options) (l *Lab, err error) {
 		if err = l.journal.replay(l); err != nil {
 			return l, err
 		}
+	}
+	if sc.Bulk != nil && sc.Bulk.Users > 0 {
+		l.warmViews()
 	}
 	tlsConf := &tls.Config{Certificates: []tls.Certificate{ca.server}, MinVersion: tls.VersionTLS12}
 	for i, system := range []string{"okta", "graph", "login"} {

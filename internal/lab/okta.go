@@ -166,7 +166,7 @@ func (l *Lab) oktaStats(w http.ResponseWriter) {
 }
 
 func (l *Lab) base(r *http.Request) string {
-	if r.Host == "" || r.Host == "lab" {
+	if r == nil || r.Host == "" || r.Host == "lab" {
 		return l.OktaURL
 	}
 	return "https://" + r.Host

@@ -119,8 +119,30 @@ func (l *Lab) oktaListAppUsers(w http.ResponseWriter, r *http.Request) {
 		list = kept
 	}
 	expand := r.URL.Query().Get("expand") == "user"
-	oktaList(w, r, list, func(u *oktaAppUser) string { return u.ID }, 50, 500,
-		func(au *oktaAppUser) oktaAppUser { return l.appUserView(r, app.ID, au, expand) })
+	page, ok := oktaPage(w, r, list, func(u *oktaAppUser) string { return u.ID }, 50, 500)
+	if !ok {
+		return
+	}
+	base := l.base(r)
+	views := make([][]byte, len(page))
+	size := 3
+	for i, au := range page {
+		views[i] = l.views.get(l.state, viewKey{au, base, expand}, func() []byte { return renderJSON(l.appUserView(r, app.ID, au, expand)) })
+		size += len(views[i]) + 1
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	if g, ok := w.(interface{ Grow(int) }); ok {
+		g.Grow(size)
+	}
+	_, _ = w.Write([]byte{'['})
+	for i, v := range views {
+		if i > 0 {
+			_, _ = w.Write([]byte{','})
+		}
+		_, _ = w.Write(v)
+	}
+	_, _ = w.Write([]byte("]\n"))
 }
 
 func (l *Lab) appUserView(r *http.Request, appID string, au *oktaAppUser, expand bool) oktaAppUser {

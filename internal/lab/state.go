@@ -250,6 +250,9 @@ type state struct {
 	// bulkDefects is the defect each generated user got ("" none), by UPN.
 	bulkDefects map[string]string
 	mu          sync.RWMutex
+	// gen counts the requests that took mu to write: a view rendered at
+	// another gen may be stale.
+	gen uint64
 
 	scenario *Scenario
 	tenantID string

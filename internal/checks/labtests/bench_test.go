@@ -2,7 +2,9 @@ package labtests
 
 import (
 	"context"
+	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -222,4 +224,93 @@ func TestBenchmarkTablesNameEveryRoute(t *testing.T) {
 			t.Errorf("the domain preflight requests %s, which domainPreflightDeps does not place", r.Route)
 		}
 	}
+}
+
+// tenantListingDeps is the tenant checks' table: the app users need the
+// app's ID; Entra's users need the token. Both listings are paged, each
+// page needing the one before (Okta's after cursor, Graph's nextLink).
+var tenantListingDeps = map[string][]string{
+	"okta GET /api/v1/apps":                                     {},
+	"okta GET /api/v1/apps/{appId}/users":                       {"okta GET /api/v1/apps"},
+	"login GET /{tenant}/v2.0/.well-known/openid-configuration": {},
+	"login POST /{tenant}/oauth2/v2.0/token":                    {"login GET /{tenant}/v2.0/.well-known/openid-configuration"},
+	"graph GET /v1.0/users":                                     {"login POST /{tenant}/oauth2/v2.0/token"},
+	"graph GET /v1.0/subscribedSkus":                            {"login POST /{tenant}/oauth2/v2.0/token"},
+}
+
+// BenchmarkTenantListing runs the tenant-wide checks on the bulk scenario
+// (10 000 and 100 000 users) with 20 ms of latency per request and reports
+// the wall time as a ratio to the floor (the longest chain of dependent
+// requests × the latency: one request a page, each page after the one
+// before) and the peak Go heap in use while the checks ran (sampled every
+// 10 ms; the lab's own memory, in this process too, is measured before
+// and subtracted).
+func BenchmarkTenantListing(b *testing.B) {
+	for _, users := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) {
+			const latency = 20 * time.Millisecond
+			// No rate limit: a bucket of a million a minute (the lab's
+			// default, 600 a minute for all of /api/v1, would make the
+			// pacer wait from the second iteration on).
+			l := labtest.StartWith(b, "bulk", lab.Options{Users: users, Latency: latency, RateLimits: map[string]int{"/api/v1/apps": 1_000_000}})
+			list := tenantChecks(b)
+			subject := checks.TenantSubject("contoso.com")
+			var wall, floor time.Duration
+			var peak uint64
+			for b.Loop() {
+				b.StopTimer()
+				src, _ := labtest.Sources(b, l.Settings())
+				l.ResetRequests()
+				runtime.GC()
+				base := heapInUse()
+				stop := sampleHeap(&peak, base)
+				b.StartTimer()
+				start := time.Now()
+				rs := checks.Run(context.Background(), list, subject, src, checks.RunOptions{}, nil)
+				wall += time.Since(start)
+				b.StopTimer()
+				stop()
+				for _, r := range rs {
+					if r.Status == checks.StatusError || r.Status == checks.StatusSkipped {
+						b.Fatalf("%s: %s %s", r.CheckID, r.Status, r.Message)
+					}
+				}
+				floor += time.Duration(chainOf(b, l.RequestLog(), tenantListingDeps, nil,
+					[]string{"graph GET /v1.0/users", "okta GET /api/v1/apps/{appId}/users"})) * latency
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(wall)/float64(floor), "wall/floor")
+			b.ReportMetric(float64(floor.Milliseconds())/float64(b.N), "floor-ms/op")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+		})
+	}
+}
+
+func heapInUse() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
+}
+
+// sampleHeap records into peak the most heap in use above base, every
+// 10 ms, until the returned stop is called.
+func sampleHeap(peak *uint64, base uint64) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if h := heapInUse(); h > base && h-base > *peak {
+				*peak = h - base
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }

@@ -54,7 +54,7 @@ func TestTenantChecksUnderFaults(t *testing.T) {
 	}
 }
 
-func tenantChecks(t *testing.T) []*checks.Check {
+func tenantChecks(t testing.TB) []*checks.Check {
 	var list []*checks.Check
 	for _, c := range checks.All() {
 		if c.Scope == checks.ScopeTenant {

@@ -8,8 +8,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
+	"encoding/json"
+	"github.com/google/uuid"
 	abs "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"github.com/o365doctor/o365doctor/internal/model"
@@ -57,31 +61,36 @@ func (c *Client) UserPages(ctx context.Context, domain string) iter.Seq2[[]model
 				yield(nil, o.fail(err))
 				return
 			}
-			page, err := c.sdk.Users().WithUrl(next).Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{Headers: headers})
+			page, err := c.userPage(ctx, next, headers)
 			if err != nil {
 				yield(nil, o.fail(err))
 				return
 			}
-			if page == nil || page.GetValue() == nil {
+			if page.Value == nil {
 				yield(nil, o.notA("no value"))
 				return
 			}
-			if n := len(page.GetValue()); n > UsersPerPage {
+			if n := len(*page.Value); n > UsersPerPage {
 				yield(nil, o.notA(fmt.Sprintf("%d users in a page of at most %d", n, UsersPerPage)))
 				return
 			}
-			out := make([]model.EntraUser, 0, len(page.GetValue()))
-			for _, u := range page.GetValue() {
-				if u == nil || deref(u.GetId()) == "" {
+			out := make([]model.EntraUser, 0, len(*page.Value))
+			for _, u := range *page.Value {
+				if u == nil || deref(u.ID) == "" {
 					yield(nil, o.notA("a user without id"))
 					return
 				}
-				out = append(out, toUser(u))
+				eu, err := u.toUser()
+				if err != nil {
+					yield(nil, o.notA(err.Error()))
+					return
+				}
+				out = append(out, eu)
 			}
 			if !yield(out, nil) {
 				return
 			}
-			next = deref(page.GetOdataNextLink())
+			next = deref(page.NextLink)
 		}
 	}
 }
@@ -99,4 +108,142 @@ func (c *Client) pageKey(raw string) (string, error) {
 			(&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String())
 	}
 	return strings.ToLower(u.Host) + u.EscapedPath() + "?" + u.Query().Encode(), nil
+}
+
+// Bulk pages are decoded lean: the request goes through the SDK's adapter
+// (its authentication, retry, redirect and throttling middleware, Graph's
+// error mapping), but the body comes back as bytes and is decoded straight
+// into the fields o365doctor reads. kiota's typed models build a generic
+// tree of every value first, which is most of the CPU of a 100 000-user
+// listing (docs/performance.md). The result is the same model.EntraUser
+// toUser makes from the typed model; a value of the wrong JSON type fails
+// the page, as it fails kiota's decode.
+
+// leanUserPage is a page of GET /users.
+type leanUserPage struct {
+	Value    *[]*leanUser `json:"value"`
+	NextLink *string      `json:"@odata.nextLink"`
+}
+
+type leanUser struct {
+	ID                              *string             `json:"id"`
+	UserPrincipalName               *string             `json:"userPrincipalName"`
+	DisplayName                     *string             `json:"displayName"`
+	AccountEnabled                  *bool               `json:"accountEnabled"`
+	OnPremisesImmutableID           *string             `json:"onPremisesImmutableId"`
+	UsageLocation                   *string             `json:"usageLocation"`
+	AssignedLicenses                []*leanLicense      `json:"assignedLicenses"`
+	LicenseAssignmentStates         []*leanLicenseState `json:"licenseAssignmentStates"`
+	LastPasswordChangeDateTime      *time.Time          `json:"lastPasswordChangeDateTime"`
+	SignInSessionsValidFromDateTime *time.Time          `json:"signInSessionsValidFromDateTime"`
+	OnPremisesSyncEnabled           *bool               `json:"onPremisesSyncEnabled"`
+}
+
+type leanLicense struct {
+	SkuID         *string  `json:"skuId"`
+	DisabledPlans []string `json:"disabledPlans"`
+}
+
+type leanLicenseState struct {
+	SkuID               *string    `json:"skuId"`
+	AssignedByGroup     *string    `json:"assignedByGroup"`
+	State               *string    `json:"state"`
+	Error               *string    `json:"error"`
+	DisabledPlans       []string   `json:"disabledPlans"`
+	LastUpdatedDateTime *time.Time `json:"lastUpdatedDateTime"`
+}
+
+// userPage GETs one page of users through the SDK's adapter and decodes
+// it lean.
+func (c *Client) userPage(ctx context.Context, pageURL string, headers *abs.RequestHeaders) (*leanUserPage, error) {
+	ri, err := c.sdk.Users().WithUrl(pageURL).ToGetRequestInformation(ctx, &users.UsersRequestBuilderGetRequestConfiguration{Headers: headers})
+	if err != nil {
+		return nil, err
+	}
+	errs := abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue}
+	raw, err := c.sdk.RequestAdapter.SendPrimitive(ctx, ri, "[]byte", errs)
+	if err != nil {
+		return nil, err
+	}
+	body, _ := raw.([]byte)
+	page := &leanUserPage{}
+	if len(body) == 0 {
+		return page, nil // no value: the caller says so
+	}
+	if err := json.Unmarshal(body, page); err != nil {
+		return nil, &badAnswer{shape: jsonProblem(err)}
+	}
+	return page, nil
+}
+
+// jsonProblem names what was wrong with a JSON answer without quoting it.
+func jsonProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("%s is a JSON %s", te.Field, te.Value)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("not JSON at byte %d", se.Offset)
+	}
+	return "not JSON"
+}
+
+// toUser is toUser for a lean user: the same model, the same cleaning.
+func (u *leanUser) toUser() (model.EntraUser, error) {
+	out := model.EntraUser{
+		ID:                    model.Clean(deref(u.ID)),
+		UserPrincipalName:     model.Clean(deref(u.UserPrincipalName)),
+		DisplayName:           model.Clean(deref(u.DisplayName)),
+		AccountEnabled:        u.AccountEnabled,
+		OnPremisesImmutableID: model.Clean(deref(u.OnPremisesImmutableID)),
+		UsageLocation:         model.Clean(deref(u.UsageLocation)),
+		Sessions:              model.UserSessions{LastPasswordChange: timeUTC(u.LastPasswordChangeDateTime), SessionsValidFrom: timeUTC(u.SignInSessionsValidFromDateTime)},
+		SyncedFromAD:          deref(u.OnPremisesSyncEnabled),
+	}
+	if u.AssignedLicenses == nil && u.LicenseAssignmentStates == nil {
+		return out, nil
+	}
+	lic := &model.UserLicenses{Assigned: make([]model.AssignedLicense, 0, len(u.AssignedLicenses)), States: make([]model.LicenseState, 0, len(u.LicenseAssignmentStates))}
+	for _, l := range u.AssignedLicenses {
+		if l == nil || l.SkuID == nil {
+			continue
+		}
+		sku, plans, err := leanGUIDs(*l.SkuID, l.DisabledPlans)
+		if err != nil {
+			return out, err
+		}
+		lic.Assigned = append(lic.Assigned, model.AssignedLicense{SkuID: sku, DisabledPlans: plans})
+	}
+	for _, s := range u.LicenseAssignmentStates {
+		if s == nil || s.SkuID == nil {
+			continue
+		}
+		sku, plans, err := leanGUIDs(*s.SkuID, s.DisabledPlans)
+		if err != nil {
+			return out, err
+		}
+		lic.States = append(lic.States, model.LicenseState{SkuID: sku, AssignedByGroup: model.Clean(deref(s.AssignedByGroup)),
+			State: model.Clean(deref(s.State)), Error: model.Clean(deref(s.Error)), DisabledPlans: plans, LastUpdated: timeUTC(s.LastUpdatedDateTime)})
+	}
+	out.Licenses = lic
+	return out, nil
+}
+
+// leanGUIDs parses a skuId and its disabledPlans as GUIDs (kiota's
+// typed decode refuses anything else) in guidString's form.
+func leanGUIDs(sku string, plans []string) (string, []string, error) {
+	id, err := uuid.Parse(sku)
+	if err != nil {
+		return "", nil, errors.New("a skuId that is not a GUID")
+	}
+	out := make([]string, 0, len(plans))
+	for _, p := range plans {
+		pid, err := uuid.Parse(p)
+		if err != nil {
+			return "", nil, errors.New("a disabled plan that is not a GUID")
+		}
+		out = append(out, guidString(&pid))
+	}
+	return guidString(&id), out, nil
 }

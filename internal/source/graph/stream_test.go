@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -106,5 +107,44 @@ func TestUserPagesStopsWithTheConsumer(t *testing.T) {
 	}
 	if n := l.Requests(usersRoute); n != 2 {
 		t.Fatalf("%d requests in all, want 2 (one page each)", n)
+	}
+}
+
+// The lean decode of the bulk pages gives, for every user of every
+// scenario, the model the SDK's typed decode gives for the same user
+// (GET /users/{id}, same $select): licenses, states, times, anchors.
+func TestUserPagesLeanDecodeMatchesTheSDK(t *testing.T) {
+	t.Setenv("AZURE_REGIONAL_AUTHORITY_NAME", "")
+	t.Setenv("MSAL_FORCE_REGION", "")
+	ctx := context.Background()
+	compared := 0
+	for _, name := range lab.ScenarioNames() {
+		opts := lab.Options{}
+		if name == "bulk" {
+			opts.Users = 300
+		}
+		l := labtest.StartWith(t, name, opts)
+		c, err := graph.New(l.Settings())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for page, err := range c.UserPages(ctx, "") {
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			for _, lean := range page {
+				typed, err := c.User(ctx, lean.ID)
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if !reflect.DeepEqual(lean, typed) {
+					t.Errorf("%s: %s\nlean:  %+v %+v\ntyped: %+v %+v", name, lean.ID, lean, lean.Licenses, typed, typed.Licenses)
+				}
+				compared++
+			}
+		}
+	}
+	if compared < 500 {
+		t.Fatalf("%d users compared", compared)
 	}
 }

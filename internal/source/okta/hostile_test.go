@@ -168,6 +168,36 @@ func TestWrongShapes(t *testing.T) {
 		c, s := client(t, srv, 5*time.Second)
 		checkLine(t, oktaCalls[3].call(context.Background(), c), oktaCalls[3].what, "501 app users in a page of at most 500", s)
 	})
+	// The lean decode of the bulk pages: an _embedded that is not the
+	// user object expand=user asks for, a status of the wrong type, and a
+	// body cut short after the headers (read after the SDK returned).
+	for name, body := range map[string]string{
+		"embedded not an object": `[{"id":"00u1","credentials":{"userName":"a@contoso.com"},"_embedded":"user"}]`,
+		"status a number":        `[{"id":"00u1","status":5}]`,
+		"user not an object":     `[{"id":"00u1","_embedded":{"user":[1]}}]`,
+	} {
+		t.Run("AppUserPages/"+name, func(t *testing.T) {
+			t.Parallel()
+			srv := sourcetest.Start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				sourcetest.Raw(w, http.StatusOK, "application/json", body)
+			}))
+			c, s := client(t, srv, 5*time.Second)
+			checkLine(t, oktaCalls[3].call(context.Background(), c), oktaCalls[3].what, "the answer is not a list of app users (", s)
+		})
+	}
+	t.Run("AppUserPages/body cut short", func(t *testing.T) {
+		t.Parallel()
+		srv := sourcetest.Start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Length", "5000")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte(`[{"id":"00u1",`))
+			w.(http.Flusher).Flush()
+			panic(http.ErrAbortHandler) // the connection drops
+		}))
+		c, s := client(t, srv, 5*time.Second)
+		checkLine(t, oktaCalls[3].call(context.Background(), c), oktaCalls[3].what, "ends early", s)
+	})
 	t.Run("empty list is no error", func(t *testing.T) {
 		t.Parallel()
 		srv := sourcetest.Start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -6,12 +6,14 @@
 package okta
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/okta/okta-sdk-golang/v2/okta"
@@ -26,6 +28,10 @@ type Client struct {
 	sdk    *okta.Client
 	orgURL string
 	pace   *pacer
+	// bulk sends the bulk pages: no SDK or HTTP-client timeout, each
+	// request its own deadline of timeout.
+	bulk    *okta.Client
+	timeout time.Duration
 }
 
 // New builds a client for s.OktaURL with s.OktaToken.
@@ -40,22 +46,37 @@ func New(ctx context.Context, s config.Settings) (*Client, error) {
 	}
 	httpClient := s.HTTPClientFor(config.Okta)
 	httpClient.Transport = linkGuard{next: httpClient.Transport}
-	_, sdk, err := okta.NewClient(ctx,
-		okta.WithOrgUrl(orgURL),
-		okta.WithToken(s.OktaToken.Reveal()),
-		okta.WithAuthorizationMode("SSWS"),
-		okta.WithHttpClientPtr(httpClient),
-		okta.WithCache(false),
-		okta.WithRequestTimeout(timeout),
-		okta.WithRateLimitMaxRetries(2),
-		okta.WithRateLimitMaxBackOff(timeout),
-		okta.WithConnectionTimeout(timeout),
-		okta.WithUserAgentExtra("o365doctor"),
-	)
+	options := func(requestTimeout int64) []okta.ConfigSetter {
+		return []okta.ConfigSetter{
+			okta.WithOrgUrl(orgURL),
+			okta.WithToken(s.OktaToken.Reveal()),
+			okta.WithAuthorizationMode("SSWS"),
+			okta.WithHttpClientPtr(httpClient),
+			okta.WithCache(false),
+			okta.WithRequestTimeout(requestTimeout),
+			okta.WithRateLimitMaxRetries(2),
+			okta.WithRateLimitMaxBackOff(timeout),
+			okta.WithConnectionTimeout(timeout),
+			okta.WithUserAgentExtra("o365doctor"),
+		}
+	}
+	_, sdk, err := okta.NewClient(ctx, options(timeout)...)
 	if err != nil {
 		return nil, errors.New(oneLine("okta: " + err.Error()))
 	}
-	return &Client{sdk: sdk, orgURL: orgURL, pace: newPacer(s.OktaRateShare)}, nil
+	// The bulk pages' bodies are read after the SDK returns (capture), so
+	// their requests cannot carry the SDK's own timeout, which ends with
+	// Do, nor the HTTP client's, which ends with the SDK's empty body: each
+	// has a deadline of its own, --timeout, body included.
+	bulkHTTP := s.HTTPClientFor(config.Okta)
+	bulkHTTP.Timeout = 0 // http.Client ends a request's context at its body's end
+	bulkHTTP.Transport = linkGuard{next: bulkHTTP.Transport}
+	bulkOptions := append(options(0), okta.WithHttpClientPtr(bulkHTTP))
+	_, bulk, err := okta.NewClient(ctx, bulkOptions...)
+	if err != nil {
+		return nil, errors.New(oneLine("okta: " + err.Error()))
+	}
+	return &Client{sdk: sdk, bulk: bulk, timeout: time.Duration(timeout) * time.Second, orgURL: orgURL, pace: newPacer(s.OktaRateShare)}, nil
 }
 
 // OrgURL is the org this client talks to.
@@ -326,7 +347,86 @@ func (g linkGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, &badAnswer{"the answer has a Link header that is not a URL"}
 		}
 	}
-	return limitBody(req, resp)
+	resp, err = limitBody(req, resp)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := req.Context().Value(rawJSONKey{}).(*capture); ok && resp.StatusCode/100 == 2 && strings.Contains(resp.Header.Get("Content-Type"), "application/json") {
+		if err := c.take(resp); err != nil {
+			return nil, err
+		}
+	}
+	return resp, nil
+}
+
+// rawJSONKey marks a request whose JSON answer o365doctor decodes itself
+// (the bulk pages, lean): the SDK's Do still sends it (authentication,
+// retries, the Link cursor), but the transport takes a 2xx JSON body into
+// the request's capture and hands the SDK an empty one, which its
+// buildResponse returns without decoding (pinned v2.20;
+// TestAppUserPagesLeanDecodeMatchesTheSDK fails if that changes). An
+// error, or an answer of another type, reaches the SDK as sent.
+type rawJSONKey struct{}
+
+// capture holds the last body the transport took for a chain of page
+// requests (one at a time). The body is read on its own goroutine, into a
+// buffer from pagePool: the SDK returns as soon as the headers are in
+// (the next page's cursor is in the Link header), so the next request
+// goes out while this body still arrives.
+type capture struct {
+	body *pendingBody
+	end  context.CancelFunc // the request's deadline, ended with its body
+}
+
+// pendingBody is a body being read; done closes when it is complete.
+type pendingBody struct {
+	done chan struct{}
+	buf  *bytes.Buffer
+	err  error
+}
+
+// wait returns the complete body, or why it is not.
+func (p *pendingBody) wait() (*bytes.Buffer, error) {
+	<-p.done
+	return p.buf, p.err
+}
+
+var pagePool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func (c *capture) take(resp *http.Response) error {
+	p := &pendingBody{done: make(chan struct{}), buf: pagePool.Get().(*bytes.Buffer)}
+	p.buf.Reset()
+	if resp.ContentLength > 0 {
+		p.buf.Grow(int(resp.ContentLength))
+	}
+	body, end := resp.Body, c.end
+	go func() {
+		defer close(p.done)
+		defer end()
+		defer body.Close()
+		_, p.err = p.buf.ReadFrom(body)
+	}()
+	if c.body != nil {
+		c.body.release() // a body the SDK asked for again (a retry)
+	}
+	c.body = p
+	resp.Body, resp.ContentLength = http.NoBody, 0
+	return nil
+}
+
+// release puts the buffer back once the body is read to its end.
+func (p *pendingBody) release() {
+	go func() {
+		<-p.done
+		pagePool.Put(p.buf)
+	}()
+}
+
+// taken returns the body taken for the last answer, nil when none was.
+func (c *capture) taken() *pendingBody {
+	b := c.body
+	c.body = nil
+	return b
 }
 
 // badAnswer is an answer the adapter refuses before the SDK reads it.

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"net/url"
 
+	"encoding/json"
 	"github.com/okta/okta-sdk-golang/v2/okta"
 	"github.com/okta/okta-sdk-golang/v2/okta/query"
 
@@ -17,59 +18,134 @@ import (
 const AppUsersPerPage = 500
 
 // AppUserPages streams every app user of the app, AppUsersPerPage a page,
-// page by page (GET /api/v1/apps/{appId}/users?limit=500, following the
-// Link rel="next" cursor). It asks for the next page only when the consumer
-// wants it, checks ctx between pages, and yields (nil, err) once on an
-// error: a failed request, a page that is not a list of app users, a page
-// larger than asked for, or a next link back to a page already read.
+// page by page (GET /api/v1/apps/{appId}/users?limit=500&expand=user,
+// following the Link rel="next" cursor). The requests are one chain (each
+// page's cursor is in the answer before it), so a page is asked for while
+// the consumer decodes and reads the one before, and its body is read
+// while the next is asked for: at most two requests ahead of the
+// consumer, cancelled when it stops. It checks ctx between
+// pages, paces the chain to the rate-limit share, and yields (nil, err)
+// once on an error: a failed request, a page that is not a list of app
+// users, a page larger than asked for, or a next link back to a page
+// already read.
 func (c *Client) AppUserPages(ctx context.Context, appID string) iter.Seq2[[]model.AppUser, error] {
 	return func(yield func([]model.AppUser, error) bool) {
 		o := op{what: "list app users of app " + appID, noun: "a list of app users", perm: "okta.apps.read"}
-		// expand=user embeds each Okta user: its status comes with the
-		// page, not one request a user.
-		qp := query.NewQueryParams(query.WithLimit(AppUsersPerPage), query.WithExpand("user"))
-		page, resp, err := c.sdk.Application.ListApplicationUsers(ctx, url.PathEscape(appID), qp)
-		p := newPager()
-		for {
-			if err != nil {
-				yield(nil, o.fail(resp, err))
+		ctx, cancel := context.WithCancel(ctx)
+		fetched := make(chan rawPage, 1) // two requests ahead at most
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer close(fetched)
+			c.fetchAppUserPages(ctx, o, appID, fetched)
+		}()
+		defer func() { cancel(); <-done }()
+		for raw := range fetched {
+			if raw.err != nil {
+				yield(nil, raw.err)
 				return
 			}
-			// Named apart from err: resp.Next below sets the loop's err.
-			users, convErr := toAppUsers(appID, page, resp)
-			if convErr != nil {
-				yield(nil, o.notA(convErr.Error()))
+			buf, err := raw.body.wait()
+			if err != nil {
+				raw.body.release()
+				yield(nil, o.fail(nil, err))
+				return
+			}
+			users, err := decodeAppUsers(appID, buf.Bytes())
+			pagePool.Put(buf)
+			if err != nil {
+				yield(nil, o.notA(err.Error()))
 				return
 			}
 			if !yield(users, nil) {
 				return
 			}
-			next, linkErr := p.next(resp)
-			if linkErr != nil {
-				yield(nil, o.errorf("%v", linkErr))
+			// A consumer that cancelled gets that, not a page fetched ahead.
+			if err := ctx.Err(); err != nil {
+				yield(nil, o.fail(nil, err))
 				return
 			}
-			if next == "" {
-				return
-			}
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				yield(nil, o.fail(nil, ctxErr))
-				return
-			}
-			if paceErr := c.pace.before(ctx, resp.Header); paceErr != nil {
-				yield(nil, o.fail(nil, paceErr))
-				return
-			}
-			page = nil
-			resp, err = resp.Next(ctx, &page)
 		}
 	}
 }
 
-// toAppUsers converts one page, refusing one that is not a list of app
-// users with IDs, or holds more than a page.
-func toAppUsers(appID string, page []*okta.AppUser, resp *okta.Response) ([]model.AppUser, error) {
-	if len(page) == 0 && !isJSONList(resp) {
+// rawPage is one answer of the chain: its body (still arriving; its
+// buffer goes back to pagePool once decoded), or the error that ends it.
+type rawPage struct {
+	body *pendingBody
+	err  error
+}
+
+// fetchAppUserPages runs the chain of page requests, sending each page's
+// body (or the error that ends the chain) to out until there is no next
+// page or ctx ends.
+func (c *Client) fetchAppUserPages(ctx context.Context, o op, appID string, out chan<- rawPage) {
+	send := func(p rawPage) bool {
+		select {
+		case out <- p:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	// expand=user embeds each Okta user: its status comes with the page,
+	// not one request a user.
+	qp := query.NewQueryParams(query.WithLimit(AppUsersPerPage), query.WithExpand("user"))
+	got := &capture{}
+	// Each request has its own deadline (--timeout), which also bounds
+	// its body, read after the SDK returns: the capture ends it then.
+	request := func() context.Context {
+		rctx, cancel := context.WithTimeout(context.WithValue(ctx, rawJSONKey{}, got), c.timeout)
+		got.end = cancel
+		return rctx
+	}
+	var unused any
+	resp, err := c.firstAppUserPage(request(), appID, qp, &unused)
+	p := newPager()
+	for {
+		if err != nil {
+			got.end()
+			send(rawPage{err: o.fail(resp, err)})
+			return
+		}
+		body := got.taken()
+		if body == nil {
+			got.end()
+			send(rawPage{err: o.notA("not a JSON list")})
+			return
+		}
+		if !send(rawPage{body: body}) {
+			body.release()
+			return
+		}
+		next, linkErr := p.next(resp)
+		if linkErr != nil {
+			send(rawPage{err: o.errorf("%v", linkErr)})
+			return
+		}
+		if next == "" {
+			return
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			send(rawPage{err: o.fail(nil, ctxErr)})
+			return
+		}
+		if paceErr := c.pace.before(ctx, resp.Header); paceErr != nil {
+			send(rawPage{err: o.fail(nil, paceErr)})
+			return
+		}
+		resp, err = resp.Next(request(), &unused)
+	}
+}
+
+// decodeAppUsers decodes one page lean and converts it, refusing one that
+// is not a list of app users with IDs, or holds more than a page.
+func decodeAppUsers(appID string, body []byte) ([]model.AppUser, error) {
+	var page []*leanAppUser
+	if err := json.Unmarshal(body, &page); err != nil {
+		return nil, errors.New(jsonProblem(err))
+	}
+	if page == nil {
 		return nil, errors.New("not a JSON list")
 	}
 	if len(page) > AppUsersPerPage {
@@ -77,10 +153,77 @@ func toAppUsers(appID string, page []*okta.AppUser, resp *okta.Response) ([]mode
 	}
 	out := make([]model.AppUser, 0, len(page))
 	for _, au := range page {
-		if au == nil || au.Id == "" {
+		if au == nil || au.ID == "" {
 			return nil, errors.New("an app user without id")
 		}
-		out = append(out, toAppUser(appID, au))
+		out = append(out, toAppUser(appID, au.sdk()))
 	}
 	return out, nil
+}
+
+// The bulk pages are decoded lean: the request is the SDK's own (its
+// request executor: authentication, retries on 429 and the rate-limit
+// headers, the Link cursor), but the body is left to o365doctor
+// (rawJSONKey) and each app user is decoded into the fields o365doctor
+// reads, the embedded Okta user into its status alone, not every
+// attribute into generic maps (docs/performance.md). A value of the wrong
+// JSON type fails the page, as it fails the SDK's decode; so does an
+// _embedded that is not an object holding a user object (the SDK takes
+// any JSON there; Okta sends that object with expand=user).
+
+type leanAppUser struct {
+	ID          string `json:"id"`
+	Scope       string `json:"scope"`
+	Status      string `json:"status"`
+	SyncState   string `json:"syncState"`
+	Credentials *struct {
+		UserName string `json:"userName"`
+	} `json:"credentials"`
+	Profile  any `json:"profile"`
+	Embedded *struct {
+		User *struct {
+			Status any `json:"status"`
+		} `json:"user"`
+	} `json:"_embedded"`
+}
+
+// sdk is the app user as the SDK's typed decode would give what toAppUser
+// reads.
+func (au *leanAppUser) sdk() *okta.AppUser {
+	out := &okta.AppUser{Id: au.ID, Scope: au.Scope, Status: au.Status, SyncState: au.SyncState, Profile: au.Profile}
+	if au.Credentials != nil {
+		out.Credentials = &okta.AppUserCredentials{UserName: au.Credentials.UserName}
+	}
+	if au.Embedded != nil && au.Embedded.User != nil {
+		out.Embedded = map[string]any{"user": map[string]any{"status": au.Embedded.User.Status}}
+	}
+	return out
+}
+
+// firstAppUserPage is ListApplicationUsers leaving the body to the
+// request's capture.
+func (c *Client) firstAppUserPage(ctx context.Context, appID string, qp *query.Params, body *any) (*okta.Response, error) {
+	rq := c.bulk.CloneRequestExecutor()
+	req, err := rq.WithAccept("application/json").WithContentType("application/json").
+		NewRequest("GET", "/api/v1/apps/"+url.PathEscape(appID)+"/users"+qp.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	return rq.Do(ctx, req, body)
+}
+
+// jsonProblem names what was wrong with a JSON answer without quoting it.
+func jsonProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		if te.Field == "" {
+			return "not a JSON list"
+		}
+		return fmt.Sprintf("%s is a JSON %s", te.Field, te.Value)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("not JSON at byte %d", se.Offset)
+	}
+	return "not JSON"
 }
