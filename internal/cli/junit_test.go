@@ -10,6 +10,7 @@ import (
 
 	"github.com/o365doctor/o365doctor/internal/lab"
 	"github.com/o365doctor/o365doctor/internal/lab/labtest"
+	"github.com/o365doctor/o365doctor/internal/report/xsdlite"
 )
 
 // preflight --format junit: one test case per check run, the failing one a
@@ -35,6 +36,7 @@ func TestPreflightJUnit(t *testing.T) {
 	if err := xml.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("not XML: %v\n%s", err, out)
 	}
+	validJUnit(t, out)
 	if doc.Tests != 2 || doc.Failures != 1 || len(doc.Suites) != 1 || !strings.Contains(out, `name="federation.signing-keys"`) {
 		t.Fatalf("%+v\n%s", doc, out)
 	}
@@ -115,5 +117,26 @@ func TestPreflightProgress(t *testing.T) {
 	}
 	if _, errOut, _ := run(t, env, "preflight", "--domain", "contoso.com", "--json", "--only", "identity.entra-without-okta"); errOut != "" {
 		t.Fatalf("stderr without --progress: %q", errOut)
+	}
+}
+
+// validJUnit validates a report against the JUnit schema Jenkins' xunit
+// plugin reads (junit-10.xsd, in internal/report/xsdlite/testdata), with
+// <testsuites> as the root.
+func validJUnit(t *testing.T, doc string) {
+	t.Helper()
+	xsd, err := os.ReadFile("../report/xsdlite/testdata/jenkins-junit-10.xsd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, err := xsdlite.Parse(xsd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := schema.Validate([]byte(doc)); len(errs) > 0 {
+		t.Fatalf("the JUnit report is not valid against junit-10.xsd: %v\n%s", errs, doc)
+	}
+	if !strings.Contains(doc, "<testsuites") {
+		t.Fatalf("the root is not testsuites:\n%s", doc)
 	}
 }

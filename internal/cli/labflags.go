@@ -23,6 +23,7 @@ type labFlags struct {
 	faults       []string
 	stateFile    string
 	rateLimits   []string
+	rateLimitSet string
 	rateWindow   time.Duration
 	preConsume   []string
 }
@@ -42,6 +43,7 @@ func (lo *labFlags) registerServe(cmd *cobra.Command) {
 	fl.Float64Var(&lo.faultRate, "fault-rate", 0, "fraction of requests answered with a fault (0 to 1)")
 	fl.StringSliceVar(&lo.faults, "faults", nil, "fault kinds: "+strings.Join(lab.FaultKinds, ",")+" (default: all)")
 	fl.StringVar(&lo.stateFile, "state-file", "", "keep the lab's changes in this file across restarts")
+	fl.StringVar(&lo.rateLimitSet, "rate-limits", "", `a set of rate limits: "okta-published" applies Okta's last published per-minute limits (apps 100, logs 120, users 600, groups 500, the rest of /api/v1 1200) and Graph's throttling of Conditional Access (1 a second, 429 without Retry-After) and reports (5 per 10 s); --rate-limit overrides one family`)
 	fl.StringArrayVar(&lo.rateLimits, "rate-limit", nil, `an Okta rate-limit bucket, "okta:PATH-PREFIX=REQUESTS" per --rate-window, e.g. "okta:/api/v1/apps=20" (repeatable); past it the lab answers 429, and GET {okta}/__lab/stats counts them`)
 	fl.DurationVar(&lo.rateWindow, "rate-window", time.Minute, "the window of the --rate-limit buckets")
 	fl.StringArrayVar(&lo.preConsume, "pre-consume", nil, `requests "another integration" has used of a bucket in the first window, e.g. "okta:/api/v1/apps=10"`)
@@ -91,6 +93,19 @@ func (lo *labFlags) start(f *Factory) (*lab.Lab, error) {
 	if err != nil {
 		return nil, err
 	}
+	published := false
+	switch lo.rateLimitSet {
+	case "":
+	case "okta-published":
+		published = true
+		for prefix, n := range lab.OktaPublishedLimits {
+			if _, set := limits[prefix]; !set {
+				limits[prefix] = n
+			}
+		}
+	default:
+		return nil, usageErr(`--rate-limits %q: the one set is "okta-published"`, lo.rateLimitSet)
+	}
 	used, err := parseBuckets("--pre-consume", lo.preConsume)
 	if err != nil {
 		return nil, err
@@ -100,7 +115,7 @@ func (lo *labFlags) start(f *Factory) (*lab.Lab, error) {
 	}
 	l, err := lab.Start(lab.Options{Scenario: sc, Now: f.Now, Users: lo.users, Seed: lo.seed, Latency: lo.latency,
 		RouteLatency: routes, FaultRate: lo.faultRate, FaultKinds: lo.faults, StateFile: lo.stateFile,
-		RateLimits: limits, RateWindow: lo.rateWindow, PreConsume: used})
+		RateLimits: limits, RateWindow: lo.rateWindow, PreConsume: used, GraphThrottle: published})
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}

@@ -4,8 +4,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -88,6 +90,13 @@ func (l *Lab) graphAuth(next http.Handler) http.Handler {
 			l.graphError(w, r, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")
 			return
 		}
+		if wait, ok := l.graphThrottled(r.URL.Path); !ok {
+			if wait > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			}
+			l.graphError(w, r, http.StatusTooManyRequests, "TooManyRequests", "Too many requests.")
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -165,4 +174,34 @@ func (l *Lab) validToken(tok string) bool {
 	defer l.tokensMu.Unlock()
 	exp, ok := l.tokens[tok]
 	return ok && l.now().Before(exp)
+}
+
+// graphThrottled counts the request in its throttled family, if any, and
+// says whether it may pass; when not, the wait a Retry-After names (0 for
+// Conditional Access, whose 429 names none).
+func (l *Lab) graphThrottled(path string) (time.Duration, bool) {
+	if l.graphThrottles == nil {
+		return 0, true
+	}
+	now := l.now()
+	l.countMu.Lock()
+	defer l.countMu.Unlock()
+	for name, t := range l.graphThrottles {
+		if !slices.ContainsFunc(t.prefixes, func(p string) bool { return strings.HasPrefix(path, p) }) {
+			continue
+		}
+		if now.Sub(t.win.start) >= t.period {
+			t.win.start, t.win.used = now, 0
+		}
+		t.win.used++
+		if t.win.used <= t.limit {
+			return 0, true
+		}
+		l.limited["graph "+name]++
+		if !t.retryAfter {
+			return 0, false
+		}
+		return t.win.start.Add(t.period).Sub(now), false
+	}
+	return 0, true
 }

@@ -439,3 +439,48 @@ func TestIssuerFormsAgreeWithRealmAndSAMLMetadata(t *testing.T) {
 		})
 	}
 }
+
+// Graph's throttles (GraphThrottle): a second Conditional Access read in
+// the same second is 429 without Retry-After; the sixth sign-in log read
+// in 10 s is 429 with one; /__lab/stats counts them by system.
+func TestGraphThrottles(t *testing.T) {
+	l := labtest.StartWith(t, "healthy", lab.Options{GraphThrottle: true})
+	c := client(l)
+	token := graphToken(t, c, l)
+	get := func(path string) *http.Response {
+		req, _ := http.NewRequest(http.MethodGet, l.GraphURL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if r := get("/identity/conditionalAccess/policies"); r.StatusCode != http.StatusOK {
+		t.Fatalf("first CA read: %d", r.StatusCode)
+	}
+	r := get("/identity/conditionalAccess/policies")
+	if r.StatusCode != http.StatusTooManyRequests || r.Header.Get("Retry-After") != "" {
+		t.Fatalf("second CA read: %d, Retry-After %q", r.StatusCode, r.Header.Get("Retry-After"))
+	}
+	for i := range 5 {
+		if r := get("/auditLogs/signIns"); r.StatusCode != http.StatusOK {
+			t.Fatalf("sign-in read %d: %d", i+1, r.StatusCode)
+		}
+	}
+	r = get("/auditLogs/signIns")
+	if r.StatusCode != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("sixth sign-in read: %d, Retry-After %q", r.StatusCode, r.Header.Get("Retry-After"))
+	}
+	if r := get("/users"); r.StatusCode != http.StatusOK {
+		t.Fatalf("users are not throttled: %d", r.StatusCode)
+	}
+	st := l.Stats()
+	if g := st["graph"]; g.RateLimited != 2 || g.Buckets["conditionalAccess"] != 1 || g.Buckets["reports"] != 1 || g.Requests < 9 {
+		t.Fatalf("graph stats %+v", g)
+	}
+	if st["okta"].RateLimited != 0 {
+		t.Fatalf("okta stats %+v", st["okta"])
+	}
+}

@@ -2,7 +2,6 @@ package lab
 
 import (
 	"fmt"
-	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -100,7 +99,7 @@ func (l *Lab) oktaAuth(next http.Handler) http.Handler {
 		// Okta's headers but lets the lab's own tests through.
 		over := window.used > window.limit && window != &l.oktaWindow
 		if over {
-			l.limited[bucket]++
+			l.limited["okta "+bucket]++
 		}
 		remaining, reset := max(window.limit-window.used, 0), window.start.Add(l.window)
 		l.countMu.Unlock()
@@ -143,22 +142,53 @@ func (l *Lab) oktaBucket(path string) (*rateWindow, string) {
 	return l.buckets[best], best
 }
 
-// LabStats is what GET {okta}/__lab/stats answers: the requests served
-// and the 429s the rate limits answered, by bucket.
-type LabStats struct {
-	Requests    int            `json:"requests"`
-	RateLimited map[string]int `json:"rateLimited"`
+// SystemStats are one system's counts in /__lab/stats.
+type SystemStats struct {
+	Requests    int `json:"requests"`
+	RateLimited int `json:"rateLimited"` // 429s the rate limits answered
+	// Buckets are the 429s by bucket (Okta: the path prefix; Graph:
+	// conditionalAccess, reports).
+	Buckets map[string]int `json:"buckets,omitempty"`
 }
+
+// LabStats is what GET {okta}/__lab/stats answers, by system: "okta",
+// "graph", "login".
+type LabStats map[string]SystemStats
 
 // Stats are the lab's counts (the same as /__lab/stats).
 func (l *Lab) Stats() LabStats {
 	l.countMu.Lock()
 	defer l.countMu.Unlock()
-	st := LabStats{RateLimited: maps.Clone(l.limited)}
-	for _, n := range l.counts {
-		st.Requests += n
+	st := LabStats{}
+	for _, sys := range []string{"okta", "graph", "login"} {
+		st[sys] = SystemStats{}
+	}
+	for route, n := range l.counts {
+		sys, _, _ := strings.Cut(route, " ")
+		s := st[sys]
+		s.Requests += n
+		st[sys] = s
+	}
+	for key, n := range l.limited {
+		sys, bucket, _ := strings.Cut(key, " ")
+		s := st[sys]
+		s.RateLimited += n
+		if s.Buckets == nil {
+			s.Buckets = map[string]int{}
+		}
+		s.Buckets[bucket] += n
+		st[sys] = s
 	}
 	return st
+}
+
+// RateLimited is the 429s the rate limits answered, all systems.
+func (st LabStats) RateLimited() int {
+	n := 0
+	for _, s := range st {
+		n += s.RateLimited
+	}
+	return n
 }
 
 func (l *Lab) oktaStats(w http.ResponseWriter) {

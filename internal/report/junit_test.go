@@ -3,11 +3,13 @@ package report_test
 import (
 	"bytes"
 	"encoding/xml"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/o365doctor/o365doctor/internal/report"
+	"github.com/o365doctor/o365doctor/internal/report/xsdlite"
 )
 
 // The JUnit document: one test case per check, the suite's counts those
@@ -31,11 +33,11 @@ func TestJUnit(t *testing.T) {
 		Tests    int `xml:"tests,attr"`
 		Failures int `xml:"failures,attr"`
 		Errors   int `xml:"errors,attr"`
-		Skipped  int `xml:"skipped,attr"`
 		Suites   []struct {
-			Name  string `xml:"name,attr"`
-			Tests int    `xml:"tests,attr"`
-			Cases []struct {
+			Name    string `xml:"name,attr"`
+			Tests   int    `xml:"tests,attr"`
+			Skipped int    `xml:"skipped,attr"`
+			Cases   []struct {
 				Name      string `xml:"name,attr"`
 				ClassName string `xml:"classname,attr"`
 				Time      string `xml:"time,attr"`
@@ -52,7 +54,19 @@ func TestJUnit(t *testing.T) {
 	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatalf("not XML: %v\n%s", err, b.String())
 	}
-	if doc.Tests != 5 || doc.Failures != 1 || doc.Errors != 1 || doc.Skipped != 1 || len(doc.Suites) != 1 || doc.Suites[0].Tests != 5 ||
+	// Valid against the schema Jenkins' xunit plugin validates with.
+	xsd, err := os.ReadFile("xsdlite/testdata/jenkins-junit-10.xsd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, err := xsdlite.Parse(xsd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := schema.Validate(b.Bytes()); len(errs) > 0 {
+		t.Fatalf("not valid against junit-10.xsd: %v\n%s", errs, b.String())
+	}
+	if doc.Tests != 5 || doc.Failures != 1 || doc.Errors != 1 || len(doc.Suites) != 1 || doc.Suites[0].Skipped != 1 || doc.Suites[0].Tests != 5 ||
 		doc.Suites[0].Name != "o365doctor domain contoso.com" {
 		t.Fatalf("counts %+v", doc)
 	}

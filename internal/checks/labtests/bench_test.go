@@ -6,6 +6,7 @@ import (
 	"maps"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -313,4 +314,59 @@ func sampleHeap(peak *uint64, base uint64) (stop func()) {
 		}
 	}()
 	return func() { close(done); <-finished }
+}
+
+// BenchmarkTenantListingRateLimited runs the tenant-wide checks on 20 000
+// users against an /api/v1/apps bucket of 20 requests per 5-second window
+// with the whole bucket o365doctor's (--okta-rate-share 1) and 20 ms of
+// latency, and reports the wall time as a ratio to the rate-limit floor:
+// the start of the window in which the bucket's last request may be made
+// (the windows are aligned as the lab's are), plus that request's round
+// trip. It fails if the lab answered any 429.
+func BenchmarkTenantListingRateLimited(b *testing.B) {
+	const (
+		users   = 20_000
+		limit   = 20
+		window  = 5 * time.Second
+		latency = 20 * time.Millisecond
+	)
+	var wall, floor time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		l := labtest.StartWith(b, "bulk", lab.Options{Users: users, Latency: latency,
+			RateLimits: map[string]int{"/api/v1/apps": limit}, RateWindow: window})
+		s := l.Settings()
+		s.OktaRateShare = 1
+		src, _ := labtest.Sources(b, s)
+		l.ResetRequests()
+		b.StartTimer()
+		start := time.Now()
+		rs := checks.Run(context.Background(), tenantChecks(b), checks.TenantSubject("contoso.com"), src, checks.RunOptions{}, nil)
+		wall += time.Since(start)
+		b.StopTimer()
+		for _, r := range rs {
+			if r.Status == checks.StatusError || r.Status == checks.StatusSkipped {
+				b.Fatalf("%s: %s %s", r.CheckID, r.Status, r.Message)
+			}
+		}
+		if st := l.Stats(); st.RateLimited() != 0 {
+			b.Fatalf("429s served: %+v", st)
+		}
+		n := 0
+		var first time.Time
+		for _, r := range l.RequestLog() {
+			if strings.HasPrefix(r.Route, "okta GET /api/v1/apps") {
+				if n == 0 {
+					first = r.Start
+				}
+				n++
+			}
+		}
+		windows := (n + limit - 1) / limit
+		last := first.Truncate(window).Add(time.Duration(windows-1) * window)
+		floor += max(last.Sub(start), 0) + latency
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(wall)/float64(floor), "wall/floor")
+	b.ReportMetric(float64(floor.Milliseconds())/float64(b.N), "floor-ms/op")
 }

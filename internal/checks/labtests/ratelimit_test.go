@@ -42,8 +42,8 @@ func TestTenantListingCausesNo429(t *testing.T) {
 		RateLimits: map[string]int{"/api/v1/apps": 8}, RateWindow: time.Second, PreConsume: map[string]int{"/api/v1/apps": 4}})
 	start := time.Now()
 	got := findings(limited, 0.5)
-	if st := limited.Stats(); len(st.RateLimited) != 0 {
-		t.Fatalf("429s served: %v", st.RateLimited)
+	if st := limited.Stats(); st.RateLimited() != 0 {
+		t.Fatalf("429s served: %+v", st)
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("findings under the rate limit differ: %d vs %d", len(got), len(want))
@@ -52,5 +52,28 @@ func TestTenantListingCausesNo429(t *testing.T) {
 	// listing need at least two resets.
 	if took := time.Since(start); took < time.Second {
 		t.Fatalf("the run took %s: it did not wait for a reset", took)
+	}
+}
+
+// Against Okta's published limits and Graph's throttles, every check of a
+// domain preflight and of a user's triage runs with no 429 served: the
+// limits o365doctor meets in a real org are not ones it trips.
+func TestPublishedLimitsCauseNo429(t *testing.T) {
+	ctx := context.Background()
+	l := labtest.StartWith(t, "healthy", lab.Options{RateLimits: lab.OktaPublishedLimits, GraphThrottle: true})
+	src, _ := labtest.Sources(t, l.Settings())
+	for _, subject := range []checks.Subject{checks.TenantSubject("contoso.com"), checks.UserSubject("alice@contoso.com")} {
+		list, err := checks.Select(checks.All(), subject.Scopes(), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range checks.Run(ctx, list, subject, src, checks.RunOptions{}, nil) {
+			if r.Status == checks.StatusError {
+				t.Errorf("%s: %s", r.CheckID, r.Message)
+			}
+		}
+	}
+	if st := l.Stats(); st.RateLimited() != 0 || st["okta"].Requests == 0 || st["graph"].Requests == 0 {
+		t.Fatalf("stats: %+v", st)
 	}
 }

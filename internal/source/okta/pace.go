@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -22,6 +23,16 @@ import (
 type pacer struct {
 	share float64
 	now   func() time.Time
+
+	// offset is the least the server's clock can be ahead of ours, learnt
+	// from every answer's Date: Date (whole seconds, truncated) is at most
+	// the server's time when it answered, so max(Date − our receipt time)
+	// is a lower bound that closes in on the true offset. Waiting for the
+	// reset by it is never early, and by less than the Date's second of
+	// rounding late.
+	mu     sync.Mutex
+	offset time.Duration
+	known  bool
 }
 
 func newPacer(share float64) *pacer {
@@ -40,6 +51,7 @@ func (p *pacer) before(ctx context.Context, h http.Header) error {
 	if p == nil {
 		return nil
 	}
+	p.observe(h)
 	limit, err1 := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Limit")))
 	remaining, err2 := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Remaining")))
 	reset, err3 := strconv.ParseInt(strings.TrimSpace(h.Get("X-Rate-Limit-Reset")), 10, 64)
@@ -50,11 +62,9 @@ func (p *pacer) before(ctx context.Context, h http.Header) error {
 	if limit-remaining < allowed {
 		return nil
 	}
-	// The reset is the server's clock: measured against its Date.
-	serverNow := p.now()
-	if d, err := http.ParseTime(h.Get("Date")); err == nil {
-		serverNow = d
-	}
+	// The reset is the server's clock: measured by the offset its Dates
+	// have shown (observe learns it from every answer).
+	serverNow := p.now().Add(p.offsetOf())
 	wait := time.Unix(reset, 0).Sub(serverNow) + resetMargin
 	if wait <= 0 {
 		return nil
@@ -70,4 +80,24 @@ func (p *pacer) before(ctx context.Context, h http.Header) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// observe learns the server's clock offset from an answer's Date.
+func (p *pacer) observe(h http.Header) {
+	d, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return
+	}
+	obs := d.Sub(p.now())
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.known || obs > p.offset {
+		p.offset, p.known = obs, true
+	}
+}
+
+func (p *pacer) offsetOf() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.offset
 }

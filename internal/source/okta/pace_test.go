@@ -46,3 +46,23 @@ func TestPacer(t *testing.T) {
 		t.Fatal("a cancelled wait returned no error")
 	}
 }
+
+// The pacer learns the server's clock from the Dates of many answers:
+// a Date is truncated to the second, but the latest bound wins, so the
+// wait ends close after the reset instead of up to a second late.
+func TestPacerLearnsTheServerClock(t *testing.T) {
+	local := time.Date(2026, 11, 29, 12, 0, 0, 900_000_000, time.UTC) // .9 into a second
+	p := newPacer(1)
+	p.now = func() time.Time { return local }
+	date := func(at time.Time) http.Header {
+		h := http.Header{}
+		h.Set("Date", at.Format(http.TimeFormat)) // truncated to the second
+		return h
+	}
+	_ = p.before(context.Background(), date(local)) // 12:00:00 at 12:00:00.9: offset ≥ -0.9 s
+	local = local.Add(200 * time.Millisecond)       // 12:00:01.1
+	_ = p.before(context.Background(), date(local)) // 12:00:01 at .1: offset ≥ -0.1 s
+	if got := p.offsetOf(); got != -100*time.Millisecond {
+		t.Fatalf("offset %s, want -100ms", got)
+	}
+}
