@@ -13,11 +13,11 @@ import (
 // check is a failure, a check that could not run an error, a skipped one
 // skipped; a warning passes, its message in system-out.
 type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
+	XMLName  xml.Name `xml:"testsuites"`
+	Name     string   `xml:"name,attr"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Errors   int      `xml:"errors,attr"`
 	// No skipped count here: the JUnit schema CI systems validate against
 	// (Jenkins xunit's junit-10.xsd) allows it on testsuite only.
 	Time   string       `xml:"time,attr"`
