@@ -462,3 +462,23 @@ func TestSignOnModeJudgesEveryActiveApp(t *testing.T) {
 		t.Fatalf("only an inactive app: %s %q", r.Status, r.Message)
 	}
 }
+
+func (f fakeOkta) AppUserListing(ctx context.Context, appID, _ string) iter.Seq2[model.AppUserPage, error] {
+	return func(yield func(model.AppUserPage, error) bool) {
+		for users, err := range f.AppUserPages(ctx, appID) {
+			if !yield(model.AppUserPage{Users: users}, err) {
+				return
+			}
+		}
+	}
+}
+
+func (f fakeGraph) UserListing(ctx context.Context, domain, _ string) iter.Seq2[model.EntraUserPage, error] {
+	return func(yield func(model.EntraUserPage, error) bool) {
+		for users, err := range f.UserPages(ctx, domain) {
+			if !yield(model.EntraUserPage{Users: users, Count: -1}, err) {
+				return
+			}
+		}
+	}
+}

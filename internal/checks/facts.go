@@ -73,6 +73,22 @@ type Facts struct {
 	calls map[FactRef]*call
 	// onProgress receives an unbounded load's news (pages read).
 	onProgress func(Progress)
+	snapshot   SnapshotOptions
+	clock      func() time.Time
+}
+
+func (f *Facts) now() time.Time {
+	if f.clock != nil {
+		return f.clock()
+	}
+	return time.Now()
+}
+
+// progress passes a load's progress on.
+func (f *Facts) progress(p Progress) {
+	if f.onProgress != nil {
+		f.onProgress(p)
+	}
 }
 
 // Progress reports what a long load has read so far.

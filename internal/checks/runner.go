@@ -72,7 +72,10 @@ type Progress struct {
 	CheckID string
 	What    string // "Okta app users", "Entra users"
 	Done    int
-	Total   int
+	Total   int // 0 when not known
+	// ETA is the time the listing still needs, from the rate limit's floor
+	// and the pace so far; 0 when not known yet.
+	ETA time.Duration
 }
 
 // Pass is one check's run against one subject: the check reads facts and
@@ -86,6 +89,7 @@ type Pass struct {
 	mu         sync.Mutex
 	findings   []Finding
 	summary    string
+	note       string
 }
 
 // Report records a finding.
@@ -105,6 +109,14 @@ func (p *Pass) Report(f Finding) {
 func (p *Pass) Summarize(format string, args ...any) {
 	p.mu.Lock()
 	p.summary = fmt.Sprintf(format, args...)
+	p.mu.Unlock()
+}
+
+// Note adds a clause to the end of the result's message (how old the
+// data read is, when a listing was resumed).
+func (p *Pass) Note(s string) {
+	p.mu.Lock()
+	p.note += s
 	p.mu.Unlock()
 }
 
@@ -147,6 +159,11 @@ type RunOptions struct {
 	// OnProgress, if set, receives progress from long checks, from their
 	// goroutines.
 	OnProgress func(Progress)
+	// Snapshot says where the tenant-wide listing keeps what it has read,
+	// so an interrupted run can resume.
+	Snapshot SnapshotOptions
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
 }
 
 // Run runs the checks against the subject, concurrently, sharing one set
@@ -154,8 +171,21 @@ type RunOptions struct {
 // runnable check requires starts loading at once. onResult, if set, is
 // called as each result arrives, from the caller's goroutine.
 func Run(ctx context.Context, list []*Check, subject Subject, src Sources, opts RunOptions, onResult func(Result)) []Result {
+	if subject.Kind == ScopeTenant {
+		now := opts.Now
+		if now == nil {
+			now = time.Now
+		}
+		// A wait cut short by ctx leaves ctx done: the checks end
+		// interrupted, as they would have.
+		_ = waitForSnapshotBudget(ctx, opts.Snapshot, subject.Domain, now, opts.OnProgress)
+	}
 	facts := NewFacts(ctx, subject, src, opts.LoadTimeout)
 	facts.onProgress = opts.OnProgress
+	facts.snapshot = opts.Snapshot
+	if opts.Now != nil {
+		facts.clock = opts.Now
+	}
 	facts.PrefetchFor(list)
 	type indexed struct {
 		i int
@@ -256,6 +286,7 @@ func (p *Pass) result(err error, timedOut bool, timeout time.Duration) Result {
 	if res.Message == "" {
 		res.Message = p.worstMessage(res.Status)
 	}
+	res.Message += p.note
 	return res
 }
 

@@ -68,6 +68,9 @@ type OktaAPI interface {
 	CustomDomains(ctx context.Context) ([]model.OktaDomain, error)
 	// AppUserPages streams every user assigned to the app, a page at a time.
 	AppUserPages(ctx context.Context, appID string) iter.Seq2[[]model.AppUser, error]
+	// AppUserListing is AppUserPages with each page's cursor and the
+	// rate-limit budget, resuming after the page whose next link is from.
+	AppUserListing(ctx context.Context, appID, from string) iter.Seq2[model.AppUserPage, error]
 	// AppKeys are the app's signing keys (GET /api/v1/apps/{id}/credentials/keys).
 	AppKeys(ctx context.Context, appID string) ([]model.SigningKey, error)
 	// AppMetadata is the app's SAML metadata (GET
@@ -88,6 +91,9 @@ type GraphAPI interface {
 	// UserPages streams the users whose UPN is in the domain ("" = all),
 	// a page at a time.
 	UserPages(ctx context.Context, domain string) iter.Seq2[[]model.EntraUser, error]
+	// UserListing is UserPages with each page's nextLink and the
+	// listing's count, resuming at the page from.
+	UserListing(ctx context.Context, domain, from string) iter.Seq2[model.EntraUserPage, error]
 	// Domains are the tenant's domains (GET /domains).
 	Domains(ctx context.Context) ([]model.EntraDomain, error)
 	// VerificationRecords and ServiceRecords are the records Entra asks

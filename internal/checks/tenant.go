@@ -1,12 +1,14 @@
 package checks
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/o365doctor/o365doctor/internal/model"
 )
@@ -34,10 +36,10 @@ type TenantEntra struct {
 	// Direct are the skuIds assigned directly (not by an Entra group);
 	// Licensed is whether any license is assigned; Held are the skuIds
 	// assigned and not refused for want of a seat (CountViolation).
-	Direct   []string
-	Licensed bool
-	Held     []string
-	key      string // the UPN in lower case: the key of Tenant.Okta
+	Direct   []string `json:",omitempty"`
+	Licensed bool     `json:",omitempty"`
+	Held     []string `json:",omitempty"`
+	key      string   // the UPN in lower case: the key of Tenant.Okta
 }
 
 // Tenant is the domain's population on both sides.
@@ -50,6 +52,9 @@ type Tenant struct {
 
 	sortOnce sync.Once
 	names    []string
+
+	// Resumed is set when part of the listing came from a snapshot.
+	Resumed *Resumed
 }
 
 // EntraByUPN finds an Entra user of the domain by UPN.
@@ -97,78 +102,160 @@ var TenantFact = &Fact[*Tenant]{
 		if err != nil {
 			return nil, err
 		}
-		t := &Tenant{App: app, byUPN: map[string]int{}}
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		// The first side to fail stops the other: its error is the cause,
-		// the other's (cancelled) a consequence.
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		var first error
-		fail := func(err error) {
-			mu.Lock()
-			if first == nil {
-				first = err
+		return loadTenant(ctx, f, app)
+	},
+}
+
+// loadTenant reads both sides at once, each from where a snapshot of an
+// interrupted run left it when resuming (snapshot.go), reporting progress
+// with an ETA after each page.
+func loadTenant(ctx context.Context, f *Facts, app model.OktaApp) (*Tenant, error) {
+	domain := f.subject.Domain
+	t := &Tenant{App: app, Okta: map[string]TenantOkta{}, byUPN: map[string]int{}}
+	opts := f.snapshot
+	var oktaSide, entraSide snapshotSide
+	var snap *snapshot
+	if opts.Dir != "" {
+		resumed := false
+		if opts.Resume {
+			o, e, _, ok, err := readSnapshot(snapshotPath(opts.Dir, domain), domain, app.ID)
+			if err != nil {
+				return nil, fmt.Errorf("reading the snapshot to resume: %w", err)
 			}
-			mu.Unlock()
-			cancel()
+			if ok {
+				oktaSide, entraSide, resumed = o, e, true
+				t.Resumed = &Resumed{OktaSince: o.since, EntraSince: e.since, OktaPages: o.pages, EntraPages: e.pages}
+			}
 		}
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			okta, err := Index(ctx, f.src.Okta.AppUserPages(ctx, app.ID), func(au model.AppUser) (string, TenantOkta, bool) {
-				lic, _ := au.Licenses()
-				return strings.ToLower(au.UserName), TenantOkta{UserID: au.UserID, UserName: au.UserName, ImmutableID: au.ImmutableID(),
-					UserStatus: au.UserStatus, Licenses: lic, UsageLocation: au.UsageLocation()}, au.UserName != ""
-			}, func(n int) { f.Progress("Okta app users", n, 0) })
+		var err error
+		if snap, err = createSnapshot(opts.Dir, domain, app.ID, resumed, f.now()); err != nil {
+			return nil, fmt.Errorf("keeping a snapshot of the listing (--resume): %w", err)
+		}
+	}
+	for _, o := range oktaSide.okta {
+		t.Okta[strings.ToLower(o.UserName)] = o
+	}
+	for _, e := range entraSide.entra {
+		e.key = strings.ToLower(e.UPN)
+		t.byUPN[e.key] = len(t.Entra)
+		t.Entra = append(t.Entra, e)
+	}
+	est := &listingETA{start: f.now(), now: f.now, window: time.Minute, oktaDone: len(oktaSide.okta), entraDone: len(entraSide.entra), total: entraSide.count}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// The first side to fail stops the other: its error is the cause,
+	// the other's (cancelled) a consequence.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	fail := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+		cancel()
+	}
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if oktaSide.done {
+			return
+		}
+		for page, err := range f.src.Okta.AppUserListing(ctx, app.ID, oktaSide.next) {
 			if err != nil {
 				fail(err)
 				return
 			}
-			t.Okta = okta
-		}()
-		go func() {
-			defer wg.Done()
-			read := 0
-			for page, err := range f.src.Graph.UserPages(ctx, domain) {
-				if err != nil {
-					fail(err)
-					return
-				}
-				for _, u := range page {
-					e := TenantEntra{ID: u.ID, UPN: u.UserPrincipalName, ImmutableID: u.OnPremisesImmutableID, UsageLocation: u.UsageLocation,
-						Licensed: len(u.AssignedLicenses()) > 0}
-					byGroup, noSeat := map[string]bool{}, map[string]bool{}
-					for _, s := range u.LicenseStates() {
-						if s.AssignedByGroup != "" {
-							byGroup[strings.ToLower(s.SkuID)] = true
-						}
-						if strings.EqualFold(s.Error, "CountViolation") {
-							noSeat[strings.ToLower(s.SkuID)] = true
-						}
-					}
-					for _, l := range u.AssignedLicenses() {
-						if !byGroup[strings.ToLower(l.SkuID)] {
-							e.Direct = append(e.Direct, l.SkuID)
-						}
-						if !noSeat[strings.ToLower(l.SkuID)] {
-							e.Held = append(e.Held, l.SkuID)
-						}
-					}
-					e.key = strings.ToLower(e.UPN)
-					t.byUPN[e.key] = len(t.Entra)
-					t.Entra = append(t.Entra, e)
-				}
-				read += len(page)
-				f.Progress("Entra users", read, 0)
+			line := snapshotLine{Side: "okta", At: f.now().UTC(), Next: page.Next}
+			if page.Budget.Limit > 0 {
+				line.Budget = &page.Budget
 			}
-		}()
-		wg.Wait()
-		if first != nil {
-			return nil, first
+			for _, au := range page.Users {
+				if au.UserName == "" {
+					continue
+				}
+				lic, _ := au.Licenses()
+				o := TenantOkta{UserID: au.UserID, UserName: au.UserName, ImmutableID: au.ImmutableID(),
+					UserStatus: au.UserStatus, Licenses: lic, UsageLocation: au.UsageLocation()}
+				t.Okta[strings.ToLower(au.UserName)] = o
+				line.Okta = append(line.Okta, o)
+			}
+			snap.write(line)
+			f.progress(est.okta(len(page.Users), page.Budget))
 		}
-		return t, nil
-	},
+	}()
+	go func() {
+		defer wg.Done()
+		if entraSide.done {
+			return
+		}
+		for page, err := range f.src.Graph.UserListing(ctx, domain, entraSide.next) {
+			if err != nil {
+				fail(err)
+				return
+			}
+			line := snapshotLine{Side: "entra", At: f.now().UTC(), Next: page.Next, Count: max(page.Count, 0)}
+			for _, u := range page.Users {
+				e := tenantEntraOf(u)
+				t.byUPN[e.key] = len(t.Entra)
+				t.Entra = append(t.Entra, e)
+				line.Entra = append(line.Entra, e)
+			}
+			snap.write(line)
+			f.progress(est.entra(len(page.Users), page.Count))
+		}
+	}()
+	wg.Wait()
+	if err := cmp.Or(first, ctx.Err()); err != nil {
+		snap.close(false) // kept for --resume
+		return nil, err
+	}
+	snap.close(!opts.Keep)
+	return t, nil
+}
+
+// tenantEntraOf keeps of an Entra user what the tenant checks compare.
+func tenantEntraOf(u model.EntraUser) TenantEntra {
+	e := TenantEntra{ID: u.ID, UPN: u.UserPrincipalName, ImmutableID: u.OnPremisesImmutableID, UsageLocation: u.UsageLocation,
+		Licensed: len(u.AssignedLicenses()) > 0}
+	byGroup, noSeat := map[string]bool{}, map[string]bool{}
+	for _, s := range u.LicenseStates() {
+		if s.AssignedByGroup != "" {
+			byGroup[strings.ToLower(s.SkuID)] = true
+		}
+		if strings.EqualFold(s.Error, "CountViolation") {
+			noSeat[strings.ToLower(s.SkuID)] = true
+		}
+	}
+	for _, l := range u.AssignedLicenses() {
+		if !byGroup[strings.ToLower(l.SkuID)] {
+			e.Direct = append(e.Direct, l.SkuID)
+		}
+		if !noSeat[strings.ToLower(l.SkuID)] {
+			e.Held = append(e.Held, l.SkuID)
+		}
+	}
+	e.key = strings.ToLower(e.UPN)
+	return e
+}
+
+// Resumed says what a resumed listing took from its snapshot.
+type Resumed struct {
+	OktaSince, EntraSince time.Time // when each side's first kept page was read
+	OktaPages, EntraPages int
+}
+
+// ageNote is appended to a tenant check's message when the listing was
+// resumed: how old each side's data is.
+func (r *Resumed) ageNote(now time.Time) string {
+	age := func(since time.Time, pages int) string {
+		if pages == 0 {
+			return "read now"
+		}
+		return fmt.Sprintf("%d page(s) from a snapshot of %s ago", pages, now.Sub(since).Round(time.Second))
+	}
+	return fmt.Sprintf(" (resumed: Okta's app users %s, Entra's users %s)", age(r.OktaSince, r.OktaPages), age(r.EntraSince, r.EntraPages))
 }
 
 // tenantOf reads the population for a tenant check.
@@ -204,7 +291,19 @@ func conclude(pass *Pass, bad int, passMsg, summary string, args ...any) error {
 func tenantCheck(id, title string, area Area, severity Severity, refs []string, run func(context.Context, *Pass) error, doc string) *Check {
 	return &Check{ID: id, Title: title, Area: area, Scope: ScopeTenant, Severity: severity, Needs: []Source{Okta, Graph},
 		Permissions: []Permission{{Source: Okta, Name: "okta.apps.read"}, {Source: Graph, Name: "User.Read.All"}},
-		Requires:    []FactRef{TenantFact}, Doc: doc, References: refs, Run: run}
+		Requires:    []FactRef{TenantFact}, Doc: doc, References: refs, Run: withAge(run)}
+}
+
+// withAge runs a tenant check and, when the listing was resumed, says in
+// its message how old each side's data is.
+func withAge(run func(context.Context, *Pass) error) func(context.Context, *Pass) error {
+	return func(ctx context.Context, pass *Pass) error {
+		err := run(ctx, pass)
+		if t, terr := tenantOf(ctx, pass); terr == nil && t.Resumed != nil {
+			pass.Note(t.Resumed.ageNote(pass.Facts.now()))
+		}
+		return err
+	}
 }
 
 // EntraUsersWithoutOkta: every Entra user of the domain has an Office 365
@@ -509,7 +608,7 @@ the tenant has no subscription for fails too.
 Fix: free seats (remove licenses from users who left) or buy more before Okta
 pushes, or change the licenses on the Okta assignments.`,
 	References: []string{"https://learn.microsoft.com/graph/api/resources/subscribedsku"},
-	Run:        runTenantSKUCapacity,
+	Run:        withAge(runTenantSKUCapacity),
 }
 
 func runTenantSKUCapacity(ctx context.Context, pass *Pass) error {

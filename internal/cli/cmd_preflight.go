@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
+	"github.com/o365doctor/o365doctor/internal/fix"
 	"github.com/o365doctor/o365doctor/internal/model"
 )
 
@@ -22,6 +25,9 @@ type PreflightOptions struct {
 	Run      runFlags
 	CSV      string
 	Progress bool
+	// Resume continues an interrupted listing from its snapshot;
+	// KeepSnapshot keeps the snapshot after a run that completed.
+	Resume, KeepSnapshot bool
 }
 
 // NewCmdPreflight is `o365doctor preflight --domain D`.
@@ -57,6 +63,8 @@ Exit codes as for user: 0, 1 (a check fails), 2, 3, 4, 130.`,
 	}
 	cmd.Flags().StringVar(&opts.Domain, "domain", "", "the domain to check, e.g. contoso.com")
 	cmd.Flags().BoolVar(&opts.Progress, "progress", false, "show the listing's progress on stderr even with --json (a line every few seconds when stderr is not a terminal)")
+	cmd.Flags().BoolVar(&opts.Resume, "resume", false, "continue an interrupted tenant listing from the pages it had read (kept, mode 0600, beside the fix journal under the state directory)")
+	cmd.Flags().BoolVar(&opts.KeepSnapshot, "keep-snapshot", false, "keep the listing's snapshot after a run that completed (it is deleted otherwise)")
 	cmd.Flags().StringVar(&opts.CSV, "csv", "", "also write the affected users to this CSV file (mode 0600; masked with --redact)")
 	opts.Conn.registerSystems(cmd, f.env)
 	opts.Output.register(cmd, "text", "json", "markdown", "junit")
@@ -85,7 +93,8 @@ func runPreflight(ctx context.Context, opts *PreflightOptions) error {
 	}
 	subject := checks.TenantSubject(domain)
 	subject.Display = display
-	d := diagnosis{f: f, ses: ses, subject: subject, out: opts.Output, run: opts.Run, csvPath: opts.CSV}
+	d := diagnosis{f: f, ses: ses, subject: subject, out: opts.Output, run: opts.Run, csvPath: opts.CSV,
+		snapshot: checks.SnapshotOptions{Dir: snapshotDir(f.env), Resume: opts.Resume, Keep: opts.KeepSnapshot}}
 	// Progress on a terminal's stderr, unless the output is a document
 	// for a program (--json, junit); --progress asks for it anyway.
 	format, err := opts.Output.format()
@@ -131,6 +140,8 @@ type progressLine struct {
 	shown bool
 	start time.Time
 	read  map[string]int
+	total map[string]int
+	eta   time.Duration
 	order []string
 	// plain: stderr is no terminal: a whole line at most every 5 s.
 	plain bool
@@ -141,17 +152,37 @@ func (p *progressLine) show(pr checks.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.read == nil {
-		p.read, p.start = map[string]int{}, time.Now()
+		p.read, p.total, p.start = map[string]int{}, map[string]int{}, time.Now()
+	}
+	if strings.HasPrefix(pr.What, "waiting") {
+		line := fmt.Sprintf("%s, about %s", pr.What, pr.ETA.Round(time.Second))
+		if p.plain {
+			fmt.Fprintln(p.w.IO.Err, "o365doctor: "+line)
+		} else {
+			fmt.Fprint(p.w.IO.Err, "\r\033[K"+line)
+			p.shown = true
+		}
+		return
 	}
 	if _, seen := p.read[pr.What]; !seen {
 		p.order = append(p.order, pr.What)
 	}
-	p.read[pr.What] = pr.Done
+	p.read[pr.What], p.total[pr.What] = pr.Done, pr.Total
+	if pr.ETA > 0 || pr.What == "Okta app users" {
+		p.eta = pr.ETA
+	}
 	parts := make([]string, 0, len(p.order))
 	for _, what := range p.order {
-		parts = append(parts, fmt.Sprintf("%s %d", what, p.read[what]))
+		part := fmt.Sprintf("%s %d", what, p.read[what])
+		if t := p.total[what]; t > 0 {
+			part += fmt.Sprintf(" of ~%d", t)
+		}
+		parts = append(parts, part)
 	}
 	line := fmt.Sprintf("reading %s · %s", strings.Join(parts, " · "), time.Since(p.start).Round(time.Second))
+	if p.eta > 0 {
+		line += fmt.Sprintf(" · about %s left", p.eta.Round(time.Second))
+	}
 	if p.plain {
 		if time.Since(p.last) >= 5*time.Second {
 			fmt.Fprintln(p.w.IO.Err, "o365doctor: "+line)
@@ -169,4 +200,11 @@ func (p *progressLine) done() {
 	if p.shown {
 		fmt.Fprint(p.w.IO.Err, "\r\033[K")
 	}
+}
+
+// snapshotDir is where tenant listings keep their snapshots: beside the
+// fix journal ($O365DOCTOR_JOURNAL, else under $XDG_STATE_HOME or
+// ~/.local/state/o365doctor).
+func snapshotDir(env func(string) string) string {
+	return filepath.Join(filepath.Dir(cmp.Or(env("O365DOCTOR_JOURNAL"), fix.DefaultJournalPath(env))), "snapshots")
 }

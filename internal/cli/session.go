@@ -88,6 +88,14 @@ func (ses *session) runOptions(subject checks.Subject) checks.RunOptions {
 	return ro
 }
 
+// runOptions are the session's, with the diagnosis' snapshot.
+func (d *diagnosis) runOptions() checks.RunOptions {
+	ro := d.ses.runOptions(d.subject)
+	ro.Snapshot = d.snapshot
+	ro.Now = d.f.Now
+	return ro
+}
+
 // diagnosis is one run of checks about a subject, shown in the TUI or as a
 // report.
 type diagnosis struct {
@@ -95,8 +103,10 @@ type diagnosis struct {
 	ses     *session
 	subject checks.Subject
 	title   string // an extra header line (the demo names its scenario)
-	out     outputFlags
-	run     runFlags
+	// snapshot is where a tenant listing keeps what it read (preflight).
+	snapshot checks.SnapshotOptions
+	out      outputFlags
+	run      runFlags
 	// progress, if set, receives news from long checks; progressDone
 	// ends it before anything else is printed.
 	progress     func(checks.Progress)
@@ -144,7 +154,7 @@ func (d diagnosis) do(ctx context.Context) error {
 	if tui {
 		opts := ui.Options{
 			Title: d.title, Subject: d.subject, Tenant: d.ses.settings.TenantID, OktaOrg: d.ses.settings.OktaURL,
-			Checks: list, Sources: d.ses.sources, RunOptions: d.ses.runOptions(d.subject), Executor: d.ses.executor,
+			Checks: list, Sources: d.ses.sources, RunOptions: d.runOptions(), Executor: d.ses.executor,
 			In: d.f.IO.In, Out: d.f.IO.Out,
 		}
 		run := d.f.RunTUI
@@ -155,7 +165,7 @@ func (d diagnosis) do(ctx context.Context) error {
 			return withCode(ExitUsage, fmt.Errorf("terminal UI: %w", err))
 		}
 	} else {
-		ro := d.ses.runOptions(d.subject)
+		ro := d.runOptions()
 		ro.OnProgress = d.progress
 		results = checks.Run(ctx, list, d.subject, d.ses.sources, ro, nil)
 		if d.progressDone != nil {

@@ -177,3 +177,31 @@ type OktaDomain struct {
 	Domain           string // login.contoso.com
 	ValidationStatus string // VERIFIED, COMPLETED, IN_PROGRESS, NOT_STARTED, FAILED_TO_VERIFY
 }
+
+// RateBudget is what an Okta answer said of its rate-limit bucket:
+// Limit requests per window, Remaining of them, the window's Reset (on
+// the local clock), and the Share of the bucket o365doctor keeps to.
+// Zero when the answer did not say.
+type RateBudget struct {
+	Limit, Remaining int
+	Reset            time.Time
+	Share            float64
+}
+
+// AppUserPage is one page of an app's users, with the link to the next
+// page ("" after the last) and the bucket's budget after it.
+type AppUserPage struct {
+	Users  []AppUser
+	Next   string
+	Budget RateBudget
+}
+
+// EntraUserPage is one page of Entra users, with the link to the next
+// page ("" after the last) and Graph's @odata.count of the whole listing
+// (-1 when the answer has none: only the first page of an advanced query
+// carries it).
+type EntraUserPage struct {
+	Users []EntraUser
+	Next  string
+	Count int
+}

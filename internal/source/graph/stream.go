@@ -33,6 +33,19 @@ const UsersPerPage = 999
 // back to a page already read.
 func (c *Client) UserPages(ctx context.Context, domain string) iter.Seq2[[]model.EntraUser, error] {
 	return func(yield func([]model.EntraUser, error) bool) {
+		for page, err := range c.UserListing(ctx, domain, "") {
+			if !yield(page.Users, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// UserListing is UserPages with each page's nextLink and the listing's
+// @odata.count, starting at the page from ("" for the first; a link off
+// the configured Graph URL is refused, as every nextLink is).
+func (c *Client) UserListing(ctx context.Context, domain, from string) iter.Seq2[model.EntraUserPage, error] {
+	return func(yield func(model.EntraUserPage, error) bool) {
 		o := op{what: "list users", noun: "a list of users", perm: permUsers}
 		q := url.Values{}
 		q.Set("$select", strings.Join(userSelect, ","))
@@ -45,52 +58,59 @@ func (c *Client) UserPages(ctx context.Context, domain string) iter.Seq2[[]model
 			headers.Add("ConsistencyLevel", "eventual")
 		}
 		next := c.baseURL.String() + "/users?" + q.Encode()
+		if from != "" {
+			next = from
+		}
 		seen := map[string]bool{}
 		for next != "" {
 			key, err := c.pageKey(next)
 			if err != nil {
-				yield(nil, o.errorf("%v", err))
+				yield(model.EntraUserPage{}, o.errorf("%v", err))
 				return
 			}
 			if seen[key] {
-				yield(nil, o.errorf("the server's nextLink leads back to a page already read; stopping"))
+				yield(model.EntraUserPage{}, o.errorf("the server's nextLink leads back to a page already read; stopping"))
 				return
 			}
 			seen[key] = true
 			if err := ctx.Err(); err != nil {
-				yield(nil, o.fail(err))
+				yield(model.EntraUserPage{}, o.fail(err))
 				return
 			}
 			page, err := c.userPage(ctx, next, headers)
 			if err != nil {
-				yield(nil, o.fail(err))
+				yield(model.EntraUserPage{}, o.fail(err))
 				return
 			}
 			if page.Value == nil {
-				yield(nil, o.notA("no value"))
+				yield(model.EntraUserPage{}, o.notA("no value"))
 				return
 			}
 			if n := len(*page.Value); n > UsersPerPage {
-				yield(nil, o.notA(fmt.Sprintf("%d users in a page of at most %d", n, UsersPerPage)))
+				yield(model.EntraUserPage{}, o.notA(fmt.Sprintf("%d users in a page of at most %d", n, UsersPerPage)))
 				return
 			}
 			out := make([]model.EntraUser, 0, len(*page.Value))
 			for _, u := range *page.Value {
 				if u == nil || deref(u.ID) == "" {
-					yield(nil, o.notA("a user without id"))
+					yield(model.EntraUserPage{}, o.notA("a user without id"))
 					return
 				}
 				eu, err := u.toUser()
 				if err != nil {
-					yield(nil, o.notA(err.Error()))
+					yield(model.EntraUserPage{}, o.notA(err.Error()))
 					return
 				}
 				out = append(out, eu)
 			}
-			if !yield(out, nil) {
-				return
+			count := -1
+			if page.Count != nil {
+				count = *page.Count
 			}
 			next = deref(page.NextLink)
+			if !yield(model.EntraUserPage{Users: out, Next: next, Count: count}, nil) {
+				return
+			}
 		}
 	}
 }
@@ -123,6 +143,7 @@ func (c *Client) pageKey(raw string) (string, error) {
 type leanUserPage struct {
 	Value    *[]*leanUser `json:"value"`
 	NextLink *string      `json:"@odata.nextLink"`
+	Count    *int         `json:"@odata.count"`
 }
 
 type leanUser struct {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/o365doctor/o365doctor/internal/model"
 )
 
 // pacer keeps a bulk listing within a share of the Okta rate-limit bucket
@@ -100,4 +102,17 @@ func (p *pacer) offsetOf() time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.offset
+}
+
+// budget is what an answer's headers say of its bucket, with the share
+// o365doctor keeps to; zero when the headers are missing.
+func (p *pacer) budget(h http.Header) model.RateBudget {
+	limit, err1 := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Limit")))
+	remaining, err2 := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Remaining")))
+	reset, err3 := strconv.ParseInt(strings.TrimSpace(h.Get("X-Rate-Limit-Reset")), 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || limit <= 0 || p == nil {
+		return model.RateBudget{}
+	}
+	// The reset on our clock: the server's, less what its Dates showed.
+	return model.RateBudget{Limit: limit, Remaining: remaining, Reset: time.Unix(reset, 0).Add(-p.offsetOf()), Share: p.share}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"net/url"
+	"strings"
 
 	"encoding/json"
 	"github.com/okta/okta-sdk-golang/v2/okta"
@@ -30,56 +31,92 @@ const AppUsersPerPage = 500
 // already read.
 func (c *Client) AppUserPages(ctx context.Context, appID string) iter.Seq2[[]model.AppUser, error] {
 	return func(yield func([]model.AppUser, error) bool) {
-		o := op{what: "list app users of app " + appID, noun: "a list of app users", perm: "okta.apps.read"}
-		ctx, cancel := context.WithCancel(ctx)
-		fetched := make(chan rawPage, 1) // two requests ahead at most
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			defer close(fetched)
-			c.fetchAppUserPages(ctx, o, appID, fetched)
-		}()
-		defer func() { cancel(); <-done }()
-		for raw := range fetched {
-			if raw.err != nil {
-				yield(nil, raw.err)
-				return
-			}
-			buf, err := raw.body.wait()
-			if err != nil {
-				raw.body.release()
-				yield(nil, o.fail(nil, err))
-				return
-			}
-			users, err := decodeAppUsers(appID, buf.Bytes())
-			pagePool.Put(buf)
-			if err != nil {
-				yield(nil, o.notA(err.Error()))
-				return
-			}
-			if !yield(users, nil) {
-				return
-			}
-			// A consumer that cancelled gets that, not a page fetched ahead.
-			if err := ctx.Err(); err != nil {
-				yield(nil, o.fail(nil, err))
+		for page, err := range c.AppUserListing(ctx, appID, "") {
+			if !yield(page.Users, err) || err != nil {
 				return
 			}
 		}
 	}
 }
 
+// AppUserListing is AppUserPages with each page's cursor and the rate-limit
+// bucket its answer reported, starting after the page whose next link is
+// from ("" for the first page; a link on another host or to another
+// listing is refused, so a snapshot cannot send the token elsewhere).
+func (c *Client) AppUserListing(ctx context.Context, appID, from string) iter.Seq2[model.AppUserPage, error] {
+	return func(yield func(model.AppUserPage, error) bool) {
+		o := op{what: "list app users of app " + appID, noun: "a list of app users", perm: "okta.apps.read"}
+		if from != "" && !c.isAppUserPage(appID, from) {
+			yield(model.AppUserPage{}, o.errorf("the saved cursor is not a page of this app's users on %s; not asked", c.orgURL))
+			return
+		}
+		ctx, cancel := context.WithCancel(ctx)
+		fetched := make(chan rawPage, 1) // two requests ahead at most
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer close(fetched)
+			c.fetchAppUserPages(ctx, o, appID, from, fetched)
+		}()
+		defer func() { cancel(); <-done }()
+		for raw := range fetched {
+			if raw.err != nil {
+				yield(model.AppUserPage{}, raw.err)
+				return
+			}
+			buf, err := raw.body.wait()
+			if err != nil {
+				raw.body.release()
+				yield(model.AppUserPage{}, o.fail(nil, err))
+				return
+			}
+			users, err := decodeAppUsers(appID, buf.Bytes())
+			pagePool.Put(buf)
+			if err != nil {
+				yield(model.AppUserPage{}, o.notA(err.Error()))
+				return
+			}
+			if !yield(model.AppUserPage{Users: users, Next: raw.next, Budget: raw.budget}, nil) {
+				return
+			}
+			// A consumer that cancelled gets that, not a page fetched ahead.
+			if err := ctx.Err(); err != nil {
+				yield(model.AppUserPage{}, o.fail(nil, err))
+				return
+			}
+		}
+	}
+}
+
+// isAppUserPage: raw is a page of the app's users: a path on the org (the
+// SDK's next links are paths, which it sends to the org URL), or a URL on
+// the org's host.
+func (c *Client) isAppUserPage(appID, raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil || u.Opaque != "" {
+		return false
+	}
+	org, err := url.Parse(c.orgURL)
+	if err != nil {
+		return false
+	}
+	onOrg := u.Scheme == "" && u.Host == "" || u.Scheme == org.Scheme && strings.EqualFold(u.Host, org.Host)
+	return onOrg && u.EscapedPath() == "/api/v1/apps/"+url.PathEscape(appID)+"/users"
+}
+
 // rawPage is one answer of the chain: its body (still arriving; its
 // buffer goes back to pagePool once decoded), or the error that ends it.
 type rawPage struct {
-	body *pendingBody
-	err  error
+	body   *pendingBody
+	next   string // the next page's link, "" after the last
+	budget model.RateBudget
+	err    error
 }
 
 // fetchAppUserPages runs the chain of page requests, sending each page's
 // body (or the error that ends the chain) to out until there is no next
 // page or ctx ends.
-func (c *Client) fetchAppUserPages(ctx context.Context, o op, appID string, out chan<- rawPage) {
+func (c *Client) fetchAppUserPages(ctx context.Context, o op, appID, from string, out chan<- rawPage) {
 	send := func(p rawPage) bool {
 		select {
 		case out <- p:
@@ -100,7 +137,13 @@ func (c *Client) fetchAppUserPages(ctx context.Context, o op, appID string, out 
 		return rctx
 	}
 	var unused any
-	resp, err := c.firstAppUserPage(request(), appID, qp, &unused)
+	var resp *okta.Response
+	var err error
+	if from == "" {
+		resp, err = c.firstAppUserPage(request(), appID, qp, &unused)
+	} else {
+		resp, err = c.appUserPageAt(request(), from, &unused)
+	}
 	p := newPager()
 	for {
 		if err != nil {
@@ -114,13 +157,14 @@ func (c *Client) fetchAppUserPages(ctx context.Context, o op, appID string, out 
 			send(rawPage{err: o.notA("not a JSON list")})
 			return
 		}
-		if !send(rawPage{body: body}) {
-			body.release()
-			return
-		}
 		next, linkErr := p.next(resp)
 		if linkErr != nil {
+			body.release()
 			send(rawPage{err: o.errorf("%v", linkErr)})
+			return
+		}
+		if !send(rawPage{body: body, next: next, budget: c.pace.budget(resp.Header)}) {
+			body.release()
 			return
 		}
 		if next == "" {
@@ -198,6 +242,17 @@ func (au *leanAppUser) sdk() *okta.AppUser {
 		out.Embedded = map[string]any{"user": map[string]any{"status": au.Embedded.User.Status}}
 	}
 	return out
+}
+
+// appUserPageAt asks for the page at link (a next link) with the bulk
+// client, leaving the body to the request's capture.
+func (c *Client) appUserPageAt(ctx context.Context, link string, body *any) (*okta.Response, error) {
+	rq := c.bulk.CloneRequestExecutor()
+	req, err := rq.WithAccept("application/json").WithContentType("application/json").NewRequest("GET", link, nil)
+	if err != nil {
+		return nil, err
+	}
+	return rq.Do(ctx, req, body)
 }
 
 // firstAppUserPage is ListApplicationUsers leaving the body to the
