@@ -66,6 +66,9 @@ type Finding struct {
 	Message  string
 	Evidence []Evidence
 	Fixes    []fix.Plan
+	// Suppressed is set when a suppression of the config file accepts
+	// the finding (ApplySuppressions).
+	Suppressed *Suppressed
 }
 
 // Evidence is what a finding rests on: a Value, a Comparison or an Event.

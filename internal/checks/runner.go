@@ -140,6 +140,7 @@ type Result struct {
 	References  []string
 	Duration    time.Duration
 	Interrupted bool // the run was interrupted before the check finished
+	Suppressed  int  // findings a suppression accepts (ApplySuppressions)
 }
 
 // Fixes are the plans of every finding, in finding order.

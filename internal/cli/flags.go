@@ -185,6 +185,8 @@ type runFlags struct {
 	Redact     bool
 	// Expect is --expect, on commands that judge a domain's federation.
 	Expect string
+	// Config is --config: the config file (suppressions).
+	Config string
 }
 
 // registerExpect adds --expect, for commands that judge the domain's
@@ -203,6 +205,7 @@ func (r *runFlags) register(cmd *cobra.Command, withTUI bool) {
 	} else {
 		r.NoTUI = true
 	}
+	fl.StringVar(&r.Config, "config", "", "config file with suppressions [$O365DOCTOR_CONFIG] (default ~/.config/o365doctor/config.yaml, if it exists)")
 	fl.BoolVar(&r.Redact, "redact", false, "mask personal data (UPNs, immutableIDs, names) in the report, the same value always the same way")
 }
 

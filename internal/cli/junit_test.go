@@ -61,7 +61,7 @@ func TestPreflightCSV(t *testing.T) {
 		t.Fatalf("csv file: %v %v", fi, err)
 	}
 	rows, err := csv.NewReader(mustOpen(t, path)).ReadAll()
-	if err != nil || len(rows) < 2 || strings.Join(rows[0], ",") != "check,status,severity,user,object id,message" {
+	if err != nil || len(rows) < 2 || strings.Join(rows[0], ",") != "check,status,severity,user,object id,message,suppressed" {
 		t.Fatalf("csv %v %v", rows, err)
 	}
 	want := 0

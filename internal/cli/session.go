@@ -129,6 +129,10 @@ func (d diagnosis) do(ctx context.Context) error {
 	if err := d.run.validate(); err != nil {
 		return err
 	}
+	cf, err := loadConfig(d.run.Config, d.f.env)
+	if err != nil {
+		return err
+	}
 	d.subject.Expect = d.run.Expect
 	list, err := d.run.selectChecks(d.subject)
 	if err != nil {
@@ -172,6 +176,9 @@ func (d diagnosis) do(ctx context.Context) error {
 			d.progressDone()
 		}
 	}
+	// Suppressed findings stay in every output, marked; they no longer
+	// count toward a check's status or the exit code.
+	results = checks.ApplySuppressions(results, cf.Suppressions, d.f.Now())
 	interrupted := ctx.Err() != nil
 	for _, r := range results {
 		interrupted = interrupted || r.Interrupted

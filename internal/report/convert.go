@@ -129,10 +129,13 @@ func (c *converter) result(res checks.Result) Result {
 	out := Result{
 		CheckID: res.CheckID, Title: c.text(res.Title), Area: string(res.Area), Status: string(res.Status),
 		Severity: string(res.Severity), Message: c.text(res.Message), Findings: make([]Finding, 0, len(res.Findings)),
-		References: c.texts(res.References), DurationMs: res.Duration.Milliseconds(),
+		References: c.texts(res.References), DurationMs: res.Duration.Milliseconds(), Suppressed: res.Suppressed,
 	}
 	for _, f := range res.Findings {
 		of := Finding{Object: c.object(f.Object), Status: string(f.Status), Message: c.text(f.Message), Evidence: []Evidence{}, Fixes: []Fix{}}
+		if f.Suppressed != nil {
+			of.Suppressed = &Suppressed{Reason: c.text(f.Suppressed.Reason), Expires: f.Suppressed.Expires.Format("2006-01-02")}
+		}
 		for _, e := range f.Evidence {
 			if ev, ok := c.evidence(e); ok {
 				of.Evidence = append(of.Evidence, ev)

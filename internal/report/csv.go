@@ -7,7 +7,7 @@ import (
 )
 
 // CSVHeader is the first row of WriteCSV.
-var CSVHeader = []string{"check", "status", "severity", "user", "object id", "message"}
+var CSVHeader = []string{"check", "status", "severity", "user", "object id", "message", "suppressed"}
 
 // WriteCSV writes the users the report's findings are about and are not
 // passing, a row each, for the admin's spreadsheet: personal data masked
@@ -24,7 +24,11 @@ func WriteCSV(w io.Writer, r Report) error {
 			if f.Object.Kind != "user" || f.Status == "pass" || f.Status == "skipped" {
 				continue
 			}
-			row := []string{res.CheckID, f.Status, res.Severity, f.Object.Name, f.Object.ID, f.Message}
+			sup := ""
+			if f.Suppressed != nil {
+				sup = "until " + f.Suppressed.Expires + ": " + f.Suppressed.Reason
+			}
+			row := []string{res.CheckID, f.Status, res.Severity, f.Object.Name, f.Object.ID, f.Message, sup}
 			for i, c := range row {
 				row[i] = cell(c)
 			}

@@ -62,7 +62,11 @@ func WriteJUnit(w io.Writer, r Report) error {
 		c := junitCase{Name: res.CheckID, ClassName: "o365doctor." + res.Area, Time: seconds(res.DurationMs)}
 		details := res.Title
 		for _, f := range res.problems() {
-			details += "\n" + strings.ToUpper(f.Status) + " " + f.Object.Label() + ": " + f.Message
+			label := strings.ToUpper(f.Status)
+			if f.Suppressed != nil {
+				label += " suppressed until " + f.Suppressed.Expires + " (" + f.Suppressed.Reason + ")"
+			}
+			details += "\n" + label + " " + f.Object.Label() + ": " + f.Message
 		}
 		switch res.Status {
 		case "fail":
@@ -78,6 +82,9 @@ func WriteJUnit(w io.Writer, r Report) error {
 			c.SystemOut = "WARN: " + res.Message + "\n" + details
 		default:
 			c.SystemOut = res.Message
+			if res.Suppressed > 0 {
+				c.SystemOut += "\n" + details
+			}
 		}
 		s.Cases = append(s.Cases, c)
 	}

@@ -178,7 +178,7 @@ func WriteText(w io.Writer, r Report) error {
 			}
 			indent := "      "
 			if len(probs) > 1 || f.Message != res.Message {
-				fmt.Fprintf(&b, "      %s %s: %s\n", Label(f.Status), f.Object.Label(), f.Message)
+				fmt.Fprintf(&b, "      %s %s: %s\n", f.Label(), f.Object.Label(), f.Message)
 				indent = "        "
 			}
 			for _, e := range f.Evidence {
@@ -292,7 +292,7 @@ func WriteMarkdown(w io.Writer, r Report) error {
 				fmt.Fprintf(&b, "\n… and %d more findings (the JSON report lists every one)\n", len(probs)-maxFindings)
 				break
 			}
-			fmt.Fprintf(&b, "\n**%s** %s: %s\n", Label(f.Status), mdCell(f.Object.Label()), mdCell(f.Message))
+			fmt.Fprintf(&b, "\n**%s** %s: %s\n", mdCell(f.Label()), mdCell(f.Object.Label()), mdCell(f.Message))
 			if len(f.Evidence) > 0 {
 				b.WriteString("\n```\n")
 				for _, e := range f.Evidence {

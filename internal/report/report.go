@@ -83,15 +83,35 @@ type Result struct {
 	Findings   []Finding `json:"findings"`
 	References []string  `json:"references"`
 	DurationMs int64     `json:"durationMs"`
+	// Suppressed counts the findings a suppression accepts (they are
+	// listed, each marked, and do not count toward status).
+	Suppressed int `json:"suppressed,omitempty"`
 }
 
 // Finding is one statement about one object.
 type Finding struct {
-	Object   Object     `json:"object"`
-	Status   string     `json:"status"`
-	Message  string     `json:"message"`
-	Evidence []Evidence `json:"evidence"`
-	Fixes    []Fix      `json:"fixes"`
+	Object     Object      `json:"object"`
+	Status     string      `json:"status"`
+	Message    string      `json:"message"`
+	Evidence   []Evidence  `json:"evidence"`
+	Fixes      []Fix       `json:"fixes"`
+	Suppressed *Suppressed `json:"suppressed,omitempty"`
+}
+
+// Suppressed says why a finding is accepted (the config file's
+// suppression), and until when.
+type Suppressed struct {
+	Reason  string `json:"reason"`
+	Expires string `json:"expires"` // YYYY-MM-DD
+}
+
+// Label is how text shows the finding's status: its word, and
+// "suppressed until D (reason)" when a suppression accepts it.
+func (f Finding) Label() string {
+	if f.Suppressed == nil {
+		return Label(f.Status)
+	}
+	return Label(f.Status) + " suppressed until " + f.Suppressed.Expires + " (" + f.Suppressed.Reason + ")"
 }
 
 // Object is what a finding is about.
