@@ -152,4 +152,3 @@ func oneLineYAML(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	return strings.Join(strings.Fields(msg), " ")
 }
-

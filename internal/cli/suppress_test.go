@@ -89,8 +89,8 @@ func TestSuppressions(t *testing.T) {
 	for body, want := range map[string]string{
 		"suppressions:\n  - check: identity.entra-without-okta\n    reason: x\n    expires: 2099-01-01\n    until: 2\n": "config.yaml:5: unknown key \"until\"",
 		"suppresions: []\n": "config.yaml:1: unknown key \"suppresions\"",
-		"suppressions:\n  - check: identity.nope\n    reason: x\n    expires: 2099-01-01\n": "config.yaml:2: suppression of \"identity.nope\": no such check",
-		"suppressions:\n  - check: identity.entra-without-okta\n    expires: 2099-01-01\n": "give the reason",
+		"suppressions:\n  - check: identity.nope\n    reason: x\n    expires: 2099-01-01\n":         "config.yaml:2: suppression of \"identity.nope\": no such check",
+		"suppressions:\n  - check: identity.entra-without-okta\n    expires: 2099-01-01\n":          "give the reason",
 		"suppressions:\n  - check: identity.entra-without-okta\n    reason: x\n    expires: soon\n": "expires \"soon\": give a date, YYYY-MM-DD",
 		"suppressions: [\n": "not YAML",
 	} {

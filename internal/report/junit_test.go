@@ -92,12 +92,15 @@ func TestCSV(t *testing.T) {
 		{Object: report.Object{Kind: "user", ID: "1", Name: "=HYPERLINK(\"x\")@contoso.com"}, Status: "fail", Message: "-locked out"},
 		{Object: report.Object{Kind: "user", ID: "2", Name: "bob@contoso.com"}, Status: "pass", Message: "fine"},
 		{Object: report.Object{Kind: "domain", ID: "contoso.com", Name: "contoso.com"}, Status: "fail", Message: "domain"},
+		{Object: report.Object{Kind: "user", ID: "3", Name: "svc@contoso.com"}, Status: "fail", Message: "no app user",
+			Suppressed: &report.Suppressed{Reason: "=service account", Expires: "2099-01-31"}},
 	}}}}
 	var b bytes.Buffer
 	if err := report.WriteCSV(&b, r); err != nil {
 		t.Fatal(err)
 	}
-	want := "check,status,severity,user,object id,message\nidentity.entra-without-okta,fail,critical,\"'=HYPERLINK(\"\"x\"\")@contoso.com\",1,'-locked out\n"
+	want := "check,status,severity,user,object id,message,suppressed\nidentity.entra-without-okta,fail,critical,\"'=HYPERLINK(\"\"x\"\")@contoso.com\",1,'-locked out,\n" +
+		"identity.entra-without-okta,fail,critical,svc@contoso.com,3,no app user,until 2099-01-31: =service account\n"
 	if b.String() != want {
 		t.Fatalf("csv:\n%s\nwant:\n%s", b.String(), want)
 	}
