@@ -15,7 +15,7 @@ func All() []*Check {
 	all = append(all, federationChecks...)
 	all = append(all, OneActiveApp, SignOnModeWSFed, Provisioning)
 	all = append(all, OktaUserStatus, O365Assignment, EntraUserEnabled, ImmutableIDMatch, ImmutableIDUnique, SyncState, EntraUsersWithoutOkta,
-		TenantImmutableID, TenantOktaStatus, TenantUsername)
+		TenantImmutableID, TenantOktaStatus, TenantUsername, TenantServiceAccounts)
 	all = append(all, licenseChecks...)
 	all = append(all, loginLoopChecks...)
 	return all

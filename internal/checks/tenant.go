@@ -38,6 +38,9 @@ type TenantEntra struct {
 	// assigned and not refused for want of a seat (CountViolation).
 	Direct   []string `json:",omitempty"`
 	Licensed bool     `json:",omitempty"`
+	// Disabled: accountEnabled is false (a shared mailbox, a leaver): the
+	// account does not sign in, federated or not.
+	Disabled bool `json:",omitempty"`
 	Held     []string `json:",omitempty"`
 	key      string   // the UPN in lower case: the key of Tenant.Okta
 }
@@ -218,7 +221,7 @@ func loadTenant(ctx context.Context, f *Facts, app model.OktaApp) (*Tenant, erro
 // tenantEntraOf keeps of an Entra user what the tenant checks compare.
 func tenantEntraOf(u model.EntraUser) TenantEntra {
 	e := TenantEntra{ID: u.ID, UPN: u.UserPrincipalName, ImmutableID: u.OnPremisesImmutableID, UsageLocation: u.UsageLocation,
-		Licensed: len(u.AssignedLicenses()) > 0}
+		Licensed: len(u.AssignedLicenses()) > 0, Disabled: u.AccountEnabled != nil && !*u.AccountEnabled}
 	byGroup, noSeat := map[string]bool{}, map[string]bool{}
 	for _, s := range u.LicenseStates() {
 		if s.AssignedByGroup != "" {
@@ -329,9 +332,13 @@ func runEntraUsersWithoutOkta(ctx context.Context, pass *Pass) error {
 		return err
 	}
 	domain := pass.Subject.Domain
-	missing := 0
+	missing, disabled := 0, 0
 	for _, e := range t.Entra {
 		if _, ok := t.Okta[e.key]; ok {
+			continue
+		}
+		if e.Disabled {
+			disabled++ // signs in neither before nor after
 			continue
 		}
 		missing++
@@ -343,12 +350,61 @@ func runEntraUsersWithoutOkta(ctx context.Context, pass *Pass) error {
 				Value{Read{System: "okta", Object: appObject(t.App), Field: "app user with this credentials.userName", Value: "(none)", Source: srcTenantOkta}},
 			}})
 	}
+	left := ""
+	if disabled > 0 {
+		left = fmt.Sprintf(" (%d account(s) with sign-in disabled left out: they do not sign in either way)", disabled)
+	}
 	if missing == 0 {
-		tenantPass(pass, domain, fmt.Sprintf("all %d Entra ID users of %s are Office 365 app users in Okta (%d app users)", len(t.Entra), domain, len(t.Okta)))
+		tenantPass(pass, domain, fmt.Sprintf("all %d Entra ID users of %s who can sign in are Office 365 app users in Okta (%d app users)%s", len(t.Entra)-disabled, domain, len(t.Okta), left))
 		return nil
 	}
-	pass.Summarize("%d of %d Entra ID users of %s have no Office 365 app user in Okta: they are locked out once the domain is federated", missing, len(t.Entra), domain)
+	pass.Summarize("%d of %d Entra ID users of %s have no Office 365 app user in Okta: they are locked out once the domain is federated%s", missing, len(t.Entra), domain, left)
 	return nil
+}
+
+// TenantServiceAccounts: the accounts of the domain that are not people —
+// service accounts, shared mailboxes with sign-in enabled — and that Okta
+// does not know.
+var TenantServiceAccounts = tenantCheck("identity.tenant-service-accounts", "No service account or shared mailbox of the domain would need Okta to sign in", AreaIdentity, Medium, []string{
+	"https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-fed-management",
+	"https://learn.microsoft.com/exchange/collaboration-exo/shared-mailboxes",
+}, runTenantServiceAccounts,
+	`Once the domain is federated, every sign-in of an account in it goes to Okta,
+including the non-interactive ones of service accounts (scripts, scanners,
+apps holding its password) and of shared mailboxes whose sign-in was left
+enabled. An Entra ID user of the domain that can sign in, holds no license
+and has no Office 365 app user in Okta is such an account (a person would
+hold a license): listed with a warning, as its sign-ins stop working at the
+switch. Accounts with sign-in disabled (shared mailboxes as Exchange creates
+them) do not sign in and are left out. The domain preflight's
+federation.privileged-in-federated lists the privileged ones.
+Fix: move the account to the tenant's *.onmicrosoft.com domain (it then
+signs in at Entra ID), give it an Office 365 app user in Okta, or disable its
+sign-in (a shared mailbox needs none).`)
+
+func runTenantServiceAccounts(ctx context.Context, pass *Pass) error {
+	t, err := tenantOf(ctx, pass)
+	if err != nil {
+		return err
+	}
+	domain := pass.Subject.Domain
+	bad := 0
+	for _, e := range t.Entra {
+		if _, ok := t.Okta[e.key]; ok || e.Disabled || e.Licensed {
+			continue
+		}
+		bad++
+		obj := tenantUser(e)
+		pass.Report(Finding{Object: obj, Status: StatusWarn,
+			Message: fmt.Sprintf("%s can sign in, holds no license and has no Office 365 app user in Okta: a service account or a shared mailbox with sign-in enabled; its sign-ins stop once %s is federated", e.UPN, domain),
+			Evidence: []Evidence{
+				Value{Read{System: "entra", Object: obj, Field: "assignedLicenses", Value: "(none)", Source: srcTenantEntra}},
+				Value{Read{System: "entra", Object: obj, Field: "accountEnabled", Value: "true", Source: srcTenantEntra}},
+				Value{Read{System: "okta", Object: appObject(t.App), Field: "app user with this credentials.userName", Value: "(none)", Source: srcTenantOkta}},
+			}})
+	}
+	return conclude(pass, bad, fmt.Sprintf("no unlicensed account of %s that can sign in is missing from Okta", domain),
+		"%d account(s) of %s look like service accounts or shared mailboxes that can sign in and are not in Okta: their sign-ins stop once the domain is federated", bad, domain)
 }
 
 // TenantImmutableID: the anchors agree for every user, and none is shared.

@@ -18,6 +18,8 @@ var bulkDefects = set(
 	"staged",                  // Okta user STAGED
 	"usage-location-missing",  // Entra usageLocation empty
 	"license-wipe-risk",       // Okta app user has no licenses, Entra has some
+	"service-account",         // Entra only: enabled, unlicensed, no Okta user
+	"shared-mailbox",          // Entra only: sign-in disabled, unlicensed, a mailbox
 )
 
 // BulkUserUPN is the UPN of generated user i (1-based).
@@ -79,7 +81,8 @@ func (st *state) generateBulk(b BulkSpec, created oktaTime, now time.Time, daysA
 		}
 		st.bulkDefects[upn] = defect
 		name := fmt.Sprintf("User %06d", i)
-		if defect != "no-okta-user" {
+		nonPerson := defect == "service-account" || defect == "shared-mailbox"
+		if defect != "no-okta-user" && !nonPerson {
 			spec := OktaUserSpec{Login: upn, Email: upn, FirstName: "User", LastName: fmt.Sprintf("%06d", i), Status: status}
 			if defect != "not-assigned" {
 				profile := map[string]any{"usageLocation": "US"}
@@ -94,8 +97,15 @@ func (st *state) generateBulk(b BulkSpec, created oktaTime, now time.Time, daysA
 			st.addOktaUser(spec, created, now, daysAgo)
 		}
 		es := EntraUserSpec{UPN: upn, DisplayName: name, ImmutableID: entraImm, UsageLocation: usage}
-		if license != "" {
+		if license != "" && !nonPerson {
 			es.Licenses = []string{license}
+		}
+		switch defect {
+		case "service-account":
+			es.DisplayName = fmt.Sprintf("Service account %06d", i)
+		case "shared-mailbox":
+			es.DisplayName = fmt.Sprintf("Shared mailbox %06d", i)
+			es.AccountEnabled = new(false)
 		}
 		st.addEntraUser(es, now, daysAgo)
 	}

@@ -20,13 +20,16 @@ func TestTenantChecksFindEverySeededDefect(t *testing.T) {
 	l := labtest.StartWith(t, "bulk", lab.Options{Users: users})
 	src, _ := labtest.Sources(t, l.Settings())
 	defectsOf := map[string][]string{
-		"identity.entra-without-okta":   {"not-assigned", "no-okta-user"},
-		"identity.tenant-immutableid":   {"immutableid-mismatch", "immutableid-blank-entra", "immutableid-blank-okta"},
-		"identity.tenant-okta-status":   {"locked-out", "staged"},
-		"identity.tenant-username":      nil,
-		"license.tenant-usage-location": {"usage-location-missing"},
-		"license.tenant-wipe-risk":      {"license-wipe-risk"},
-		"license.tenant-sku-capacity":   nil,
+		"identity.entra-without-okta": {"not-assigned", "no-okta-user", "service-account"},
+		// Shared mailboxes (sign-in disabled) are in neither: they do not
+		// sign in.
+		"identity.tenant-service-accounts": {"service-account"},
+		"identity.tenant-immutableid":      {"immutableid-mismatch", "immutableid-blank-entra", "immutableid-blank-okta"},
+		"identity.tenant-okta-status":      {"locked-out", "staged"},
+		"identity.tenant-username":         nil,
+		"license.tenant-usage-location":    {"usage-location-missing"},
+		"license.tenant-wipe-risk":         {"license-wipe-risk"},
+		"license.tenant-sku-capacity":      nil,
 	}
 	var list []*checks.Check
 	for id := range defectsOf {
