@@ -40,7 +40,7 @@ type TenantEntra struct {
 	Licensed bool     `json:",omitempty"`
 	// Disabled: accountEnabled is false (a shared mailbox, a leaver): the
 	// account does not sign in, federated or not.
-	Disabled bool `json:",omitempty"`
+	Disabled bool     `json:",omitempty"`
 	Held     []string `json:",omitempty"`
 	key      string   // the UPN in lower case: the key of Tenant.Okta
 }
