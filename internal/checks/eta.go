@@ -43,7 +43,14 @@ func (e *listingETA) okta(users int, b model.RateBudget) Progress {
 		}
 		e.lastReset, e.budget = b.Reset, b
 	}
-	return Progress{What: "Okta app users", Done: e.oktaDone, Total: e.total, ETA: e.eta()}
+	// Past Graph's count of the domain's users, the app (which may hold
+	// other domains' users too) has more than it: the total and the ETA
+	// are unknown, not "40 500 of ~30 000, done".
+	total := e.total
+	if e.oktaDone >= total {
+		total = 0
+	}
+	return Progress{What: "Okta app users", Done: e.oktaDone, Total: total, ETA: e.eta()}
 }
 
 func (e *listingETA) entra(users, count int) Progress {
@@ -62,13 +69,26 @@ func (e *listingETA) eta() time.Duration {
 	if e.total == 0 || e.oktaPages == 0 {
 		return 0
 	}
-	left := int(math.Ceil(float64(max(e.total-e.oktaDone, 0)) / oktaPageSize))
+	// A count past any real tenant (a server's or a snapshot's) is not
+	// believed: the ETA stays within a day.
+	left := int(math.Ceil(float64(min(max(e.total-e.oktaDone, 0), maxETAUsers)) / oktaPageSize))
 	if left == 0 {
 		return 0
 	}
 	now := e.now()
-	pace := time.Duration(float64(now.Sub(e.start)) / float64(e.oktaPages) * float64(left))
+	pace := clampETA(now.Sub(e.start).Seconds() / float64(e.oktaPages) * float64(left))
 	return max(pace, e.rateFloor(left, now))
+}
+
+// maxETAUsers bounds the users an ETA is computed for (10 million).
+const maxETAUsers = 10_000_000
+
+// clampETA turns seconds into a duration between 0 and a day.
+func clampETA(seconds float64) time.Duration {
+	if math.IsNaN(seconds) || seconds <= 0 {
+		return 0
+	}
+	return time.Duration(min(seconds, 24*60*60) * float64(time.Second))
 }
 
 // rateFloor is the least time the bucket allows for n more requests.
@@ -86,6 +106,6 @@ func (e *listingETA) rateFloor(n int, now time.Time) time.Duration {
 	if n <= free {
 		return 0
 	}
-	windows := int(math.Ceil(float64(n-free) / float64(allowed)))
-	return max(b.Reset.Sub(now), 0) + time.Duration(windows-1)*e.window
+	windows := math.Ceil(float64(n-free) / float64(allowed))
+	return clampETA(max(b.Reset.Sub(now), 0).Seconds() + (windows-1)*e.window.Seconds())
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -119,7 +120,10 @@ func waitForSnapshotBudget(ctx context.Context, opts SnapshotOptions, domain str
 	}
 	allowed := max(int(math.Floor(share*float64(last.Limit))), 1)
 	wait := last.Reset.Sub(now()) + time.Second // the reset is whole seconds
-	if last.Limit-last.Remaining < allowed || wait <= 0 {
+	// The budget is the last page the interrupted run kept; it had asked
+	// for up to two more, and the resumed run asks for the app first.
+	const unseen = 3
+	if last.Limit-last.Remaining+unseen < allowed || wait <= 0 {
 		return nil
 	}
 	if progress != nil {
@@ -140,25 +144,34 @@ func waitForSnapshotBudget(ctx context.Context, opts SnapshotOptions, domain str
 // dropped; a file of another listing or version is no snapshot of this
 // one (ok false).
 func readSnapshot(path, domain, appID string) (okta, entra snapshotSide, header snapshotHeader, ok bool, err error) {
+	okta, entra, header, ok, _, err = readSnapshotAt(path, domain, appID)
+	return okta, entra, header, ok, err
+}
+
+// readSnapshotAt is readSnapshot with the offset where the good lines end:
+// a resumed run appends there, over a line a kill cut short.
+func readSnapshotAt(path, domain, appID string) (okta, entra snapshotSide, header snapshotHeader, ok bool, goodEnd int64, err error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return okta, entra, header, false, nil
+		return okta, entra, header, false, 0, nil
 	}
 	if err != nil {
-		return okta, entra, header, false, err
+		return okta, entra, header, false, 0, err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
 	if !sc.Scan() || json.Unmarshal(sc.Bytes(), &header) != nil || header.Version != snapshotVersion ||
 		header.Domain != domain || header.AppID != appID {
-		return okta, entra, header, false, nil
+		return okta, entra, header, false, 0, nil
 	}
+	goodEnd = int64(len(sc.Bytes())) + 1
 	for sc.Scan() {
 		var l snapshotLine
 		if json.Unmarshal(sc.Bytes(), &l) != nil {
 			break // cut short by a kill: the pages before it stand
 		}
+		goodEnd += int64(len(sc.Bytes())) + 1
 		side := &okta
 		if l.Side == "entra" {
 			side = &entra
@@ -179,19 +192,30 @@ func readSnapshot(path, domain, appID string) (okta, entra snapshotSide, header 
 			side.count = l.Count
 		}
 	}
-	return okta, entra, header, true, sc.Err()
+	if err := sc.Err(); err != nil && !errors.Is(err, bufio.ErrTooLong) {
+		return okta, entra, header, false, 0, err
+	}
+	return okta, entra, header, true, goodEnd, nil
 }
 
 // createSnapshot starts a new file for the listing, or, resuming, opens
-// the existing one to append to.
-func createSnapshot(dir, domain, appID string, resume bool, now time.Time) (*snapshot, error) {
+// the existing one to append after its good lines (goodEnd). The directory
+// is made the user's alone (0700); a file that is a symbolic link is
+// refused, never followed.
+func createSnapshot(dir, domain, appID string, resume bool, now time.Time, goodEnd int64) (*snapshot, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, err
+	}
 	path := snapshotPath(dir, domain)
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return nil, fmt.Errorf("%s is a symbolic link; remove it", path)
+	}
 	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	if resume {
-		flags = os.O_WRONLY | os.O_APPEND
+		flags = os.O_WRONLY
 	}
 	f, err := os.OpenFile(path, flags, 0o600)
 	if err != nil {
@@ -200,6 +224,26 @@ func createSnapshot(dir, domain, appID string, resume bool, now time.Time) (*sna
 	if err := f.Chmod(0o600); err != nil { // an older file of looser mode
 		f.Close()
 		return nil, err
+	}
+	if resume {
+		// Over a line a kill cut short, not after it; a last good line
+		// whose newline was not written gets one.
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		end := min(goodEnd, fi.Size())
+		if err := f.Truncate(end); err == nil {
+			_, err = f.Seek(end, io.SeekStart)
+		}
+		if err == nil && end < goodEnd {
+			_, err = f.Write([]byte{'\n'})
+		}
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
 	}
 	s := &snapshot{path: path, f: f, w: bufio.NewWriterSize(f, 256<<10)}
 	if !resume {

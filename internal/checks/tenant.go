@@ -120,18 +120,19 @@ func loadTenant(ctx context.Context, f *Facts, app model.OktaApp) (*Tenant, erro
 	var snap *snapshot
 	if opts.Dir != "" {
 		resumed := false
+		var goodEnd int64
 		if opts.Resume {
-			o, e, _, ok, err := readSnapshot(snapshotPath(opts.Dir, domain), domain, app.ID)
+			o, e, _, ok, end, err := readSnapshotAt(snapshotPath(opts.Dir, domain), domain, app.ID)
 			if err != nil {
 				return nil, fmt.Errorf("reading the snapshot to resume: %w", err)
 			}
 			if ok {
-				oktaSide, entraSide, resumed = o, e, true
+				oktaSide, entraSide, resumed, goodEnd = o, e, true, end
 				t.Resumed = &Resumed{OktaSince: o.since, EntraSince: e.since, OktaPages: o.pages, EntraPages: e.pages}
 			}
 		}
 		var err error
-		if snap, err = createSnapshot(opts.Dir, domain, app.ID, resumed, f.now()); err != nil {
+		if snap, err = createSnapshot(opts.Dir, domain, app.ID, resumed, f.now(), goodEnd); err != nil {
 			return nil, fmt.Errorf("keeping a snapshot of the listing (--resume): %w", err)
 		}
 	}
@@ -464,8 +465,8 @@ func runTenantImmutableID(ctx context.Context, pass *Pass) error {
 		obj := tenantUser(e)
 		pass.Report(Finding{Object: obj, Status: StatusFail, Message: e.UPN + ": immutableID " + why,
 			Evidence: []Evidence{Compare("immutableID",
-				Read{System: "okta", Object: obj, Field: "profile.immutableId", Value: o.ImmutableID, Source: srcTenantOkta},
-				Read{System: "entra", Object: obj, Field: "onPremisesImmutableId", Value: e.ImmutableID, Source: srcTenantEntra})}})
+				Read{System: "okta", Object: obj, Field: "profile.immutableId", Value: o.ImmutableID, Source: srcTenantOkta, Personal: true},
+				Read{System: "entra", Object: obj, Field: "onPremisesImmutableId", Value: e.ImmutableID, Source: srcTenantEntra, Personal: true})}})
 	}
 	return conclude(pass, bad, fmt.Sprintf("the %d users of %s on both sides have one immutableID, equal in Okta and Entra ID", compared, domain),
 		"%d of %d users of %s have an immutableID that is blank, different or shared: their federated sign-in fails", bad, compared, domain)

@@ -98,9 +98,6 @@ func (l *Lab) oktaAuth(next http.Handler) http.Handler {
 		// Only a configured bucket refuses: the default one reports
 		// Okta's headers but lets the lab's own tests through.
 		over := window.used > window.limit && window != &l.oktaWindow
-		if over {
-			l.limited["okta "+bucket]++
-		}
 		remaining, reset := max(window.limit-window.used, 0), window.start.Add(l.window)
 		l.countMu.Unlock()
 		h := w.Header()
@@ -116,6 +113,10 @@ func (l *Lab) oktaAuth(next http.Handler) http.Handler {
 			return
 		}
 		if over {
+			// Counted as served: 429s, not the 401s of a bad token.
+			l.countMu.Lock()
+			l.limited["okta "+bucket]++
+			l.countMu.Unlock()
 			writeOktaError(w, http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
 			return
 		}

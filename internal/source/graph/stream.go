@@ -59,6 +59,13 @@ func (c *Client) UserListing(ctx context.Context, domain, from string) iter.Seq2
 		}
 		next := c.baseURL.String() + "/users?" + q.Encode()
 		if from != "" {
+			// A saved cursor must be a later page of this very listing:
+			// the users collection, with this $filter and $select.
+			u, err := url.Parse(from)
+			if err != nil || u.Path != c.baseURL.Path+"/users" || u.Query().Get("$filter") != q.Get("$filter") || u.Query().Get("$select") != q.Get("$select") {
+				yield(model.EntraUserPage{}, o.errorf("the saved cursor is not a page of this listing; not asked"))
+				return
+			}
 			next = from
 		}
 		seen := map[string]bool{}

@@ -148,3 +148,56 @@ func TestUserPagesLeanDecodeMatchesTheSDK(t *testing.T) {
 		t.Fatalf("%d users compared", compared)
 	}
 }
+
+// A listing resumes from a saved nextLink of the same listing, and refuses
+// one for another filter (another domain), another collection or another
+// host before any request.
+func TestUserListingResumesOnlyItsOwnCursor(t *testing.T) {
+	t.Setenv("AZURE_REGIONAL_AUTHORITY_NAME", "")
+	t.Setenv("MSAL_FORCE_REGION", "")
+	ctx := context.Background()
+	l := labtest.StartWith(t, "bulk", lab.Options{Users: 3000})
+	c, err := graph.New(l.Settings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cursor string
+	all := 0
+	for page, err := range c.UserListing(ctx, "contoso.com", "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cursor == "" {
+			cursor = page.Next
+			if page.Count < 3000 {
+				t.Fatalf("count %d", page.Count)
+			}
+		}
+		all += len(page.Users)
+	}
+	rest := 0
+	for page, err := range c.UserListing(ctx, "contoso.com", cursor) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		rest += len(page.Users)
+	}
+	if rest != all-graph.UsersPerPage {
+		t.Fatalf("resumed after page 1: %d users, want %d", rest, all-graph.UsersPerPage)
+	}
+	l.ResetRequests()
+	for _, bad := range []string{
+		strings.Replace(cursor, "contoso.com", "fabrikam.com", 1),
+		strings.Replace(cursor, "/users?", "/groups?", 1),
+		strings.Replace(cursor, "https://", "https://evil.", 1),
+	} {
+		for _, err := range c.UserListing(ctx, "contoso.com", bad) {
+			if err == nil {
+				t.Fatalf("cursor %q accepted", bad)
+			}
+		}
+	}
+	if n := l.Requests(usersRoute); n != 0 {
+		t.Fatalf("%d requests for refused cursors", n)
+	}
+}

@@ -1,6 +1,7 @@
 package okta
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -59,6 +60,11 @@ func (c *Client) AppUserListing(ctx context.Context, appID, from string) iter.Se
 			c.fetchAppUserPages(ctx, o, appID, from, fetched)
 		}()
 		defer func() { cancel(); <-done }()
+		// The chain ends after the page without a next link, or with an
+		// error; a chain that ends otherwise (its error lost to a
+		// cancellation racing the send) is an error, never a listing that
+		// looks complete.
+		ended := false
 		for raw := range fetched {
 			if raw.err != nil {
 				yield(model.AppUserPage{}, raw.err)
@@ -76,32 +82,31 @@ func (c *Client) AppUserListing(ctx context.Context, appID, from string) iter.Se
 				yield(model.AppUserPage{}, o.notA(err.Error()))
 				return
 			}
+			ended = raw.next == ""
 			if !yield(model.AppUserPage{Users: users, Next: raw.next, Budget: raw.budget}, nil) {
 				return
 			}
 			// A consumer that cancelled gets that, not a page fetched ahead.
-			if err := ctx.Err(); err != nil {
+			if err := ctx.Err(); err != nil && !ended {
 				yield(model.AppUserPage{}, o.fail(nil, err))
 				return
 			}
 		}
+		if !ended {
+			yield(model.AppUserPage{}, o.fail(nil, cmp.Or(ctx.Err(), errors.New("the listing ended before its last page"))))
+		}
 	}
 }
 
-// isAppUserPage: raw is a page of the app's users: a path on the org (the
-// SDK's next links are paths, which it sends to the org URL), or a URL on
-// the org's host.
+// isAppUserPage: raw is a page of the app's users, as a path (the SDK's
+// next links are paths, which it puts after the org URL: a full URL would
+// become a request to a garbled host).
 func (c *Client) isAppUserPage(appID, raw string) bool {
 	u, err := url.Parse(raw)
-	if err != nil || u.User != nil || u.Opaque != "" {
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(raw, "/") {
 		return false
 	}
-	org, err := url.Parse(c.orgURL)
-	if err != nil {
-		return false
-	}
-	onOrg := u.Scheme == "" && u.Host == "" || u.Scheme == org.Scheme && strings.EqualFold(u.Host, org.Host)
-	return onOrg && u.EscapedPath() == "/api/v1/apps/"+url.PathEscape(appID)+"/users"
+	return u.EscapedPath() == "/api/v1/apps/"+url.PathEscape(appID)+"/users"
 }
 
 // rawPage is one answer of the chain: its body (still arriving; its
