@@ -239,3 +239,91 @@ func TestKilledMidPlanIsReversedByUndo(t *testing.T) {
 		t.Fatalf("journal after undo still shows an incomplete entry:\n%s", j)
 	}
 }
+
+// A preflight killed (SIGKILL) half way through its tenant listing, then
+// run again with --resume: the same findings as an uninterrupted run, with
+// fewer app-user pages asked, and no snapshot left afterwards.
+func TestKilledPreflightResumes(t *testing.T) {
+	bin := build(t)
+	const pages = "okta GET /api/v1/apps/{appId}/users"
+	// 30 ms a page: the 41 pages take over a second, time to kill it.
+	l := labtest.StartWith(t, "bulk", lab.Options{Users: 20000, RouteLatency: map[string]time.Duration{pages: 30 * time.Millisecond}})
+	env := labEnv(t, l)
+	run := func(args ...string) ([]byte, int) {
+		c := exec.Command(bin, args...)
+		c.Env = env
+		b, err := c.Output()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return b, ee.ExitCode()
+		}
+		return b, 0
+	}
+	args := []string{"preflight", "--domain", "contoso.com", "--json", "--only", "identity.entra-without-okta,identity.tenant-immutableid"}
+	findings := func(b []byte) string {
+		var r struct {
+			Results []struct {
+				CheckID  string
+				Status   string
+				Findings []struct{ Status, Message string }
+			}
+		}
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, b)
+		}
+		var out []string
+		for _, res := range r.Results {
+			for _, f := range res.Findings {
+				out = append(out, res.CheckID+" "+f.Status+" "+f.Message)
+			}
+		}
+		return strings.Join(out, "\n")
+	}
+	want, _ := run(args...)
+	full := l.Requests(pages)
+
+	l.ResetRequests()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for l.Requests(pages) < full/2 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the listing never got half way")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait() //nolint:errcheck // killed
+	snaps, _ := filepath.Glob(filepath.Join(filepath.Dir(envValue(env, "O365DOCTOR_JOURNAL")), "snapshots", "*.jsonl"))
+	if len(snaps) != 1 {
+		t.Fatalf("snapshots after the kill: %v", snaps)
+	}
+
+	l.ResetRequests()
+	got, _ := run(append(args, "--resume")...)
+	resumed := l.Requests(pages)
+	if findings(got) != findings(want) {
+		t.Fatalf("the resumed run's findings differ from an uninterrupted run's")
+	}
+	if resumed >= full || !strings.Contains(string(got), "(resumed: Okta's app users ") {
+		t.Fatalf("resumed run: %d pages asked, an uninterrupted one %d; resumed note: %v", resumed, full, strings.Contains(string(got), "resumed"))
+	}
+	if snaps, _ := filepath.Glob(filepath.Join(filepath.Dir(envValue(env, "O365DOCTOR_JOURNAL")), "snapshots", "*.jsonl")); len(snaps) != 0 {
+		t.Fatalf("a snapshot is left after the complete run: %v", snaps)
+	}
+}
+
+func envValue(env []string, key string) string {
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
