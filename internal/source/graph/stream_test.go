@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/o365doctor/o365doctor/internal/lab"
 	"github.com/o365doctor/o365doctor/internal/lab/labtest"
@@ -199,5 +200,37 @@ func TestUserListingResumesOnlyItsOwnCursor(t *testing.T) {
 	}
 	if n := l.Requests(usersRoute); n != 0 {
 		t.Fatalf("%d requests for refused cursors", n)
+	}
+}
+
+// Graph's throttles: a second Conditional Access read in the same second
+// meets a 429 without Retry-After, and the client backs off and gets the
+// policies; the sixth sign-in log read in 10 s meets one with Retry-After,
+// and the client waits it out. Nothing fails; the lab counts the 429s.
+func TestGraphThrottlesAreWaitedOut(t *testing.T) {
+	t.Setenv("AZURE_REGIONAL_AUTHORITY_NAME", "")
+	t.Setenv("MSAL_FORCE_REGION", "")
+	if testing.Short() {
+		t.Skip("waits out Graph's throttles (seconds)")
+	}
+	ctx := context.Background()
+	l := labtest.StartWith(t, "healthy", lab.Options{GraphThrottle: true})
+	c, err := graph.New(l.Settings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if _, err := c.ConditionalAccessPolicies(ctx); err != nil {
+			t.Fatalf("CA read %d: %v", i+1, err)
+		}
+	}
+	for i := range 6 {
+		if _, _, err := c.SignIns(ctx, "alice@contoso.com", time.Now().Add(-time.Hour), time.Now()); err != nil {
+			t.Fatalf("sign-in read %d: %v", i+1, err)
+		}
+	}
+	g := l.Stats()["graph"]
+	if g.Buckets["conditionalAccess"] == 0 || g.Buckets["reports"] == 0 {
+		t.Fatalf("the throttles were not met: %+v", g)
 	}
 }
