@@ -132,9 +132,12 @@ func loadTenant(ctx context.Context, f *Facts, app model.OktaApp) (*Tenant, erro
 			}
 		}
 		var err error
-		if snap, err = createSnapshot(opts.Dir, domain, app.ID, resumed, f.now(), goodEnd); err != nil {
-			return nil, fmt.Errorf("keeping a snapshot of the listing (--resume): %w", err)
+		snap, err = createSnapshot(opts.Dir, domain, app.ID, resumed, f.now(), goodEnd)
+		if err != nil && resumed {
+			return nil, fmt.Errorf("continuing the snapshot of the listing (--resume): %w", err)
 		}
+		// Without a snapshot (a state directory that cannot be written)
+		// the listing still runs; only a later --resume has nothing.
 	}
 	for _, o := range oktaSide.okta {
 		t.Okta[strings.ToLower(o.UserName)] = o

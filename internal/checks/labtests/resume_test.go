@@ -142,3 +142,20 @@ func msg(rs []checks.Result, id string) string {
 	}
 	return ""
 }
+
+// A state directory that cannot be written costs the snapshot, not the
+// run: the listing runs and the checks conclude.
+func TestTenantListingRunsWithoutASnapshotDir(t *testing.T) {
+	l := labtest.StartWith(t, "bulk", lab.Options{Users: 600})
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src, _ := labtest.Sources(t, l.Settings())
+	for _, r := range checks.Run(context.Background(), tenantChecks(t), checks.TenantSubject("contoso.com"), src,
+		checks.RunOptions{Snapshot: checks.SnapshotOptions{Dir: filepath.Join(blocker, "snapshots")}}, nil) {
+		if r.Status == checks.StatusError {
+			t.Fatalf("%s: %s", r.CheckID, r.Message)
+		}
+	}
+}
