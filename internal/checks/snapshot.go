@@ -206,8 +206,14 @@ func createSnapshot(dir, domain, appID string, resume bool, now time.Time, goodE
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	if err := os.Chmod(dir, 0o700); err != nil {
+	// Made private if it is not: an existing private directory is left as
+	// it is (it may not be ours to chmod).
+	if fi, err := os.Stat(dir); err != nil {
 		return nil, err
+	} else if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return nil, err
+		}
 	}
 	path := snapshotPath(dir, domain)
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {

@@ -57,17 +57,25 @@ func ApplySuppressions(results []Result, sups []Suppression, now time.Time) []Re
 			if f.Status == StatusPass {
 				continue
 			}
-			for _, s := range sups {
+			// A suppression in force wins over an expired one (a renewal
+			// added below the old entry); an expired one only says so.
+			var expired *Suppression
+			for k, s := range sups {
 				if !s.matches(r.CheckID, f.Object) {
 					continue
 				}
 				if now.After(s.Expires) {
-					fs[j].Message += fmt.Sprintf(" (its suppression expired on %s: %s)", s.Expires.Format(time.DateOnly), s.Reason)
-					break
+					if expired == nil {
+						expired = &sups[k]
+					}
+					continue
 				}
 				fs[j].Suppressed = &Suppressed{Reason: s.Reason, Expires: s.Expires}
 				suppressed++
 				break
+			}
+			if fs[j].Suppressed == nil && expired != nil {
+				fs[j].Message += fmt.Sprintf(" (its suppression, line %d of the config file, expired on %s)", expired.Line, expired.Expires.Format(time.DateOnly))
 			}
 			if fs[j].Suppressed == nil {
 				status = Worst(status, f.Status)

@@ -379,7 +379,8 @@ apps holding its password) and of shared mailboxes whose sign-in was left
 enabled. An Entra ID user of the domain that can sign in, holds no license
 and has no Office 365 app user in Okta is such an account (a person would
 hold a license): listed with a warning, as its sign-ins stop working at the
-switch. Accounts with sign-in disabled (shared mailboxes as Exchange creates
+switch. These accounts are among identity.entra-without-okta's too: this
+check tells which of those are not people, and what to do with them. Accounts with sign-in disabled (shared mailboxes as Exchange creates
 them) do not sign in and are left out. The domain preflight's
 federation.privileged-in-federated lists the privileged ones.
 Fix: move the account to the tenant's *.onmicrosoft.com domain (it then

@@ -23,7 +23,7 @@ import (
 //	  - check: identity.entra-without-okta
 //	    object: svc-backup@contoso.com   # a finding's object (UPN, ID or name); omit for every finding of the check
 //	    reason: service account, signs in with a certificate
-//	    expires: 2027-01-31
+//	    expires: 2027-01-31                  # through the end of that day, UTC
 //
 // Unknown keys, a check that does not exist, a missing reason or an expiry
 // that is not a date are errors naming the line.
@@ -86,8 +86,13 @@ func parseConfig(path string, b []byte) (configFile, error) {
 	if root.Kind != yaml.MappingNode {
 		return cf, usageErr("config file %s:%d: expected keys (suppressions:)", path, root.Line)
 	}
+	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		key, val := root.Content[i], root.Content[i+1]
+		if seen[key.Value] {
+			return cf, usageErr("config file %s:%d: %s is given twice", path, key.Line, key.Value)
+		}
+		seen[key.Value] = true
 		switch key.Value {
 		case "suppressions":
 			sups, err := parseSuppressions(path, val)
@@ -103,6 +108,9 @@ func parseConfig(path string, b []byte) (configFile, error) {
 }
 
 func parseSuppressions(path string, n *yaml.Node) ([]checks.Suppression, error) {
+	if n.Kind == yaml.ScalarNode && (n.Tag == "!!null" || n.Value == "") {
+		return nil, nil // "suppressions:" with none yet
+	}
 	if n.Kind != yaml.SequenceNode {
 		return nil, usageErr("config file %s:%d: suppressions is a list (- check: …)", path, n.Line)
 	}
@@ -113,11 +121,16 @@ func parseSuppressions(path string, n *yaml.Node) ([]checks.Suppression, error) 
 		}
 		s := checks.Suppression{Line: item.Line}
 		var expires string
+		seen := map[string]bool{}
 		for i := 0; i+1 < len(item.Content); i += 2 {
 			key, val := item.Content[i], item.Content[i+1]
-			if val.Kind != yaml.ScalarNode {
-				return nil, usageErr("config file %s:%d: %s is one value", path, val.Line, key.Value)
+			if val.Kind != yaml.ScalarNode || val.Tag == "!!null" {
+				return nil, usageErr("config file %s:%d: %s needs one value", path, val.Line, key.Value)
 			}
+			if seen[key.Value] {
+				return nil, usageErr("config file %s:%d: %s is given twice in one suppression", path, key.Line, key.Value)
+			}
+			seen[key.Value] = true
 			switch key.Value {
 			case "check":
 				s.Check = strings.TrimSpace(val.Value)
@@ -130,6 +143,9 @@ func parseSuppressions(path string, n *yaml.Node) ([]checks.Suppression, error) 
 			default:
 				return nil, usageErr("config file %s:%d: unknown key %q in a suppression (check, object, reason, expires)", path, key.Line, key.Value)
 			}
+		}
+		if seen["object"] && s.Object == "" {
+			return nil, usageErr("config file %s:%d: suppression of %s: object is empty; name the user or object, or leave the key out to accept every finding of the check", path, item.Line, s.Check)
 		}
 		if _, ok := checks.Lookup(s.Check); !ok {
 			return nil, usageErr("config file %s:%d: suppression of %q: no such check (o365doctor checks lists them)", path, item.Line, s.Check)

@@ -134,7 +134,12 @@ func (c *converter) result(res checks.Result) Result {
 	for _, f := range res.Findings {
 		of := Finding{Object: c.object(f.Object), Status: string(f.Status), Message: c.text(f.Message), Evidence: []Evidence{}, Fixes: []Fix{}}
 		if f.Suppressed != nil {
-			of.Suppressed = &Suppressed{Reason: c.text(f.Suppressed.Reason), Expires: f.Suppressed.Expires.Format("2006-01-02")}
+			// The reason is an admin's free text: it may name anyone.
+			reason := c.text(f.Suppressed.Reason)
+			if c.redact {
+				reason = "(redacted)"
+			}
+			of.Suppressed = &Suppressed{Reason: reason, Expires: f.Suppressed.Expires.Format("2006-01-02")}
 		}
 		for _, e := range f.Evidence {
 			if ev, ok := c.evidence(e); ok {
