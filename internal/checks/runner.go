@@ -165,6 +165,9 @@ type RunOptions struct {
 	Snapshot SnapshotOptions
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// Suppressions are the config file's: each result comes with the
+	// findings they accept marked (ApplySuppressions), in every view.
+	Suppressions []Suppression
 }
 
 // Run runs the checks against the subject, concurrently, sharing one set
@@ -222,7 +225,19 @@ func Run(ctx context.Context, list []*Check, subject Subject, src Sources, opts 
 // RunOne runs one check on a run's facts: skipped when a source it needs
 // cannot be used (naming every missing one), bounded by the per-check
 // timeout, and never a crash: a panic becomes an error result.
-func RunOne(ctx context.Context, c *Check, facts *Facts, opts RunOptions) (res Result) {
+func RunOne(ctx context.Context, c *Check, facts *Facts, opts RunOptions) Result {
+	res := runOne(ctx, c, facts, opts)
+	if len(opts.Suppressions) > 0 {
+		now := time.Now
+		if opts.Now != nil {
+			now = opts.Now
+		}
+		res = ApplySuppressions([]Result{res}, opts.Suppressions, now())[0]
+	}
+	return res
+}
+
+func runOne(ctx context.Context, c *Check, facts *Facts, opts RunOptions) (res Result) {
 	start := time.Now()
 	pass := &Pass{Check: c, Subject: facts.Subject(), Facts: facts, onProgress: opts.OnProgress}
 	defer func() {

@@ -93,6 +93,7 @@ func (d *diagnosis) runOptions() checks.RunOptions {
 	ro := d.ses.runOptions(d.subject)
 	ro.Snapshot = d.snapshot
 	ro.Now = d.f.Now
+	ro.Suppressions = d.suppressions
 	return ro
 }
 
@@ -105,6 +106,8 @@ type diagnosis struct {
 	title   string // an extra header line (the demo names its scenario)
 	// snapshot is where a tenant listing keeps what it read (preflight).
 	snapshot checks.SnapshotOptions
+	// suppressions are the config file's.
+	suppressions []checks.Suppression
 	out      outputFlags
 	run      runFlags
 	// progress, if set, receives news from long checks; progressDone
@@ -133,6 +136,9 @@ func (d diagnosis) do(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Suppressed findings stay in every output, the TUI's too, marked;
+	// they no longer count toward a check's status or the exit code.
+	d.suppressions = cf.Suppressions
 	d.subject.Expect = d.run.Expect
 	list, err := d.run.selectChecks(d.subject)
 	if err != nil {
@@ -176,9 +182,6 @@ func (d diagnosis) do(ctx context.Context) error {
 			d.progressDone()
 		}
 	}
-	// Suppressed findings stay in every output, marked; they no longer
-	// count toward a check's status or the exit code.
-	results = checks.ApplySuppressions(results, cf.Suppressions, d.f.Now())
 	interrupted := ctx.Err() != nil
 	for _, r := range results {
 		interrupted = interrupted || r.Interrupted

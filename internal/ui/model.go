@@ -573,7 +573,11 @@ func (m Model) detailsView(w int) string {
 		shown++
 		if len(r.Findings) > 1 || f.Message != r.Message {
 			fs := checks.Status(f.Status)
-			b.WriteString("\n" + st.status[fs].Render(statusMark(fs)) + " " + lipgloss.NewStyle().Width(max(w-8, 10)).Render(f.Object.Label()+": "+f.Message) + "\n")
+			text := f.Object.Label() + ": " + f.Message
+			if f.Suppressed != nil {
+				text = "suppressed until " + f.Suppressed.Expires + " (" + f.Suppressed.Reason + ") · " + text
+			}
+			b.WriteString("\n" + st.status[fs].Render(statusMark(fs)) + " " + lipgloss.NewStyle().Width(max(w-8, 10)).Render(text) + "\n")
 		}
 		if len(f.Evidence) > 0 {
 			b.WriteString("\n" + st.label.Render("Evidence") + "\n")

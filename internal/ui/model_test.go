@@ -401,3 +401,21 @@ func TestCtrlCCancelsARunningApply(t *testing.T) {
 		t.Fatalf("after the executor answered:\n%s", m.View())
 	}
 }
+
+// Suppressions reach the TUI too: the accepted finding is shown marked,
+// and the check's status is the one the report gives.
+func TestSuppressedFindingsShownMarked(t *testing.T) {
+	l := labtest.Start(t, "immutableid-mismatch")
+	m := newModelOn(t, l, "alice@contoso.com")
+	m.opts.RunOptions.Suppressions = []checks.Suppression{{Check: "identity.immutableid-match", Object: "alice@contoso.com",
+		Reason: "migration wave 2", Expires: time.Now().Add(48 * time.Hour)}}
+	m = drive(t, m, m.Init())
+	m.cursor = imm(m)
+	r := m.items[m.cursor].result
+	if r.Status != checks.StatusPass || r.Suppressed == 0 {
+		t.Fatalf("%s: %s, %d suppressed", r.CheckID, r.Status, r.Suppressed)
+	}
+	if v := m.View(); !strings.Contains(v, "suppressed until") || !strings.Contains(v, "migration wave 2") {
+		t.Fatalf("the suppressed finding is not marked:\n%s", v)
+	}
+}
