@@ -108,8 +108,8 @@ type diagnosis struct {
 	snapshot checks.SnapshotOptions
 	// suppressions are the config file's.
 	suppressions []checks.Suppression
-	out      outputFlags
-	run      runFlags
+	out          outputFlags
+	run          runFlags
 	// progress, if set, receives news from long checks; progressDone
 	// ends it before anything else is printed.
 	progress     func(checks.Progress)
