@@ -397,7 +397,9 @@ func (c *capture) take(resp *http.Response) error {
 	p := &pendingBody{done: make(chan struct{}), buf: pagePool.Get().(*bytes.Buffer)}
 	p.buf.Reset()
 	if resp.ContentLength > 0 {
-		p.buf.Grow(int(resp.ContentLength))
+		// A page is about 650 KB; what a server announces beyond a few MB
+		// is read as it comes, not reserved up front.
+		p.buf.Grow(int(min(resp.ContentLength, 8<<20)))
 	}
 	body, end := resp.Body, c.end
 	go func() {
