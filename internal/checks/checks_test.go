@@ -291,52 +291,6 @@ func TestRequiredFactsStartAtOnce(t *testing.T) {
 	}
 }
 
-// pages turns slices into a page stream that records how far it was read.
-func pages[T any](read *int, ps ...[]T) iter.Seq2[[]T, error] {
-	return func(yield func([]T, error) bool) {
-		for _, p := range ps {
-			*read++
-			if !yield(p, nil) {
-				return
-			}
-		}
-	}
-}
-
-func TestIndexAndJoinHoldOneSide(t *testing.T) {
-	ctx := context.Background()
-	var readA, readB int
-	index, err := checks.Index(ctx, pages(&readA, []string{"A@x", "b@x"}, []string{"", "c@x"}),
-		func(s string) (string, struct{}, bool) { return strings.ToLower(s), struct{}{}, s != "" }, nil)
-	if err != nil || len(index) != 3 || readA != 2 {
-		t.Fatalf("index = %v %v (pages %d)", index, err, readA)
-	}
-	var missing []string
-	var progress []int
-	err = checks.Join(ctx, index, pages(&readB, []string{"a@x", "d@x"}, []string{"C@X", "e@x"}),
-		strings.ToLower,
-		func(s string, _ struct{}, found bool) error {
-			if !found {
-				missing = append(missing, s)
-			}
-			return nil
-		}, func(n int) { progress = append(progress, n) })
-	if err != nil || strings.Join(missing, ",") != "d@x,e@x" || fmt.Sprint(progress) != "[2 4]" {
-		t.Fatalf("join: missing %v progress %v err %v", missing, progress, err)
-	}
-	// An error from the stream, or from fn, stops the join there.
-	stop := errors.New("stop")
-	readB = 0
-	err = checks.Join(ctx, index, pages(&readB, []string{"z"}, []string{"y"}), strings.ToLower,
-		func(string, struct{}, bool) error { return stop }, nil)
-	if !errors.Is(err, stop) || readB != 1 {
-		t.Fatalf("fn error: %v after %d pages", err, readB)
-	}
-	failing := func(yield func([]string, error) bool) { yield(nil, errors.New("HTTP 500")) }
-	if _, err := checks.Index(ctx, failing, func(s string) (string, int, bool) { return s, 0, true }, nil); err == nil {
-		t.Fatal("a failing stream gave no error")
-	}
-}
 
 func (f fakeOkta) AppUserPages(context.Context, string) iter.Seq2[[]model.AppUser, error] {
 	return func(yield func([]model.AppUser, error) bool) {

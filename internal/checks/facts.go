@@ -91,13 +91,6 @@ func (f *Facts) progress(p Progress) {
 	}
 }
 
-// Progress reports what a long load has read so far.
-func (f *Facts) Progress(what string, done, total int) {
-	if f.onProgress != nil {
-		f.onProgress(Progress{What: what, Done: done, Total: total})
-	}
-}
-
 type call struct {
 	done chan struct{}
 	val  any

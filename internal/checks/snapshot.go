@@ -106,7 +106,10 @@ func waitForSnapshotBudget(ctx context.Context, opts SnapshotOptions, domain str
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
 	for sc.Scan() {
-		var l snapshotLine
+		// Only the budget: the records are read once, by loadTenant.
+		var l struct {
+			Budget *model.RateBudget `json:"budget"`
+		}
 		if json.Unmarshal(sc.Bytes(), &l) == nil && l.Budget != nil {
 			last = l.Budget
 		}

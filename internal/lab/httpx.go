@@ -249,11 +249,15 @@ func (l *Lab) authenticate(system string, routes http.Handler) http.Handler {
 
 func rfc1123(t time.Time) string { return t.UTC().Format(http.TimeFormat) }
 
-// writeJSONValue appends v as JSON (no trailing newline, HTML left as is).
+// writeJSONValue appends v as JSON, as writeJSON encodes it, without the
+// trailing newline.
 func writeJSONValue(b *bytes.Buffer, v any) {
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
+	n := b.Len()
+	if json.NewEncoder(b).Encode(v) != nil {
+		b.Truncate(n)
+		b.WriteString("null")
+		return
+	}
 	b.Truncate(b.Len() - 1) // Encode's newline
 }
 

@@ -2,7 +2,6 @@ package lab
 
 import (
 	"bytes"
-	"encoding/json"
 	"reflect"
 	"runtime"
 	"sync"
@@ -73,8 +72,8 @@ func userFields(u *entraUser) [][]byte {
 // renderJSON is v as writeJSON encodes it, without the newline.
 func renderJSON(v any) []byte {
 	var b bytes.Buffer
-	_ = json.NewEncoder(&b).Encode(v)
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	writeJSONValue(&b, v)
+	return b.Bytes()
 }
 
 // warmViews renders every app user's view as the tool asks for it

@@ -53,21 +53,17 @@ func (p *pacer) before(ctx context.Context, h http.Header) error {
 	if p == nil {
 		return nil
 	}
-	p.observe(h)
-	limit, err1 := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Limit")))
-	remaining, err2 := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Remaining")))
-	reset, err3 := strconv.ParseInt(strings.TrimSpace(h.Get("X-Rate-Limit-Reset")), 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || limit <= 0 {
+	b := p.budget(h)
+	if b.Limit == 0 {
 		return nil
 	}
-	allowed := max(int(math.Floor(p.share*float64(limit))), 1)
-	if limit-remaining < allowed {
+	allowed := max(int(math.Floor(p.share*float64(b.Limit))), 1)
+	if b.Limit-b.Remaining < allowed {
 		return nil
 	}
-	// The reset is the server's clock: measured by the offset its Dates
-	// have shown (observe learns it from every answer).
-	serverNow := p.now().Add(p.offsetOf())
-	wait := time.Unix(reset, 0).Sub(serverNow) + resetMargin
+	// The reset is on the server's clock; budget moved it onto ours by
+	// the offset its Dates have shown.
+	wait := b.Reset.Sub(p.now()) + resetMargin
 	if wait <= 0 {
 		return nil
 	}
@@ -107,10 +103,14 @@ func (p *pacer) offsetOf() time.Duration {
 // budget is what an answer's headers say of its bucket, with the share
 // o365doctor keeps to; zero when the headers are missing.
 func (p *pacer) budget(h http.Header) model.RateBudget {
+	if p == nil {
+		return model.RateBudget{}
+	}
+	p.observe(h)
 	limit, err1 := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Limit")))
 	remaining, err2 := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Remaining")))
 	reset, err3 := strconv.ParseInt(strings.TrimSpace(h.Get("X-Rate-Limit-Reset")), 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || limit <= 0 || p == nil {
+	if err1 != nil || err2 != nil || err3 != nil || limit <= 0 {
 		return model.RateBudget{}
 	}
 	// The reset on our clock: the server's, less what its Dates showed.

@@ -145,10 +145,10 @@ func (c *Client) fetchAppUserPages(ctx context.Context, o op, appID, from string
 	var resp *okta.Response
 	var err error
 	if from == "" {
-		resp, err = c.firstAppUserPage(request(), appID, qp, &unused)
-	} else {
-		resp, err = c.appUserPageAt(request(), from, &unused)
+		// ListApplicationUsers' request, its body left to the capture.
+		from = "/api/v1/apps/" + url.PathEscape(appID) + "/users" + qp.String()
 	}
+	resp, err = c.appUserPageAt(request(), from, &unused)
 	p := newPager()
 	for {
 		if err != nil {
@@ -249,23 +249,12 @@ func (au *leanAppUser) sdk() *okta.AppUser {
 	return out
 }
 
-// appUserPageAt asks for the page at link (a next link) with the bulk
-// client, leaving the body to the request's capture.
+// appUserPageAt asks for the page at link (the first page's path or a
+// next link) with the bulk client, leaving the body to the request's
+// capture.
 func (c *Client) appUserPageAt(ctx context.Context, link string, body *any) (*okta.Response, error) {
 	rq := c.bulk.CloneRequestExecutor()
 	req, err := rq.WithAccept("application/json").WithContentType("application/json").NewRequest("GET", link, nil)
-	if err != nil {
-		return nil, err
-	}
-	return rq.Do(ctx, req, body)
-}
-
-// firstAppUserPage is ListApplicationUsers leaving the body to the
-// request's capture.
-func (c *Client) firstAppUserPage(ctx context.Context, appID string, qp *query.Params, body *any) (*okta.Response, error) {
-	rq := c.bulk.CloneRequestExecutor()
-	req, err := rq.WithAccept("application/json").WithContentType("application/json").
-		NewRequest("GET", "/api/v1/apps/"+url.PathEscape(appID)+"/users"+qp.String(), nil)
 	if err != nil {
 		return nil, err
 	}
