@@ -76,6 +76,9 @@ type Progress struct {
 	// ETA is the time the listing still needs, from the rate limit's floor
 	// and the pace so far; 0 when not known yet.
 	ETA time.Duration
+	// Waiting: nothing is read, the run waits (What says for what, ETA
+	// how long).
+	Waiting bool
 }
 
 // Pass is one check's run against one subject: the check reads facts and

@@ -130,7 +130,7 @@ func waitForSnapshotBudget(ctx context.Context, opts SnapshotOptions, domain str
 		return nil
 	}
 	if progress != nil {
-		progress(Progress{What: "waiting for Okta's rate-limit window the interrupted run used", ETA: wait})
+		progress(Progress{What: "waiting for Okta's rate-limit window the interrupted run used", ETA: wait, Waiting: true})
 	}
 	t := time.NewTimer(min(wait, 2*time.Minute))
 	defer t.Stop()

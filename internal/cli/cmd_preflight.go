@@ -154,7 +154,7 @@ func (p *progressLine) show(pr checks.Progress) {
 	if p.read == nil {
 		p.read, p.total, p.start = map[string]int{}, map[string]int{}, time.Now()
 	}
-	if strings.HasPrefix(pr.What, "waiting") {
+	if pr.Waiting {
 		line := fmt.Sprintf("%s, about %s", pr.What, pr.ETA.Round(time.Second))
 		if p.plain {
 			fmt.Fprintln(p.w.IO.Err, "o365doctor: "+line)
