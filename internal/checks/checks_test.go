@@ -291,7 +291,6 @@ func TestRequiredFactsStartAtOnce(t *testing.T) {
 	}
 }
 
-
 func (f fakeOkta) AppUserPages(context.Context, string) iter.Seq2[[]model.AppUser, error] {
 	return func(yield func([]model.AppUser, error) bool) {
 		yield([]model.AppUser{{UserID: "00u1", UserName: "a@contoso.com"}}, nil)
