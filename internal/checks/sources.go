@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"strings"
 
@@ -152,6 +153,71 @@ type Sources struct {
 	// OktaOrg is the Okta org URL, when known (without credentials too):
 	// where a federated domain's sign-ins should go.
 	OktaOrg string
+	// Grants are what each source's credential is known to allow (read
+	// from its token before the run); a source without an entry is not
+	// known, and its checks run and meet a 403 if it comes.
+	Grants map[Source]Grant
+}
+
+// Grant is what a credential allows: Graph roles or scopes, Okta scopes
+// (or those an API token's admin roles imply).
+type Grant struct {
+	Perms []string
+	// Whose names the credential ("the app's token", "the admin's roles").
+	Whose string
+}
+
+// Allows reports whether the grant covers the permission: named, or a
+// broader one that includes it (a ReadWrite for its Read, Directory.Read.All
+// for the directory reads it includes, an okta.*.manage for its read), as
+// each API's permission reference lists the permissions an operation takes.
+func (g Grant) Allows(perm string) bool {
+	for _, p := range g.Perms {
+		if strings.EqualFold(p, perm) {
+			return true
+		}
+	}
+	for _, broader := range broaderThan(perm) {
+		for _, p := range g.Perms {
+			if strings.EqualFold(p, broader) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// broaderThan are the permissions that include perm.
+func broaderThan(perm string) []string {
+	if rest, ok := strings.CutSuffix(perm, ".read"); ok && strings.HasPrefix(perm, "okta.") {
+		return []string{rest + ".manage"}
+	}
+	var out []string
+	if strings.Contains(perm, ".Read.") {
+		out = append(out, strings.Replace(perm, ".Read.", ".ReadWrite.", 1))
+	}
+	switch perm {
+	case "User.Read.All", "GroupMember.Read.All", "Group.Read.All", "Domain.Read.All", "Organization.Read.All", "RoleManagement.Read.Directory":
+		out = append(out, "Directory.Read.All", "Directory.ReadWrite.All")
+	case "Policy.Read.AuthenticationMethod":
+		out = append(out, "Policy.ReadWrite.AuthenticationMethod")
+	}
+	return out
+}
+
+// Ungranted is the first of the check's required permissions on src that
+// the known grant does not allow; "" when all are, or nothing is known.
+func (s Sources) Ungranted(c *Check, src Source) string {
+	g, known := s.Grants[src]
+	if !known {
+		return ""
+	}
+	for _, p := range c.Permissions {
+		if p.Source == src && !p.Optional && !g.Allows(p.Name) {
+			return p.Name
+		}
+	}
+	return ""
 }
 
 // Why says what to set for a source that cannot be used, or "" when it
@@ -193,6 +259,11 @@ func (s Sources) missing(c *Check) string {
 			title += " (" + perms + ")"
 		}
 		whys = append(whys, "needs "+title+": "+why)
+	}
+	for _, n := range c.Needs {
+		if perm := s.Ungranted(c, n); perm != "" {
+			whys = append(whys, fmt.Sprintf("missing %s permission %s (%s does not grant it)", n.info().Title, perm, s.Grants[n].Whose))
+		}
 	}
 	return strings.Join(whys, "; and ")
 }

@@ -23,6 +23,31 @@ const (
 type Settings struct {
 	OktaURL   string // https://contoso.okta.com, no trailing slash
 	OktaToken Secret // SSWS API token
+	// OktaAuth is how o365doctor signs in to Okta: OktaAPIToken (SSWS,
+	// the default) or OktaPrivateKey (an OAuth 2.0 service app with
+	// private-key JWT client authentication, DPoP when the app needs it).
+	OktaAuth       string
+	OktaClientID   string
+	OktaPrivateKey Secret // PEM or JWK text of the service app's key
+	OktaKeyID      string // the key's kid at Okta, if it has one
+	// OktaScopes are the scopes to ask for (default: the read scopes of
+	// every check).
+	OktaScopes []string
+
+	// GraphAuth is how o365doctor signs in to Graph (GraphSecret, the
+	// default, GraphCertificate, GraphAzureCLI, GraphDeviceCode,
+	// GraphAuto).
+	GraphAuth string
+	// GraphCertificate is the PEM or PKCS#12 file of the app's
+	// certificate and its key; GraphCertificatePassword opens it.
+	GraphCertificate         string
+	GraphCertificatePassword Secret
+	// GraphPublicClientID is the public client of the device code flow
+	// (default GraphCLIClientID).
+	GraphPublicClientID string
+	// Prompt receives the device code's instructions (stderr); nil when
+	// no person can see them.
+	Prompt func(msg string)
 
 	GraphURL     string // https://graph.microsoft.com/v1.0
 	LoginURL     string // https://login.microsoftonline.com (authority host)
@@ -51,15 +76,43 @@ type Settings struct {
 // integrations.
 const DefaultOktaRateShare = 0.5
 
+// The ways to sign in to Okta.
+const (
+	OktaAPIToken   = "api-token"
+	OktaPrivateKey = "private-key"
+)
+
+// The ways to sign in to Graph.
+const (
+	GraphSecret      = "secret"
+	GraphCertificate = "certificate"
+	GraphAzureCLI    = "azure-cli"
+	GraphDeviceCode  = "device-code"
+	GraphAuto        = "auto"
+)
+
+// GraphCLIClientID is Microsoft Graph Command Line Tools, the public client
+// the Graph PowerShell module signs admins in with: the device code flow's
+// default client.
+const GraphCLIClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
+
 // OktaConfigured reports whether the Okta source can run, and if not what
 // to set ("set --okta-url (O365DOCTOR_OKTA_URL)"); the checks say which
 // permissions they need.
 func (s Settings) OktaConfigured() (bool, string) {
 	switch {
+	case s.OktaURL == "" && s.OktaAuth == OktaPrivateKey:
+		return false, "set --okta-url (O365DOCTOR_OKTA_URL)"
 	case s.OktaURL == "":
 		return false, "set --okta-url (O365DOCTOR_OKTA_URL) and OKTA_API_TOKEN"
+	case s.OktaAuth == OktaPrivateKey && s.OktaClientID == "":
+		return false, "set --okta-client-id (OKTA_CLIENT_CLIENTID): the service app's client ID"
+	case s.OktaAuth == OktaPrivateKey && s.OktaPrivateKey.Empty():
+		return false, "set --okta-private-key FILE (OKTA_CLIENT_PRIVATEKEY): the service app's private key, PEM or JWK"
+	case s.OktaAuth == OktaPrivateKey:
+		return true, ""
 	case s.OktaToken.Empty():
-		return false, "set OKTA_API_TOKEN (a read-only administrator's API token is enough to diagnose)"
+		return false, "set OKTA_API_TOKEN (a read-only administrator's API token is enough to diagnose), or --okta-auth private-key for a service app"
 	}
 	return true, ""
 }
@@ -69,6 +122,25 @@ func (s Settings) GraphConfigured() (bool, string) {
 	var missing []string
 	if s.TenantID == "" {
 		missing = append(missing, "AZURE_TENANT_ID")
+	}
+	switch s.GraphAuth {
+	case GraphAzureCLI, GraphDeviceCode, GraphAuto:
+		// The CLI's account, or a person at the keyboard: only the tenant.
+		if len(missing) > 0 {
+			return false, "set AZURE_TENANT_ID (the Entra tenant's ID or initial domain)"
+		}
+		return true, ""
+	case GraphCertificate:
+		if s.ClientID == "" {
+			missing = append(missing, "AZURE_CLIENT_ID")
+		}
+		if s.GraphCertificate == "" {
+			missing = append(missing, "AZURE_CLIENT_CERTIFICATE_PATH")
+		}
+		if len(missing) > 0 {
+			return false, "set " + strings.Join(missing, ", ") + " (an app registration with a certificate and the application permissions named)"
+		}
+		return true, ""
 	}
 	if s.ClientID == "" {
 		missing = append(missing, "AZURE_CLIENT_ID")

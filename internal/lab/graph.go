@@ -86,8 +86,18 @@ func (l *Lab) graphAuth(next http.Handler) http.Handler {
 			l.graphError(w, r, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token is empty.")
 			return
 		}
-		if !l.validToken(token) {
+		grant, valid := l.validToken(token)
+		if !valid {
 			l.graphError(w, r, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")
+			return
+		}
+		r = withGrant(r, grant.perms)
+		if need := graphReadPermissions(r.URL.Path); r.Method == http.MethodGet && need != nil && !l.hasAny(r, need...) {
+			if strings.HasPrefix(r.URL.Path, "/v1.0/auditLogs/") {
+				l.graphError(w, r, http.StatusForbidden, "Authentication_MSGraphPermissionMissing", "Calling principal does not have required MSGraph permissions AuditLog.Read.All")
+			} else {
+				l.graphError(w, r, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+			}
 			return
 		}
 		if wait, ok := l.graphThrottled(r.URL.Path); !ok {
@@ -151,9 +161,6 @@ func (l *Lab) appRoles() []string {
 	return allAppRoles
 }
 
-// hasRole: the token the request carries holds the application role.
-func (l *Lab) hasRole(role string) bool { return slices.Contains(l.appRoles(), role) }
-
 // issueToken makes an access token shaped as Entra's app-only tokens: a
 // JWT whose payload names the tenant, the app and its roles (the
 // application permissions granted). Its signature is not a real one: no
@@ -161,19 +168,19 @@ func (l *Lab) hasRole(role string) bool { return slices.Contains(l.appRoles(), r
 func (l *Lab) issueToken() (string, time.Duration) {
 	const life = time.Hour
 	payload, _ := json.Marshal(map[string]any{"aud": "https://graph.microsoft.com", "iss": "https://sts.windows.net/" + l.state.tenantID + "/",
-		"tid": l.state.tenantID, "appid": l.ClientID, "idtyp": "app", "roles": l.appRoles(), "exp": l.now().Add(life).Unix(), "uti": randomToken(22)})
+		"tid": l.state.tenantID, "appid": l.ClientID, "app_displayname": "o365doctor", "idtyp": "app", "roles": l.appRoles(), "exp": l.now().Add(life).Unix(), "uti": randomToken(22)})
 	tok := "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString(payload) + "." + randomToken(43)
 	l.tokensMu.Lock()
-	l.tokens[tok] = l.now().Add(life)
+	l.tokens[tok] = graphGrant{expires: l.now().Add(life), perms: l.appRoles()}
 	l.tokensMu.Unlock()
 	return tok, life
 }
 
-func (l *Lab) validToken(tok string) bool {
+func (l *Lab) validToken(tok string) (graphGrant, bool) {
 	l.tokensMu.Lock()
 	defer l.tokensMu.Unlock()
-	exp, ok := l.tokens[tok]
-	return ok && l.now().Before(exp)
+	g, ok := l.tokens[tok]
+	return g, ok && l.now().Before(g.expires)
 }
 
 // graphThrottled counts the request in its throttled family, if any, and

@@ -188,7 +188,7 @@ func applyFederation(f *federation, body map[string]any) (string, bool) {
 
 // graphPatchFederation: 200 with the whole updated object.
 func (l *Lab) graphPatchFederation(w http.ResponseWriter, r *http.Request) {
-	if !l.hasRole("Domain-InternalFederation.ReadWrite.All") && !l.hasRole("Domain.ReadWrite.All") {
+	if !l.hasAny(r, "Domain-InternalFederation.ReadWrite.All", "Domain.ReadWrite.All") {
 		l.graphError(w, r, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 		return
 	}

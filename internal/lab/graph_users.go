@@ -212,7 +212,7 @@ func userFilterField(u *entraUser, prop string) string {
 // a federated domain (400; the exact message is not documented publicly,
 // this one is the lab's), and a UPN in a domain that is not verified.
 func (l *Lab) graphPatchUser(w http.ResponseWriter, r *http.Request) {
-	if !l.hasRole("User.ReadWrite.All") && !l.hasRole("Directory.ReadWrite.All") {
+	if !l.hasAny(r, "User.ReadWrite.All", "Directory.ReadWrite.All") {
 		l.graphError(w, r, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 		return
 	}
@@ -293,7 +293,7 @@ func domainOf(upn string) string {
 // graphRevokeSessions answers 200 with {"value": true} (a documented known
 // issue: it should be 204) and moves signInSessionsValidFromDateTime to now.
 func (l *Lab) graphRevokeSessions(w http.ResponseWriter, r *http.Request) {
-	if !l.hasRole("User.RevokeSessions.All") && !l.hasRole("User.ReadWrite.All") && !l.hasRole("Directory.ReadWrite.All") {
+	if !l.hasAny(r, "User.RevokeSessions.All", "User.ReadWrite.All", "Directory.ReadWrite.All") {
 		l.graphError(w, r, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 		return
 	}

@@ -56,6 +56,16 @@ type Options struct {
 	// Retry-After; sign-in logs and reports 5 requests per 10 s, answered
 	// 429 with Retry-After (DESIGN §9).
 	GraphThrottle bool
+	// OktaOAuth registers an Okta OAuth service app for o365doctor
+	// (private-key JWT, DPoP if asked): OktaServiceApp holds its key.
+	// The SSWS token works as well.
+	OktaOAuth *OktaOAuthOptions
+	// OktaAdminRole is the role of the admin whose API token the lab
+	// hands out (GET /api/v1/users/me/roles): SUPER_ADMIN by default.
+	OktaAdminRole string
+	// GraphAuth shapes the Graph sign-ins beside the client secret:
+	// certificate, device code, Azure CLI (login_flows.go).
+	GraphAuth *GraphAuthOptions
 }
 
 // OktaPublishedLimits are Okta's last published per-minute limits of a
@@ -104,7 +114,7 @@ type Lab struct {
 	fields   fieldCache              // rendered Entra users' fields
 
 	tokensMu sync.Mutex
-	tokens   map[string]time.Time // Graph access token → expiry
+	tokens   map[string]graphGrant // Graph access token → what it grants
 
 	countMu     sync.Mutex
 	counts      map[string]int // "okta GET /api/v1/users/{id}" → requests served
@@ -120,6 +130,20 @@ type Lab struct {
 	// graphThrottles are Graph's Conditional Access and reports windows
 	// (Options.GraphThrottle), by bucket name; nil when off.
 	graphThrottles map[string]*graphThrottle
+
+	oktaOAuth *oktaOAuth // nil unless Options.OktaOAuth
+	adminRole string     // the API token's admin's role
+	graphAuthN *graphAuth // the other Graph sign-ins (login_flows.go)
+}
+
+// OktaServiceApp is the registered Okta service app; nil unless the lab
+// was started with Options.OktaOAuth.
+func (l *Lab) OktaServiceApp() *OktaServiceApp {
+	if l.oktaOAuth == nil {
+		return nil
+	}
+	app := l.oktaOAuth.app
+	return &app
 }
 
 // graphThrottle is one of Graph's throttled families: limit requests per
@@ -178,13 +202,14 @@ func Start(opts Options) (l *Lab, err error) {
 		ClientSecret: "lab~" + randomToken(36),
 		Scenario:     &sc,
 		now:          now,
-		tokens:       map[string]time.Time{},
+		tokens:       map[string]graphGrant{},
 		counts:       map[string]int{},
 		faultCounts:  map[string]int{},
 		Nameservers:  map[string]string{},
 		buckets:      map[string]*rateWindow{},
 		limited:      map[string]int{},
 		window:       cmp.Or(opts.RateWindow, time.Minute),
+		adminRole:    cmp.Or(opts.OktaAdminRole, "SUPER_ADMIN"),
 	}
 	for prefix, limit := range opts.RateLimits {
 		if !strings.HasPrefix(prefix, "/api/v1/") || limit <= 0 {
@@ -210,6 +235,14 @@ func Start(opts Options) (l *Lab, err error) {
 			l.Close()
 		}
 	}()
+	if l.graphAuthN, err = newGraphAuth(graphAuthOf(opts), now()); err != nil {
+		return l, fmt.Errorf("lab: graph sign-ins: %w", err)
+	}
+	if opts.OktaOAuth != nil {
+		if l.oktaOAuth, err = newOktaOAuth(*opts.OktaOAuth); err != nil {
+			return l, fmt.Errorf("lab: okta service app: %w", err)
+		}
+	}
 	if l.faults, err = newFaults(opts.FaultRate, opts.Seed, opts.Latency, opts.RouteLatency, opts.FaultKinds); err != nil {
 		return l, err
 	}

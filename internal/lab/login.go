@@ -16,6 +16,15 @@ func (l *Lab) loginRoutes() *http.ServeMux {
 	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", l.openIDConfig(true))
 	mux.HandleFunc("GET /{tenant}/.well-known/openid-configuration", l.openIDConfig(false))
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", l.token)
+	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/devicecode", l.deviceCodeStart)
+	// The admin at microsoft.com/devicelogin: `lab approve CODE`.
+	mux.HandleFunc("POST /__lab/approve", func(w http.ResponseWriter, r *http.Request) {
+		if !l.Approve(r.FormValue("code")) {
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no pending device code " + r.FormValue("code")})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"approved": r.FormValue("code")})
+	})
 	return mux
 }
 
@@ -110,12 +119,23 @@ func (l *Lab) token(w http.ResponseWriter, r *http.Request) {
 		l.loginError(w, http.StatusBadRequest, "invalid_request", "900144", "The request body must contain the following parameter: 'grant_type'.")
 		return
 	}
+	assertion := r.PostForm.Get("client_assertion")
+	var assertionErr string
+	if assertion != "" {
+		assertionErr = l.clientAssertion(assertion, l.loginBase(r)+"/"+l.TenantID+"/oauth2/v2.0/token", r.PostForm.Get("client_id"), l.now())
+	}
 	switch {
+	case r.PostForm.Get("grant_type") == "urn:ietf:params:oauth:grant-type:device_code":
+		l.deviceCodeToken(w, r)
 	case r.PostForm.Get("grant_type") != "client_credentials":
 		l.loginError(w, http.StatusBadRequest, "unsupported_grant_type", "70003", "The app requested an unsupported grant type.")
 	case r.PostForm.Get("client_id") != l.ClientID:
 		l.loginError(w, http.StatusBadRequest, "unauthorized_client", "700016", fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'.", r.PostForm.Get("client_id"), l.Scenario.Tenant.DisplayName))
-	case r.PostForm.Get("client_secret") != l.ClientSecret:
+	case assertion != "" && assertionErr != "":
+		l.loginError(w, http.StatusUnauthorized, "invalid_client", strings.TrimPrefix(assertionErr[:strings.Index(assertionErr, ":")], "AADSTS"), assertionErr[strings.Index(assertionErr, ":")+2:])
+	case assertion == "" && r.PostForm.Get("client_secret") == "":
+		l.loginError(w, http.StatusUnauthorized, "invalid_client", "7000216", "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.")
+	case assertion == "" && r.PostForm.Get("client_secret") != l.ClientSecret:
 		l.loginError(w, http.StatusUnauthorized, "invalid_client", "7000215", "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '"+l.ClientID+"'.")
 	case !hasDefaultScope(r.PostForm.Get("scope")):
 		l.loginError(w, http.StatusBadRequest, "invalid_scope", "1002012", "The provided value for scope "+r.PostForm.Get("scope")+" is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).")

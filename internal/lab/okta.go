@@ -48,6 +48,9 @@ func (l *Lab) oktaRoutes() *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/users/{id}", l.oktaGetUser)
 	mux.HandleFunc("POST /api/v1/users/{id}/lifecycle/{op}", l.oktaLifecycle)
 	mux.HandleFunc("GET /api/v1/users/{id}/factors", l.oktaListFactors)
+	mux.HandleFunc("GET /api/v1/users/{id}/roles", l.oktaListRoles)
+	// Answered before authentication (oktaAuth); here for its route name.
+	mux.HandleFunc("POST /oauth2/v1/token", l.oktaToken)
 	mux.HandleFunc("GET /api/v1/users/{id}/groups", l.oktaListUserGroups)
 	mux.HandleFunc("DELETE /api/v1/users/{id}/factors/{factorId}", l.oktaDeleteFactor)
 	mux.HandleFunc("GET /api/v1/apps", l.oktaListApps)
@@ -84,8 +87,12 @@ func (l *Lab) oktaRoutes() *http.ServeMux {
 // this minute, reset in UTC epoch seconds).
 func (l *Lab) oktaAuth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/__lab/stats" {
+		switch r.URL.Path {
+		case "/__lab/stats":
 			l.oktaStats(w)
+			return
+		case "/oauth2/v1/token":
+			l.oktaToken(w, r)
 			return
 		}
 		now := l.now()
@@ -108,7 +115,14 @@ func (l *Lab) oktaAuth(next http.Handler) http.Handler {
 		// Okta's reset is whole epoch seconds: rounded up, so a client
 		// that waits for it is never early.
 		h.Set("X-Rate-Limit-Reset", strconv.FormatInt(reset.Add(time.Second-time.Nanosecond).Unix(), 10))
-		if r.Header.Get("Authorization") != "SSWS "+l.OktaToken {
+		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		switch {
+		case scheme == "SSWS" && tok == l.OktaToken:
+		case scheme == "Bearer" || scheme == "DPoP":
+			if !l.oauthAllowed(w, r, scheme, tok) {
+				return
+			}
+		default:
 			writeOktaError(w, http.StatusUnauthorized, "E0000011", "Invalid token provided")
 			return
 		}

@@ -60,6 +60,10 @@ func (l *Lab) userRef(w http.ResponseWriter, r *http.Request) *oktaUser {
 // a few other headers): the lab sends a weak tag, W/"…", a hash of the
 // user's stored state, which changes whenever the user does (ASSUMED shape).
 func (l *Lab) oktaGetUser(w http.ResponseWriter, r *http.Request) {
+	if r.PathValue("id") == "me" {
+		l.oktaMe(w, r)
+		return
+	}
 	if u := l.userRef(w, r); u != nil {
 		w.Header().Set("ETag", userETag(u))
 		writeJSON(w, http.StatusOK, l.userView(r, u, true))

@@ -16,10 +16,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	azlog "github.com/Azure/azure-sdk-for-go/sdk/azcore/log"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	kauth "github.com/microsoft/kiota-authentication-azure-go"
 	khttp "github.com/microsoft/kiota-http-go"
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
@@ -70,19 +67,9 @@ func New(s config.Settings) (*Client, error) {
 
 	login := s.HTTPClientFor(config.Login)
 	login.Transport = noteRefusals{next: login.Transport}
-	cred, err := azidentity.NewClientSecretCredential(s.TenantID, s.ClientID, s.ClientSecret.Reveal(),
-		&azidentity.ClientSecretCredentialOptions{
-			ClientOptions: azcore.ClientOptions{
-				Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: s.LoginURL + "/"},
-				Transport: login,
-				Retry:     policy.RetryOptions{MaxRetries: 2},
-			},
-			// Without this MSAL asks the real login.microsoftonline.com
-			// which authorities exist, and retries for ~20 s.
-			DisableInstanceDiscovery: true,
-		})
+	cred, err := credential(s, login)
 	if err != nil {
-		return nil, errors.New(oneLine("graph: credential: " + err.Error()))
+		return nil, errors.New(oneLine("graph: credential: " + config.Mask(err.Error())))
 	}
 	// The provider sends the token only to allowed hosts and otherwise
 	// sends none, silently: allow the configured Graph host.

@@ -2,11 +2,9 @@ package graph
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"strings"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
@@ -100,32 +98,17 @@ func (c *Client) patch(ctx context.Context, o op, template string, params map[st
 	return nil
 }
 
-// GrantedRoles are the application permissions in the roles claim of the
-// app's access token (an app-only Entra token is a JWT whose payload lists
-// them); known is false when the token is not such a JWT. The token
-// itself is read here and never kept or shown.
+// GrantedRoles are the permissions in the access token's claims: roles
+// (an app's) or scp (a signed-in admin's); known is false when the token
+// is not a JWT that lists them. The token itself is read here and never
+// kept or shown.
 func (c *Client) GrantedRoles(ctx context.Context) (roles map[string]bool, known bool, err error) {
-	o := op{what: "read the app's granted permissions", noun: "an access token"}
-	tok, err := c.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{Scope}})
-	if err != nil {
-		return nil, false, o.fail(err)
-	}
-	parts := strings.Split(tok.Token, ".")
-	if len(parts) != 3 {
-		return nil, false, nil
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return nil, false, nil
-	}
-	var claims struct {
-		Roles []string `json:"roles"`
-	}
-	if json.Unmarshal(payload, &claims) != nil || claims.Roles == nil {
-		return nil, false, nil
+	info, err := c.Token(ctx)
+	if err != nil || !info.Known {
+		return nil, false, err
 	}
 	roles = map[string]bool{}
-	for _, r := range claims.Roles {
+	for _, r := range info.Permissions {
 		roles[r] = true
 	}
 	return roles, true, nil

@@ -59,6 +59,21 @@ func (o op) fail(resp *okta.Response, err error) error {
 	if resp != nil && resp.Response != nil {
 		status = resp.StatusCode
 	}
+	if resp != nil && resp.Response != nil && (status == http.StatusUnauthorized || status == http.StatusForbidden) {
+		// An OAuth token's refusal is in WWW-Authenticate, the body
+		// empty (okta-sdk-golang issue 145): error, error_description
+		// and the scope the call needs.
+		if c := challengeOf(resp.Header.Get("WWW-Authenticate")); c["error"] != "" {
+			line := o.errorf("HTTP %d %s: %s", status, c["error"], c["error_description"])
+			if c["error"] == "insufficient_scope" && c["scope"] != "" {
+				line = o.errorf("HTTP %d: the service app's token lacks the scope %s; grant it to the app (Okta API Scopes tab)", status, c["scope"])
+			}
+			if status == http.StatusForbidden {
+				return fmt.Errorf("%w: %w", line, model.ErrAccessDenied)
+			}
+			return line
+		}
+	}
 	var oe *okta.Error
 	if errors.As(err, &oe) {
 		// The SDK appends ", x-okta-request-id=…" to the summary: keep it
@@ -171,3 +186,30 @@ func (p *pager) next(resp *okta.Response) (string, error) {
 // pageKey is a page's path and query, the query in a canonical order (the
 // SDK re-encodes the query of the links it follows).
 func pageKey(u *url.URL) string { return u.EscapedPath() + "?" + u.Query().Encode() }
+
+// challengeOf reads the name="value" parameters of a WWW-Authenticate
+// challenge (Bearer or DPoP). Values are cleaned: they come from the
+// server and go into one-line messages.
+func challengeOf(h string) map[string]string {
+	out := map[string]string{}
+	_, params, _ := strings.Cut(h, " ")
+	for params != "" {
+		params = strings.TrimLeft(params, " ,")
+		name, rest, ok := strings.Cut(params, "=")
+		if !ok {
+			break
+		}
+		var value string
+		if strings.HasPrefix(rest, `"`) {
+			end := strings.Index(rest[1:], `"`)
+			if end < 0 {
+				break
+			}
+			value, params = rest[1:1+end], rest[2+end:]
+		} else {
+			value, params, _ = strings.Cut(rest, ",")
+		}
+		out[strings.TrimSpace(name)] = model.Clean(strings.TrimSpace(value))
+	}
+	return out
+}

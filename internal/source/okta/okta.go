@@ -7,6 +7,7 @@ package okta
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"github.com/okta/okta-sdk-golang/v2/okta/query"
 
 	"github.com/o365doctor/o365doctor/internal/config"
+	"github.com/o365doctor/o365doctor/internal/jws"
 	"github.com/o365doctor/o365doctor/internal/model"
 )
 
@@ -32,6 +34,8 @@ type Client struct {
 	// request its own deadline of timeout.
 	bulk    *okta.Client
 	timeout time.Duration
+	// oauth is the service app's token source; nil with an API token.
+	oauth *tokenSource
 }
 
 // New builds a client for s.OktaURL with s.OktaToken.
@@ -45,12 +49,26 @@ func New(ctx context.Context, s config.Settings) (*Client, error) {
 		timeout = 1
 	}
 	httpClient := s.HTTPClientFor(config.Okta)
-	httpClient.Transport = linkGuard{next: httpClient.Transport}
+	token, mode := s.OktaToken.Reveal(), "SSWS"
+	var ts *tokenSource
+	// auth wraps a transport with the service app's credentials, if any.
+	auth := func(rt http.RoundTripper) http.RoundTripper { return rt }
+	if s.OktaAuth == config.OktaPrivateKey {
+		key, kid, err := jws.ParsePrivateKey([]byte(s.OktaPrivateKey.Reveal()))
+		if err != nil {
+			return nil, fmt.Errorf("okta: --okta-private-key: %v", err)
+		}
+		ts = &tokenSource{orgURL: orgURL, clientID: s.OktaClientID, keyID: cmp.Or(s.OktaKeyID, kid), key: key,
+			scopes: scopesOrDefault(s.OktaScopes), http: s.HTTPClientFor(config.Okta), now: time.Now}
+		token, mode = placeholderToken, "Bearer"
+		auth = func(rt http.RoundTripper) http.RoundTripper { return oauthTransport{next: rt, ts: ts} }
+	}
+	httpClient.Transport = linkGuard{next: auth(httpClient.Transport)}
 	options := func(requestTimeout int64) []okta.ConfigSetter {
 		return []okta.ConfigSetter{
 			okta.WithOrgUrl(orgURL),
-			okta.WithToken(s.OktaToken.Reveal()),
-			okta.WithAuthorizationMode("SSWS"),
+			okta.WithToken(token),
+			okta.WithAuthorizationMode(mode),
 			okta.WithHttpClientPtr(httpClient),
 			okta.WithCache(false),
 			okta.WithRequestTimeout(requestTimeout),
@@ -70,13 +88,13 @@ func New(ctx context.Context, s config.Settings) (*Client, error) {
 	// has a deadline of its own, --timeout, body included.
 	bulkHTTP := s.HTTPClientFor(config.Okta)
 	bulkHTTP.Timeout = 0 // http.Client ends a request's context at its body's end
-	bulkHTTP.Transport = linkGuard{next: bulkHTTP.Transport}
+	bulkHTTP.Transport = linkGuard{next: auth(bulkHTTP.Transport)}
 	bulkOptions := append(options(0), okta.WithHttpClientPtr(bulkHTTP))
 	_, bulk, err := okta.NewClient(ctx, bulkOptions...)
 	if err != nil {
 		return nil, errors.New(oneLine("okta: " + err.Error()))
 	}
-	return &Client{sdk: sdk, bulk: bulk, timeout: time.Duration(timeout) * time.Second, orgURL: orgURL, pace: newPacer(s.OktaRateShare)}, nil
+	return &Client{sdk: sdk, bulk: bulk, timeout: time.Duration(timeout) * time.Second, orgURL: orgURL, pace: newPacer(s.OktaRateShare), oauth: ts}, nil
 }
 
 // OrgURL is the org this client talks to.
