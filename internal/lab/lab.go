@@ -131,8 +131,8 @@ type Lab struct {
 	// (Options.GraphThrottle), by bucket name; nil when off.
 	graphThrottles map[string]*graphThrottle
 
-	oktaOAuth *oktaOAuth // nil unless Options.OktaOAuth
-	adminRole string     // the API token's admin's role
+	oktaOAuth  *oktaOAuth // nil unless Options.OktaOAuth
+	adminRole  string     // the API token's admin's role
 	graphAuthN *graphAuth // the other Graph sign-ins (login_flows.go)
 }
 

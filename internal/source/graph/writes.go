@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"strings"
 
-
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 )

@@ -52,7 +52,7 @@ type tokenSource struct {
 	now      func() time.Time
 
 	mu     sync.Mutex
-	tokens [2]cachedToken     // read, write
+	tokens [2]cachedToken    // read, write
 	dpop   *ecdsa.PrivateKey // the proof key, made when the app needs DPoP
 	nonce  string            // the token endpoint's DPoP nonce
 	resNon string            // the resource server's, if it asks for one

@@ -71,7 +71,9 @@ func TestServiceAppRefusals(t *testing.T) {
 		edit func(*config.Settings)
 		want string
 	}{
-		{"another key", func(s *config.Settings) { s.OktaPrivateKey = config.NewSecret(string(other.OktaServiceApp().PrivateKeyPEM)) }, "invalid_client: The client_assertion signature is invalid."},
+		{"another key", func(s *config.Settings) {
+			s.OktaPrivateKey = config.NewSecret(string(other.OktaServiceApp().PrivateKeyPEM))
+		}, "invalid_client: The client_assertion signature is invalid."},
 		{"wrong key ID", func(s *config.Settings) { s.OktaKeyID = "nope" }, "The client_assertion JWT kid is invalid."},
 		{"wrong client", func(s *config.Settings) { s.OktaClientID = "0oanotthisone" }, "invalid_client"},
 		{"a scope not granted", func(s *config.Settings) { s.OktaScopes = []string{"okta.users.read", "okta.logs.read"} }, "invalid_scope: The following scopes are not allowed: okta.logs.read."},
