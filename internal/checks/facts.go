@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/o365doctor/o365doctor/internal/model"
 )
 
 // Fact is a typed key for a value loaded once per run and shared by every
@@ -168,6 +170,15 @@ func (f *Facts) Prefetch(facts ...FactRef) {
 
 // ErrNoSource is returned when a fact needs a source that is not configured.
 var ErrNoSource = errors.New("source not configured")
+
+// granted returns an access-denied error, without a call, when the source's
+// known grant does not allow perm (Sources.Grants).
+func (f *Facts) granted(src Source, perm string) error {
+	if g, known := f.src.Grants[src]; known && !g.Allows(perm) {
+		return fmt.Errorf("%s does not grant %s: %w", g.Whose, perm, model.ErrAccessDenied)
+	}
+	return nil
+}
 
 // need returns an error when the source cannot be used.
 func (f *Facts) need(src Source) error {

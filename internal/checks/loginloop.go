@@ -123,6 +123,9 @@ var (
 			if err := f.need(Graph); err != nil {
 				return SignIns{}, err
 			}
+			if err := f.granted(Graph, "AuditLog.Read.All"); err != nil {
+				return SignIns{}, err
+			}
 			w, _ := WindowFact.Get(ctx, f)
 			list, more, err := f.src.Graph.SignIns(ctx, f.subject.UPN, w.Since, w.Until)
 			return SignIns{List: list, More: more}, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 
 	"github.com/o365doctor/o365doctor/internal/model"
@@ -165,13 +166,21 @@ type Grant struct {
 	Perms []string
 	// Whose names the credential ("the app's token", "the admin's roles").
 	Whose string
+	// Delegated: a signed-in person's scopes, not an app's roles.
+	Delegated bool
 }
+
+// delegatedOnly marks a permission Microsoft grants only to delegated
+// sign-ins ("Application: not supported"); an app's grant cannot be judged
+// on it, the check handles Graph's refusal itself.
+const delegatedOnly = " (delegated)"
 
 // Allows reports whether the grant covers the permission: named, or a
 // broader one that includes it (a ReadWrite for its Read, Directory.Read.All
 // for the directory reads it includes, an okta.*.manage for its read), as
 // each API's permission reference lists the permissions an operation takes.
 func (g Grant) Allows(perm string) bool {
+	perm = strings.TrimSuffix(perm, delegatedOnly)
 	for _, p := range g.Perms {
 		if strings.EqualFold(p, perm) {
 			return true
@@ -213,6 +222,9 @@ func (s Sources) Ungranted(c *Check, src Source) string {
 		return ""
 	}
 	for _, p := range c.Permissions {
+		if strings.HasSuffix(p.Name, delegatedOnly) && !g.Delegated {
+			continue
+		}
 		if p.Source == src && !p.Optional && !g.Allows(p.Name) {
 			return p.Name
 		}
@@ -266,4 +278,18 @@ func (s Sources) missing(c *Check) string {
 		}
 	}
 	return strings.Join(whys, "; and ")
+}
+
+// ScopesOf are the permissions the checks declare of src, optional ones
+// too, in their order: what a service app asks for.
+func ScopesOf(list []*Check, src Source) []string {
+	var out []string
+	for _, c := range list {
+		for _, p := range c.Permissions {
+			if p.Source == src && !slices.Contains(out, p.Name) {
+				out = append(out, p.Name)
+			}
+		}
+	}
+	return out
 }

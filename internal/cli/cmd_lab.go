@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,13 +16,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/o365doctor/o365doctor/internal/config"
 	"github.com/o365doctor/o365doctor/internal/lab"
 )
 
 // NewCmdLab is the `o365doctor lab` group.
 func NewCmdLab(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "lab", Short: "Run the simulated tenant (Okta, Graph, Microsoft login, DNS) on loopback"}
-	cmd.AddCommand(NewCmdLabServe(f, nil), NewCmdLabScenarios(f, nil))
+	cmd.AddCommand(NewCmdLabServe(f, nil), NewCmdLabScenarios(f, nil), NewCmdLabApprove(f))
 	return cmd
 }
 
@@ -100,7 +104,12 @@ func runLabServe(ctx context.Context, opts *LabServeOptions) error {
 	if err != nil {
 		return err
 	}
-	lines := append(l.Exports(caFile), "export O365DOCTOR_JOURNAL="+filepath.Join(dir, "journal.jsonl"))
+	// The journal's line last: a script may read up to it.
+	lines, err := opts.Lab.authExports(l, dir, l.Exports(caFile))
+	if err != nil {
+		return err
+	}
+	lines = append(lines, "export O365DOCTOR_JOURNAL="+filepath.Join(dir, "journal.jsonl"))
 	if format == "json" {
 		env := map[string]string{}
 		for _, line := range lines {
@@ -209,4 +218,37 @@ func runLabScenarios(opts *LabScenariosOptions) error {
 		fmt.Fprintf(tw, "%s\t%s\ttrips: %s\n", sc.Name, sc.Summary, trips)
 	}
 	return tw.Flush()
+}
+
+// NewCmdLabApprove is `o365doctor lab approve CODE`: the admin entering a
+// device code at microsoft.com/devicelogin, for the lab that
+// O365DOCTOR_LOGIN_URL names (on loopback only).
+func NewCmdLabApprove(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:     "approve CODE",
+		Short:   "Approve a device code sign-in waiting on the lab (as the admin at microsoft.com/devicelogin)",
+		Example: "  . ./lab.env; o365doctor lab approve K7QXBZKMA",
+		Args:    args(1, "the code the sign-in printed"),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			login := f.env("O365DOCTOR_LOGIN_URL")
+			u, err := url.Parse(login)
+			if login == "" || err != nil || u.Scheme != "https" || !net.ParseIP(u.Hostname()).IsLoopback() {
+				return usageErr("O365DOCTOR_LOGIN_URL %q is not a lab on loopback; source the lab's exports (. ./lab.env) first", login)
+			}
+			s := config.Settings{CAFile: f.env("O365DOCTOR_CA_FILE"), Timeout: 10 * time.Second}
+			if err := s.Validate(); err != nil {
+				return usageErr("%v", err)
+			}
+			resp, err := s.HTTPClient().PostForm(strings.TrimRight(login, "/")+"/__lab/approve", url.Values{"code": {a[0]}})
+			if err != nil {
+				return fmt.Errorf("lab approve: %w", err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return withCode(ExitFail, fmt.Errorf("lab approve: no sign-in is waiting with the code %q", a[0]))
+			}
+			fmt.Fprintf(f.IO.Out, "approved %s\n", a[0])
+			return nil
+		},
+	}
 }

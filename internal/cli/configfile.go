@@ -29,7 +29,9 @@ import (
 // that is not a date are errors naming the line.
 
 type configFile struct {
+	Path         string
 	Suppressions []checks.Suppression
+	Profiles     map[string]profile
 }
 
 // defaultConfigPath is where the config file is looked for when no path is
@@ -67,11 +69,30 @@ func loadConfig(path string, env func(string) string) (configFile, error) {
 	if err != nil {
 		return configFile{}, usageErr("config file %s: %v", path, errors.Unwrap(err))
 	}
-	return parseConfig(path, b)
+	cf, err := parseConfig(path, b)
+	if err != nil {
+		return cf, err
+	}
+	for _, name := range sortedKeys(cf.Profiles) {
+		if lits := cf.Profiles[name].literalSecrets(); len(lits) > 0 {
+			if err := privateFile(path); err != nil {
+				return cf, usageErr("config file %s:%d: %s is a secret written in the file, %v; or reference it (env:NAME, file:PATH)", path, lits[0].line, lits[0].key, err)
+			}
+		}
+	}
+	return cf, nil
+}
+
+// unwrapPathErr drops the path an *fs.PathError repeats.
+func unwrapPathErr(err error) error {
+	if u := errors.Unwrap(err); u != nil {
+		return u
+	}
+	return err
 }
 
 func parseConfig(path string, b []byte) (configFile, error) {
-	var cf configFile
+	cf := configFile{Path: path}
 	if len(bytes.TrimSpace(b)) == 0 {
 		return cf, nil
 	}
@@ -84,7 +105,7 @@ func parseConfig(path string, b []byte) (configFile, error) {
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return cf, usageErr("config file %s:%d: expected keys (suppressions:)", path, root.Line)
+		return cf, usageErr("config file %s:%d: expected keys (profiles:, suppressions:)", path, root.Line)
 	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -100,8 +121,14 @@ func parseConfig(path string, b []byte) (configFile, error) {
 				return cf, err
 			}
 			cf.Suppressions = sups
+		case "profiles":
+			profiles, err := parseProfiles(path, val)
+			if err != nil {
+				return cf, err
+			}
+			cf.Profiles = profiles
 		default:
-			return cf, usageErr("config file %s:%d: unknown key %q (the keys are: suppressions)", path, key.Line, key.Value)
+			return cf, usageErr("config file %s:%d: unknown key %q (the keys are: profiles, suppressions)", path, key.Line, key.Value)
 		}
 	}
 	return cf, nil

@@ -31,6 +31,17 @@ type connFlags struct {
 	OktaRateShare float64
 	rateShare     string
 	shareFlag     bool // the command takes --okta-rate-share
+
+	// How to sign in (auth.go).
+	OktaAuth            string
+	OktaClientID        string
+	OktaPrivateKey      string // a file, or (from the environment) the key itself
+	OktaKeyID           string
+	GraphAuth           string
+	GraphPublicClientID string
+	// Profile is --profile: a profile of the config file (profiles.go).
+	Profile string
+	cmd     *cobra.Command // for --config and which flags were given
 }
 
 func (c *connFlags) register(cmd *cobra.Command, env func(string) string) {
@@ -53,6 +64,7 @@ func (c *connFlags) registerSystems(cmd *cobra.Command, env func(string) string)
 	}
 	cmd.Flags().Float64Var(&c.OktaRateShare, "okta-rate-share", def,
 		"the share of each Okta rate limit a listing may use (0 < share ≤ 1), leaving the rest to the org's other integrations [$O365DOCTOR_OKTA_RATE_SHARE]")
+	c.registerOktaAuth(cmd, env)
 	c.registerMicrosoft(cmd, env)
 }
 
@@ -63,7 +75,11 @@ func (c *connFlags) registerMicrosoft(cmd *cobra.Command, env func(string) strin
 	fl.StringVar(&c.GraphURL, "graph-url", cmp.Or(env("O365DOCTOR_GRAPH_URL"), config.DefaultGraphURL), "Microsoft Graph base URL [$O365DOCTOR_GRAPH_URL]")
 	fl.StringVar(&c.LoginURL, "login-url", cmp.Or(env("O365DOCTOR_LOGIN_URL"), config.DefaultLoginURL), "Microsoft login (authority) URL [$O365DOCTOR_LOGIN_URL]")
 	fl.StringVar(&c.CAFile, "ca-file", env("O365DOCTOR_CA_FILE"), "extra trusted CA certificate (PEM) [$O365DOCTOR_CA_FILE]")
+	c.registerGraphAuth(cmd, env)
 	c.registerTimeout(cmd, env)
+	fl.StringVar(&c.Profile, "profile", env("O365DOCTOR_PROFILE"), "a profile of the config file: its Okta org, Entra tenant and their sign-ins [$O365DOCTOR_PROFILE]")
+	registerConfigFlag(cmd)
+	c.cmd = cmd
 }
 
 // registerResolver adds --resolver, for the commands that run DNS checks;
@@ -132,6 +148,9 @@ func (c *connFlags) settings(env func(string) string) (config.Settings, error) {
 		// watch registers no Okta flags: the default share.
 		OktaRateShare: cmp.Or(c.OktaRateShare, config.DefaultOktaRateShare),
 	}
+	if err := c.applyAuth(&s, env); err != nil {
+		return config.Settings{}, err
+	}
 	if err := s.Validate(); err != nil {
 		return config.Settings{}, usageErr("%v", err)
 	}
@@ -185,8 +204,29 @@ type runFlags struct {
 	Redact     bool
 	// Expect is --expect, on commands that judge a domain's federation.
 	Expect string
-	// Config is --config: the config file (suppressions).
-	Config string
+	cmd    *cobra.Command // for --config
+}
+
+// config is --config: the config file (profiles, suppressions).
+func (r *runFlags) config() string { return configFlag(r.cmd) }
+
+// registerConfigFlag adds --config once: commands with run and connection
+// flags share it.
+func registerConfigFlag(cmd *cobra.Command) {
+	if cmd.Flags().Lookup("config") == nil {
+		cmd.Flags().String("config", "", "config file: profiles and suppressions [$O365DOCTOR_CONFIG] (default ~/.config/o365doctor/config.yaml, if it exists)")
+	}
+}
+
+// configFlag is the command's --config.
+func configFlag(cmd *cobra.Command) string {
+	if cmd == nil {
+		return ""
+	}
+	if f := cmd.Flags().Lookup("config"); f != nil {
+		return f.Value.String()
+	}
+	return ""
 }
 
 // registerExpect adds --expect, for commands that judge the domain's
@@ -205,7 +245,8 @@ func (r *runFlags) register(cmd *cobra.Command, withTUI bool) {
 	} else {
 		r.NoTUI = true
 	}
-	fl.StringVar(&r.Config, "config", "", "config file with suppressions [$O365DOCTOR_CONFIG] (default ~/.config/o365doctor/config.yaml, if it exists)")
+	registerConfigFlag(cmd)
+	r.cmd = cmd
 	fl.BoolVar(&r.Redact, "redact", false, "mask personal data (UPNs, immutableIDs, names) in the report, the same value always the same way")
 }
 

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +28,10 @@ type labFlags struct {
 	rateLimitSet string
 	rateWindow   time.Duration
 	preConsume   []string
+	oktaAuth     string
+	dpop         bool
+	graphAuth    string
+	autoApprove  bool
 }
 
 func (lo *labFlags) register(cmd *cobra.Command) {
@@ -47,6 +53,10 @@ func (lo *labFlags) registerServe(cmd *cobra.Command) {
 	fl.StringArrayVar(&lo.rateLimits, "rate-limit", nil, `an Okta rate-limit bucket, "okta:PATH-PREFIX=REQUESTS" per --rate-window, e.g. "okta:/api/v1/apps=20" (repeatable); past it the lab answers 429, and GET {okta}/__lab/stats counts them`)
 	fl.DurationVar(&lo.rateWindow, "rate-window", time.Minute, "the window of the --rate-limit buckets")
 	fl.StringArrayVar(&lo.preConsume, "pre-consume", nil, `requests "another integration" has used of a bucket in the first window, e.g. "okta:/api/v1/apps=10"`)
+	fl.StringVar(&lo.oktaAuth, "okta-auth", "api-token", "the Okta sign-in the exports set up: api-token, or private-key (an OAuth service app whose key file the lab writes; no API token exported)")
+	fl.BoolVar(&lo.dpop, "dpop", false, "the Okta service app requires DPoP (with a nonce challenge), as new service apps do")
+	fl.StringVar(&lo.graphAuth, "graph-auth", "secret", "the Graph sign-in the exports set up: secret, certificate (the lab writes the app's certificate and key), device-code (approve with o365doctor lab approve CODE, or --auto-approve) or azure-cli (a stand-in az on PATH); only secret exports the client secret")
+	fl.BoolVar(&lo.autoApprove, "auto-approve", false, "approve every device code after its first poll (for tests)")
 }
 
 // parseBuckets reads "okta:/api/v1/apps=20" values.
@@ -113,9 +123,28 @@ func (lo *labFlags) start(f *Factory) (*lab.Lab, error) {
 	if lo.rateWindow < 0 { // 0: not a serve flag here (demo), Okta's minute
 		return nil, usageErr("--rate-window %s: give a positive duration, e.g. 5s", lo.rateWindow)
 	}
-	l, err := lab.Start(lab.Options{Scenario: sc, Now: f.Now, Users: lo.users, Seed: lo.seed, Latency: lo.latency,
+	opts := lab.Options{Scenario: sc, Now: f.Now, Users: lo.users, Seed: lo.seed, Latency: lo.latency,
 		RouteLatency: routes, FaultRate: lo.faultRate, FaultKinds: lo.faults, StateFile: lo.stateFile,
-		RateLimits: limits, RateWindow: lo.rateWindow, PreConsume: used, GraphThrottle: published})
+		RateLimits: limits, RateWindow: lo.rateWindow, PreConsume: used, GraphThrottle: published}
+	switch lo.oktaAuth {
+	case "", "api-token":
+		if lo.dpop {
+			return nil, usageErr("--dpop is for --okta-auth private-key")
+		}
+	case "private-key":
+		opts.OktaOAuth = &lab.OktaOAuthOptions{DPoP: lo.dpop}
+	default:
+		return nil, usageErr("--okta-auth %q: use api-token or private-key", lo.oktaAuth)
+	}
+	switch lo.graphAuth {
+	case "", "secret", "device-code", "azure-cli":
+		opts.GraphAuth = &lab.GraphAuthOptions{AutoApprove: lo.autoApprove}
+	case "certificate":
+		opts.GraphAuth = &lab.GraphAuthOptions{Certificate: true}
+	default:
+		return nil, usageErr("--graph-auth %q: use secret, certificate, device-code or azure-cli", lo.graphAuth)
+	}
+	l, err := lab.Start(opts)
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
@@ -140,4 +169,49 @@ func (lo *labFlags) describe(l *lab.Lab) string {
 		return ""
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// authExports rewrites the export lines for the sign-ins asked for: the
+// key, certificate or stand-in az written into dir, and no API token or
+// client secret when another flow is asked for, so that flow is the one
+// that runs.
+func (lo *labFlags) authExports(l *lab.Lab, dir string, lines []string) ([]string, error) {
+	drop := map[string]bool{}
+	var add []string
+	if app := l.OktaServiceApp(); app != nil && lo.oktaAuth == "private-key" {
+		key := filepath.Join(dir, "okta-service-app.pem")
+		if err := os.WriteFile(key, app.PrivateKeyPEM, 0o600); err != nil {
+			return nil, err
+		}
+		drop["OKTA_API_TOKEN"] = true
+		add = append(add, "export O365DOCTOR_OKTA_AUTH=private-key", "export OKTA_CLIENT_CLIENTID="+app.ClientID,
+			"export OKTA_CLIENT_PRIVATEKEY="+key, "export OKTA_CLIENT_PRIVATEKEYID="+app.KeyID)
+	}
+	switch lo.graphAuth {
+	case "certificate":
+		cert := filepath.Join(dir, "graph-app.pem")
+		if err := os.WriteFile(cert, l.GraphCertificatePEM(), 0o600); err != nil {
+			return nil, err
+		}
+		drop["AZURE_CLIENT_SECRET"] = true
+		add = append(add, "export O365DOCTOR_GRAPH_AUTH=certificate", "export AZURE_CLIENT_CERTIFICATE_PATH="+cert)
+	case "device-code":
+		drop["AZURE_CLIENT_SECRET"] = true
+		add = append(add, "export O365DOCTOR_GRAPH_AUTH=device-code")
+	case "azure-cli":
+		bin, err := l.WriteAzureCLI(filepath.Join(dir, "bin"))
+		if err != nil {
+			return nil, err
+		}
+		drop["AZURE_CLIENT_SECRET"] = true
+		add = append(add, "export O365DOCTOR_GRAPH_AUTH=azure-cli", "export PATH="+bin+":$PATH")
+	}
+	var out []string
+	for _, line := range lines {
+		k, _, _ := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+		if !drop[k] {
+			out = append(out, line)
+		}
+	}
+	return append(out, add...), nil
 }

@@ -150,6 +150,8 @@ Try it with no tenant at all:  o365doctor demo`,
 		NewCmdFix(f, nil),
 		NewCmdUndo(f, nil),
 		NewCmdJournal(f, nil),
+		NewCmdAuth(f, nil),
+		NewCmdConfig(f),
 		NewCmdVersion(f, nil),
 	)
 	return root

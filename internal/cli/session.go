@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
@@ -26,6 +27,8 @@ type session struct {
 	settings config.Settings
 	sources  checks.Sources
 	executor *fix.Executor
+	okta     *okta.Client  // nil without Okta credentials
+	graph    *graph.Client // nil without Graph credentials
 }
 
 // sessionFor reads the settings from the flags and the environment and
@@ -42,6 +45,9 @@ func sessionFor(ctx context.Context, f *Factory, conn *connFlags) (config.Settin
 // newSession builds the adapters the settings allow. A source without
 // credentials is left out, with the reason its checks will report.
 func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, error) {
+	// A device code's instructions go to stderr: a person reads them
+	// there, and --json stays clean.
+	s.Prompt = func(msg string) { fmt.Fprintln(f.IO.Err, "o365doctor: "+msg) }
 	ses := &session{settings: s, sources: checks.Sources{Missing: map[checks.Source]string{}}}
 	stores := map[string]fix.Store{}
 	if ok, why := s.OktaConfigured(); ok {
@@ -49,6 +55,7 @@ func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, e
 		if err != nil {
 			return nil, usageErr("%v", err)
 		}
+		ses.okta = c
 		ses.sources.Okta = c
 		stores["okta"] = fix.OktaStore{API: c}
 	} else {
@@ -59,6 +66,7 @@ func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, e
 		if err != nil {
 			return nil, usageErr("%v", err)
 		}
+		ses.graph = c
 		ses.sources.Graph = c
 		stores["graph"] = fix.GraphStore{API: c}
 	} else {
@@ -132,7 +140,7 @@ func (d diagnosis) do(ctx context.Context) error {
 	if err := d.run.validate(); err != nil {
 		return err
 	}
-	cf, err := loadConfig(d.run.Config, d.f.env)
+	cf, err := loadConfig(d.run.config(), d.f.env)
 	if err != nil {
 		return err
 	}
@@ -148,6 +156,15 @@ func (d diagnosis) do(ctx context.Context) error {
 		if list = checks.Public(list); len(list) == 0 {
 			return usageErr("--only/--skip left no check that runs without credentials")
 		}
+	}
+	if p := d.ses.settings.Profile; p != "" {
+		d.suppressions = append(d.suppressions, cf.Profiles[p].Suppressions...)
+	}
+	// What each credential grants, read from its token before any check
+	// runs: a check whose permission is missing is skipped, saying which,
+	// instead of meeting a 403.
+	if !d.public {
+		d.ses.learnGrants(ctx, list)
 	}
 	tui := format == "" && d.f.IO.OutTTY && !d.run.NoTUI
 	// The CSV file is made before the run, so a path that cannot be
@@ -248,4 +265,45 @@ func publicSources(src *checks.Sources, s config.Settings) error {
 // may take seconds; a resolver answers in milliseconds or not at all.
 func dnsTimeout(api time.Duration) time.Duration {
 	return min(api, dnsq.DefaultTimeout)
+}
+
+// learnGrants asks for each system's token (a service app asks only for
+// the selected checks' Okta scopes) and records what it grants. A sign-in
+// that fails records nothing: the checks then fail with its error.
+func (ses *session) learnGrants(ctx context.Context, list []*checks.Check) {
+	if ses.sources.Grants == nil {
+		ses.sources.Grants = map[checks.Source]checks.Grant{}
+	}
+	var wg sync.WaitGroup
+	var oktaGrant, graphGrant *checks.Grant
+	if ses.okta != nil && ses.settings.OktaAuth == config.OktaPrivateKey {
+		ses.okta.SetScopes(checks.ScopesOf(list, checks.Okta))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if info, err := ses.okta.Auth(ctx); err == nil {
+				oktaGrant = &checks.Grant{Perms: info.Scopes, Whose: "the service app's token"}
+			}
+		}()
+	}
+	if ses.graph != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if info, err := ses.graph.Token(ctx); err == nil && info.Known {
+				whose := "the app's token"
+				if info.Delegated {
+					whose = "the signed-in admin's token"
+				}
+				graphGrant = &checks.Grant{Perms: info.Permissions, Whose: whose, Delegated: info.Delegated}
+			}
+		}()
+	}
+	wg.Wait()
+	if oktaGrant != nil {
+		ses.sources.Grants[checks.Okta] = *oktaGrant
+	}
+	if graphGrant != nil {
+		ses.sources.Grants[checks.Graph] = *graphGrant
+	}
 }

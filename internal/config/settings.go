@@ -66,6 +66,8 @@ type Settings struct {
 	// ReadOnly refuses every fix and undo before it changes anything.
 	ReadOnly          bool
 	DisableKeepAlives bool
+	// Profile is the config file's profile these settings came from.
+	Profile string
 	// OktaRateShare is the share of each Okta rate-limit bucket a bulk
 	// listing may use (0 < share ≤ 1; 0 means DefaultOktaRateShare): the
 	// org's other integrations keep the rest.

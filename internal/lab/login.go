@@ -125,7 +125,8 @@ func (l *Lab) token(w http.ResponseWriter, r *http.Request) {
 		assertionErr = l.clientAssertion(assertion, l.loginBase(r)+"/"+l.TenantID+"/oauth2/v2.0/token", r.PostForm.Get("client_id"), l.now())
 	}
 	switch {
-	case r.PostForm.Get("grant_type") == "urn:ietf:params:oauth:grant-type:device_code":
+	// MSAL sends "device_code"; RFC 8628 names it in full: Entra takes both.
+	case r.PostForm.Get("grant_type") == "urn:ietf:params:oauth:grant-type:device_code" || r.PostForm.Get("grant_type") == "device_code":
 		l.deviceCodeToken(w, r)
 	case r.PostForm.Get("grant_type") != "client_credentials":
 		l.loginError(w, http.StatusBadRequest, "unsupported_grant_type", "70003", "The app requested an unsupported grant type.")

@@ -239,7 +239,11 @@ func (l *Lab) deviceCodeToken(w http.ResponseWriter, r *http.Request) {
 		secs := int(life.Seconds()) - 1
 		w.Header().Set("Cache-Control", "no-store, no-cache")
 		writeJSON(w, http.StatusOK, map[string]any{
-			"token_type": "Bearer", "scope": "https://graph.microsoft.com/" + strings.Join(l.delegatedScopes(), " https://graph.microsoft.com/"),
+			// The scopes asked for (MSAL refuses a token whose scope
+			// lacks one as "declined") and the consented ones they
+			// stand for. ASSUMED: the exact list Entra returns for a
+			// .default request is not in a public capture.
+			"token_type": "Bearer", "scope": strings.TrimSpace(c.scope + " https://graph.microsoft.com/" + strings.Join(l.delegatedScopes(), " https://graph.microsoft.com/")),
 			"expires_in": secs, "ext_expires_in": secs, "access_token": tok, "id_token": idTok,
 			"client_info": base64.RawURLEncoding.EncodeToString(info),
 		})

@@ -125,7 +125,9 @@ type TokenInfo struct {
 
 // Token gets (or reuses) the token and reads what it grants.
 func (c *Client) Token(ctx context.Context) (TokenInfo, error) {
-	tok, err := c.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{Scope}})
+	// EnableCAE as kiota asks: the same token (and, for a person, the
+	// same sign-in) as the requests use, not a second one.
+	tok, err := c.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{Scope}, EnableCAE: true})
 	if err != nil {
 		return TokenInfo{}, errors.New(oneLine("graph: sign-in: " + err.Error()))
 	}

@@ -76,7 +76,7 @@ func TestServiceAppRefusals(t *testing.T) {
 		}, "invalid_client: The client_assertion signature is invalid."},
 		{"wrong key ID", func(s *config.Settings) { s.OktaKeyID = "nope" }, "The client_assertion JWT kid is invalid."},
 		{"wrong client", func(s *config.Settings) { s.OktaClientID = "0oanotthisone" }, "invalid_client"},
-		{"a scope not granted", func(s *config.Settings) { s.OktaScopes = []string{"okta.users.read", "okta.logs.read"} }, "invalid_scope: The following scopes are not allowed: okta.logs.read."},
+		{"no scope granted", func(s *config.Settings) { s.OktaScopes = []string{"okta.apps.read", "okta.logs.read"} }, "invalid_scope: The following scopes are not allowed: okta.apps.read okta.logs.read."},
 	}
 	for _, tc := range cases {
 		s := serviceAppSettings(l)
@@ -90,15 +90,19 @@ func TestServiceAppRefusals(t *testing.T) {
 			t.Errorf("%s: err = %v, want one line with %q", tc.name, err, tc.want)
 		}
 	}
-	// Granted users only: the app listing is refused with Okta's 403.
+	// Asked for more than granted: the token holds what is granted, and
+	// the app listing is refused with Okta's 403 naming the scope.
 	s := serviceAppSettings(l)
-	s.OktaScopes = []string{"okta.users.read"}
+	s.OktaScopes = []string{"okta.users.read", "okta.apps.read"}
 	c, err := okta.New(ctx, s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.User(ctx, "alice@contoso.com"); err != nil {
 		t.Fatal(err)
+	}
+	if info, err := c.Auth(ctx); err != nil || len(info.Scopes) != 1 || info.Scopes[0] != "okta.users.read" {
+		t.Fatalf("granted = %+v, %v", info, err)
 	}
 	if _, err := c.Office365Apps(ctx); err == nil || !strings.Contains(err.Error(), "okta.apps.read") {
 		t.Fatalf("apps without okta.apps.read: %v", err)

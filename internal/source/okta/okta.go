@@ -59,7 +59,7 @@ func New(ctx context.Context, s config.Settings) (*Client, error) {
 			return nil, fmt.Errorf("okta: --okta-private-key: %v", err)
 		}
 		ts = &tokenSource{orgURL: orgURL, clientID: s.OktaClientID, keyID: cmp.Or(s.OktaKeyID, kid), key: key,
-			scopes: scopesOrDefault(s.OktaScopes), http: s.HTTPClientFor(config.Okta), now: time.Now}
+			scopes: scopesOrDefault(s.OktaScopes), fixedScopes: len(s.OktaScopes) > 0, http: s.HTTPClientFor(config.Okta), now: time.Now}
 		token, mode = placeholderToken, "Bearer"
 		auth = func(rt http.RoundTripper) http.RoundTripper { return oauthTransport{next: rt, ts: ts} }
 	}
