@@ -258,3 +258,85 @@ func mustScenario(t *testing.T, name string) *lab.Scenario {
 	}
 	return sc
 }
+
+// labProfile is a profile block for a lab, its secrets referenced through
+// environment variables named after the profile.
+func labProfile(t *testing.T, name string, l *lab.Lab, env map[string]string) string {
+	t.Helper()
+	ca, err := l.WriteCA(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := strings.ToUpper(name)
+	env[up+"_OKTA_TOKEN"], env[up+"_GRAPH_SECRET"] = l.OktaToken, l.ClientSecret
+	return `  ` + name + `:
+    domain: ` + l.Scenario.Domain + `
+    okta:
+      url: ` + l.OktaURL + `
+      token: env:` + up + `_OKTA_TOKEN
+    entra:
+      tenant: ` + l.TenantID + `
+      clientId: ` + l.ClientID + `
+      clientSecret: env:` + up + `_GRAPH_SECRET
+      graphUrl: ` + l.GraphURL + `
+      loginUrl: ` + l.LoginURL + `
+    caFile: ` + ca + `
+    resolver: ` + l.DNSAddr + `
+`
+}
+
+func TestSeveralTenantsOneReport(t *testing.T) {
+	t.Parallel()
+	healthy := labtestStart(t, "healthy")
+	broken := labtestStart(t, "cert-mismatch")
+	env := map[string]string{"O365DOCTOR_JOURNAL": filepath.Join(t.TempDir(), "j.jsonl")}
+	body := "profiles:\n" + labProfile(t, "alpha", healthy, env) + labProfile(t, "beta", broken, env)
+	conf := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env["O365DOCTOR_CONFIG"] = conf
+	// The labs' nameservers share their names: DNS is skipped below, each
+	// profile's resolver answers the rest.
+	env["O365DOCTOR_LAB_NAMESERVERS"] = labEnv(t, healthy)["O365DOCTOR_LAB_NAMESERVERS"]
+	out, errOut, code := run(t, env, "preflight", "--all-profiles", "--json", "--skip", "dns")
+	if code != 1 {
+		t.Fatalf("preflight --all-profiles exited %d, want 1 (beta fails): %s", code, errOut)
+	}
+	var reps []map[string]any
+	if err := json.Unmarshal([]byte(out), &reps); err != nil || len(reps) != 2 {
+		t.Fatalf("want a JSON array of two reports: %v\n%s", err, out)
+	}
+	if reps[0]["tenant"] != healthy.TenantID || reps[1]["tenant"] != broken.TenantID {
+		t.Fatalf("tenants %v, %v; want alpha's then beta's", reps[0]["tenant"], reps[1]["tenant"])
+	}
+	fails := func(rep map[string]any) int {
+		n := 0
+		for _, r := range rep["results"].([]any) {
+			if r.(map[string]any)["status"] == "fail" {
+				n++
+			}
+		}
+		return n
+	}
+	if fails(reps[0]) != 0 || fails(reps[1]) == 0 {
+		t.Errorf("failures: alpha %d, beta %d; want none in alpha and some in beta", fails(reps[0]), fails(reps[1]))
+	}
+	md, _, _ := run(t, env, "preflight", "--profile", "alpha,beta", "--format", "markdown", "--skip", "dns")
+	if !strings.Contains(md, "# Tenant: profile alpha") || !strings.Contains(md, "# Tenant: profile beta") {
+		t.Errorf("markdown has no section per tenant:\n%.600s", md)
+	}
+	if _, errOut, code := run(t, env, "preflight", "--profile", "alpha,beta", "--format", "junit"); code != 2 || !strings.Contains(errOut, "junit is for one tenant") {
+		t.Errorf("junit with two tenants: %d %q", code, errOut)
+	}
+}
+
+func labtestStart(t *testing.T, name string) *lab.Lab {
+	t.Helper()
+	l, err := lab.Start(lab.Options{Scenario: mustScenario(t, name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	return l
+}

@@ -28,6 +28,8 @@ type PreflightOptions struct {
 	// Resume continues an interrupted listing from its snapshot;
 	// KeepSnapshot keeps the snapshot after a run that completed.
 	Resume, KeepSnapshot bool
+	// AllProfiles runs every profile of the config file.
+	AllProfiles bool
 }
 
 // NewCmdPreflight is `o365doctor preflight --domain D`.
@@ -66,6 +68,7 @@ Exit codes as for user: 0, 1 (a check fails), 2, 3, 4, 130.`,
 	cmd.Flags().BoolVar(&opts.Resume, "resume", false, "continue an interrupted tenant listing from the pages it had read (kept, mode 0600, beside the fix journal under the state directory)")
 	cmd.Flags().BoolVar(&opts.KeepSnapshot, "keep-snapshot", false, "keep the listing's snapshot after a run that completed (it is deleted otherwise)")
 	cmd.Flags().StringVar(&opts.CSV, "csv", "", "also write the affected users to this CSV file (mode 0600; masked with --redact)")
+	cmd.Flags().BoolVar(&opts.AllProfiles, "all-profiles", false, "run for every profile of the config file, one combined report (as --profile a,b,c does)")
 	opts.Conn.registerSystems(cmd, f.env)
 	opts.Output.register(cmd, "text", "json", "markdown", "junit")
 	opts.Run.register(cmd, false) // the preflight view arrives with the TUI issue
@@ -75,6 +78,35 @@ Exit codes as for user: 0, 1 (a check fails), 2, 3, 4, 130.`,
 }
 
 func runPreflight(ctx context.Context, opts *PreflightOptions) error {
+	f := opts.Factory
+	names, err := profilesToRun(opts.Conn.Profile, opts.AllProfiles, configFlag(opts.Conn.cmd), f.env)
+	if err != nil {
+		return err
+	}
+	if names != nil {
+		if opts.CSV != "" {
+			return usageErr("--csv is for one tenant; run each profile on its own")
+		}
+		format, err := opts.Output.format()
+		if err != nil {
+			return err
+		}
+		return runTenants(ctx, f, names, format, func(ctx context.Context, name string, sub *Factory) error {
+			one := *opts
+			one.Factory, one.AllProfiles, one.Conn.Profile = sub, false, name
+			if one.Domain == "" {
+				if one.Domain, err = profileDomain(name, configFlag(opts.Conn.cmd), f.env); err != nil {
+					return err
+				}
+			}
+			return runPreflight(ctx, &one)
+		})
+	}
+	if opts.Domain == "" && opts.Conn.Profile != "" {
+		if opts.Domain, err = profileDomain(opts.Conn.Profile, configFlag(opts.Conn.cmd), f.env); err != nil {
+			return err
+		}
+	}
 	if opts.Domain == "" {
 		return usageErr("preflight needs --domain, for example --domain contoso.com")
 	}
@@ -82,7 +114,6 @@ func runPreflight(ctx context.Context, opts *PreflightOptions) error {
 	if err != nil {
 		return err
 	}
-	f := opts.Factory
 	s, err := opts.Conn.settings(f.env)
 	if err != nil {
 		return err

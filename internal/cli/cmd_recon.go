@@ -21,6 +21,11 @@ type ReconOptions struct {
 	Conn     connFlags // --timeout only
 	Output   outputFlags
 	Run      runFlags
+	// Profile and AllProfiles take the domain (and resolver, login URL,
+	// CA file) from the config file's profiles; never a credential.
+	Profile     string
+	AllProfiles bool
+	cmd         *cobra.Command
 }
 
 // NewCmdRecon is `o365doctor recon DOMAIN|UPN`.
@@ -37,10 +42,17 @@ with --expect, is it what the phase of a change needs). It never asks for,
 reads or sends a credential, whatever the environment holds.
 
 Exit codes as for user: 0, 1 (a check fails), 2, 3, 4, 130.`,
-		Example: "  o365doctor recon contoso.com\n  o365doctor recon alice@contoso.com --json",
-		Args:    args(1, "a domain or a UPN, e.g. contoso.com"),
+		Example: "  o365doctor recon contoso.com\n  o365doctor recon alice@contoso.com --json\n  o365doctor recon --all-profiles --format markdown",
+		Args: func(cmd *cobra.Command, a []string) error {
+			if len(a) > 1 || len(a) == 0 && opts.Profile == "" && !opts.AllProfiles {
+				return usageErr("recon needs a domain or a UPN, e.g. contoso.com (or --profile / --all-profiles: their domains); see `o365doctor recon --help`")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, a []string) error {
-			opts.Target = a[0]
+			if len(a) == 1 {
+				opts.Target = a[0]
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -55,10 +67,68 @@ Exit codes as for user: 0, 1 (a check fails), 2, 3, 4, 130.`,
 	opts.Output.register(cmd, "text", "json", "markdown")
 	opts.Run.register(cmd, true)
 	opts.Run.registerExpect(cmd)
+	fl.StringVar(&opts.Profile, "profile", f.env("O365DOCTOR_PROFILE"), "check the domain of this profile of the config file (several: a,b,c) [$O365DOCTOR_PROFILE]")
+	fl.BoolVar(&opts.AllProfiles, "all-profiles", false, "check the domain of every profile of the config file, one combined report")
+	opts.cmd = cmd
 	return cmd
 }
 
+// reconProfiles runs recon for each named profile's domain.
+func reconProfiles(ctx context.Context, opts *ReconOptions) (bool, error) {
+	f := opts.Factory
+	names, err := profilesToRun(opts.Profile, opts.AllProfiles, configFlag(opts.cmd), f.env)
+	if err != nil {
+		return true, err
+	}
+	if names == nil && opts.Profile == "" {
+		return false, nil
+	}
+	if names == nil {
+		names = profileNames(opts.Profile)
+	}
+	cf, err := loadConfig(configFlag(opts.cmd), f.env)
+	if err != nil {
+		return true, err
+	}
+	one := func(ctx context.Context, name string, sub *Factory) error {
+		p, ok := cf.Profiles[name]
+		if !ok {
+			return usageErr("--profile %s: no such profile in %s (it has: %s)", name, cf.Path, strings.Join(sortedKeys(cf.Profiles), ", "))
+		}
+		o := *opts
+		o.Factory, o.Profile, o.AllProfiles = sub, "", false
+		if o.Target == "" {
+			if p.Domain == "" {
+				return usageErr("profile %s has no domain: give the domain, or domain: in the profile (%s:%d)", name, cf.Path, p.Line)
+			}
+			o.Target = p.Domain
+		}
+		changed := func(flag string) bool { return opts.cmd != nil && opts.cmd.Flags().Changed(flag) }
+		if p.Resolver != "" && !changed("resolver") {
+			o.Resolver = p.Resolver
+		}
+		if p.LoginURL != "" && !changed("login-url") {
+			o.LoginURL = p.LoginURL
+		}
+		if p.CAFile != "" && !changed("ca-file") {
+			o.CAFile = expandHome(p.CAFile)
+		}
+		return runRecon(ctx, &o)
+	}
+	if len(names) == 1 {
+		return true, one(ctx, names[0], f)
+	}
+	format, err := opts.Output.format()
+	if err != nil {
+		return true, err
+	}
+	return true, runTenants(ctx, f, names, format, one)
+}
+
 func runRecon(ctx context.Context, opts *ReconOptions) error {
+	if done, err := reconProfiles(ctx, opts); done {
+		return err
+	}
 	domain, display, err := normaliseDomainShown(opts.Target, "recon's argument")
 	if err != nil {
 		return err

@@ -41,6 +41,8 @@ type connFlags struct {
 	GraphPublicClientID string
 	// Profile is --profile: a profile of the config file (profiles.go).
 	Profile string
+	// Debug logs every request on stderr.
+	Debug bool
 	cmd     *cobra.Command // for --config and which flags were given
 }
 
@@ -79,6 +81,7 @@ func (c *connFlags) registerMicrosoft(cmd *cobra.Command, env func(string) strin
 	c.registerTimeout(cmd, env)
 	fl.StringVar(&c.Profile, "profile", env("O365DOCTOR_PROFILE"), "a profile of the config file: its Okta org, Entra tenant and their sign-ins [$O365DOCTOR_PROFILE]")
 	registerConfigFlag(cmd)
+	fl.BoolVar(&c.Debug, "debug", env("O365DOCTOR_DEBUG") != "", "log every request on stderr: system, method, address without its query, status, time; never a header, body or credential [$O365DOCTOR_DEBUG]")
 	c.cmd = cmd
 }
 
@@ -145,6 +148,7 @@ func (c *connFlags) settings(env func(string) string) (config.Settings, error) {
 		Timeout:      c.Timeout,
 		JournalPath:  c.Journal,
 		ReadOnly:     c.ReadOnly,
+		DebugOn:      c.Debug,
 		// watch registers no Okta flags: the default share.
 		OktaRateShare: cmp.Or(c.OktaRateShare, config.DefaultOktaRateShare),
 	}

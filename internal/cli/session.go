@@ -48,6 +48,14 @@ func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, e
 	// A device code's instructions go to stderr: a person reads them
 	// there, and --json stays clean.
 	s.Prompt = func(msg string) { fmt.Fprintln(f.IO.Err, "o365doctor: "+msg) }
+	if s.DebugOn {
+		var mu sync.Mutex
+		s.Debug = func(line string) {
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintln(f.IO.Err, "o365doctor debug: "+line)
+		}
+	}
 	ses := &session{settings: s, sources: checks.Sources{Missing: map[checks.Source]string{}}}
 	stores := map[string]fix.Store{}
 	if ok, why := s.OktaConfigured(); ok {

@@ -48,6 +48,10 @@ type Settings struct {
 	// Prompt receives the device code's instructions (stderr); nil when
 	// no person can see them.
 	Prompt func(msg string)
+	// DebugOn (--debug) logs every request to Debug: no header, no body,
+	// no query.
+	DebugOn bool
+	Debug   func(line string)
 
 	GraphURL     string // https://graph.microsoft.com/v1.0
 	LoginURL     string // https://login.microsoftonline.com (authority host)

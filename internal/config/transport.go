@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -68,7 +69,36 @@ func (s Settings) HTTPClientFor(sys System) *http.Client {
 //     SDKs, which wait and retry;
 //   - bounds every body to MaxBodyBytes (*BodyTooLargeError).
 func (s Settings) RoundTripper(sys System) http.RoundTripper {
-	return &guard{next: s.HTTPTransport(), system: sys, timeout: s.Timeout, now: time.Now}
+	var rt http.RoundTripper = &guard{next: s.HTTPTransport(), system: sys, timeout: s.Timeout, now: time.Now}
+	if s.Debug != nil {
+		rt = debugTransport{next: rt, system: sys, log: s.Debug}
+	}
+	return rt
+}
+
+// debugTransport logs each request (--debug): the system, method, address
+// without its query (where sign-in parameters and personal data travel),
+// status and time. Never a header or a body: the credentials are there.
+type debugTransport struct {
+	next   http.RoundTripper
+	system System
+	log    func(string)
+}
+
+func (d debugTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := d.next.RoundTrip(req)
+	took := time.Since(start).Round(time.Millisecond)
+	sys := string(d.system)
+	if sys == "" {
+		sys = "http"
+	}
+	if err != nil {
+		d.log(fmt.Sprintf("%s %s %s: %s (%s)", sys, req.Method, showURL(req.URL, ""), Mask(printable(err.Error())), took))
+	} else {
+		d.log(fmt.Sprintf("%s %s %s -> %d (%s)", sys, req.Method, showURL(req.URL, ""), resp.StatusCode, took))
+	}
+	return resp, err
 }
 
 type guard struct {

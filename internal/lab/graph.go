@@ -173,6 +173,7 @@ func (l *Lab) issueToken() (string, time.Duration) {
 	l.tokensMu.Lock()
 	l.tokens[tok] = graphGrant{expires: l.now().Add(life), perms: l.appRoles()}
 	l.tokensMu.Unlock()
+	l.seen(tok)
 	return tok, life
 }
 

@@ -133,6 +133,8 @@ type Lab struct {
 
 	oktaOAuth  *oktaOAuth // nil unless Options.OktaOAuth
 	adminRole  string     // the API token's admin's role
+	secretsMu  sync.Mutex
+	secrets    []string   // every credential the lab issued or was sent (Secrets)
 	graphAuthN *graphAuth // the other Graph sign-ins (login_flows.go)
 }
 
@@ -372,4 +374,33 @@ func (l *Lab) AffectedUser() string {
 		return BulkUserUPN(1, firstNonEmpty(b.Domain, l.Scenario.Domain))
 	}
 	return ""
+}
+
+// seen records a credential the lab issued or received: access tokens,
+// client assertions, DPoP proofs, device codes.
+func (l *Lab) seen(secret string) {
+	if secret == "" {
+		return
+	}
+	l.secretsMu.Lock()
+	l.secrets = append(l.secrets, secret)
+	l.secretsMu.Unlock()
+}
+
+// Secrets are every credential of this lab: its API token, client secret,
+// keys, and every token, assertion, proof and device code it issued or
+// was sent; a test that finds one in output has found a leak.
+func (l *Lab) Secrets() []string {
+	l.secretsMu.Lock()
+	out := append([]string{l.OktaToken, l.ClientSecret}, l.secrets...)
+	l.secretsMu.Unlock()
+	if app := l.OktaServiceApp(); app != nil {
+		out = append(out, string(app.PrivateKeyPEM))
+	}
+	if pem := l.GraphCertificatePEM(); pem != nil {
+		if i := strings.Index(string(pem), "-----BEGIN PRIVATE KEY"); i >= 0 {
+			out = append(out, string(pem[i:]))
+		}
+	}
+	return out
 }

@@ -120,6 +120,7 @@ func (l *Lab) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	assertion := r.PostForm.Get("client_assertion")
+	l.seen(assertion)
 	var assertionErr string
 	if assertion != "" {
 		assertionErr = l.clientAssertion(assertion, l.loginBase(r)+"/"+l.TenantID+"/oauth2/v2.0/token", r.PostForm.Get("client_id"), l.now())

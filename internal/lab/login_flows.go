@@ -179,6 +179,7 @@ func (l *Lab) deviceCodeStart(w http.ResponseWriter, r *http.Request) {
 		return 'K'
 	}, user)[:9]
 	dc := "DAQABAAEAAAD--" + randomToken(60)
+	l.seen(dc)
 	g.mu.Lock()
 	g.codes[dc] = &deviceCode{user: user, expires: l.now().Add(15 * time.Minute), scope: r.PostForm.Get("scope"), clientID: client}
 	g.mu.Unlock()
@@ -264,6 +265,7 @@ func (l *Lab) issueDelegated(clientID string, life time.Duration) (string, time.
 	l.tokensMu.Lock()
 	l.tokens[tok] = graphGrant{expires: l.now().Add(life), perms: scp}
 	l.tokensMu.Unlock()
+	l.seen(tok)
 	return tok, life
 }
 

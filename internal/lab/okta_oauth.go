@@ -122,6 +122,8 @@ func (l *Lab) oktaToken(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "Client authentication failed. Either the client or the client credentials are invalid.")
 		return
 	}
+	l.seen(f.Get("client_assertion"))
+	l.seen(r.Header.Get("DPoP"))
 	if msg := o.checkAssertion(f.Get("client_assertion"), l.OktaURL+"/oauth2/v1/token", now); msg != "" {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", msg)
 		return
@@ -173,6 +175,7 @@ func (l *Lab) oktaToken(w http.ResponseWriter, r *http.Request) {
 	o.mu.Lock()
 	o.tokens[tok] = oktaAccessToken{expires: now.Add(life), scopes: scopes, jkt: jkt}
 	o.mu.Unlock()
+	l.seen(tok)
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]any{"token_type": typ, "expires_in": int(life.Seconds()), "access_token": tok, "scope": strings.Join(scopes, " ")})
 }
@@ -332,6 +335,7 @@ func (l *Lab) oauthAllowed(w http.ResponseWriter, r *http.Request, scheme, tok s
 		return false
 	}
 	if t.jkt != "" {
+		l.seen(r.Header.Get("DPoP"))
 		thumb, _, msg := o.checkProof(r.Header.Get("DPoP"), r.Method, "https://"+r.Host+r.URL.Path, tok, now)
 		if r.Header.Get("DPoP") == "" {
 			msg = "The DPoP proof JWT header is missing."
