@@ -43,7 +43,7 @@ type connFlags struct {
 	Profile string
 	// Debug logs every request on stderr.
 	Debug bool
-	cmd     *cobra.Command // for --config and which flags were given
+	cmd   *cobra.Command // for --config and which flags were given
 }
 
 func (c *connFlags) register(cmd *cobra.Command, env func(string) string) {
