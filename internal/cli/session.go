@@ -168,12 +168,6 @@ func (d diagnosis) do(ctx context.Context) error {
 	if p := d.ses.settings.Profile; p != "" {
 		d.suppressions = append(d.suppressions, cf.Profiles[p].Suppressions...)
 	}
-	// What each credential grants, read from its token before any check
-	// runs: a check whose permission is missing is skipped, saying which,
-	// instead of meeting a 403.
-	if !d.public {
-		d.ses.learnGrants(ctx, list)
-	}
 	tui := format == "" && d.f.IO.OutTTY && !d.run.NoTUI
 	// The CSV file is made before the run, so a path that cannot be
 	// written is refused at once, not after a long listing.
@@ -184,6 +178,13 @@ func (d diagnosis) do(ctx context.Context) error {
 		}
 		defer os.Remove(csvFile.Name()) // a no-op once renamed
 		defer csvFile.Close()
+	}
+	// What each credential grants, read from its token before any check
+	// runs (after every local refusal: a bad --csv path costs no request):
+	// a check whose permission is missing is skipped, saying which,
+	// instead of meeting a 403.
+	if !d.public {
+		d.ses.learnGrants(ctx, list)
 	}
 	var results []checks.Result
 	if tui {
