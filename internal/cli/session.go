@@ -191,7 +191,7 @@ func (d diagnosis) do(ctx context.Context) error {
 		opts := ui.Options{
 			Title: d.title, Subject: d.subject, Tenant: d.ses.settings.TenantID, OktaOrg: d.ses.settings.OktaURL,
 			Checks: list, Sources: d.ses.sources, RunOptions: d.runOptions(), Executor: d.ses.executor,
-			In: d.f.IO.In, Out: d.f.IO.Out,
+			In: d.f.IO.In, Out: d.f.IO.Out, Version: Version,
 		}
 		run := d.f.RunTUI
 		if run == nil {

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/help"
@@ -14,7 +17,6 @@ import (
 	"github.com/charmbracelet/bubbles/spinner"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/config"
@@ -35,6 +37,10 @@ type Options struct {
 	Executor   *fix.Executor
 	In         io.Reader
 	Out        io.Writer
+	// Now is the clock (tests pin it); nil is time.Now.
+	Now func() time.Time
+	// Version goes into exported reports.
+	Version string
 }
 
 // state is the root model's explicit state; keys follow it.
@@ -46,6 +52,9 @@ const (
 	stateApplying              // the executor is working
 	stateInput                 // a value is typed: the plan's input, or its subject to confirm
 	stateJournal               // the journal of fixes and undos is shown
+	stateFilter                // the filter is typed
+	stateExport                // export: j JSON, m markdown
+	stateDetail                // the details, full screen (narrow terminals)
 )
 
 // inputFor is what the typed value is for.
@@ -57,38 +66,60 @@ const (
 )
 
 type item struct {
-	check   *checks.Check
-	result  checks.Result
-	pending bool
-	run     int // which run of this check the item waits for
+	check    *checks.Check
+	result   checks.Result
+	rep      report.Result // the result as reports show it, made once
+	search   string        // lower-case check ID, title and message, for /
+	fsearch  []string      // lower-case text of each finding, for /
+	pending  bool
+	run      int // which run of this check the item waits for
+	expanded bool
+	started  time.Time
 }
 
 // Model is the root Bubble Tea model.
 type Model struct {
-	ctx      context.Context
-	opts     Options
-	items    []item
-	cursor   int
-	state    state
-	plan     fix.Plan
-	planFor  int
-	planIdx  int    // which of the result's plans is shown
-	lastFix  string // journal ID of the last fix applied in this session
-	flash    string
-	flashErr bool
-	showHelp bool
-	moved    bool // the person moved the cursor: stop choosing for them
-	width    int
-	height   int
-	keys     keyMap
-	help     help.Model
-	spinner  spinner.Model
-	styles   styles
-	input    textinput.Model
-	inputFor inputFor
+	ctx       context.Context
+	opts      Options
+	items     []item
+	rows      []row
+	cursor    int // a row
+	offset    int // the first row shown
+	detailTop int // the first line of the details shown (full screen)
+	collapsed map[checks.Area]bool
+	filter    string
+	status    statusFilter
+	state     state
+	plan      fix.Plan
+	planFor   int
+	planIdx   int    // which of the result's plans is shown
+	lastFix   string // journal ID of the last fix applied in this session
+	flash     string
+	flashErr  bool
+	showHelp  bool
+	moved     bool // the person moved the cursor: stop choosing for them
+	width     int
+	height    int
+	keys      keyMap
+	help      help.Model
+	spinner   spinner.Model
+	styles    styles
+	input     textinput.Model
+	inputFor  inputFor
+	started   time.Time
+	finished  time.Time
+	progress  map[string]checks.Progress // a tenant-wide listing's news, by what is read
+	sink      *sink                      // where a listing's news is sent (the program)
+	now       func() time.Time
 	// cancelApply stops the apply under way (ctrl-c): the executor then
 	// compensates what it made.
 	cancelApply context.CancelFunc
+	// quitAfterCancel: ctrl-c came while a fix ran; quit once it is rolled back.
+	quitAfterCancel bool
+	// writeOut writes raw bytes to the terminal (OSC 52); nil in tests.
+	writeOut func([]byte) error
+	// exportDir is where e writes (the working directory).
+	exportDir string
 }
 
 // Messages.
@@ -107,18 +138,37 @@ type (
 		entry fix.Entry
 		err   error
 	}
+	progressMsg checks.Progress
+	// copiedMsg and exportedMsg report a clipboard copy or export.
+	copiedMsg struct {
+		n   int
+		err error
+	}
+	exportedMsg struct {
+		path string
+		err  error
+	}
 )
 
 // New returns the model; Init starts every check.
 func New(ctx context.Context, opts Options) Model {
 	m := Model{
 		ctx: ctx, opts: opts, keys: newKeyMap(), help: help.New(),
-		spinner: spinner.New(spinner.WithSpinner(spinner.Dot)), styles: newStyles(),
-		width: 100, height: 30,
+		spinner: spinner.New(spinner.WithSpinner(spinner.Dot)), styles: newStyles(opts.Out),
+		width: 100, height: 30, collapsed: map[checks.Area]bool{}, now: time.Now,
+		progress: map[string]checks.Progress{}, sink: &sink{}, exportDir: ".",
+	}
+	if opts.Now != nil {
+		m.now = opts.Now
+	}
+	m.started = m.now()
+	if f, ok := opts.Out.(*os.File); ok {
+		m.writeOut = func(b []byte) error { _, err := f.Write(b); return err }
 	}
 	for _, c := range opts.Checks {
-		m.items = append(m.items, item{check: c, pending: true})
+		m.items = append(m.items, item{check: c, pending: true, started: m.started})
 	}
+	m.rebuildRows()
 	m.syncKeys()
 	return m
 }
@@ -126,6 +176,36 @@ func New(ctx context.Context, opts Options) Model {
 // Init runs all checks concurrently, sharing one set of facts.
 func (m Model) Init() tea.Cmd {
 	return tea.Batch(m.spinner.Tick, m.runAll())
+}
+
+// sink sends messages to the running program from outside Update (a
+// listing's progress); Run connects it. The model is a value: they share
+// the pointer.
+type sink struct {
+	mu   sync.Mutex
+	send func(tea.Msg)
+}
+
+func (s *sink) deliver(msg tea.Msg) {
+	s.mu.Lock()
+	send := s.send
+	s.mu.Unlock()
+	if send != nil {
+		send(msg)
+	}
+}
+
+// runOptions are the run's, with the listing's news sent to the view.
+func (m Model) runOptions() checks.RunOptions {
+	ro := m.opts.RunOptions
+	sk, prev := m.sink, ro.OnProgress
+	ro.OnProgress = func(p checks.Progress) {
+		if prev != nil {
+			prev(p)
+		}
+		sk.deliver(progressMsg(p))
+	}
+	return ro
 }
 
 // newFacts is a fresh fact table for one run (a re-run after a fix must not
@@ -137,20 +217,29 @@ func (m Model) newFacts(list []*checks.Check) *checks.Facts {
 }
 
 func (m Model) runAll() tea.Cmd {
-	list := make([]*checks.Check, len(m.items))
-	for i, it := range m.items {
-		list[i] = it.check
+	idx := make([]int, len(m.items))
+	for i := range m.items {
+		idx[i] = i
+	}
+	return m.runSome(idx)
+}
+
+// runSome runs the items on one fresh set of facts.
+func (m Model) runSome(idx []int) tea.Cmd {
+	list := make([]*checks.Check, len(idx))
+	for j, i := range idx {
+		list[j] = m.items[i].check
 	}
 	facts := m.newFacts(list)
-	cmds := make([]tea.Cmd, len(m.items))
-	for i, it := range m.items {
-		cmds[i] = m.runCheck(i, it.run, it.check, facts)
+	cmds := make([]tea.Cmd, len(idx))
+	for j, i := range idx {
+		cmds[j] = m.runCheck(i, m.items[i].run, m.items[i].check, facts)
 	}
 	return tea.Batch(cmds...)
 }
 
 func (m Model) runCheck(i, run int, c *checks.Check, facts *checks.Facts) tea.Cmd {
-	ctx, opts := m.ctx, m.opts.RunOptions
+	ctx, opts := m.ctx, m.runOptions()
 	return func() tea.Msg {
 		return resultMsg{index: i, run: run, result: checks.RunOne(ctx, c, facts, opts)}
 	}
@@ -173,18 +262,37 @@ func (m Model) Results() []checks.Result {
 }
 
 func (m Model) selected() *item {
-	if m.cursor < 0 || m.cursor >= len(m.items) {
+	i := m.selectedItem()
+	if i < 0 {
 		return nil
 	}
-	return &m.items[m.cursor]
+	return &m.items[i]
+}
+
+// selectedFinding is the finding the cursor's row shows, or -1.
+func (m Model) selectedFinding() int {
+	if m.cursor < 0 || m.cursor >= len(m.rows) || m.rows[m.cursor].kind != rowFinding {
+		return -1
+	}
+	return m.rows[m.cursor].finding
 }
 
 // syncKeys enables exactly the keys that do something in this state.
 func (m *Model) syncKeys() {
-	browse := m.state == stateBrowse
+	browse := m.state == stateBrowse || m.state == stateDetail
 	sel := m.selected()
-	m.keys.Up.SetEnabled(browse)
-	m.keys.Down.SetEnabled(browse)
+	moving := m.state == stateBrowse && len(m.rows) > 0
+	for _, k := range []*key.Binding{&m.keys.Up, &m.keys.Down, &m.keys.PageUp, &m.keys.PageDown, &m.keys.Top, &m.keys.Bottom} {
+		k.SetEnabled(moving || m.state == stateDetail)
+	}
+	m.keys.Expand.SetEnabled(m.state == stateBrowse && len(m.rows) > 0)
+	if m.state == stateBrowse && m.narrow() && sel != nil && (m.rows[m.cursor].kind == rowFinding || len(sel.rep.Findings) <= 1 || sel.expanded) {
+		m.keys.Expand.SetHelp("enter", "details")
+	} else {
+		m.keys.Expand.SetHelp("enter", "open/close")
+	}
+	m.keys.Filter.SetEnabled(m.state == stateBrowse)
+	m.keys.StatusFilter.SetEnabled(m.state == stateBrowse)
 	// f previews the first plan; in the preview it shows the next, when
 	// the result offers several.
 	m.keys.Fix.SetEnabled(sel != nil && !sel.pending && (browse && len(sel.result.Fixes()) > 0 ||
@@ -195,29 +303,49 @@ func (m *Model) syncKeys() {
 		m.keys.Fix.SetHelp("f", "preview fix")
 	}
 	m.keys.Apply.SetEnabled(m.state == statePreview)
-	m.keys.Cancel.SetEnabled(m.state == statePreview || m.state == stateJournal)
+	m.keys.Cancel.SetEnabled(m.state == statePreview || m.state == stateJournal || m.state == stateDetail || m.state == stateExport ||
+		m.state == stateBrowse && (m.filter != "" || m.status != filterAll))
+	switch {
+	case m.state == stateBrowse:
+		m.keys.Cancel.SetHelp("esc", "clear filter")
+	case m.state == stateDetail || m.state == stateJournal:
+		m.keys.Cancel.SetHelp("esc", "back")
+	default:
+		m.keys.Cancel.SetHelp("esc", "cancel")
+	}
 	m.keys.Undo.SetEnabled(browse && m.lastFix != "")
-	m.keys.Rerun.SetEnabled(browse && !m.anyPending())
+	m.keys.Rerun.SetEnabled(browse && sel != nil && !sel.pending)
+	m.keys.RerunAll.SetEnabled(browse && !m.anyPending())
 	m.keys.Journal.SetEnabled((browse || m.state == stateJournal) && m.opts.Executor != nil && m.opts.Executor.Journal != nil)
 	if m.state == stateJournal {
 		m.keys.Journal.SetHelp("J", "back")
 	} else {
 		m.keys.Journal.SetHelp("J", "journal")
 	}
-	m.keys.Quit.SetEnabled(m.state != stateApplying)
+	m.keys.Export.SetEnabled(browse && !m.anyPending())
+	m.keys.Copy.SetEnabled(browse && !m.anyPending())
+	m.keys.Help.SetEnabled(m.state != stateInput && m.state != stateFilter)
+	// ctrl-c is never ignored: while a fix runs it cancels it (rolled
+	// back) and then quits.
+	m.keys.Quit.SetEnabled(true)
+	if m.state == stateApplying {
+		m.keys.Quit.SetHelp("ctrl+c", "cancel fix and quit")
+	} else {
+		m.keys.Quit.SetHelp("q", "quit")
+	}
 }
 
-// firstProblem is the index of the first fail, then warn, then error; 0
+// firstProblem is the item of the first fail, then warn, then error; -1
 // when everything passed.
 func (m Model) firstProblem() int {
 	for _, want := range []checks.Status{checks.StatusFail, checks.StatusWarn, checks.StatusError} {
 		for i, it := range m.items {
-			if it.result.Status == want {
+			if !it.pending && it.result.Status == want {
 				return i
 			}
 		}
 	}
-	return 0
+	return -1
 }
 
 func (m Model) anyPending() bool {
@@ -236,16 +364,32 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.Width = msg.Width
+		if m.state == stateDetail && !m.narrow() {
+			m.state = stateBrowse
+		}
 	case spinner.TickMsg:
 		m.spinner, cmd = m.spinner.Update(msg)
+	case progressMsg:
+		if m.anyPending() {
+			p := checks.Progress(msg)
+			m.progress[p.What] = p
+		}
 	case resultMsg:
 		// A result of an older run (a re-run overtook it) is dropped.
 		if msg.index >= 0 && msg.index < len(m.items) && msg.run == m.items[msg.index].run {
-			m.items[msg.index].result = msg.result
-			m.items[msg.index].pending = false
+			m.items[msg.index].setResult(msg.result)
 		}
+		if !m.anyPending() {
+			m.finished = m.now()
+			m.progress = map[string]checks.Progress{}
+		}
+		m.rebuildRows()
 		if !m.moved && !m.anyPending() {
-			m.cursor = m.firstProblem()
+			if p := m.firstProblem(); p >= 0 {
+				m.selectItem(p)
+			} else {
+				m.cursor = 0
+			}
 		}
 	case appliedMsg:
 		m.state = stateBrowse
@@ -253,20 +397,27 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.cancelApply()
 			m.cancelApply = nil
 		}
+		if m.quitAfterCancel {
+			return m, tea.Quit
+		}
 		if msg.err != nil {
 			m.setFlash(true, "Fix not applied: "+msg.err.Error())
 			break
 		}
+		again := m.readersOf(msg.index)
 		if msg.entry.Plan.Reversible {
 			m.lastFix = msg.entry.ID
-			m.setFlash(false, fmt.Sprintf("Applied: %s (journal %s). Re-running the check; u undoes it.", msg.entry.Plan.Title, msg.entry.ID))
+			m.setFlash(false, fmt.Sprintf("Applied: %s (journal %s). Re-running %s that read what it changed; u undoes it.", msg.entry.Plan.Title, msg.entry.ID, report.Checks(len(again))))
 		} else {
 			m.lastFix = ""
-			m.setFlash(false, fmt.Sprintf("Applied: %s (journal %s). Re-running the check; this change cannot be undone.", msg.entry.Plan.Title, msg.entry.ID))
+			m.setFlash(false, fmt.Sprintf("Applied: %s (journal %s). Re-running %s that read what it changed; this change cannot be undone.", msg.entry.Plan.Title, msg.entry.ID, report.Checks(len(again))))
 		}
-		cmd = m.rerun(msg.index)
+		cmd = m.rerunItems(again)
 	case undoneMsg:
 		m.state = stateBrowse
+		if m.quitAfterCancel {
+			return m, tea.Quit
+		}
 		if msg.err != nil {
 			m.setFlash(true, "Undo failed: "+msg.err.Error())
 			break
@@ -274,36 +425,53 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.lastFix = ""
 		m.setFlash(false, fmt.Sprintf("Undone: journal %s reverses %s. Re-running the checks.", msg.entry.ID, msg.entry.Undoes))
 		cmd = m.rerunAll()
+	case copiedMsg:
+		if msg.err != nil {
+			m.setFlash(true, "Not copied: "+msg.err.Error())
+		} else {
+			m.setFlash(false, fmt.Sprintf("Copied the ticket summary (%d bytes, markdown) to the clipboard through OSC 52: paste it into the ticket.", msg.n))
+		}
+	case exportedMsg:
+		if msg.err != nil {
+			m.setFlash(true, "Not exported: "+msg.err.Error())
+		} else {
+			m.setFlash(false, "Exported to "+msg.path)
+		}
 	case tea.KeyMsg:
-		if m.state == stateInput {
+		switch m.state {
+		case stateInput:
 			cmd = m.handleInput(msg)
-			break
-		}
-		if m.state == stateApplying && msg.Type == tea.KeyCtrlC && m.cancelApply != nil {
-			m.cancelApply()
-			m.setFlash(true, "Cancelling: the executor rolls back the steps it made …")
-			break
-		}
-		// Keys typed faster than the terminal is read arrive as one message
-		// with several runes ("jj"); handle them one by one.
-		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
-			// Stop at a key that changes the state: "fy" typed ahead must
-			// not apply a plan the person has not seen.
-			var cmds []tea.Cmd
-			for _, r := range msg.Runes {
-				before := m.state
-				cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}))
-				m.syncKeys()
-				if m.state != before {
-					break
-				}
+		case stateFilter:
+			cmd = m.handleFilter(msg)
+		case stateApplying:
+			if msg.Type == tea.KeyCtrlC && m.cancelApply != nil {
+				m.cancelApply()
+				m.quitAfterCancel = true
+				m.setFlash(true, "Cancelling: the executor rolls back the steps it made, then o365doctor quits …")
 			}
-			cmd = tea.Batch(cmds...)
-			break
+		default:
+			// Keys typed faster than the terminal is read arrive as one
+			// message with several runes ("jj"); handle them one by one.
+			if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+				// Stop at a key that changes the state: "fy" typed ahead
+				// must not apply a plan the person has not seen.
+				var cmds []tea.Cmd
+				for _, r := range msg.Runes {
+					before := m.state
+					cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}))
+					m.syncKeys()
+					if m.state != before {
+						break
+					}
+				}
+				cmd = tea.Batch(cmds...)
+				break
+			}
+			cmd = m.handleKey(msg)
 		}
-		cmd = m.handleKey(msg)
 	}
 	m.syncKeys()
+	m.scrollToCursor()
 	return m, cmd
 }
 
@@ -311,18 +479,47 @@ func (m *Model) setFlash(isErr bool, s string) {
 	m.flash, m.flashErr = model.Clean(config.Mask(s)), isErr
 }
 
-func (m *Model) rerun(i int) tea.Cmd {
-	m.items[i].pending = true
-	m.items[i].run++
-	return m.runCheck(i, m.items[i].run, m.items[i].check, m.newFacts([]*checks.Check{m.items[i].check}))
+// readersOf are the items that read a fact the fixed check read (facts
+// know which checks read them): the fix changed what those facts hold.
+func (m *Model) readersOf(i int) []int {
+	if i < 0 || i >= len(m.items) {
+		return nil
+	}
+	reads := map[checks.FactRef]bool{}
+	for _, f := range m.items[i].check.Requires {
+		reads[f] = true
+	}
+	var out []int
+	for j, it := range m.items {
+		if j == i || slices.ContainsFunc(it.check.Requires, func(f checks.FactRef) bool { return reads[f] }) {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+func (m *Model) rerun(i int) tea.Cmd { return m.rerunItems([]int{i}) }
+
+func (m *Model) rerunItems(idx []int) tea.Cmd {
+	if len(idx) == 0 {
+		return nil
+	}
+	for _, i := range idx {
+		m.items[i].pending = true
+		m.items[i].run++
+		m.items[i].started = m.now()
+	}
+	m.finished = time.Time{}
+	m.rebuildRows()
+	return m.runSome(idx)
 }
 
 func (m *Model) rerunAll() tea.Cmd {
+	idx := make([]int, len(m.items))
 	for i := range m.items {
-		m.items[i].pending = true
-		m.items[i].run++
+		idx[i] = i
 	}
-	return m.runAll()
+	return m.rerunItems(idx)
 }
 
 // apply runs the plan through the executor on a context ctrl-c cancels.
@@ -390,22 +587,111 @@ func (m *Model) handleInput(k tea.KeyMsg) tea.Cmd {
 	return cmd
 }
 
+// handleFilter edits the filter; every keystroke filters the list.
+func (m *Model) handleFilter(k tea.KeyMsg) tea.Cmd {
+	switch k.Type {
+	case tea.KeyEsc:
+		m.filter = ""
+		m.state = stateBrowse
+		m.rebuildRows()
+		return nil
+	case tea.KeyCtrlC:
+		return tea.Quit
+	case tea.KeyEnter:
+		m.state = stateBrowse
+		return nil
+	case tea.KeyBackspace:
+		if r := []rune(m.filter); len(r) > 0 {
+			m.filter = string(r[:len(r)-1])
+		}
+	case tea.KeyRunes, tea.KeySpace:
+		m.filter += string(k.Runes)
+		if k.Type == tea.KeySpace {
+			m.filter += " "
+		}
+	default:
+		return nil
+	}
+	m.filter = model.Clean(m.filter)
+	m.rebuildRows()
+	return nil
+}
+
+// listHeight is how many rows the list shows.
+func (m Model) listHeight() int {
+	return max(m.height-m.chromeHeight(), 3)
+}
+
+// scrollToCursor keeps the cursor's row in the visible window.
+func (m *Model) scrollToCursor() {
+	h := m.listHeight()
+	if m.cursor < m.offset {
+		m.offset = m.cursor
+	}
+	if m.cursor >= m.offset+h {
+		m.offset = m.cursor - h + 1
+	}
+	m.offset = max(min(m.offset, len(m.rows)-h), 0)
+}
+
+func (m *Model) move(n int) {
+	m.moved = true
+	m.cursor = max(min(m.cursor+n, len(m.rows)-1), 0)
+	m.detailTop = 0
+}
+
 func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
+	if m.state == stateExport {
+		switch k.String() {
+		case "j", "J":
+			m.state = stateBrowse
+			return m.export("json")
+		case "m", "M":
+			m.state = stateBrowse
+			return m.export("markdown")
+		case "esc", "n", "q":
+			m.state = stateBrowse
+			m.flash = ""
+			return nil
+		case "ctrl+c":
+			return tea.Quit
+		}
+		return nil
+	}
 	switch {
 	case key.Matches(k, m.keys.Quit):
 		return tea.Quit
 	case key.Matches(k, m.keys.Help):
 		m.showHelp = !m.showHelp
+	case m.state == stateDetail && key.Matches(k, m.keys.Up):
+		m.detailTop = max(m.detailTop-1, 0)
+	case m.state == stateDetail && key.Matches(k, m.keys.Down):
+		m.detailTop++
+	case m.state == stateDetail && key.Matches(k, m.keys.PageUp):
+		m.detailTop = max(m.detailTop-m.listHeight(), 0)
+	case m.state == stateDetail && key.Matches(k, m.keys.PageDown):
+		m.detailTop += m.listHeight()
+	case m.state == stateDetail && key.Matches(k, m.keys.Top):
+		m.detailTop = 0
 	case key.Matches(k, m.keys.Up):
-		m.moved = true
-		if m.cursor > 0 {
-			m.cursor--
-		}
+		m.move(-1)
 	case key.Matches(k, m.keys.Down):
-		m.moved = true
-		if m.cursor < len(m.items)-1 {
-			m.cursor++
-		}
+		m.move(1)
+	case key.Matches(k, m.keys.PageUp):
+		m.move(-m.listHeight())
+	case key.Matches(k, m.keys.PageDown):
+		m.move(m.listHeight())
+	case key.Matches(k, m.keys.Top):
+		m.move(-len(m.rows))
+	case key.Matches(k, m.keys.Bottom):
+		m.move(len(m.rows))
+	case key.Matches(k, m.keys.Expand):
+		m.expand()
+	case key.Matches(k, m.keys.Filter):
+		m.state, m.flash = stateFilter, ""
+	case key.Matches(k, m.keys.StatusFilter):
+		m.status = (m.status + 1) % filterCount
+		m.rebuildRows()
 	case key.Matches(k, m.keys.Fix):
 		sel := m.selected()
 		plans := sel.result.Fixes()
@@ -414,7 +700,7 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 		} else {
 			m.planIdx = 0
 		}
-		m.plan, m.planFor, m.state = plans[m.planIdx], m.cursor, statePreview
+		m.plan, m.planFor, m.state = plans[m.planIdx], m.selectedItem(), statePreview
 		m.flash = ""
 	case key.Matches(k, m.keys.Journal):
 		if m.state == stateJournal {
@@ -423,12 +709,16 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 			m.state, m.flash = stateJournal, ""
 		}
 	case key.Matches(k, m.keys.Cancel):
-		if m.state == stateJournal {
+		switch m.state {
+		case stateJournal, stateDetail:
 			m.state = stateBrowse
-			break
+		case stateBrowse:
+			m.filter, m.status = "", filterAll
+			m.rebuildRows()
+		default:
+			m.state = stateBrowse
+			m.setFlash(false, "Fix cancelled: nothing was changed.")
 		}
-		m.state = stateBrowse
-		m.setFlash(false, "Fix cancelled: nothing was changed.")
 	case key.Matches(k, m.keys.Apply):
 		switch {
 		case m.plan.Missing():
@@ -447,259 +737,46 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(k, m.keys.Rerun):
 		m.flash = ""
+		return m.rerun(m.selectedItem())
+	case key.Matches(k, m.keys.RerunAll):
+		m.flash = ""
 		return m.rerunAll()
+	case key.Matches(k, m.keys.Export):
+		m.state = stateExport
+		m.setFlash(false, "Export the report to a file: j JSON, m markdown, esc cancel")
+	case key.Matches(k, m.keys.Copy):
+		return m.copyTicket()
 	}
 	return nil
 }
 
-// View renders header, list beside details (or the plan), flash line, help.
-func (m Model) View() string {
-	st := m.styles
-	var b strings.Builder
-	header := "o365doctor · " + string(m.opts.Subject.Kind) + " " + m.opts.Subject.Name()
-	if m.opts.Tenant != "" {
-		header += " · tenant " + m.opts.Tenant
+// expand opens or closes the row: a group folds, a check shows its
+// findings; on a narrow terminal a finding (or a check with one finding)
+// opens its details full screen.
+func (m *Model) expand() {
+	if len(m.rows) == 0 {
+		return
 	}
-	width := max(m.width, 20)
-	b.WriteString(st.header.Width(width).Render(safe(header)) + "\n")
-	if m.opts.OktaOrg != "" {
-		b.WriteString(st.subtle.Width(width).Render("okta "+safe(m.opts.OktaOrg)) + "\n")
-	}
-	if m.opts.Title != "" {
-		b.WriteString(st.subtle.Width(width).Render(safe(m.opts.Title)) + "\n")
-	}
-	b.WriteString("\n")
-
-	leftW := 0
-	var rows []string
-	for i, it := range m.items {
-		mark := m.spinner.View() + " ....."
-		if !it.pending {
-			mark = statusMark(it.result.Status)
-			mark = st.status[it.result.Status].Render(fmt.Sprintf("%-7s", mark))
-		} else {
-			mark = fmt.Sprintf("%-7s", mark)
-		}
-		line := mark + " " + it.check.ID
-		if i == m.cursor {
-			line = st.selected.Render("›") + " " + line
-		} else {
-			line = "  " + line
-		}
-		rows = append(rows, line)
-		leftW = max(leftW, lipgloss.Width(line))
-	}
-	left := lipgloss.NewStyle().Width(leftW + 2).Render(strings.Join(rows, "\n"))
-	rightW := max(m.width-leftW-5, 30)
-	var right string
-	switch m.state {
-	case stateJournal:
-		right = m.journalView(rightW)
-	case statePreview, stateApplying, stateInput:
-		if m.state != stateApplying || m.plan.ID != "" {
-			right = m.planView(rightW)
-		}
-	default:
-		right = m.detailsView(rightW)
-	}
-	b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top, left, st.pane.Width(rightW).Render(right)))
-	b.WriteString("\n\n")
-	if m.state == stateApplying {
-		b.WriteString(m.spinner.View() + " ")
-	}
-	if m.flash != "" {
-		style := st.flashOK
-		if m.flashErr {
-			style = st.flashErr
-		}
-		b.WriteString(style.Width(max(m.width-2, 20)).Render(m.flash) + "\n")
-	}
-	b.WriteString(m.summaryLine() + "\n")
-	if m.showHelp {
-		b.WriteString(m.help.FullHelpView(m.keys.FullHelp()))
-	} else {
-		b.WriteString(m.help.ShortHelpView(m.keys.ShortHelp()))
-	}
-	return b.String()
-}
-
-func (m Model) summaryLine() string {
-	counts := map[checks.Status]int{}
-	pending := 0
-	for _, it := range m.items {
-		if it.pending {
-			pending++
-			continue
-		}
-		counts[it.result.Status]++
-	}
-	var parts []string
-	for _, s := range checks.Statuses() {
-		if counts[s] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
-		}
-	}
-	if pending > 0 {
-		parts = append(parts, fmt.Sprintf("%d running", pending))
-	}
-	return m.styles.subtle.Render(report.Checks(len(m.items)) + ": " + strings.Join(parts, ", "))
-}
-
-func (m Model) detailsView(w int) string {
-	st := m.styles
-	sel := m.selected()
-	if sel == nil {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString(st.title.Render(safe(sel.check.Title)) + "\n")
-	if sel.pending {
-		b.WriteString(m.spinner.View() + " running…\n")
-		return b.String()
-	}
-	r := report.Convert(sel.result)
-	status := checks.Status(r.Status)
-	b.WriteString(st.status[status].Render(statusMark(status)) + st.subtle.Render(fmt.Sprintf(" · %s · %s · %dms", r.CheckID, r.Severity, r.DurationMs)) + "\n\n")
-	b.WriteString(lipgloss.NewStyle().Width(w).Render(r.Message) + "\n")
-	shown := 0
-	for _, f := range r.Findings {
-		if f.Status == string(checks.StatusPass) && len(r.Findings) > 1 {
-			continue
-		}
-		if shown == maxFindings {
-			b.WriteString(st.subtle.Render(fmt.Sprintf("… and more: %d findings in all (--json lists every one)", len(r.Findings))) + "\n")
+	r := m.rows[m.cursor]
+	switch r.kind {
+	case rowGroup:
+		m.collapsed[r.area] = !m.collapsed[r.area]
+	case rowCheck:
+		it := &m.items[r.item]
+		if m.narrow() && (len(it.rep.Findings) <= 1 || it.expanded) && !it.pending {
+			m.state, m.detailTop = stateDetail, 0
+			if len(it.rep.Findings) > 1 {
+				it.expanded = false
+			}
 			break
 		}
-		shown++
-		if len(r.Findings) > 1 || f.Message != r.Message {
-			fs := checks.Status(f.Status)
-			text := f.Object.Label() + ": " + f.Message
-			if f.Suppressed != nil {
-				text = "suppressed until " + f.Suppressed.Expires + " (" + f.Suppressed.Reason + ") · " + text
-			}
-			b.WriteString("\n" + st.status[fs].Render(statusMark(fs)) + " " + lipgloss.NewStyle().Width(max(w-8, 10)).Render(text) + "\n")
-		}
-		if len(f.Evidence) > 0 {
-			b.WriteString("\n" + st.label.Render("Evidence") + "\n")
-			for _, e := range f.Evidence {
-				for _, line := range e.Lines() {
-					b.WriteString(lipgloss.NewStyle().Width(w).Render(hang(line, w)) + "\n")
-				}
-			}
-		}
-		if len(f.Fixes) > 0 {
-			b.WriteString("\n" + st.label.Render("Fix available: ") + f.Fixes[0].Title + "\n" + st.subtle.Render("press f to preview it") + "\n")
+		it.expanded = !it.expanded
+	case rowFinding:
+		if m.narrow() {
+			m.state, m.detailTop = stateDetail, 0
 		}
 	}
-	if sel.check.Area == checks.AreaLoginLoop {
-		b.WriteString(m.timeline(w))
-	}
-	return b.String()
-}
-
-// maxTimeline bounds the timeline the details pane shows: the newest
-// events, which are the loop (the JSON report has every one).
-const maxTimeline = 15
-
-// timeline is the user's Okta and Entra events merged in time order, from
-// every login-loop check that has finished, under a login-loop check.
-func (m Model) timeline(w int) string {
-	var done []report.Result
-	for _, it := range m.items {
-		if it.check.Area == checks.AreaLoginLoop && !it.pending {
-			done = append(done, report.Convert(it.result))
-		}
-	}
-	lines := report.TimelineLines(done, maxTimeline)
-	if len(lines) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString("\n" + m.styles.label.Render("Timeline (Okta and Entra, oldest first)") + "\n")
-	for _, line := range lines {
-		b.WriteString(lipgloss.NewStyle().Width(w).Render(hang(line, w)) + "\n")
-	}
-	return b.String()
-}
-
-// hang puts a value that does not fit on the line of its field on a line
-// of its own, indented, so a narrow pane wraps the label, never the value
-// a helpdesk copies.
-func hang(line string, w int) string {
-	if lipgloss.Width(line) <= w {
-		return line
-	}
-	label, value, ok := strings.Cut(line, " = ")
-	if !ok {
-		return line
-	}
-	indent := len(label) - len(strings.TrimLeft(label, " "))
-	return strings.TrimRight(label, " ") + "\n" + strings.Repeat(" ", indent+4) + value
-}
-
-// maxFindings is how many findings of one check the details pane lists.
-const maxFindings = 20
-
-// safe is every string the view prints from outside: secrets masked,
-// terminal control removed.
-func safe(s string) string { return model.Clean(config.Mask(s)) }
-
-// journalView lists the newest journal entries: when, what, how it ended.
-func (m Model) journalView(w int) string {
-	st := m.styles
-	var b strings.Builder
-	b.WriteString(st.title.Render("Journal") + "  " + st.subtle.Render("newest first · J or esc to go back") + "\n\n")
-	entries, err := m.opts.Executor.Journal.Entries()
-	if err != nil {
-		b.WriteString(st.flashErr.Render(safe(err.Error())) + "\n")
-		return b.String()
-	}
-	if len(entries) == 0 {
-		b.WriteString("No fix has been applied with this journal.\n")
-		return b.String()
-	}
-	const shown = 15
-	undoneBy := fix.UndoneBy(entries)
-	for i := len(entries) - 1; i >= 0 && i >= len(entries)-shown; i-- {
-		e := entries[i]
-		state := fix.StateLabel(e, undoneBy)
-		line := fmt.Sprintf("%s  %s  %s  %s", e.Time.UTC().Format("2006-01-02 15:04:05Z"), e.ID, e.Kind, state)
-		b.WriteString(st.label.Render(safe(line)) + "\n")
-		b.WriteString(lipgloss.NewStyle().Width(max(w-4, 20)).Render("  "+safe(config.Mask(e.Plan.Title))) + "\n")
-		if e.Error != "" {
-			b.WriteString(st.subtle.Width(max(w-4, 20)).Render("  "+safe(config.Mask(e.Error))) + "\n")
-		}
-	}
-	if len(entries) > shown {
-		b.WriteString(st.subtle.Render(fmt.Sprintf("… and %d older: o365doctor journal lists them all", len(entries)-shown)) + "\n")
-	}
-	return b.String()
-}
-
-func (m Model) planView(w int) string {
-	st := m.styles
-	var b strings.Builder
-	b.WriteString(st.title.Render("Fix plan") + "\n\n")
-	inner := max(w-6, 20)
-	b.WriteString(lipgloss.NewStyle().Width(inner).Render(model.CleanLines(config.Mask(m.plan.Preview()))))
-	b.WriteString("\n")
-	if m.state == statePreview {
-		if sel := m.selected(); sel != nil {
-			if n := len(sel.result.Fixes()); n > 1 {
-				b.WriteString(fmt.Sprintf("plan %d of %d   ", m.planIdx+1, n) + st.label.Render("f") + " next plan\n")
-			}
-		}
-		b.WriteString(st.label.Render("y") + " apply   " + st.label.Render("esc") + " cancel — nothing changes until you press y\n")
-	}
-	if m.state == stateInput {
-		if m.inputFor == inputValue {
-			b.WriteString("\n" + st.label.Render("This plan needs "+m.plan.Input.Prompt+":") + "\n")
-		} else {
-			b.WriteString("\n" + st.label.Render("This cannot be undone. Type "+safe(m.plan.Subject)+" to apply it:") + "\n")
-		}
-		b.WriteString(m.input.View() + "\n" + st.subtle.Render("enter to continue · esc to cancel") + "\n")
-	}
-	return st.dialog.Width(inner + 2).Render(b.String())
+	m.rebuildRows()
 }
 
 // Run starts the program on the options' terminal and returns the results
@@ -711,7 +788,11 @@ func Run(ctx context.Context, opts Options) ([]checks.Result, error) {
 	if f, ok := opts.In.(*os.File); !ok || f != os.Stdin {
 		progOpts = append(progOpts, tea.WithInput(opts.In))
 	}
-	p := tea.NewProgram(New(ctx, opts), progOpts...)
+	m := New(ctx, opts)
+	p := tea.NewProgram(m, progOpts...)
+	m.sink.mu.Lock()
+	m.sink.send = p.Send
+	m.sink.mu.Unlock()
 	final, err := p.Run()
 	if fm, ok := final.(Model); ok {
 		return fm.Results(), filterKilled(err)
