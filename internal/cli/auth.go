@@ -49,6 +49,11 @@ func oktaModeOf(mode string) string {
 // applyAuth fills the sign-in settings from the flags and the environment,
 // then from --profile if one is named.
 func (c *connFlags) applyAuth(s *config.Settings, env func(string) string) error {
+	if c.Profile != "" {
+		// The environment's credentials are another tenant's: neither
+		// read nor judged.
+		return c.applyProfile(s, env)
+	}
 	s.OktaAuth = oktaModeOf(c.OktaAuth)
 	switch s.OktaAuth {
 	case "", config.OktaAPIToken, config.OktaPrivateKey:
@@ -67,7 +72,7 @@ func (c *connFlags) applyAuth(s *config.Settings, env func(string) string) error
 		if err != nil {
 			return err
 		}
-		s.OktaPrivateKey = k
+		s.OktaPrivateKey, s.OktaPrivateKeyFrom = k, keyFlag
 	}
 	if s.OktaAuth == "" && s.OktaToken.Empty() && s.OktaClientID != "" && !s.OktaPrivateKey.Empty() {
 		s.OktaAuth = config.OktaPrivateKey
@@ -82,13 +87,7 @@ func (c *connFlags) applyAuth(s *config.Settings, env func(string) string) error
 	if s.GraphAuth == "" && s.ClientSecret.Empty() && s.GraphCertificate != "" {
 		s.GraphAuth = config.GraphCertificate
 	}
-	if err := checkGraphAuth(s.GraphAuth, "--graph-auth"); err != nil {
-		return err
-	}
-	if c.Profile != "" {
-		return c.applyProfile(s, env)
-	}
-	return nil
+	return checkGraphAuth(s.GraphAuth, "--graph-auth")
 }
 
 func checkGraphAuth(v, where string) error {
@@ -153,15 +152,24 @@ func (c *connFlags) applyProfile(s *config.Settings, env func(string) string) er
 	given := func(flag string) bool { return c.cmd != nil && c.cmd.Flags().Changed(flag) }
 	at := func(line int) string { return cf.Path + ":" + strconv.Itoa(line) }
 	s.Profile = p.Name
-	set := func(dst *string, flag, v string) {
-		if !given(flag) {
+	// A flag given on the command line wins; otherwise the profile's
+	// value, or none (never the environment's).
+	set := func(dst *string, flag, flagValue, v string) {
+		if given(flag) {
+			*dst = flagValue
+		} else {
 			*dst = v
 		}
 	}
-	set(&s.OktaURL, "okta-url", p.OktaURL)
-	set(&s.OktaAuth, "okta-auth", oktaModeOf(p.OktaAuth))
-	set(&s.OktaClientID, "okta-client-id", p.OktaClientID)
-	set(&s.OktaKeyID, "okta-key-id", p.OktaKeyID)
+	set(&s.OktaURL, "okta-url", c.OktaURL, p.OktaURL)
+	set(&s.OktaAuth, "okta-auth", oktaModeOf(c.OktaAuth), oktaModeOf(p.OktaAuth))
+	set(&s.OktaClientID, "okta-client-id", c.OktaClientID, p.OktaClientID)
+	set(&s.OktaKeyID, "okta-key-id", c.OktaKeyID, p.OktaKeyID)
+	s.OktaPrivateKey, s.OktaPrivateKeyFrom = config.Secret{}, ""
+	s.GraphCertificate, s.GraphCertificatePassword, s.GraphPublicClientID = "", config.Secret{}, config.GraphCLIClientID
+	if given("graph-client-id-public") {
+		s.GraphPublicClientID = c.GraphPublicClientID
+	}
 	s.OktaScopes = p.OktaScopes
 	switch s.OktaAuth {
 	case "", config.OktaAPIToken, config.OktaPrivateKey:
@@ -173,13 +181,19 @@ func (c *connFlags) applyProfile(s *config.Settings, env func(string) string) er
 		return err
 	}
 	s.OktaToken = config.NewSecret(tok)
-	if !given("okta-private-key") {
+	if given("okta-private-key") {
+		k, err := readKey("--okta-private-key", c.OktaPrivateKey)
+		if err != nil {
+			return err
+		}
+		s.OktaPrivateKey, s.OktaPrivateKeyFrom = k, "--okta-private-key"
+	} else if p.OktaPrivateKey.set() {
 		key, err := p.OktaPrivateKey.resolve(cf.Path, env)
 		if err != nil {
 			return err
 		}
 		config.RegisterSecret(key)
-		s.OktaPrivateKey = config.NewSecret(key)
+		s.OktaPrivateKey, s.OktaPrivateKeyFrom = config.NewSecret(key), "profile "+p.Name+"'s okta.privateKey"
 	}
 	if s.OktaAuth == "" && s.OktaToken.Empty() && s.OktaClientID != "" && !s.OktaPrivateKey.Empty() {
 		s.OktaAuth = config.OktaPrivateKey
@@ -188,7 +202,7 @@ func (c *connFlags) applyProfile(s *config.Settings, env func(string) string) er
 		s.OktaToken = config.Secret{}
 	}
 	s.TenantID, s.ClientID = p.TenantID, p.ClientID
-	set(&s.GraphAuth, "graph-auth", strings.ToLower(p.GraphAuth))
+	set(&s.GraphAuth, "graph-auth", strings.ToLower(c.GraphAuth), strings.ToLower(p.GraphAuth))
 	if err := checkGraphAuth(s.GraphAuth, "config file "+at(p.Line)+": profiles."+p.Name+".entra.auth"); err != nil {
 		return err
 	}
@@ -209,12 +223,8 @@ func (c *connFlags) applyProfile(s *config.Settings, env func(string) string) er
 	if p.PublicClientID != "" && !given("graph-client-id-public") {
 		s.GraphPublicClientID = p.PublicClientID
 	}
-	if p.GraphURL != "" && !given("graph-url") {
-		s.GraphURL = p.GraphURL
-	}
-	if p.LoginURL != "" && !given("login-url") {
-		s.LoginURL = p.LoginURL
-	}
+	set(&s.GraphURL, "graph-url", c.GraphURL, cmp.Or(p.GraphURL, config.DefaultGraphURL))
+	set(&s.LoginURL, "login-url", c.LoginURL, cmp.Or(p.LoginURL, config.DefaultLoginURL))
 	if p.CAFile != "" && !given("ca-file") {
 		s.CAFile = expandHome(p.CAFile)
 	}

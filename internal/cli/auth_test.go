@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/cli"
@@ -42,9 +43,17 @@ func TestEverySignInFlowRunsUser(t *testing.T) {
 		{"okta private key", []string{"--okta-auth", "private-key"}, nil},
 		{"okta private key with DPoP", []string{"--okta-auth", "private-key", "--dpop"}, nil},
 		{"graph certificate", []string{"--graph-auth", "certificate"}, nil},
-		{"graph device code", []string{"--graph-auth", "device-code", "--auto-approve"}, func(t *testing.T, _ map[string]string, stderr string) {
+		{"graph device code", []string{"--graph-auth", "device-code", "--auto-approve"}, func(t *testing.T, env map[string]string, stderr string) {
 			if !strings.Contains(stderr, "https://microsoft.com/devicelogin") || !strings.Contains(stderr, "enter the code") {
 				t.Errorf("the device code's instructions are not on stderr: %q", stderr)
+			}
+			// Nobody at a terminal (cron, CI): refused at once, not a
+			// wait of the code's 15 minutes.
+			env["O365DOCTOR_TIMEOUT"] = "5s"
+			start := time.Now()
+			_, errOut, code := runAs(t, env, cli.IOStreams{}, "auth", "status")
+			if code != 2 || !strings.Contains(errOut, "needs a person at a terminal") || time.Since(start) > 10*time.Second {
+				t.Errorf("device code without a terminal: exit %d after %s: %s", code, time.Since(start), errOut)
 			}
 		}},
 		{"graph azure cli", []string{"--graph-auth", "azure-cli"}, nil},
@@ -58,6 +67,9 @@ func TestEverySignInFlowRunsUser(t *testing.T) {
 						t.Fatalf("lab serve %v exported %s: the flow asked for would not be the one that runs\n%s", tc.flags, gone, printed)
 					}
 				}
+			}
+			if slices.Contains(tc.flags, "device-code") {
+				env[ttyIn] = "1"
 			}
 			if p, ok := env["PATH"]; ok {
 				// The stand-in az: azidentity runs it through /bin/sh

@@ -27,8 +27,19 @@ import (
 // stdout, stderr and the exit code.
 func run(t *testing.T, env map[string]string, args ...string) (string, string, int) {
 	t.Helper()
+	// A person at the keyboard (stdin a terminal), for the flows that
+	// need one: the environment's test-only key says so.
+	return runAs(t, env, cli.IOStreams{InTTY: env[ttyIn] == "1"}, args...)
+}
+
+// ttyIn in a test's environment makes stdin a terminal.
+const ttyIn = "_TEST_STDIN_IS_A_TERMINAL"
+
+// runAs is run with the terminals io says.
+func runAs(t *testing.T, env map[string]string, io cli.IOStreams, args ...string) (string, string, int) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	f := &cli.Factory{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, Err: &errb,
+	f := &cli.Factory{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, Err: &errb, InTTY: io.InTTY, OutTTY: io.OutTTY, ErrTTY: io.ErrTTY,
 		Getenv: func(k string) string {
 			// Realm discovery needs no credentials: a test must never
 			// reach Microsoft's real login service by default.

@@ -116,6 +116,8 @@ func runAuthStatus(ctx context.Context, opts *AuthOptions) error {
 		return err
 	}
 	st := AuthStatus{Profile: s.Profile}
+	ctx, cancel := context.WithTimeout(ctx, ses.signInTimeout())
+	defer cancel()
 	ok, oktaWhy := s.OktaConfigured()
 	oktaSys := AuthSystem{System: "okta", Configured: ok, Endpoint: s.OktaURL, Error: oktaWhy}
 	ok, graphWhy := s.GraphConfigured()
@@ -135,6 +137,17 @@ func runAuthStatus(ctx context.Context, opts *AuthOptions) error {
 			}
 			oktaSys.SignedIn, oktaSys.Identity, oktaSys.TokenType, oktaSys.Expires = true, info.Identity, info.TokenType, info.Expires
 			oktaSys.Roles, oktaSys.Permissions, oktaSys.Known = info.Roles, info.Scopes, true
+			if info.Method == config.OktaPrivateKey {
+				// What the fixes could do: the token a fix asks for
+				// (reads and the manage scopes), as granted.
+				if w, err := ses.okta.WriteScopes(ctx); err == nil {
+					for _, sc := range w {
+						if !slices.Contains(oktaSys.Permissions, sc) {
+							oktaSys.Permissions = append(oktaSys.Permissions, sc)
+						}
+					}
+				}
+			}
 		}()
 	}
 	if ses.graph != nil {

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,6 +17,7 @@ type tenantRun struct {
 	profile string
 	out     bytes.Buffer
 	code    int
+	err     string // why the tenant printed no report
 }
 
 // profilesToRun are the profiles --profile a,b,c or --all-profiles name;
@@ -87,11 +89,11 @@ func runTenants(ctx context.Context, f *Factory, names []string, format string, 
 		case errors.As(err, &se):
 			r.code = int(se)
 		case errors.As(err, &ee):
-			r.code = ee.code
-			fmt.Fprintf(f.IO.Err, "o365doctor: profile %s: %s\n", name, oneLineErr(err))
+			r.code, r.err = ee.code, oneLineErr(err)
+			fmt.Fprintf(f.IO.Err, "o365doctor: profile %s: %s\n", name, r.err)
 		default:
-			r.code = ExitUsage
-			fmt.Fprintf(f.IO.Err, "o365doctor: profile %s: %s\n", name, oneLineErr(err))
+			r.code, r.err = ExitUsage, oneLineErr(err)
+			fmt.Fprintf(f.IO.Err, "o365doctor: profile %s: %s\n", name, r.err)
 		}
 		if ctx.Err() != nil {
 			break
@@ -100,9 +102,15 @@ func runTenants(ctx context.Context, f *Factory, names []string, format string, 
 	w := f.IO.Out
 	switch format {
 	case "json":
+		// Every tenant has its element: its report, or why it has none.
 		var docs []string
 		for _, r := range runs {
-			if r == nil || r.out.Len() == 0 {
+			if r == nil {
+				continue
+			}
+			if r.out.Len() == 0 {
+				b, _ := json.MarshalIndent(map[string]any{"profile": r.profile, "error": r.err, "exitCode": r.code}, "  ", "  ")
+				docs = append(docs, "  "+string(b))
 				continue
 			}
 			docs = append(docs, strings.TrimSpace(r.out.String()))
@@ -120,6 +128,9 @@ func runTenants(ctx context.Context, f *Factory, names []string, format string, 
 				fmt.Fprintf(w, "# Tenant: profile %s\n\n", r.profile)
 			} else {
 				fmt.Fprintf(w, "=== profile %s ===\n", r.profile)
+			}
+			if r.out.Len() == 0 {
+				fmt.Fprintf(w, "No report: %s (exit %d)\n", r.err, r.code)
 			}
 			w.Write(r.out.Bytes())
 		}

@@ -38,6 +38,7 @@ func TestNoCredentialReachesOutputOrFiles(t *testing.T) {
 				delete(env, "AZURE_CLIENT_SECRET")
 				env["OKTA_CLIENT_AUTHORIZATIONMODE"], env["OKTA_CLIENT_CLIENTID"], env["OKTA_CLIENT_PRIVATEKEY"] = "PrivateKey", app.ClientID, string(app.PrivateKeyPEM)
 				env["O365DOCTOR_GRAPH_AUTH"] = "device-code"
+				env[ttyIn] = "1"
 			}},
 		{"graph azure cli", lab.Options{}, func(t *testing.T, l *lab.Lab, dir string, env map[string]string) {
 			bin, err := l.WriteAzureCLI(filepath.Join(dir, "bin"))

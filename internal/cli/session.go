@@ -48,6 +48,7 @@ func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, e
 	// A device code's instructions go to stderr: a person reads them
 	// there, and --json stays clean.
 	s.Prompt = func(msg string) { fmt.Fprintln(f.IO.Err, "o365doctor: "+msg) }
+	s.Interactive = f.IO.InTTY || f.IO.ErrTTY
 	if s.DebugOn {
 		var mu sync.Mutex
 		s.Debug = func(line string) {
@@ -212,7 +213,7 @@ func (d diagnosis) do(ctx context.Context) error {
 	for _, r := range results {
 		interrupted = interrupted || r.Interrupted
 	}
-	rep := report.New(report.Meta{Version: Version, Subject: d.subject, Tenant: d.ses.settings.TenantID,
+	rep := report.New(report.Meta{Version: Version, Subject: d.subject, Tenant: d.ses.settings.TenantID, Profile: d.ses.settings.Profile,
 		OktaOrg: d.ses.settings.OktaURL, Now: d.f.Now(), Interrupted: interrupted, Redact: d.run.Redact}, results)
 	switch {
 	case interrupted && format != "json":
@@ -280,6 +281,8 @@ func dnsTimeout(api time.Duration) time.Duration {
 // the selected checks' Okta scopes) and records what it grants. A sign-in
 // that fails records nothing: the checks then fail with its error.
 func (ses *session) learnGrants(ctx context.Context, list []*checks.Check) {
+	ctx, cancel := context.WithTimeout(ctx, ses.signInTimeout())
+	defer cancel()
 	if ses.sources.Grants == nil {
 		ses.sources.Grants = map[checks.Source]checks.Grant{}
 	}
@@ -315,4 +318,18 @@ func (ses *session) learnGrants(ctx context.Context, list []*checks.Check) {
 	if graphGrant != nil {
 		ses.sources.Grants[checks.Graph] = *graphGrant
 	}
+}
+
+// signInTimeout bounds a sign-in before the run: the run's timeout, or the
+// device code's life (15 minutes) when a person signs in on another device.
+func (ses *session) signInTimeout() time.Duration {
+	switch ses.settings.GraphAuth {
+	case config.GraphDeviceCode:
+		return 15 * time.Minute
+	case config.GraphAuto:
+		if ses.settings.Interactive {
+			return 15 * time.Minute
+		}
+	}
+	return ses.settings.Timeout
 }

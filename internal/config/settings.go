@@ -29,7 +29,10 @@ type Settings struct {
 	OktaAuth       string
 	OktaClientID   string
 	OktaPrivateKey Secret // PEM or JWK text of the service app's key
-	OktaKeyID      string // the key's kid at Okta, if it has one
+	// OktaPrivateKeyFrom names where the key came from, for messages
+	// ("OKTA_CLIENT_PRIVATEKEY", "profile contoso's okta.privateKey").
+	OktaPrivateKeyFrom string
+	OktaKeyID          string // the key's kid at Okta, if it has one
 	// OktaScopes are the scopes to ask for (default: the read scopes of
 	// every check).
 	OktaScopes []string
@@ -45,9 +48,11 @@ type Settings struct {
 	// GraphPublicClientID is the public client of the device code flow
 	// (default GraphCLIClientID).
 	GraphPublicClientID string
-	// Prompt receives the device code's instructions (stderr); nil when
-	// no person can see them.
+	// Prompt receives the device code's instructions (stderr).
 	Prompt func(msg string)
+	// Interactive: a person is at the terminal (stdin or stderr is one);
+	// a device code is asked for only then.
+	Interactive bool
 	// DebugOn (--debug) logs every request to Debug: no header, no body,
 	// no query.
 	DebugOn bool

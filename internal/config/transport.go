@@ -69,7 +69,24 @@ func (s Settings) HTTPClientFor(sys System) *http.Client {
 //     SDKs, which wait and retry;
 //   - bounds every body to MaxBodyBytes (*BodyTooLargeError).
 func (s Settings) RoundTripper(sys System) http.RoundTripper {
-	var rt http.RoundTripper = &guard{next: s.HTTPTransport(), system: sys, timeout: s.Timeout, now: time.Now}
+	return s.roundTripperWith(sys, nil)
+}
+
+// HTTPClientWith is HTTPClientFor with wrap around the bare transport,
+// under the guards: what wrap adds to a request (a DPoP proof, fresh for
+// each attempt) is made again for each retry the guard makes.
+func (s Settings) HTTPClientWith(sys System, wrap func(http.RoundTripper) http.RoundTripper) *http.Client {
+	c := s.HTTPClientFor(sys)
+	c.Transport = s.roundTripperWith(sys, wrap)
+	return c
+}
+
+func (s Settings) roundTripperWith(sys System, wrap func(http.RoundTripper) http.RoundTripper) http.RoundTripper {
+	var bare http.RoundTripper = s.HTTPTransport()
+	if wrap != nil {
+		bare = wrap(bare)
+	}
+	var rt http.RoundTripper = &guard{next: bare, system: sys, timeout: s.Timeout, now: time.Now}
 	if s.Debug != nil {
 		rt = debugTransport{next: rt, system: sys, log: s.Debug}
 	}

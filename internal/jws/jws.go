@@ -33,6 +33,9 @@ func Alg(k crypto.PublicKey) (string, error) {
 		if p.N.BitLen() < 2048 {
 			return "", fmt.Errorf("an RSA key of %d bits; Okta and Entra need at least 2048", p.N.BitLen())
 		}
+		if p.N.BitLen() > maxRSABits {
+			return "", fmt.Errorf("an RSA key of %d bits; at most %d are taken", p.N.BitLen(), maxRSABits)
+		}
 		return "RS256", nil
 	case *ecdsa.PublicKey:
 		if p.Curve != elliptic.P256() {
@@ -44,6 +47,9 @@ func Alg(k crypto.PublicKey) (string, error) {
 }
 
 var b64 = base64.RawURLEncoding
+
+// maxRSABits bounds the keys taken: a huge modulus costs seconds to check.
+const maxRSABits = 8192
 
 // Sign makes a compact JWS of claims, with header's fields plus alg.
 func Sign(key Key, header map[string]any, claims any) (string, error) {
@@ -218,6 +224,9 @@ func (j JWK) Public() (crypto.PublicKey, error) {
 	case "RSA":
 		n, err1 := b64.DecodeString(j.N)
 		e, err2 := b64.DecodeString(j.E)
+		if len(n) > maxRSABits/8 {
+			return nil, fmt.Errorf("RSA JWK: a modulus of more than %d bits", maxRSABits)
+		}
 		if err1 != nil || err2 != nil || len(n) == 0 || len(e) == 0 || len(e) > 4 {
 			return nil, errors.New("RSA JWK: n or e is missing or not base64url")
 		}
@@ -297,6 +306,9 @@ func Thumbprint(k crypto.PublicKey) (string, error) {
 // or as a JWK (a key object, or a set with one key); kid is the JWK's, if any.
 // Errors never quote the input.
 func ParsePrivateKey(data []byte) (key Key, kid string, err error) {
+	if len(data) > 64<<10 {
+		return nil, "", errors.New("larger than any private key (64 KB)")
+	}
 	s := strings.TrimSpace(string(data))
 	if strings.HasPrefix(s, "{") {
 		var set struct {

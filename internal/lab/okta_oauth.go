@@ -336,7 +336,7 @@ func (l *Lab) oauthAllowed(w http.ResponseWriter, r *http.Request, scheme, tok s
 	}
 	if t.jkt != "" {
 		l.seen(r.Header.Get("DPoP"))
-		thumb, _, msg := o.checkProof(r.Header.Get("DPoP"), r.Method, "https://"+r.Host+r.URL.Path, tok, now)
+		thumb, _, msg := o.checkProof(r.Header.Get("DPoP"), r.Method, "https://"+r.Host+r.URL.EscapedPath(), tok, now)
 		if r.Header.Get("DPoP") == "" {
 			msg = "The DPoP proof JWT header is missing."
 		}

@@ -29,6 +29,9 @@ type Report struct {
 	Subject       Subject   `json:"subject"`
 	Tenant        string    `json:"tenant"`
 	OktaOrg       string    `json:"oktaOrg"`
+	// Profile is the config file's profile the run was of (several
+	// tenants in one report), absent otherwise.
+	Profile string `json:"profile,omitempty"`
 	// Interrupted: the run was stopped (Ctrl-C) before every check ended;
 	// the results are what had ended by then.
 	Interrupted bool     `json:"interrupted"`
@@ -268,6 +271,7 @@ type Meta struct {
 	Subject     checks.Subject
 	Tenant      string
 	OktaOrg     string
+	Profile     string
 	Now         time.Time
 	Interrupted bool
 	// Redact masks personal data (UPNs, immutableIDs, names) with stable
@@ -291,6 +295,7 @@ func New(m Meta, results []checks.Result) Report {
 		Subject:       Subject{Kind: string(m.Subject.Kind), Name: c.text(m.Subject.Name()), DisplayName: c.text(m.Subject.Display)},
 		Tenant:        c.text(m.Tenant),
 		OktaOrg:       c.text(m.OktaOrg),
+		Profile:       m.Profile,
 		Interrupted:   m.Interrupted,
 		Redacted:      m.Redact,
 		Results:       make([]Result, 0, len(results)),

@@ -58,8 +58,8 @@ func credential(s config.Settings, login *http.Client) (azcore.TokenCredential, 
 	}
 	deviceCode := func() (azcore.TokenCredential, error) {
 		prompt := s.Prompt
-		if prompt == nil {
-			return nil, errors.New("--graph-auth device-code needs a person to enter the code; there is no terminal to show it on")
+		if prompt == nil || !s.Interactive {
+			return nil, errors.New("--graph-auth device-code needs a person at a terminal to enter the code (neither stdin nor stderr is one): in cron or CI use a certificate, a secret or the Azure CLI")
 		}
 		return azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{
 			ClientOptions: client, TenantID: s.TenantID, ClientID: cmp.Or(s.GraphPublicClientID, config.GraphCLIClientID),
@@ -93,7 +93,8 @@ func credential(s config.Settings, login *http.Client) (azcore.TokenCredential, 
 			{s.ClientID != "" && !s.ClientSecret.Empty(), secret},
 			{s.ClientID != "" && s.GraphCertificate != "", certificate},
 			{true, azureCLI},
-			{s.Prompt != nil, deviceCode},
+			// A device code waits for a person: not in cron or CI.
+			{s.Prompt != nil && s.Interactive, deviceCode},
 		} {
 			if !c.ok {
 				continue

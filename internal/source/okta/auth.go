@@ -59,6 +59,20 @@ func (c *Client) Auth(ctx context.Context) (AuthInfo, error) {
 	return info, nil
 }
 
+// WriteScopes are the scopes of the token a fix asks for (the reads and
+// the manage scopes), as Okta granted them; for a service app only.
+func (c *Client) WriteScopes(ctx context.Context) ([]string, error) {
+	if c.oauth == nil {
+		return nil, nil
+	}
+	if _, _, err := c.oauth.current(ctx, true); err != nil {
+		return nil, err
+	}
+	c.oauth.mu.Lock()
+	defer c.oauth.mu.Unlock()
+	return append([]string(nil), c.oauth.tokens[1].granted...), nil
+}
+
 // ScopesOfRoles are the okta.* permissions an admin's standard roles give an
 // API token, from Okta's "Standard administrator roles and permissions"
 // comparison (help.okta.com). ASSUMED in its detail for the narrower roles:

@@ -67,8 +67,16 @@ type cachedToken struct {
 	token   string
 	typ     string // "Bearer" or "DPoP"
 	expires time.Time
+	renew   time.Time // when to ask for the next one
 	granted []string
+	// refused is the token endpoint's refusal, kept for a while: every
+	// call of the run would meet it again.
+	refused   error
+	refusedAt time.Time
 }
+
+// refusalKept is how long a refused token request is not repeated.
+const refusalKept = 30 * time.Second
 
 // WriteScopes are the manage scopes of o365doctor's fixes.
 var WriteScopes = []string{"okta.users.manage", "okta.apps.manage", "okta.groups.manage"}
@@ -101,10 +109,19 @@ func (ts *tokenSource) current(ctx context.Context, write bool) (tok, typ string
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	c := &ts.tokens[index(write)]
-	if c.token == "" || !ts.now().Add(time.Minute).Before(c.expires) {
+	now := ts.now()
+	if c.refused != nil && now.Sub(c.refusedAt) < refusalKept {
+		return "", "", c.refused
+	}
+	if c.token == "" || !now.Before(c.renew) {
 		if err := ts.fetch(ctx, c, ts.scopesFor(write)); err != nil {
+			var te *tokenError
+			if errors.As(err, &te) || strings.Contains(err.Error(), "was refused a token") {
+				c.refused, c.refusedAt = err, now
+			}
 			return "", "", err
 		}
+		c.refused = nil
 	}
 	return c.token, c.typ, nil
 }
@@ -267,7 +284,11 @@ func (ts *tokenSource) ask(ctx context.Context, c *cachedToken, scopes []string)
 		return fmt.Errorf("the token endpoint answered a token of type %q", ok.TokenType)
 	}
 	config.RegisterSecret(ok.AccessToken)
-	*c = cachedToken{token: ok.AccessToken, typ: typ, expires: now.Add(time.Duration(ok.ExpiresIn) * time.Second), granted: strings.Fields(ok.Scope)}
+	// Okta's tokens live an hour; an answer outside a minute to a day is
+	// held to it, and the next token is asked for a minute early, or at
+	// half the life of a short one.
+	life := time.Duration(min(max(ok.ExpiresIn, 60), 86400)) * time.Second
+	*c = cachedToken{token: ok.AccessToken, typ: typ, expires: now.Add(life), renew: now.Add(life - min(time.Minute, life/2)), granted: strings.Fields(ok.Scope)}
 	return nil
 }
 

@@ -48,22 +48,24 @@ func New(ctx context.Context, s config.Settings) (*Client, error) {
 	if timeout < 1 {
 		timeout = 1
 	}
-	httpClient := s.HTTPClientFor(config.Okta)
 	token, mode := s.OktaToken.Reveal(), "SSWS"
 	var ts *tokenSource
-	// auth wraps a transport with the service app's credentials, if any.
-	auth := func(rt http.RoundTripper) http.RoundTripper { return rt }
+	// auth wraps the bare transport with the service app's credentials,
+	// if any: under the guard's retries, so each attempt has its own
+	// DPoP proof.
+	var auth func(rt http.RoundTripper) http.RoundTripper
 	if s.OktaAuth == config.OktaPrivateKey {
 		key, kid, err := jws.ParsePrivateKey([]byte(s.OktaPrivateKey.Reveal()))
 		if err != nil {
-			return nil, fmt.Errorf("okta: --okta-private-key: %v", err)
+			return nil, fmt.Errorf("okta: the service app's private key (%s): %v", cmp.Or(s.OktaPrivateKeyFrom, "--okta-private-key"), err)
 		}
 		ts = &tokenSource{orgURL: orgURL, clientID: s.OktaClientID, keyID: cmp.Or(s.OktaKeyID, kid), key: key,
 			scopes: scopesOrDefault(s.OktaScopes), fixedScopes: len(s.OktaScopes) > 0, http: s.HTTPClientFor(config.Okta), now: time.Now}
 		token, mode = placeholderToken, "Bearer"
 		auth = func(rt http.RoundTripper) http.RoundTripper { return oauthTransport{next: rt, ts: ts} }
 	}
-	httpClient.Transport = linkGuard{next: auth(httpClient.Transport)}
+	httpClient := s.HTTPClientWith(config.Okta, auth)
+	httpClient.Transport = linkGuard{next: httpClient.Transport}
 	options := func(requestTimeout int64) []okta.ConfigSetter {
 		return []okta.ConfigSetter{
 			okta.WithOrgUrl(orgURL),
@@ -86,9 +88,9 @@ func New(ctx context.Context, s config.Settings) (*Client, error) {
 	// their requests cannot carry the SDK's own timeout, which ends with
 	// Do, nor the HTTP client's, which ends with the SDK's empty body: each
 	// has a deadline of its own, --timeout, body included.
-	bulkHTTP := s.HTTPClientFor(config.Okta)
+	bulkHTTP := s.HTTPClientWith(config.Okta, auth)
 	bulkHTTP.Timeout = 0 // http.Client ends a request's context at its body's end
-	bulkHTTP.Transport = linkGuard{next: auth(bulkHTTP.Transport)}
+	bulkHTTP.Transport = linkGuard{next: bulkHTTP.Transport}
 	bulkOptions := append(options(0), okta.WithHttpClientPtr(bulkHTTP))
 	_, bulk, err := okta.NewClient(ctx, bulkOptions...)
 	if err != nil {
