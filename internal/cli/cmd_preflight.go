@@ -71,7 +71,7 @@ Exit codes as for user: 0, 1 (a check fails), 2, 3, 4, 130.`,
 	cmd.Flags().BoolVar(&opts.AllProfiles, "all-profiles", false, "run for every profile of the config file, one combined report (as --profile a,b,c does)")
 	opts.Conn.registerSystems(cmd, f.env)
 	opts.Output.register(cmd, "text", "json", "markdown", "junit")
-	opts.Run.register(cmd, false) // the preflight view arrives with the TUI issue
+	opts.Run.register(cmd, true)
 	opts.Run.registerExpect(cmd)
 	opts.Conn.registerResolver(cmd, f.env)
 	return cmd

@@ -70,7 +70,8 @@ type item struct {
 	result   checks.Result
 	rep      report.Result // the result as reports show it, made once
 	search   string        // lower-case check ID, title and message, for /
-	fsearch  []string      // lower-case text of each finding, for /
+	fsearch  string        // lower-case text of every finding, each after a NUL, for /
+	fstart   []int         // where each finding's text starts in fsearch (and the end)
 	pending  bool
 	run      int // which run of this check the item waits for
 	expanded bool

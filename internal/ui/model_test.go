@@ -10,6 +10,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/fix"
@@ -56,6 +57,8 @@ func press(t *testing.T, m Model, keys string) Model {
 			k = tea.KeyMsg{Type: tea.KeyEsc}
 		case '⏎':
 			k = tea.KeyMsg{Type: tea.KeyEnter}
+		case '\t':
+			k = tea.KeyMsg{Type: tea.KeyTab}
 		default:
 			k = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}
 		}
@@ -409,3 +412,82 @@ func TestSuppressedFindingsShownMarked(t *testing.T) {
 		t.Fatalf("the suppressed finding is not marked:\n%s", v)
 	}
 }
+
+func splitLines(s string) []string { return strings.Split(s, "\n") }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// tab cycles the status filter; groups fold with enter; a narrow terminal
+// opens the details full screen.
+func TestStatusFilterGroupsAndNarrowDetails(t *testing.T) {
+	m := newModel(t, "immutableid-mismatch", "alice@contoso.com")
+	m = drive(t, m, m.Init())
+	all := len(m.rows)
+	m = press(t, m, "\t")
+	if m.status != filterFailing || len(m.rows) >= all || !strings.Contains(m.View(), "showing: failing") {
+		t.Fatalf("tab: %v, %d rows of %d", m.status, len(m.rows), all)
+	}
+	for _, r := range m.rows {
+		if r.kind == rowCheck && m.items[r.item].result.Status != checks.StatusFail && m.items[r.item].result.Status != checks.StatusError {
+			t.Fatalf("failing filter shows %s", m.items[r.item].check.ID)
+		}
+	}
+	m = press(t, m, "\t\t\t") // warnings, skipped, all
+	if m.status != filterAll || len(m.rows) != all {
+		t.Fatalf("tab back to all: %v, %d rows", m.status, len(m.rows))
+	}
+	// Fold the first group.
+	m = press(t, m, "g⏎")
+	if len(m.rows) >= all || !strings.Contains(m.View(), "▸") {
+		t.Fatalf("enter on a group does not fold it: %d rows", len(m.rows))
+	}
+	m = press(t, m, "⏎")
+	if len(m.rows) != all {
+		t.Fatalf("enter again opens it: %d rows", len(m.rows))
+	}
+	// 80 columns: the list alone; enter on the failing check opens its
+	// details full screen, esc comes back.
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = next.(Model)
+	m.selectItem(imm(m))
+	if strings.Contains(m.View(), "OKTA") {
+		t.Fatalf("80 columns show the details beside the list:\n%s", m.View())
+	}
+	m = press(t, m, "⏎")
+	v := m.View()
+	if m.state != stateDetail || !strings.Contains(v, "BNt9M4fu8Ek8RSuc9LAS2g==") || len(splitLines(v)) != 24 {
+		t.Fatalf("enter at 80 columns: state %v:\n%s", m.state, v)
+	}
+	m = press(t, m, "⎋")
+	if m.state != stateBrowse {
+		t.Fatalf("esc: state %v", m.state)
+	}
+	// Every line fits the terminal.
+	for _, line := range splitLines(m.View()) {
+		if w := lipglossWidth(line); w > 80 {
+			t.Fatalf("a line of %d cells at 80 columns: %q", w, line)
+		}
+	}
+}
+
+func TestExportAndCopy(t *testing.T) {
+	m := newModel(t, "immutableid-mismatch", "alice@contoso.com")
+	m = drive(t, m, m.Init())
+	m.exportDir = t.TempDir()
+	m = press(t, m, "e")
+	if m.state != stateExport || !strings.Contains(m.View(), "j JSON, m markdown") {
+		t.Fatalf("e: %v\n%s", m.state, m.View())
+	}
+	m = press(t, m, "j")
+	if !strings.Contains(m.flash, "Exported to "+m.exportDir) || !strings.HasSuffix(m.flash, ".json") {
+		t.Fatalf("export: %q", m.flash)
+	}
+	var sent []byte
+	m.writeOut = func(b []byte) error { sent = append(sent, b...); return nil }
+	m = press(t, m, "c")
+	if !strings.HasPrefix(string(sent), "\x1b]52;c;") || !strings.Contains(m.flash, "Copied the ticket summary") {
+		t.Fatalf("copy: %q, sent %.40q", m.flash, sent)
+	}
+}
+
+func lipglossWidth(s string) int { return lipgloss.Width(s) }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
@@ -98,9 +99,36 @@ func (it *item) setResult(r checks.Result) {
 	it.result, it.pending = r, false
 	it.rep = report.Convert(r)
 	it.search = strings.ToLower(it.check.ID + " " + it.check.Title + " " + it.rep.Message)
-	it.fsearch = make([]string, len(it.rep.Findings))
+	// One haystack of every finding's text, each after a NUL (which no
+	// filter holds): one strings.Index pass over it finds the matches.
+	var b strings.Builder
+	it.fstart = make([]int, len(it.rep.Findings)+1)
 	for i, f := range it.rep.Findings {
-		it.fsearch[i] = strings.ToLower(f.Object.Label() + " " + f.Object.ID + " " + f.Message)
+		b.WriteByte(0)
+		it.fstart[i] = b.Len()
+		b.WriteString(strings.ToLower(f.Object.Label() + " " + f.Object.ID + " " + f.Message))
+	}
+	it.fstart[len(it.rep.Findings)] = b.Len() + 1
+	it.fsearch = b.String()
+}
+
+// matchingFindings calls yield with each finding whose text holds needle,
+// in order.
+func (it *item) matchingFindings(needle string, yield func(int)) {
+	hay := it.fsearch
+	for pos := 0; pos < len(hay); {
+		i := strings.Index(hay[pos:], needle)
+		if i < 0 {
+			return
+		}
+		at := pos + i
+		// The finding whose text holds at: the last start at or before it.
+		f := sort.SearchInts(it.fstart, at+1) - 1
+		if f < 0 || f >= len(it.fstart)-1 {
+			return
+		}
+		yield(f)
+		pos = it.fstart[f+1] - 1 // the next finding's NUL
 	}
 }
 
@@ -132,33 +160,34 @@ func (m *Model) rebuildRows() {
 			if !m.status.admits(it) {
 				continue
 			}
-			var matched []int
-			if needle != "" && !strings.Contains(it.search, needle) {
-				for f, s := range it.fsearch {
-					if strings.Contains(s, needle) {
-						matched = append(matched, f)
-					}
-				}
-				if len(matched) == 0 {
-					continue
-				}
-			}
-			shown++
+			own := needle == "" || strings.Contains(it.search, needle)
 			if m.collapsed[ai.Area] {
+				// Counted for the group, not shown: does anything match?
+				if own || strings.Contains(it.fsearch, needle) {
+					shown++
+				}
 				continue
 			}
+			// The check's row first; its findings after it; the row is
+			// taken back if neither it nor a finding matches.
+			at := len(m.rows)
 			m.rows = append(m.rows, row{kind: rowCheck, area: ai.Area, item: i})
 			switch {
-			case matched != nil:
+			case !own:
 				// Only findings matched: they are shown, the rest not.
-				for _, f := range matched {
+				it.matchingFindings(needle, func(f int) {
 					m.rows = append(m.rows, row{kind: rowFinding, area: ai.Area, item: i, finding: f})
+				})
+				if len(m.rows) == at+1 {
+					m.rows = m.rows[:at]
+					continue
 				}
 			case it.expanded && !it.pending:
 				for f := range it.rep.Findings {
 					m.rows = append(m.rows, row{kind: rowFinding, area: ai.Area, item: i, finding: f})
 				}
 			}
+			shown++
 		}
 		if shown == 0 && (needle != "" || m.status != filterAll) {
 			m.rows = m.rows[:start] // an empty group is not shown under a filter

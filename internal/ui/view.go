@@ -210,7 +210,7 @@ func (m Model) footer(w int) []string {
 // chromeHeight is every line that is not the list.
 func (m Model) chromeHeight() int {
 	w := max(m.width, 20)
-	return len(m.header()) + len(m.banner(w)) + len(m.progressLines(w)) + len(m.footer(w)) + 1
+	return len(m.header()) + len(m.banner(w)) + len(m.progressLines(w)) + len(m.footer(w))
 }
 
 // View renders the header, the list (and the details beside it, when the
@@ -222,7 +222,7 @@ func (m Model) View() string {
 	top = append(top, m.header()...)
 	top = append(top, m.banner(w)...)
 	top = append(top, m.progressLines(w)...)
-	bodyH := max(m.height-len(top)-len(m.footer(w))-1, 3)
+	bodyH := max(m.height-len(top)-len(m.footer(w)), 3)
 
 	var body string
 	switch {
