@@ -73,30 +73,54 @@ func build(t *testing.T) string {
 	return bin
 }
 
+// The walk-through at 80×24: results arrive, the cursor is on the
+// failing check, f previews its fix, y applies it and the check passes, u
+// undoes it and it fails again, / filters, q quits.
 func TestDemoFixAndUndoInARealTerminal(t *testing.T) {
 	needTmux(t)
 	bin := build(t)
 	tm := terminal{t: t, socket: fmt.Sprintf("o365doctor-e2e-%d", os.Getpid()), name: "demo"}
 	t.Cleanup(func() { exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
-	tm.tmux("new-session", "-d", "-s", tm.name, "-x", "140", "-y", "40",
+	tm.tmux("new-session", "-d", "-s", tm.name, "-x", "80", "-y", "24",
 		"env -u NO_COLOR TERM=xterm-256color "+bin+" demo; echo EXIT=$?; sleep 60")
 
-	s := tm.waitFor("35 checks: 2 fail, 33 pass")
-	for _, want := range []string{"✗ FAIL  identity.immutableid-match", "BNt9M4fu8Ek8RSuc9LAS2g==", "f preview fix"} {
+	s := tm.waitFor("✗ 2 fail  ✓ 33 pass")
+	for _, want := range []string{"› ✗ FAIL  identity.immutableid-match", "f preview fix", "▾ Identity"} {
 		if !strings.Contains(s, want) {
 			t.Fatalf("screen lacks %q:\n%s", want, s)
 		}
 	}
+	for i, line := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		if len([]rune(line)) > 80 || i >= 24 {
+			t.Fatalf("line %d does not fit 80×24: %q", i, line)
+		}
+	}
+	// enter opens the details full screen: the two sides' immutableIDs.
+	tm.keys("Enter")
+	s = tm.waitFor("BNt9M4fu8Ek8RSuc9LAS2g==")
+	if !strings.Contains(s, "suKEY0sY9cuOzPEMp6ZWPA==") || !strings.Contains(s, "OKTA") {
+		t.Fatalf("details:\n%s", s)
+	}
+	tm.keys("Escape")
+	tm.waitFor("› ✗ FAIL  identity.immutableid-match")
 	tm.keys("f")
-	tm.waitFor("nothing changes until you press y")
+	tm.waitFor("Fix plan")
+	tm.waitFor("y apply")
 	tm.keys("y")
-	s = tm.waitFor("35 checks: 1 fail, 34 pass")
+	s = tm.waitFor("✗ 1 fail  ✓ 34 pass")
 	if !strings.Contains(s, "Applied:") {
 		t.Fatalf("no confirmation after apply:\n%s", s)
 	}
 	tm.keys("u")
 	tm.waitFor("Undone:")
-	tm.waitFor("35 checks: 2 fail, 33 pass")
+	tm.waitFor("✗ 2 fail  ✓ 33 pass")
+	tm.keys("/")
+	tm.keys("immutableid")
+	s = tm.waitFor("filter: immutableid")
+	if !strings.Contains(s, "identity.immutableid-match") || strings.Contains(s, "identity.okta-user") {
+		t.Fatalf("the filter shows:\n%s", s)
+	}
+	tm.keys("Enter")
 	tm.keys("q")
 	tm.waitFor("EXIT=1")
 }
@@ -110,7 +134,7 @@ func TestTypedConfirmationInARealTerminal(t *testing.T) {
 	t.Cleanup(func() { exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
 	tm.tmux("new-session", "-d", "-s", tm.name, "-x", "160", "-y", "45",
 		"env -u NO_COLOR TERM=xterm-256color "+bin+" demo --scenario locked-out; echo EXIT=$?; sleep 60")
-	tm.waitFor("35 checks:")
+	tm.waitFor("✓ 33 pass")
 	tm.waitFor("› ✗ FAIL  identity.okta-user")
 	tm.keys("f")
 	tm.waitFor("Unlock the Okta user")
@@ -121,7 +145,7 @@ func TestTypedConfirmationInARealTerminal(t *testing.T) {
 	tm.keys("C-u")
 	tm.keys("alice@contoso.com", "Enter")
 	tm.waitFor("Applied:")
-	s := tm.waitFor("35 checks: 1 fail, 34 pass")
+	s := tm.waitFor("✗ 1 fail  ✓ 34 pass")
 	if !strings.Contains(s, "cannot be undone") || strings.Contains(s, "u undo") {
 		t.Fatalf("after the unlock:\n%s", s)
 	}

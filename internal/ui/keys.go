@@ -6,6 +6,7 @@ import "github.com/charmbracelet/bubbles/key"
 // syncKeys enables each only where it does something.
 type keyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	Move                                    key.Binding // ↑↓ in the footer, for both
 	Expand                                  key.Binding
 	Filter, StatusFilter                    key.Binding
 	Fix, Apply, Cancel, Undo                key.Binding
@@ -19,6 +20,7 @@ func newKeyMap() keyMap {
 	return keyMap{
 		Up:           key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:         key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Move:         key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "move")),
 		PageUp:       key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
 		PageDown:     key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down")),
 		Top:          key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
@@ -43,7 +45,7 @@ func newKeyMap() keyMap {
 // ShortHelp and FullHelp implement help.KeyMap; disabled keys are left out
 // by the help view.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Expand, k.Fix, k.Apply, k.Cancel, k.Undo, k.Filter, k.Help, k.Quit}
+	return []key.Binding{k.Move, k.Expand, k.Fix, k.Apply, k.Cancel, k.Undo, k.Filter, k.Help, k.Quit}
 }
 
 func (k keyMap) FullHelp() [][]key.Binding {

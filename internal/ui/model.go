@@ -286,6 +286,7 @@ func (m *Model) syncKeys() {
 	for _, k := range []*key.Binding{&m.keys.Up, &m.keys.Down, &m.keys.PageUp, &m.keys.PageDown, &m.keys.Top, &m.keys.Bottom} {
 		k.SetEnabled(moving || m.state == stateDetail)
 	}
+	m.keys.Move.SetEnabled(m.keys.Up.Enabled())
 	m.keys.Expand.SetEnabled(m.state == stateBrowse && len(m.rows) > 0)
 	if m.state == stateBrowse && m.narrow() && sel != nil && (m.rows[m.cursor].kind == rowFinding || len(sel.rep.Findings) <= 1 || sel.expanded) {
 		m.keys.Expand.SetHelp("enter", "details")
