@@ -39,7 +39,11 @@ func safe(s string) string { return model.Clean(config.Mask(s)) }
 func (m Model) header() []string {
 	st := m.styles
 	w := max(m.width, 20)
-	parts := []string{"o365doctor", string(m.opts.Subject.Kind) + " " + safe(m.opts.Subject.Name())}
+	kind := string(m.opts.Subject.Kind)
+	if m.opts.Subject.Kind == checks.ScopeTenant {
+		kind = "tenant-wide"
+	}
+	parts := []string{"o365doctor", kind + " " + safe(m.opts.Subject.Name())}
 	if m.opts.Tenant != "" {
 		parts = append(parts, "tenant "+safe(m.opts.Tenant))
 	}
@@ -249,15 +253,15 @@ func (m Model) View() string {
 		var right string
 		switch m.state {
 		case stateJournal:
-			right = m.journalView(dw)
+			right = m.journalView(dw - 2)
 		case statePreview, stateApplying, stateInput:
 			if m.plan.ID != "" {
-				right = m.planView(dw)
+				right = m.planView(dw - 2)
 			} else {
-				right = m.window(m.detailLines(dw), 0, bodyH)
+				right = m.window(m.detailLines(dw-2), 0, bodyH)
 			}
 		default:
-			right = m.window(m.detailLines(dw), m.detailTop, bodyH)
+			right = m.window(m.detailLines(dw-2), m.detailTop, bodyH)
 		}
 		left := lipgloss.NewStyle().Width(lw).Render(m.listView(lw, bodyH))
 		body = lipgloss.JoinHorizontal(lipgloss.Top, left, " ", m.styles.pane.Width(dw).Render(right))
