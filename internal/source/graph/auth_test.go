@@ -17,7 +17,7 @@ func TestDeviceCodeSignIn(t *testing.T) {
 	t.Parallel()
 	l := labtest.StartWith(t, "immutableid-mismatch", lab.Options{GraphAuth: &lab.GraphAuthOptions{AutoApprove: true}})
 	s := l.Settings()
-	s.GraphAuth, s.ClientSecret = config.GraphDeviceCode, config.Secret{}
+	s.GraphAuth, s.ClientSecret, s.Interactive = config.GraphDeviceCode, config.Secret{}, true
 	var prompts []string
 	s.Prompt = func(m string) { prompts = append(prompts, m) }
 	c, err := graph.New(s)
@@ -78,5 +78,20 @@ func TestCertificateSignIn(t *testing.T) {
 	}
 	if _, err := graph.New(s); err == nil || !strings.Contains(err.Error(), "no private key") {
 		t.Fatalf("certificate without key: %v", err)
+	}
+}
+
+// Nobody at a terminal: a device code is refused before any request,
+// never a wait of the code's 15 minutes.
+func TestDeviceCodeNeedsAPerson(t *testing.T) {
+	t.Parallel()
+	l := labtest.StartWith(t, "immutableid-mismatch", lab.Options{GraphAuth: &lab.GraphAuthOptions{AutoApprove: true}})
+	s := l.Settings()
+	s.GraphAuth, s.ClientSecret, s.Prompt = config.GraphDeviceCode, config.Secret{}, func(string) {}
+	if _, err := graph.New(s); err == nil || !strings.Contains(err.Error(), "needs a person at a terminal") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := l.Requests("login POST /{tenant}/oauth2/v2.0/devicecode"); n != 0 {
+		t.Fatalf("%d device codes asked for", n)
 	}
 }
