@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -491,3 +492,42 @@ func TestExportAndCopy(t *testing.T) {
 }
 
 func lipglossWidth(s string) int { return lipgloss.Width(s) }
+
+// A tenant-wide listing's news is a progress bar with its ETA while the
+// check runs; an error result is a banner naming the next step.
+func TestProgressBarAndErrorBanner(t *testing.T) {
+	c, _ := checks.Lookup("identity.entra-without-okta")
+	o, _ := checks.Lookup("identity.okta-user")
+	m := New(context.Background(), Options{Subject: checks.TenantSubject("contoso.com"), Checks: []*checks.Check{c, o}})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	next, _ = next.Update(progressMsg{What: "Okta app users", Done: 2500, Total: 10000, ETA: 90 * time.Second})
+	v := next.View()
+	if !strings.Contains(v, "Okta app users 2500 of 10000, about 1m30s left") || !strings.Contains(v, "█") {
+		t.Fatalf("no progress bar:\n%s", v)
+	}
+	next, _ = next.Update(resultMsg{index: 1, result: checks.Result{CheckID: o.ID, Status: checks.StatusError,
+		Message: "okta: get user alice: HTTP 401 E0000011 Invalid token provided"}})
+	v = next.View()
+	if !strings.Contains(v, "1 check could not run") || !strings.Contains(v, "o365doctor auth status") {
+		t.Fatalf("no banner:\n%s", v)
+	}
+	next, _ = next.Update(resultMsg{index: 0, result: checks.Result{CheckID: c.ID, Status: checks.StatusPass}})
+	if v = next.View(); strings.Contains(v, "2500 of 10000") {
+		t.Fatalf("the bar stays after the run:\n%s", v)
+	}
+}
+
+// A fix re-runs every check that reads a fact the fixed check read, not
+// only the fixed one.
+func TestFixRerunsTheChecksThatReadWhatItChanged(t *testing.T) {
+	m := newModel(t, "immutableid-mismatch", "alice@contoso.com")
+	m = drive(t, m, m.Init())
+	readers := m.readersOf(imm(m))
+	if len(readers) < 3 || readers[0] == readers[1] {
+		t.Fatalf("readers of immutableid-match: %v", readers)
+	}
+	m = press(t, m, "fy")
+	if !strings.Contains(m.flash, fmt.Sprintf("Re-running %d checks", len(readers))) {
+		t.Fatalf("flash: %q", m.flash)
+	}
+}

@@ -136,7 +136,8 @@ func (m Model) banner(w int) []string {
 	case strings.Contains(low, "connection") || strings.Contains(low, "timeout") || strings.Contains(low, "no such host") || strings.Contains(low, "dial"):
 		next = "check the network and the --okta-url / --graph-url; R re-runs"
 	}
-	msg := fmt.Sprintf("? %s could not run: %s — next: %s", report.Checks(n), safe(first), next)
+	// The next step first: a narrow terminal cuts the end of the line.
+	msg := fmt.Sprintf("? %s could not run — %s — %s", report.Checks(n), next, safe(first))
 	return []string{m.styles.banner.Render(fit(msg, w))}
 }
 
