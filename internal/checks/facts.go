@@ -108,6 +108,19 @@ func NewFacts(ctx context.Context, subject Subject, src Sources, loadTimeout tim
 	return &Facts{ctx: ctx, subject: subject, src: src, loadTimeout: loadTimeout, calls: map[FactRef]*call{}}
 }
 
+// NewRunFacts are the facts of a run with its options: the tenant
+// listing's progress, snapshot and clock (what Run sets; the TUI builds its
+// facts with it).
+func NewRunFacts(ctx context.Context, subject Subject, src Sources, opts RunOptions) *Facts {
+	f := NewFacts(ctx, subject, src, opts.LoadTimeout)
+	f.onProgress = opts.OnProgress
+	f.snapshot = opts.Snapshot
+	if opts.Now != nil {
+		f.clock = opts.Now
+	}
+	return f
+}
+
 // Subject is what the run is about.
 func (f *Facts) Subject() Subject { return f.subject }
 

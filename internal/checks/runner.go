@@ -187,12 +187,7 @@ func Run(ctx context.Context, list []*Check, subject Subject, src Sources, opts 
 		// interrupted, as they would have.
 		_ = waitForSnapshotBudget(ctx, opts.Snapshot, subject.Domain, now, opts.OnProgress)
 	}
-	facts := NewFacts(ctx, subject, src, opts.LoadTimeout)
-	facts.onProgress = opts.OnProgress
-	facts.snapshot = opts.Snapshot
-	if opts.Now != nil {
-		facts.clock = opts.Now
-	}
+	facts := NewRunFacts(ctx, subject, src, opts)
 	facts.PrefetchFor(list)
 	type indexed struct {
 		i int

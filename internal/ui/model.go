@@ -212,7 +212,9 @@ func (m Model) runOptions() checks.RunOptions {
 // newFacts is a fresh fact table for one run (a re-run after a fix must not
 // see values memoised before it), with every required fact started.
 func (m Model) newFacts(list []*checks.Check) *checks.Facts {
-	f := checks.NewFacts(m.ctx, m.opts.Subject, m.opts.Sources, m.opts.RunOptions.LoadTimeout)
+	// The run's options: a tenant listing reports its progress to the
+	// view and keeps its snapshot, as in a report run.
+	f := checks.NewRunFacts(m.ctx, m.opts.Subject, m.opts.Sources, m.runOptions())
 	f.PrefetchFor(list)
 	return f
 }
