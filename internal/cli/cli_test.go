@@ -490,7 +490,7 @@ func TestHelpShowsOnlyTheFlagsACommandUses(t *testing.T) {
 		"undo":          {"--only", "--fail-on", "--scenario"},
 		"fix":           {"--only", "--fail-on", "--scenario", "--resolver"},
 		"demo":          {"--okta-url", "--journal", "--resolver", "lab scenarios   built-in"},
-		"preflight":     {"--journal", "--no-tui", "--scenario"},
+		"preflight":     {"--journal", "--scenario"},
 		"recon":         {"--okta-url", "--graph-url", "--journal", "--scenario"},
 		"watch":         {"--journal", "--only", "--resolver", "--scenario", "--okta-url"},
 	} {

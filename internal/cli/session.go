@@ -57,7 +57,8 @@ func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, e
 			fmt.Fprintln(f.IO.Err, "o365doctor debug: "+line)
 		}
 	}
-	ses := &session{settings: s, sources: checks.Sources{Missing: map[checks.Source]string{}}}
+	// Grants is filled by learnGrants, also after the TUI copied Sources.
+	ses := &session{settings: s, sources: checks.Sources{Missing: map[checks.Source]string{}, Grants: map[checks.Source]checks.Grant{}}}
 	stores := map[string]fix.Store{}
 	if ok, why := s.OktaConfigured(); ok {
 		c, err := okta.New(ctx, s)
@@ -184,7 +185,7 @@ func (d diagnosis) do(ctx context.Context) error {
 	// runs (after every local refusal: a bad --csv path costs no request):
 	// a check whose permission is missing is skipped, saying which,
 	// instead of meeting a 403.
-	if !d.public {
+	if !d.public && !tui {
 		d.ses.learnGrants(ctx, list)
 	}
 	var results []checks.Result
@@ -193,6 +194,10 @@ func (d diagnosis) do(ctx context.Context) error {
 			Title: d.title, Subject: d.subject, Tenant: d.ses.settings.TenantID, OktaOrg: d.ses.settings.OktaURL,
 			Checks: list, Sources: d.ses.sources, RunOptions: d.runOptions(), Executor: d.ses.executor,
 			In: d.f.IO.In, Out: d.f.IO.Out, Version: Version,
+		}
+		if !d.public {
+			// Behind the view: it shows at once, the checks wait.
+			opts.Prepare = func(ctx context.Context) { d.ses.learnGrants(ctx, list) }
 		}
 		run := d.f.RunTUI
 		if run == nil {

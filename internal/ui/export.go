@@ -2,10 +2,13 @@ package ui
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	osc52 "github.com/aymanbagabas/go-osc52/v2"
@@ -30,12 +33,19 @@ func (m Model) export(format string) tea.Cmd {
 	name := fmt.Sprintf("o365doctor-%s-%s-%s.%s", m.opts.Subject.Kind, unsafeName.ReplaceAllString(m.opts.Subject.Name(), "_"),
 		m.now().UTC().Format("20060102-150405"), ext)
 	path := filepath.Join(m.exportDir, name)
+	base := path
 	return func() tea.Msg {
 		var b bytes.Buffer
 		if err := report.Write(&b, rep, format); err != nil {
 			return exportedMsg{err: err}
 		}
+		// Never over another file: a second export in the same second
+		// gets -2, -3, …
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		for n := 2; errors.Is(err, fs.ErrExist) && n < 100; n++ {
+			path = strings.TrimSuffix(base, "."+ext) + "-" + strconv.Itoa(n) + "." + ext
+			f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		}
 		if err != nil {
 			return exportedMsg{err: err}
 		}
@@ -74,11 +84,10 @@ func (m Model) copyTicket() tea.Cmd {
 		if write == nil {
 			return copiedMsg{err: fmt.Errorf("no terminal to send the clipboard sequence to")}
 		}
+		// tmux takes a plain OSC 52 with set-clipboard on (its
+		// passthrough is off by default); screen needs its wrapping.
 		seq := osc52.New(text)
-		switch {
-		case os.Getenv("TMUX") != "":
-			seq = seq.Tmux()
-		case os.Getenv("STY") != "":
+		if os.Getenv("STY") != "" && os.Getenv("TMUX") == "" {
 			seq = seq.Screen()
 		}
 		if err := write([]byte(seq.String())); err != nil {

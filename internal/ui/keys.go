@@ -8,6 +8,7 @@ type keyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Move                                    key.Binding // ↑↓ in the footer, for both
 	Expand                                  key.Binding
+	DetailUp, DetailDown                    key.Binding // scroll the details beside the list
 	Filter, StatusFilter                    key.Binding
 	Fix, Apply, Cancel, Undo                key.Binding
 	Journal                                 key.Binding
@@ -26,6 +27,8 @@ func newKeyMap() keyMap {
 		Top:          key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
 		Bottom:       key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
 		Expand:       key.NewBinding(key.WithKeys("enter", " "), key.WithHelp("enter", "open/close")),
+		DetailUp:     key.NewBinding(key.WithKeys("[", "shift+up"), key.WithHelp("[", "details up")),
+		DetailDown:   key.NewBinding(key.WithKeys("]", "shift+down"), key.WithHelp("]", "details down")),
 		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		StatusFilter: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "all/failing/warnings/skipped")),
 		Fix:          key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "preview fix")),
@@ -51,7 +54,7 @@ func (k keyMap) ShortHelp() []key.Binding {
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Expand, k.Filter, k.StatusFilter, k.Rerun, k.RerunAll},
+		{k.Expand, k.DetailUp, k.DetailDown, k.Filter, k.StatusFilter, k.Rerun, k.RerunAll},
 		{k.Fix, k.Apply, k.Cancel, k.Undo, k.Journal},
 		{k.Export, k.Copy, k.Help, k.Quit},
 	}

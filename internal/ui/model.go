@@ -41,6 +41,9 @@ type Options struct {
 	Now func() time.Time
 	// Version goes into exported reports.
 	Version string
+	// Prepare runs before the checks, behind the view (the sign-ins that
+	// say what each credential grants): the view shows at once.
+	Prepare func(context.Context)
 }
 
 // state is the root model's explicit state; keys follow it.
@@ -121,6 +124,20 @@ type Model struct {
 	writeOut func([]byte) error
 	// exportDir is where e writes (the working directory).
 	exportDir string
+	// journal is the journal's entries, read when its view opens.
+	journal    []fix.Entry
+	journalErr error
+	// afterQuit is said on the terminal once the view has closed (what a
+	// fix cancelled by ctrl-c left).
+	afterQuit string
+}
+
+// outcome says how an apply or undo that ctrl-c cancelled ended.
+func outcome(what string, e fix.Entry, err error) string {
+	if err != nil {
+		return "o365doctor: " + what + " cancelled: " + safe(err.Error()) + " (o365doctor journal shows the entry)"
+	}
+	return "o365doctor: " + what + " finished before the cancel reached it: journal " + e.ID + " (o365doctor undo reverses it)"
 }
 
 // Messages.
@@ -140,6 +157,8 @@ type (
 		err   error
 	}
 	progressMsg checks.Progress
+	// preparedMsg: Prepare is done, the checks start.
+	preparedMsg struct{}
 	// copiedMsg and exportedMsg report a clipboard copy or export.
 	copiedMsg struct {
 		n   int
@@ -154,7 +173,7 @@ type (
 // New returns the model; Init starts every check.
 func New(ctx context.Context, opts Options) Model {
 	m := Model{
-		ctx: ctx, opts: opts, keys: newKeyMap(), help: help.New(),
+		ctx: ctx, opts: opts, keys: newKeyMap(), help: newHelp(newStyles(opts.Out)),
 		spinner: spinner.New(spinner.WithSpinner(spinner.Dot)), styles: newStyles(opts.Out),
 		width: 100, height: 30, collapsed: map[checks.Area]bool{}, now: time.Now,
 		progress: map[string]checks.Progress{}, sink: &sink{}, exportDir: ".",
@@ -171,11 +190,21 @@ func New(ctx context.Context, opts Options) Model {
 	}
 	m.rebuildRows()
 	m.syncKeys()
+	if opts.Prepare != nil {
+		m.setFlash(false, "Signing in and reading what each credential may do …")
+	}
 	return m
 }
 
 // Init runs all checks concurrently, sharing one set of facts.
 func (m Model) Init() tea.Cmd {
+	if m.opts.Prepare != nil {
+		ctx, prepare := m.ctx, m.opts.Prepare
+		return tea.Batch(m.spinner.Tick, func() tea.Msg {
+			prepare(ctx)
+			return preparedMsg{}
+		})
+	}
 	return tea.Batch(m.spinner.Tick, m.runAll())
 }
 
@@ -328,6 +357,15 @@ func (m *Model) syncKeys() {
 	}
 	m.keys.Export.SetEnabled(browse && !m.anyPending())
 	m.keys.Copy.SetEnabled(browse && !m.anyPending())
+	m.keys.DetailDown.SetEnabled(m.state == stateBrowse && !m.narrow() && len(m.rows) > 0)
+	m.keys.DetailUp.SetEnabled(m.keys.DetailDown.Enabled())
+	if m.state == stateExport {
+		for _, b := range []*key.Binding{&m.keys.Help, &m.keys.Quit, &m.keys.Cancel} {
+			b.SetEnabled(false)
+		}
+		m.keys.Cancel.SetEnabled(true)
+		m.keys.Cancel.SetHelp("esc", "cancel export")
+	}
 	m.keys.Help.SetEnabled(m.state != stateInput && m.state != stateFilter)
 	// ctrl-c is never ignored: while a fix runs it cancels it (rolled
 	// back) and then quits.
@@ -373,6 +411,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case spinner.TickMsg:
 		m.spinner, cmd = m.spinner.Update(msg)
+	case preparedMsg:
+		m.flash = ""
+		cmd = m.runAll()
 	case progressMsg:
 		if m.anyPending() {
 			p := checks.Progress(msg)
@@ -402,6 +443,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.cancelApply = nil
 		}
 		if m.quitAfterCancel {
+			// What the cancelled fix left is said after the view closes.
+			m.afterQuit = outcome("Fix", msg.entry, msg.err)
 			return m, tea.Quit
 		}
 		if msg.err != nil {
@@ -419,7 +462,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.rerunItems(again)
 	case undoneMsg:
 		m.state = stateBrowse
+		if m.cancelApply != nil {
+			m.cancelApply()
+			m.cancelApply = nil
+		}
 		if m.quitAfterCancel {
+			m.afterQuit = outcome("Undo", msg.entry, msg.err)
 			return m, tea.Quit
 		}
 		if msg.err != nil {
@@ -460,10 +508,17 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				// Stop at a key that changes the state: "fy" typed ahead
 				// must not apply a plan the person has not seen.
 				var cmds []tea.Cmd
-				for _, r := range msg.Runes {
+				for i, r := range msg.Runes {
 					before := m.state
 					cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}))
 					m.syncKeys()
+					if m.state == stateFilter && before != stateFilter {
+						// "/immutable" in one read: the rest is the filter.
+						if rest := msg.Runes[i+1:]; len(rest) > 0 {
+							cmds = append(cmds, m.handleFilter(tea.KeyMsg{Type: tea.KeyRunes, Runes: rest}))
+						}
+						break
+					}
 					if m.state != before {
 						break
 					}
@@ -563,7 +618,9 @@ func (m *Model) startInput(why inputFor, want string) tea.Cmd {
 // handleInput edits the value; enter takes it, esc (or ctrl-c) cancels.
 func (m *Model) handleInput(k tea.KeyMsg) tea.Cmd {
 	switch k.Type {
-	case tea.KeyEsc, tea.KeyCtrlC:
+	case tea.KeyCtrlC:
+		return tea.Quit // nothing runs yet: nothing to cancel first
+	case tea.KeyEsc:
 		m.state = statePreview
 		m.setFlash(false, "Cancelled: nothing was changed.")
 		return nil
@@ -608,11 +665,10 @@ func (m *Model) handleFilter(k tea.KeyMsg) tea.Cmd {
 		if r := []rune(m.filter); len(r) > 0 {
 			m.filter = string(r[:len(r)-1])
 		}
-	case tea.KeyRunes, tea.KeySpace:
+	case tea.KeyRunes:
 		m.filter += string(k.Runes)
-		if k.Type == tea.KeySpace {
-			m.filter += " "
-		}
+	case tea.KeySpace:
+		m.filter += " "
 	default:
 		return nil
 	}
@@ -640,8 +696,9 @@ func (m *Model) scrollToCursor() {
 
 func (m *Model) move(n int) {
 	m.moved = true
-	m.cursor = max(min(m.cursor+n, len(m.rows)-1), 0)
-	m.detailTop = 0
+	if c := max(min(m.cursor+n, len(m.rows)-1), 0); c != m.cursor {
+		m.cursor, m.detailTop = c, 0
+	}
 }
 
 func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
@@ -662,6 +719,16 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if m.showHelp {
+		// The help hides everything: only closing it, or quitting, acts.
+		switch {
+		case key.Matches(k, m.keys.Quit):
+			return tea.Quit
+		case key.Matches(k, m.keys.Help), k.Type == tea.KeyEsc:
+			m.showHelp = false
+		}
+		return nil
+	}
 	switch {
 	case key.Matches(k, m.keys.Quit):
 		return tea.Quit
@@ -677,6 +744,12 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 		m.detailTop += m.listHeight()
 	case m.state == stateDetail && key.Matches(k, m.keys.Top):
 		m.detailTop = 0
+	case m.state == stateDetail && key.Matches(k, m.keys.Bottom):
+		m.detailTop = 1 << 30 // the view holds it to the last page
+	case key.Matches(k, m.keys.DetailDown):
+		m.detailTop++
+	case key.Matches(k, m.keys.DetailUp):
+		m.detailTop = max(m.detailTop-1, 0)
 	case key.Matches(k, m.keys.Up):
 		m.move(-1)
 	case key.Matches(k, m.keys.Down):
@@ -711,6 +784,7 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 			m.state = stateBrowse
 		} else {
 			m.state, m.flash = stateJournal, ""
+			m.journal, m.journalErr = m.opts.Executor.Journal.Entries()
 		}
 	case key.Matches(k, m.keys.Cancel):
 		switch m.state {
@@ -733,8 +807,10 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 		return m.apply()
 	case key.Matches(k, m.keys.Undo):
 		m.state = stateApplying
-		m.setFlash(false, "Undoing journal entry "+m.lastFix+" …")
-		ctx, exec, id := m.ctx, m.opts.Executor, m.lastFix
+		m.setFlash(false, "Undoing journal entry "+m.lastFix+" … (ctrl-c cancels it, rolled back, and quits)")
+		ctx, cancel := context.WithCancel(m.ctx)
+		m.cancelApply = cancel
+		exec, id := m.opts.Executor, m.lastFix
 		return func() tea.Msg {
 			e, err := exec.Undo(ctx, id)
 			return undoneMsg{entry: e, err: err}
@@ -799,6 +875,9 @@ func Run(ctx context.Context, opts Options) ([]checks.Result, error) {
 	m.sink.mu.Unlock()
 	final, err := p.Run()
 	if fm, ok := final.(Model); ok {
+		if fm.afterQuit != "" && opts.Out != nil {
+			fmt.Fprintln(opts.Out, fm.afterQuit)
+		}
 		return fm.Results(), filterKilled(err)
 	}
 	return nil, err

@@ -531,3 +531,85 @@ func TestFixRerunsTheChecksThatReadWhatItChanged(t *testing.T) {
 		t.Fatalf("flash: %q", m.flash)
 	}
 }
+
+// The reviewer's findings on issue 19, each held.
+func TestReview19Keys(t *testing.T) {
+	m := newModel(t, "immutableid-mismatch", "alice@contoso.com")
+	m = drive(t, m, m.Init())
+	// Behind the help nothing acts: ? f y applies nothing.
+	m = press(t, m, "?")
+	m = press(t, m, "f")
+	m = press(t, m, "y")
+	if m.state != stateBrowse || m.items[imm(m)].result.Status != checks.StatusFail || m.lastFix != "" {
+		t.Fatalf("a key acted behind the help: state %v, lastFix %q", m.state, m.lastFix)
+	}
+	if got := len(splitLines(m.View())); got != 40 {
+		t.Fatalf("the help view has %d lines at height 40", got)
+	}
+	m = press(t, m, "⎋")
+	if m.showHelp {
+		t.Fatal("esc does not close the help")
+	}
+	// A space in the filter is one space; "/immutable" in one read is
+	// the filter.
+	next, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/immutable")})
+	m = drive(t, next.(Model), cmd)
+	next, _ = m.Update(tea.KeyMsg{Type: tea.KeySpace, Runes: []rune(" ")})
+	m = next.(Model)
+	if m.state != stateFilter || m.filter != "immutable " {
+		t.Fatalf("filter %q (state %v)", m.filter, m.state)
+	}
+	m = press(t, m, "⎋")
+	// G in the full-screen details scrolls them; the check stays.
+	next, _ = m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = next.(Model)
+	m.selectItem(imm(m))
+	m = press(t, m, "⏎G")
+	if m.state != stateDetail || m.selectedItem() != imm(m) {
+		t.Fatalf("G in the details moved to %d (state %v)", m.selectedItem(), m.state)
+	}
+	// The filter finds a user by an evidence value (Entra's immutableID).
+	m = press(t, m, "⎋/sukey0sy9cuozpemp6zwpa⏎")
+	if m.selectedItem() < 0 || len(m.rows) == 0 {
+		t.Fatalf("the immutableID finds nothing: %d rows", len(m.rows))
+	}
+}
+
+// ctrl-c during an undo cancels it and quits once it is rolled back.
+func TestCtrlCCancelsARunningUndo(t *testing.T) {
+	m := newModel(t, "immutableid-mismatch", "alice@contoso.com")
+	m = drive(t, m, m.Init())
+	m = press(t, m, "fy")
+	next, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("u")})
+	m = next.(Model)
+	if m.state != stateApplying || m.cancelApply == nil || cmd == nil {
+		t.Fatalf("u: state %v, cancellable %v", m.state, m.cancelApply != nil)
+	}
+	next, _ = m.Update(tea.KeyMsg{Type: tea.KeyCtrlC})
+	m = next.(Model)
+	if !m.quitAfterCancel {
+		t.Fatal("ctrl-c during an undo is ignored")
+	}
+	next, q := m.Update(cmd())
+	if q == nil || q() != tea.Quit() || next.(Model).afterQuit == "" {
+		t.Fatalf("after the undo answered: quit %v, note %q", q != nil, next.(Model).afterQuit)
+	}
+}
+
+// A comparison value longer than the pane stays inside it, whole.
+func TestLongComparisonValueWraps(t *testing.T) {
+	m := New(context.Background(), Options{Subject: checks.UserSubject("a@contoso.com")})
+	long := strings.Repeat("abcdefghij", 30)
+	e := reportEvidenceComparison(long)
+	lines := m.evidenceLines(e, 60)
+	joined := ""
+	for _, l := range lines {
+		if lipglossWidth(l) > 60 {
+			t.Fatalf("a line of %d cells in a 60-cell pane: %q", lipglossWidth(l), l)
+		}
+		joined += strings.TrimSpace(l)
+	}
+	if !strings.Contains(joined, long) {
+		t.Fatal("the value is not shown whole")
+	}
+}

@@ -107,6 +107,17 @@ func (it *item) setResult(r checks.Result) {
 		b.WriteByte(0)
 		it.fstart[i] = b.Len()
 		b.WriteString(strings.ToLower(f.Object.Label() + " " + f.Object.ID + " " + f.Message))
+		// The values the evidence shows: an immutableID finds its user.
+		for _, e := range f.Evidence {
+			switch {
+			case e.Read != nil:
+				b.WriteString(" " + strings.ToLower(showValue(e.Read.Value)))
+			case e.Comparison != nil:
+				for _, s := range e.Comparison.Sides {
+					b.WriteString(" " + strings.ToLower(showValue(s.Value)))
+				}
+			}
+		}
 	}
 	it.fstart[len(it.rep.Findings)] = b.Len() + 1
 	it.fsearch = b.String()

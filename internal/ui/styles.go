@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
@@ -111,4 +112,13 @@ func statusIcon(s checks.Status) string {
 		return "-"
 	}
 	return "·"
+}
+
+// newHelp is the footer's key help in the styles' colours.
+func newHelp(st styles) help.Model {
+	h := help.New()
+	h.Styles.ShortKey, h.Styles.FullKey = st.label, st.label
+	h.Styles.ShortDesc, h.Styles.FullDesc = st.subtle, st.subtle
+	h.Styles.ShortSeparator, h.Styles.FullSeparator, h.Styles.Ellipsis = st.dim, st.dim, st.dim
+	return h
 }

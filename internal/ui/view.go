@@ -129,16 +129,19 @@ func (m Model) banner(w int) []string {
 	low := strings.ToLower(first)
 	next := "r re-runs a check, R all of them"
 	switch {
-	case strings.Contains(low, "401") || strings.Contains(low, "invalid_client") || strings.Contains(low, "sign-in") || strings.Contains(low, "token"):
-		next = "check the credentials: o365doctor auth status shows what each one can do"
-	case strings.Contains(low, "403") || strings.Contains(low, "permission") || strings.Contains(low, "grant"):
+	case strings.Contains(low, "403") || strings.Contains(low, "permission") || strings.Contains(low, "grant") || strings.Contains(low, "insufficient") || strings.Contains(low, "lacks the scope"):
 		next = "grant the permission it names (o365doctor auth status lists them all)"
-	case strings.Contains(low, "connection") || strings.Contains(low, "timeout") || strings.Contains(low, "no such host") || strings.Contains(low, "dial"):
-		next = "check the network and the --okta-url / --graph-url; R re-runs"
+	case strings.Contains(low, "connection") || strings.Contains(low, "timeout") || strings.Contains(low, "timed out") || strings.Contains(low, "no such host") ||
+		strings.Contains(low, "dial") || strings.Contains(low, "eof") || strings.Contains(low, "deadline"):
+		next = "check the network and the --okta-url / --graph-url, then R re-runs"
+	case strings.Contains(low, "401") || strings.Contains(low, "invalid_client") || strings.Contains(low, "sign-in") || strings.Contains(low, "invalid token") ||
+		strings.Contains(low, "credential") || strings.Contains(low, "aadsts7000"):
+		next = "check the credentials: o365doctor auth status shows what each one can do"
 	}
-	// The next step first: a narrow terminal cuts the end of the line.
-	msg := fmt.Sprintf("? %s could not run — %s — %s", report.Checks(n), next, safe(first))
-	return []string{m.styles.banner.Render(fit(msg, w))}
+	return []string{
+		m.styles.banner.Render(fit(fmt.Sprintf("? %s could not run: %s", report.Checks(n), safe(first)), w)),
+		m.styles.banner.Render(fit("  next: "+next, w)),
+	}
 }
 
 // progressLines are a bar per listing of a tenant-wide check still
@@ -227,12 +230,13 @@ func (m Model) View() string {
 	top = append(top, m.header()...)
 	top = append(top, m.banner(w)...)
 	top = append(top, m.progressLines(w)...)
-	bodyH := max(m.height-len(top)-len(m.footer(w)), 3)
+	foot := m.footer(w)
+	bodyH := max(m.height-len(top)-len(foot), 1)
 
 	var body string
 	switch {
 	case m.showHelp:
-		body = m.help.FullHelpView(m.keys.FullHelp())
+		body = m.helpView(w)
 	case m.narrow():
 		switch m.state {
 		case stateDetail:
@@ -267,8 +271,44 @@ func (m Model) View() string {
 		left := lipgloss.NewStyle().Width(lw).Render(m.listView(lw, bodyH))
 		body = lipgloss.JoinHorizontal(lipgloss.Top, left, " ", m.styles.pane.Width(dw).Render(right))
 	}
-	body = clampLines(body, bodyH)
-	return strings.Join(top, "\n") + "\n" + body + "\n" + strings.Join(m.footer(w), "\n")
+	lines := append(top, strings.Split(clampLines(body, bodyH), "\n")...)
+	lines = append(lines, foot...)
+	if m.height > 0 && len(lines) > m.height {
+		lines = lines[:m.height] // a terminal too small for the chrome
+	}
+	return strings.Join(lines, "\n")
+}
+
+// helpView lists every key that does something here, in two columns when
+// they fit: the key map that feeds the footer feeds it.
+func (m Model) helpView(w int) string {
+	st := m.styles
+	var items []string
+	for _, group := range m.keys.FullHelp() {
+		for _, b := range group {
+			if b.Enabled() {
+				items = append(items, st.label.Render(fmt.Sprintf("%-8s", b.Help().Key))+" "+st.subtle.Render(b.Help().Desc))
+			}
+		}
+	}
+	items = append(items, st.label.Render(fmt.Sprintf("%-8s", "?/esc"))+" "+st.subtle.Render("close this help"))
+	col := 36
+	if w < 2*col+2 {
+		return strings.Join(items, "\n")
+	}
+	half := (len(items) + 1) / 2
+	var b strings.Builder
+	for i := 0; i < half; i++ {
+		left := items[i]
+		b.WriteString(left + strings.Repeat(" ", max(col-lipgloss.Width(left), 1)))
+		if i+half < len(items) {
+			b.WriteString(items[i+half])
+		}
+		if i < half-1 {
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
 }
 
 // clampLines pads or cuts s to exactly n lines.
@@ -283,9 +323,9 @@ func clampLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// window is lines[top:top+h].
+// window is lines[top:top+h], top held so the last page stays full.
 func (m Model) window(lines []string, top, h int) string {
-	top = max(min(top, len(lines)-1), 0)
+	top = max(min(top, len(lines)-h), 0)
 	end := min(top+h, len(lines))
 	if top >= end {
 		return ""
@@ -491,7 +531,11 @@ func (m Model) evidenceLines(e report.Evidence, w int) []string {
 		}
 		for _, s := range []report.Read{a, b} {
 			out = append(out, st.subtle.Render(fit(strings.ToUpper(s.System)+"  "+safe(s.Object.Label()+" · "+s.Field), w)))
-			out = append(out, "    "+mark.Render(safe(showValue(s.Value))))
+			// A value longer than the pane goes on as many lines as it
+			// needs: whole, never cut.
+			for _, part := range chunks(safe(showValue(s.Value)), max(w-4, 8)) {
+				out = append(out, "    "+mark.Render(part))
+			}
 		}
 		return out
 	}
@@ -500,6 +544,20 @@ func (m Model) evidenceLines(e report.Evidence, w int) []string {
 		out = append(out, strings.Split(lipgloss.NewStyle().Width(max(w, 10)).Render(hang(safe(line), w)), "\n")...)
 	}
 	return out
+}
+
+// chunks cuts s into pieces of at most w cells.
+func chunks(s string, w int) []string {
+	var out []string
+	for lipgloss.Width(s) > w {
+		cut := ansi.Truncate(s, w, "")
+		if cut == "" {
+			break
+		}
+		out = append(out, cut)
+		s = s[len(cut):]
+	}
+	return append(out, s)
 }
 
 func showValue(v any) string {
@@ -563,7 +621,7 @@ func (m Model) journalView(w int) string {
 	st := m.styles
 	var b strings.Builder
 	b.WriteString(st.title.Render("Journal") + "  " + st.subtle.Render("newest first · J or esc to go back") + "\n\n")
-	entries, err := m.opts.Executor.Journal.Entries()
+	entries, err := m.journal, m.journalErr
 	if err != nil {
 		b.WriteString(st.flashErr.Render(safe(err.Error())) + "\n")
 		return b.String()
