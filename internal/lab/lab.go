@@ -241,7 +241,11 @@ func Start(opts Options) (l *Lab, err error) {
 		return l, fmt.Errorf("lab: graph sign-ins: %w", err)
 	}
 	if opts.OktaOAuth != nil {
-		if l.oktaOAuth, err = newOktaOAuth(*opts.OktaOAuth); err != nil {
+		oo := *opts.OktaOAuth
+		if oo.Scopes == nil {
+			oo.Scopes = sc.Okta.ServiceAppScopes
+		}
+		if l.oktaOAuth, err = newOktaOAuth(oo); err != nil {
 			return l, fmt.Errorf("lab: okta service app: %w", err)
 		}
 	}

@@ -116,6 +116,9 @@ func (l *Lab) delegatedScopes() []string {
 	if l.graphAuthN != nil && l.graphAuthN.opts.DelegatedScopes != nil {
 		return l.graphAuthN.opts.DelegatedScopes
 	}
+	if d := l.state.scenario.Tenant.DelegatedScopes; d != nil {
+		return d
+	}
 	return l.appRoles()
 }
 

@@ -77,6 +77,9 @@ type TenantSpec struct {
 	// app registration, carried in its tokens' roles claim; absent, every
 	// one o365doctor uses.
 	AppRoles []string `yaml:"appRoles"`
+	// DelegatedScopes are what an admin's sign-in (device code, Azure
+	// CLI) carries in scp; absent, the app roles' names.
+	DelegatedScopes []string `yaml:"delegatedScopes"`
 }
 
 // RegistrationCampaignSpec is the registration campaign (the nudge to set
@@ -206,6 +209,10 @@ type OktaSpec struct {
 	// Zones are network zones (GET /api/v1/zones); a rule names them by
 	// name, and their IDs derive from the names.
 	Zones []ZoneSpec `yaml:"zones"`
+	// ServiceAppScopes are the okta.* scopes granted to o365doctor's
+	// service app (lab serve --okta-auth private-key); absent, every one
+	// o365doctor uses.
+	ServiceAppScopes []string `yaml:"serviceAppScopes"`
 }
 
 // ZoneSpec is an Okta network zone.

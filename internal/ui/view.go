@@ -203,7 +203,12 @@ func (m Model) footer(w int) []string {
 		if m.state == stateApplying {
 			prefix = m.spinner.View() + " "
 		}
-		out = append(out, prefix+style.Render(fit(m.flash, w-lipgloss.Width(prefix))))
+		// Two lines at most: an export's path fits 80 columns.
+		first := ansi.Truncate(m.flash, w-lipgloss.Width(prefix), "")
+		out = append(out, prefix+style.Render(first))
+		if rest := strings.TrimSpace(m.flash[len(first):]); rest != "" {
+			out = append(out, style.Render(fit("  "+rest, w)))
+		}
 	}
 	if m.state == stateFilter {
 		out = append(out, st.subtle.Render(fit("type to filter checks, users and values · enter keeps it · esc clears it", w)))
