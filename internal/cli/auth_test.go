@@ -352,3 +352,56 @@ func labtestStart(t *testing.T, name string) *lab.Lab {
 	t.Cleanup(l.Close)
 	return l
 }
+
+// --token-cache: a second run signs in to neither system again (no device
+// code, no Okta token request), and the cache file holds no token in clear.
+func TestTokenCacheSkipsTheSecondSignIn(t *testing.T) {
+	l, err := lab.Start(lab.Options{Scenario: mustScenario(t, "immutableid-mismatch"),
+		OktaOAuth: &lab.OktaOAuthOptions{}, GraphAuth: &lab.GraphAuthOptions{AutoApprove: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	dir := t.TempDir()
+	env := labEnv(t, l)
+	key := filepath.Join(dir, "okta.pem")
+	writePrivate(t, key, l.OktaServiceApp().PrivateKeyPEM)
+	delete(env, "OKTA_API_TOKEN")
+	delete(env, "AZURE_CLIENT_SECRET")
+	env["O365DOCTOR_OKTA_AUTH"], env["OKTA_CLIENT_CLIENTID"], env["OKTA_CLIENT_PRIVATEKEY"] = "private-key", l.OktaServiceApp().ClientID, key
+	env["O365DOCTOR_GRAPH_AUTH"], env[ttyIn] = "device-code", "1"
+	env["O365DOCTOR_JOURNAL"] = filepath.Join(dir, "state", "journal.jsonl")
+	_, errOut, code := run(t, env, "user", l.AffectedUser(), "--json", "--token-cache")
+	if strings.Contains(errOut, "--token-cache:") {
+		t.Skipf("no OS keyring here: %s", errOut)
+	}
+	if code != 1 || strings.Count(errOut, "enter the code") != 1 {
+		t.Fatalf("first run: exit %d, %s", code, errOut)
+	}
+	codes, tokens := l.Requests("login POST /{tenant}/oauth2/v2.0/devicecode"), l.Requests("okta POST /oauth2/v1/token")
+	_, errOut, code = run(t, env, "user", l.AffectedUser(), "--json", "--token-cache")
+	if code != 1 || strings.Contains(errOut, "enter the code") {
+		t.Fatalf("second run asked again: exit %d, %s", code, errOut)
+	}
+	if n := l.Requests("login POST /{tenant}/oauth2/v2.0/devicecode"); n != codes {
+		t.Errorf("%d device codes after the second run, %d after the first", n, codes)
+	}
+	if n := l.Requests("okta POST /oauth2/v1/token"); n != tokens {
+		t.Errorf("%d Okta token requests after the second run, %d after the first", n, tokens)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "state", "tokens.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range l.Secrets() {
+		for _, piece := range secretPieces(s) {
+			if strings.Contains(string(b), piece) {
+				t.Fatalf("a credential (%.12s…) is in the cache file in clear", piece)
+			}
+		}
+	}
+	// Without --token-cache nothing is read from it: a device code again.
+	if _, errOut, _ := run(t, env, "user", l.AffectedUser(), "--json"); !strings.Contains(errOut, "enter the code") {
+		t.Errorf("without --token-cache the cache was used: %s", errOut)
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"cmp"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -43,7 +44,9 @@ type connFlags struct {
 	Profile string
 	// Debug logs every request on stderr.
 	Debug bool
-	cmd   *cobra.Command // for --config and which flags were given
+	// TokenCache keeps tokens between runs, encrypted (--token-cache).
+	TokenCache bool
+	cmd        *cobra.Command // for --config and which flags were given
 }
 
 func (c *connFlags) register(cmd *cobra.Command, env func(string) string) {
@@ -81,6 +84,7 @@ func (c *connFlags) registerMicrosoft(cmd *cobra.Command, env func(string) strin
 	c.registerTimeout(cmd, env)
 	fl.StringVar(&c.Profile, "profile", env("O365DOCTOR_PROFILE"), "a profile of the config file: its Okta org, Entra tenant and their sign-ins [$O365DOCTOR_PROFILE]")
 	registerConfigFlag(cmd)
+	fl.BoolVar(&c.TokenCache, "token-cache", env("O365DOCTOR_TOKEN_CACHE") != "", "keep access tokens between runs in the state directory, encrypted with a key the OS keyring holds (Linux), so a device-code sign-in is asked once an hour, not every run [$O365DOCTOR_TOKEN_CACHE]")
 	fl.BoolVar(&c.Debug, "debug", env("O365DOCTOR_DEBUG") != "", "log every request on stderr: system, method, address without its query, status, time; never a header, body or credential [$O365DOCTOR_DEBUG]")
 	c.cmd = cmd
 }
@@ -149,6 +153,7 @@ func (c *connFlags) settings(env func(string) string) (config.Settings, error) {
 		JournalPath:  c.Journal,
 		ReadOnly:     c.ReadOnly,
 		DebugOn:      c.Debug,
+		TokenCache:   tokenCachePath(c.TokenCache, env),
 		// watch registers no Okta flags: the default share.
 		OktaRateShare: cmp.Or(c.OktaRateShare, config.DefaultOktaRateShare),
 	}
@@ -307,3 +312,12 @@ func validateUPN(upn string) error {
 }
 
 const utf8Error = '\uFFFD'
+
+// tokenCachePath is the token cache's file, beside the journal in the
+// state directory; "" when not asked for.
+func tokenCachePath(on bool, env func(string) string) string {
+	if !on {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(cmp.Or(env("O365DOCTOR_JOURNAL"), fix.DefaultJournalPath(env))), "tokens.json")
+}

@@ -53,6 +53,10 @@ type Settings struct {
 	// Interactive: a person is at the terminal (stdin or stderr is one);
 	// a device code is asked for only then.
 	Interactive bool
+	// TokenCache, when set (--token-cache), is the file that keeps access
+	// tokens between runs, encrypted with a key the OS holds
+	// (internal/tokencache).
+	TokenCache string
 	// DebugOn (--debug) logs every request to Debug: no header, no body,
 	// no query.
 	DebugOn bool

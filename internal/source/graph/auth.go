@@ -18,6 +18,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/o365doctor/o365doctor/internal/config"
+	"github.com/o365doctor/o365doctor/internal/tokencache"
 )
 
 // credential builds the azidentity credential the settings ask for. Every
@@ -108,6 +109,28 @@ func credential(s config.Settings, login *http.Client) (azcore.TokenCredential, 
 		return azidentity.NewChainedTokenCredential(chain, nil)
 	}
 	return nil, fmt.Errorf("--graph-auth %q: use secret, certificate, azure-cli, device-code or auto", s.GraphAuth)
+}
+
+// cachingCredential keeps the token between runs (--token-cache): a
+// device-code sign-in is asked once until the token ends.
+type cachingCredential struct {
+	next  azcore.TokenCredential
+	store *tokencache.Store
+	id    string
+}
+
+func (c cachingCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	id := c.id + "|" + strings.Join(opts.Scopes, " ") + "|" + opts.TenantID + "|" + opts.Claims + fmt.Sprint(opts.EnableCAE)
+	now := time.Now()
+	if tok, exp, ok := c.store.Get(id, now, 5*time.Minute); ok && opts.Claims == "" {
+		config.RegisterSecret(tok)
+		return azcore.AccessToken{Token: tok, ExpiresOn: exp}, nil
+	}
+	tok, err := c.next.GetToken(ctx, opts)
+	if err == nil {
+		_ = c.store.Put(id, tok.Token, tok.ExpiresOn, now) // a cache that cannot be written is only slower
+	}
+	return tok, err
 }
 
 // TokenInfo is what the Graph token in use grants, read from its claims

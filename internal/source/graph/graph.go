@@ -7,6 +7,7 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/o365doctor/o365doctor/internal/config"
 	"github.com/o365doctor/o365doctor/internal/model"
+	"github.com/o365doctor/o365doctor/internal/tokencache"
 )
 
 // Scope is the application permission scope for Graph.
@@ -70,6 +72,14 @@ func New(s config.Settings) (*Client, error) {
 	cred, err := credential(s, login)
 	if err != nil {
 		return nil, errors.New(oneLine("graph: credential: " + config.Mask(err.Error())))
+	}
+	if s.TokenCache != "" {
+		store, err := tokencache.Open(s.TokenCache)
+		if err != nil {
+			return nil, errors.New(oneLine("graph: " + err.Error()))
+		}
+		cred = cachingCredential{next: cred, store: store,
+			id: "graph|" + s.LoginURL + "|" + s.TenantID + "|" + cmp.Or(s.GraphAuth, config.GraphSecret) + "|" + s.ClientID}
 	}
 	// The provider sends the token only to allowed hosts and otherwise
 	// sends none, silently: allow the configured Graph host.

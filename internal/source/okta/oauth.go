@@ -20,6 +20,7 @@ import (
 
 	"github.com/o365doctor/o365doctor/internal/config"
 	"github.com/o365doctor/o365doctor/internal/jws"
+	"github.com/o365doctor/o365doctor/internal/tokencache"
 )
 
 // An Okta OAuth 2.0 service app signs in with private-key JWT client
@@ -52,6 +53,9 @@ type tokenSource struct {
 	now      func() time.Time
 	// fixedScopes: the settings named the scopes (OKTA_CLIENT_SCOPES).
 	fixedScopes bool
+	// store keeps Bearer tokens between runs (--token-cache); a DPoP
+	// token is bound to this run's proof key and is never kept.
+	store *tokencache.Store
 
 	mu     sync.Mutex
 	tokens [2]cachedToken    // read, write
@@ -112,6 +116,14 @@ func (ts *tokenSource) current(ctx context.Context, write bool) (tok, typ string
 	now := ts.now()
 	if c.refused != nil && now.Sub(c.refusedAt) < refusalKept {
 		return "", "", c.refused
+	}
+	if c.token == "" && ts.store != nil {
+		if v, exp, ok := ts.store.Get(ts.cacheID(ts.scopesFor(write)), now, time.Minute); ok {
+			if scopes, tok, found := strings.Cut(v, "\n"); found && tok != "" {
+				config.RegisterSecret(tok)
+				*c = cachedToken{token: tok, typ: "Bearer", expires: exp, renew: exp.Add(-time.Minute), granted: strings.Fields(scopes)}
+			}
+		}
 	}
 	if c.token == "" || !now.Before(c.renew) {
 		if err := ts.fetch(ctx, c, ts.scopesFor(write)); err != nil {
@@ -289,7 +301,16 @@ func (ts *tokenSource) ask(ctx context.Context, c *cachedToken, scopes []string)
 	// half the life of a short one.
 	life := time.Duration(min(max(ok.ExpiresIn, 60), 86400)) * time.Second
 	*c = cachedToken{token: ok.AccessToken, typ: typ, expires: now.Add(life), renew: now.Add(life - min(time.Minute, life/2)), granted: strings.Fields(ok.Scope)}
+	if ts.store != nil && typ == "Bearer" {
+		_ = ts.store.Put(ts.cacheID(scopes), ok.Scope+"\n"+ok.AccessToken, c.expires, now) // unwritable: only slower
+	}
 	return nil
+}
+
+// cacheID names a token in the cache: the org, the app, its key and the
+// scopes asked for.
+func (ts *tokenSource) cacheID(scopes []string) string {
+	return "okta|" + ts.orgURL + "|" + ts.clientID + "|" + ts.keyID + "|" + strings.Join(scopes, " ")
 }
 
 func (ts *tokenSource) kidHeader() map[string]any {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/o365doctor/o365doctor/internal/config"
 	"github.com/o365doctor/o365doctor/internal/jws"
+	"github.com/o365doctor/o365doctor/internal/tokencache"
 	"github.com/o365doctor/o365doctor/internal/model"
 )
 
@@ -61,6 +62,11 @@ func New(ctx context.Context, s config.Settings) (*Client, error) {
 		}
 		ts = &tokenSource{orgURL: orgURL, clientID: s.OktaClientID, keyID: cmp.Or(s.OktaKeyID, kid), key: key,
 			scopes: scopesOrDefault(s.OktaScopes), fixedScopes: len(s.OktaScopes) > 0, http: s.HTTPClientFor(config.Okta), now: time.Now}
+		if s.TokenCache != "" {
+			if ts.store, err = tokencache.Open(s.TokenCache); err != nil {
+				return nil, fmt.Errorf("okta: %v", err)
+			}
+		}
 		token, mode = placeholderToken, "Bearer"
 		auth = func(rt http.RoundTripper) http.RoundTripper { return oauthTransport{next: rt, ts: ts} }
 	}
