@@ -22,8 +22,8 @@ import (
 
 	"github.com/o365doctor/o365doctor/internal/config"
 	"github.com/o365doctor/o365doctor/internal/jws"
-	"github.com/o365doctor/o365doctor/internal/tokencache"
 	"github.com/o365doctor/o365doctor/internal/model"
+	"github.com/o365doctor/o365doctor/internal/tokencache"
 )
 
 // Client reads and writes the Okta objects o365doctor needs.
