@@ -210,6 +210,13 @@ func broaderThan(perm string) []string {
 		out = append(out, "Directory.Read.All", "Directory.ReadWrite.All")
 	case "Policy.Read.AuthenticationMethod":
 		out = append(out, "Policy.ReadWrite.AuthenticationMethod")
+	// The fixes' writes, as the executor judges them (fix.impliedBy).
+	case "User.ReadWrite.All":
+		out = append(out, "Directory.ReadWrite.All")
+	case "User.RevokeSessions.All":
+		out = append(out, "User.ReadWrite.All", "Directory.ReadWrite.All")
+	case "Domain-InternalFederation.ReadWrite.All":
+		out = append(out, "Domain.ReadWrite.All")
 	}
 	return out
 }
