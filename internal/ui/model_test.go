@@ -613,3 +613,39 @@ func TestLongComparisonValueWraps(t *testing.T) {
 		t.Fatal("the value is not shown whole")
 	}
 }
+
+// r re-runs the selected check, R every check; PgDn/PgUp move a page.
+func TestRerunKeysAndPaging(t *testing.T) {
+	m := newModel(t, "immutableid-mismatch", "alice@contoso.com")
+	m = drive(t, m, m.Init())
+	i := imm(m)
+	m.selectItem(i)
+	runs := m.items[i].run
+	next, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("r")})
+	if m2 := next.(Model); !m2.items[i].pending || m2.items[i].run != runs+1 || cmd == nil || m2.items[itemOf(m2, "identity.okta-user")].pending {
+		t.Fatalf("r: pending %v, run %d", m2.items[i].pending, m2.items[i].run)
+	}
+	m = drive(t, next.(Model), cmd)
+	if m.items[i].pending || m.items[i].result.Status != checks.StatusFail {
+		t.Fatalf("after r: %+v", m.items[i].result.Status)
+	}
+	next, cmd = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("R")})
+	for _, it := range next.(Model).items {
+		if !it.pending {
+			t.Fatalf("R left %s", it.check.ID)
+		}
+	}
+	m = drive(t, next.(Model), cmd)
+	next, _ = m.Update(tea.WindowSizeMsg{Width: 140, Height: 20})
+	m = next.(Model)
+	m = press(t, m, "g")
+	next, _ = m.Update(tea.KeyMsg{Type: tea.KeyPgDown})
+	m = next.(Model)
+	if h := m.listHeight(); m.cursor != h {
+		t.Fatalf("PgDn: cursor %d, page %d", m.cursor, h)
+	}
+	next, _ = m.Update(tea.KeyMsg{Type: tea.KeyPgUp})
+	if next.(Model).cursor != 0 {
+		t.Fatalf("PgUp: cursor %d", next.(Model).cursor)
+	}
+}
