@@ -405,3 +405,27 @@ func TestTokenCacheSkipsTheSecondSignIn(t *testing.T) {
 		t.Errorf("without --token-cache the cache was used: %s", errOut)
 	}
 }
+
+// A service app's key, key ID or client ID that Okta does not hold is a
+// configuration error: one line naming what to check, exit 2, before any
+// check runs.
+func TestServiceAppRefusedIsAConfigurationError(t *testing.T) {
+	t.Parallel()
+	l, err := lab.Start(lab.Options{Scenario: mustScenario(t, "immutableid-mismatch"), OktaOAuth: &lab.OktaOAuthOptions{DPoP: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	env := labEnv(t, l)
+	key := filepath.Join(t.TempDir(), "okta.pem")
+	writePrivate(t, key, l.OktaServiceApp().PrivateKeyPEM)
+	delete(env, "OKTA_API_TOKEN")
+	env["OKTA_CLIENT_AUTHORIZATIONMODE"], env["OKTA_CLIENT_CLIENTID"], env["OKTA_CLIENT_PRIVATEKEY"] = "PrivateKey", l.OktaServiceApp().ClientID, key
+	out, errOut, code := run(t, env, "user", l.AffectedUser(), "--json", "--okta-key-id", "not-the-kid")
+	if code != 2 || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "The client_assertion JWT kid is invalid.") || !strings.Contains(errOut, "--okta-key-id") || out != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if n := l.Requests("okta GET /api/v1/users/{id}"); n != 0 {
+		t.Fatalf("%d user reads after the refusal", n)
+	}
+}

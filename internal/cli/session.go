@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -186,7 +187,9 @@ func (d diagnosis) do(ctx context.Context) error {
 	// a check whose permission is missing is skipped, saying which,
 	// instead of meeting a 403.
 	if !d.public && !tui {
-		d.ses.learnGrants(ctx, list)
+		if err := d.ses.learnGrants(ctx, list); err != nil {
+			return err
+		}
 	}
 	var results []checks.Result
 	if tui {
@@ -197,7 +200,9 @@ func (d diagnosis) do(ctx context.Context) error {
 		}
 		if !d.public {
 			// Behind the view: it shows at once, the checks wait.
-			opts.Prepare = func(ctx context.Context) { d.ses.learnGrants(ctx, list) }
+			// A refused sign-in then shows as the checks' errors and the
+			// banner.
+			opts.Prepare = func(ctx context.Context) { _ = d.ses.learnGrants(ctx, list) }
 		}
 		run := d.f.RunTUI
 		if run == nil {
@@ -285,7 +290,7 @@ func dnsTimeout(api time.Duration) time.Duration {
 // learnGrants asks for each system's token (a service app asks only for
 // the selected checks' Okta scopes) and records what it grants. A sign-in
 // that fails records nothing: the checks then fail with its error.
-func (ses *session) learnGrants(ctx context.Context, list []*checks.Check) {
+func (ses *session) learnGrants(ctx context.Context, list []*checks.Check) error {
 	ctx, cancel := context.WithTimeout(ctx, ses.signInTimeout())
 	defer cancel()
 	if ses.sources.Grants == nil {
@@ -293,13 +298,19 @@ func (ses *session) learnGrants(ctx context.Context, list []*checks.Check) {
 	}
 	var wg sync.WaitGroup
 	var oktaGrant, graphGrant *checks.Grant
+	var refused error
 	if ses.okta != nil && ses.settings.OktaAuth == config.OktaPrivateKey {
 		ses.okta.SetScopes(checks.ScopesOf(list, checks.Okta))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if info, err := ses.okta.Auth(ctx); err == nil {
+			info, err := ses.okta.Auth(ctx)
+			if err == nil {
 				oktaGrant = &checks.Grant{Perms: info.Scopes, Whose: "the service app's token"}
+			} else if strings.Contains(err.Error(), "was refused a token: invalid_client") {
+				// The key, its ID or the client ID is not what Okta
+				// holds: a configuration error, before any check.
+				refused = err
 			}
 		}()
 	}
@@ -317,12 +328,16 @@ func (ses *session) learnGrants(ctx context.Context, list []*checks.Check) {
 		}()
 	}
 	wg.Wait()
+	if refused != nil {
+		return usageErr("%v", refused)
+	}
 	if oktaGrant != nil {
 		ses.sources.Grants[checks.Okta] = *oktaGrant
 	}
 	if graphGrant != nil {
 		ses.sources.Grants[checks.Graph] = *graphGrant
 	}
+	return nil
 }
 
 // signInTimeout bounds a sign-in before the run: the run's timeout, or the
