@@ -30,6 +30,27 @@ type session struct {
 	executor *fix.Executor
 	okta     *okta.Client  // nil without Okta credentials
 	graph    *graph.Client // nil without Graph credentials
+	prompt   *promptTarget // where a device code's instructions go
+}
+
+// promptTarget is where a sign-in's instructions are shown: stderr, or the
+// TUI while it runs.
+type promptTarget struct {
+	mu sync.Mutex
+	to func(string)
+}
+
+func (p *promptTarget) say(msg string) {
+	p.mu.Lock()
+	to := p.to
+	p.mu.Unlock()
+	to(msg)
+}
+
+func (p *promptTarget) set(to func(string)) {
+	p.mu.Lock()
+	p.to = to
+	p.mu.Unlock()
 }
 
 // sessionFor reads the settings from the flags and the environment and
@@ -48,7 +69,9 @@ func sessionFor(ctx context.Context, f *Factory, conn *connFlags) (config.Settin
 func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, error) {
 	// A device code's instructions go to stderr: a person reads them
 	// there, and --json stays clean.
-	s.Prompt = func(msg string) { fmt.Fprintln(f.IO.Err, "o365doctor: "+msg) }
+	// (The TUI takes them over: on its screen, not under it.)
+	prompt := &promptTarget{to: func(msg string) { fmt.Fprintln(f.IO.Err, "o365doctor: "+msg) }}
+	s.Prompt = prompt.say
 	s.Interactive = f.IO.InTTY || f.IO.ErrTTY
 	if s.DebugOn {
 		var mu sync.Mutex
@@ -59,7 +82,7 @@ func newSession(ctx context.Context, f *Factory, s config.Settings) (*session, e
 		}
 	}
 	// Grants is filled by learnGrants, also after the TUI copied Sources.
-	ses := &session{settings: s, sources: checks.Sources{Missing: map[checks.Source]string{}, Grants: map[checks.Source]checks.Grant{}}}
+	ses := &session{settings: s, sources: checks.Sources{Missing: map[checks.Source]string{}, Grants: map[checks.Source]checks.Grant{}}, prompt: prompt}
 	stores := map[string]fix.Store{}
 	if ok, why := s.OktaConfigured(); ok {
 		c, err := okta.New(ctx, s)
@@ -203,6 +226,15 @@ func (d diagnosis) do(ctx context.Context) error {
 			// A refused sign-in then shows as the checks' errors and the
 			// banner.
 			opts.Prepare = func(ctx context.Context) { _ = d.ses.learnGrants(ctx, list) }
+			// A device code's instructions on the view's own lines.
+			notices := make(chan string, 4)
+			opts.Notices = notices
+			d.ses.prompt.set(func(msg string) {
+				select {
+				case notices <- msg:
+				default:
+				}
+			})
 		}
 		run := d.f.RunTUI
 		if run == nil {

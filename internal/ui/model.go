@@ -44,6 +44,9 @@ type Options struct {
 	// Prepare runs before the checks, behind the view (the sign-ins that
 	// say what each credential grants): the view shows at once.
 	Prepare func(context.Context)
+	// Notices are messages for the person from outside the view (a
+	// device code's instructions), shown on its message line.
+	Notices <-chan string
 }
 
 // state is the root model's explicit state; keys follow it.
@@ -130,6 +133,29 @@ type Model struct {
 	// afterQuit is said on the terminal once the view has closed (what a
 	// fix cancelled by ctrl-c left).
 	afterQuit string
+	// noticeShown: a notice is on the message line (kept when the checks
+	// start).
+	noticeShown bool
+}
+
+// waitNotice delivers the next notice; nil without a source of them (the
+// command then never blocks a test's driver).
+func (m Model) waitNotice() tea.Cmd {
+	ch, ctx := m.opts.Notices, m.ctx
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		select {
+		case n, ok := <-ch:
+			if !ok {
+				return nil
+			}
+			return noticeMsg(n)
+		case <-ctx.Done():
+			return nil
+		}
+	}
 }
 
 // outcome says how an apply or undo that ctrl-c cancelled ended.
@@ -159,6 +185,7 @@ type (
 	progressMsg checks.Progress
 	// preparedMsg: Prepare is done, the checks start.
 	preparedMsg struct{}
+	noticeMsg   string
 	// copiedMsg and exportedMsg report a clipboard copy or export.
 	copiedMsg struct {
 		n   int
@@ -200,7 +227,7 @@ func New(ctx context.Context, opts Options) Model {
 func (m Model) Init() tea.Cmd {
 	if m.opts.Prepare != nil {
 		ctx, prepare := m.ctx, m.opts.Prepare
-		return tea.Batch(m.spinner.Tick, func() tea.Msg {
+		return tea.Batch(m.spinner.Tick, m.waitNotice(), func() tea.Msg {
 			prepare(ctx)
 			return preparedMsg{}
 		})
@@ -412,8 +439,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case spinner.TickMsg:
 		m.spinner, cmd = m.spinner.Update(msg)
 	case preparedMsg:
-		m.flash = ""
+		if !m.noticeShown {
+			m.flash = ""
+		}
 		cmd = m.runAll()
+	case noticeMsg:
+		m.setFlash(false, string(msg))
+		m.noticeShown = true
+		cmd = m.waitNotice()
 	case progressMsg:
 		if m.anyPending() {
 			p := checks.Progress(msg)

@@ -649,3 +649,22 @@ func TestRerunKeysAndPaging(t *testing.T) {
 		t.Fatalf("PgUp: cursor %d", next.(Model).cursor)
 	}
 }
+
+// A device code's instructions, sent while the sign-ins run behind the
+// view, are shown on its message line (not printed under the screen), and
+// stay when the checks start.
+func TestNoticeShownWhilePreparing(t *testing.T) {
+	ch := make(chan string, 1)
+	ch <- "To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code ABCDEFGHJ to authenticate."
+	close(ch)
+	prepared := false
+	o, _ := checks.Lookup("identity.okta-user")
+	m := New(context.Background(), Options{Subject: checks.UserSubject("alice@contoso.com"), Checks: []*checks.Check{o},
+		Prepare: func(context.Context) { prepared = true }, Notices: ch})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = drive(t, next.(Model), next.(Model).Init())
+	v := m.View()
+	if !prepared || !strings.Contains(v, "enter the code ABCDEFGHJ") || !strings.Contains(v, "microsoft.com/devicelogin") {
+		t.Fatalf("prepared %v, view:\n%s", prepared, v)
+	}
+}
