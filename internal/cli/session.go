@@ -221,7 +221,7 @@ func (d diagnosis) do(ctx context.Context) error {
 			Checks: list, Sources: d.ses.sources, RunOptions: d.runOptions(), Executor: d.ses.executor,
 			In: d.f.IO.In, Out: d.f.IO.Out, Version: Version,
 		}
-		if !d.public {
+		if !d.public && d.ses.prompt != nil {
 			// Behind the view: it shows at once, the checks wait.
 			// A refused sign-in then shows as the checks' errors and the
 			// banner.
