@@ -107,11 +107,7 @@ func runAuthStatus(ctx context.Context, opts *AuthOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := opts.Conn.settings(f.env)
-	if err != nil {
-		return err
-	}
-	ses, err := newSession(ctx, f, s)
+	s, ses, err := sessionFor(ctx, f, &opts.Conn)
 	if err != nil {
 		return err
 	}

@@ -3,8 +3,9 @@ package cli
 import (
 	"fmt"
 	"os"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -214,14 +215,7 @@ func fields(path, where string, n *yaml.Node, handlers map[string]func(*yaml.Nod
 	return nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 func scalar(path string, dst *string) func(*yaml.Node) error {
 	return func(v *yaml.Node) error {

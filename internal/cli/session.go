@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -339,7 +338,7 @@ func (ses *session) learnGrants(ctx context.Context, list []*checks.Check) error
 			info, err := ses.okta.Auth(ctx)
 			if err == nil {
 				oktaGrant = &checks.Grant{Perms: info.Scopes, Whose: "the service app's token"}
-			} else if strings.Contains(err.Error(), "was refused a token: invalid_client") {
+			} else if re := (*okta.RefusedError)(nil); errors.As(err, &re) && re.Code == "invalid_client" {
 				// The key, its ID or the client ID is not what Okta
 				// holds: a configuration error, before any check.
 				refused = err

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -151,7 +153,7 @@ func (m Model) progressLines(w int) []string {
 		return nil
 	}
 	var out []string
-	for _, what := range sortedProgress(m.progress) {
+	for _, what := range slices.Sorted(maps.Keys(m.progress)) {
 		p := m.progress[what]
 		label := fmt.Sprintf("%s %d", safe(what), p.Done)
 		if p.Total > 0 {
@@ -177,18 +179,6 @@ func (m Model) progressLines(w int) []string {
 	return out
 }
 
-func sortedProgress(p map[string]checks.Progress) []string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
-	return keys
-}
 
 // footer is the flash line and the keys.
 func (m Model) footer(w int) []string {

@@ -127,8 +127,7 @@ func (ts *tokenSource) current(ctx context.Context, write bool) (tok, typ string
 	}
 	if c.token == "" || !now.Before(c.renew) {
 		if err := ts.fetch(ctx, c, ts.scopesFor(write)); err != nil {
-			var te *tokenError
-			if errors.As(err, &te) || strings.Contains(err.Error(), "was refused a token") {
+			if re := (*RefusedError)(nil); errors.As(err, &re) {
 				c.refused, c.refusedAt = err, now
 			}
 			return "", "", err
@@ -229,8 +228,18 @@ func (ts *tokenSource) explain(err error) error {
 	case "invalid_dpop_proof", "use_dpop_nonce":
 		hint = "; the service app's DPoP setting and o365doctor disagree"
 	}
-	return fmt.Errorf("okta: service app %s was refused a token: %s%s", ts.clientID, oneLine(config.Mask(te.Error())), hint)
+	return &RefusedError{Code: te.Code, msg: fmt.Sprintf("okta: service app %s was refused a token: %s%s", ts.clientID, oneLine(config.Mask(te.Error())), hint)}
 }
+
+// RefusedError is the token endpoint refusing the service app: its OAuth
+// error code (invalid_client: the key, key ID or client ID is not what
+// Okta holds) and a line saying what to check.
+type RefusedError struct {
+	Code string
+	msg  string
+}
+
+func (e *RefusedError) Error() string { return e.msg }
 
 // ask makes one token request.
 func (ts *tokenSource) ask(ctx context.Context, c *cachedToken, scopes []string) error {
