@@ -179,7 +179,6 @@ func (m Model) progressLines(w int) []string {
 	return out
 }
 
-
 // footer is the flash line and the keys.
 func (m Model) footer(w int) []string {
 	st := m.styles
