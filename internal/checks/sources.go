@@ -186,7 +186,7 @@ func (g Grant) Allows(perm string) bool {
 			return true
 		}
 	}
-	for _, broader := range broaderThan(perm) {
+	for _, broader := range model.BroaderPermissions(perm) {
 		for _, p := range g.Perms {
 			if strings.EqualFold(p, broader) {
 				return true
@@ -196,30 +196,6 @@ func (g Grant) Allows(perm string) bool {
 	return false
 }
 
-// broaderThan are the permissions that include perm.
-func broaderThan(perm string) []string {
-	if rest, ok := strings.CutSuffix(perm, ".read"); ok && strings.HasPrefix(perm, "okta.") {
-		return []string{rest + ".manage"}
-	}
-	var out []string
-	if strings.Contains(perm, ".Read.") {
-		out = append(out, strings.Replace(perm, ".Read.", ".ReadWrite.", 1))
-	}
-	switch perm {
-	case "User.Read.All", "GroupMember.Read.All", "Group.Read.All", "Domain.Read.All", "Organization.Read.All", "RoleManagement.Read.Directory":
-		out = append(out, "Directory.Read.All", "Directory.ReadWrite.All")
-	case "Policy.Read.AuthenticationMethod":
-		out = append(out, "Policy.ReadWrite.AuthenticationMethod")
-	// The fixes' writes, as the executor judges them (fix.impliedBy).
-	case "User.ReadWrite.All":
-		out = append(out, "Directory.ReadWrite.All")
-	case "User.RevokeSessions.All":
-		out = append(out, "User.ReadWrite.All", "Directory.ReadWrite.All")
-	case "Domain-InternalFederation.ReadWrite.All":
-		out = append(out, "Domain.ReadWrite.All")
-	}
-	return out
-}
 
 // Ungranted is the first of the check's required permissions on src that
 // the known grant does not allow; "" when all are, or nothing is known.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/o365doctor/o365doctor/internal/config"
+	"github.com/o365doctor/o365doctor/internal/model"
 )
 
 // Store reads and writes fields of one system's objects. Values are strings;
@@ -33,15 +34,6 @@ type PermissionStore interface {
 	Granted(ctx context.Context) (granted map[string]bool, known bool, err error)
 }
 
-// impliedBy are broader permissions that grant a narrower one.
-// (Microsoft's "least privileged / higher privileged" tables of each
-// call: PATCH user, PATCH internalDomainFederation, revokeSignInSessions.)
-var impliedBy = map[string][]string{
-	"User.ReadWrite.All":                      {"Directory.ReadWrite.All"},
-	"User.RevokeSessions.All":                 {"User.ReadWrite.All", "Directory.ReadWrite.All"},
-	"Domain-InternalFederation.ReadWrite.All": {"Domain.ReadWrite.All"},
-}
-
 // missingPermissions names, per system, the steps' permissions its
 // credentials are known not to hold.
 func missingPermissions(ctx context.Context, p Plan, stores map[string]Store) ([]string, error) {
@@ -63,7 +55,7 @@ func missingPermissions(ctx context.Context, p Plan, stores map[string]Store) ([
 			}
 		}
 		g := checked[s.System]
-		if !known[s.System] || g[s.Permission] || slices.ContainsFunc(impliedBy[s.Permission], func(b string) bool { return g[b] }) {
+		if !known[s.System] || g[s.Permission] || slices.ContainsFunc(model.BroaderPermissions(s.Permission), func(b string) bool { return g[b] }) {
 			continue
 		}
 		if m := s.System + " " + s.Permission; !slices.Contains(missing, m) {
