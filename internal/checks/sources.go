@@ -196,7 +196,6 @@ func (g Grant) Allows(perm string) bool {
 	return false
 }
 
-
 // Ungranted is the first of the check's required permissions on src that
 // the known grant does not allow; "" when all are, or nothing is known.
 func (s Sources) Ungranted(c *Check, src Source) string {
