@@ -132,14 +132,7 @@ func waitForSnapshotBudget(ctx context.Context, opts SnapshotOptions, domain str
 	if progress != nil {
 		progress(Progress{What: "waiting for Okta's rate-limit window the interrupted run used", ETA: wait, Waiting: true})
 	}
-	t := time.NewTimer(min(wait, 2*time.Minute))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return model.Sleep(ctx, min(wait, 2*time.Minute))
 }
 
 // readSnapshot reads a snapshot back: each side's records and where it

@@ -69,15 +69,7 @@ func (p *pacer) before(ctx context.Context, h http.Header) error {
 	}
 	// A reset far away is a broken header, not a wait: Okta's windows are
 	// a minute.
-	wait = min(wait, 2*time.Minute)
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return model.Sleep(ctx, min(wait, 2*time.Minute))
 }
 
 // observe learns the server's clock offset from an answer's Date.
