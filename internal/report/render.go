@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -27,13 +26,6 @@ func Write(w io.Writer, r Report, format string) error {
 		return WriteText(w, r)
 	}
 	return fmt.Errorf("unknown format %q: use one of %s", format, strings.Join(Formats(), ", "))
-}
-
-// WriteJSON writes the versioned JSON document.
-func WriteJSON(w io.Writer, r Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
 }
 
 // Label is a status as text, so a status is never shown by colour alone.
