@@ -26,6 +26,7 @@ type TenantOkta struct {
 	UserStatus       string // the Okta user's (expand=user)
 	Licenses         []string
 	UsageLocation    string
+	key              string // the userName in lower case
 }
 
 // TenantEntra is an Entra user as the tenant checks keep it.
@@ -48,38 +49,76 @@ type TenantEntra struct {
 // Tenant is the domain's population on both sides.
 type Tenant struct {
 	App   model.OktaApp
-	Okta  map[string]TenantOkta // by lower-case userName (the UPN Okta sends)
-	Entra []TenantEntra         // in listing order
-	// byUPN indexes Entra by lower-case UPN.
-	byUPN map[string]int
+	Okta  []TenantOkta // in listing order, one per lower-case userName (the UPN Okta sends)
+	Entra []TenantEntra // in listing order
+	// oktaIdx indexes Okta by lower-case userName.
+	oktaIdx map[string]int
 
-	sortOnce sync.Once
-	names    []string
+	joinOnce sync.Once
+	joined   joined
 
 	// Resumed is set when part of the listing came from a snapshot.
 	Resumed *Resumed
 }
 
-// EntraByUPN finds an Entra user of the domain by UPN.
-func (t *Tenant) EntraByUPN(upn string) (TenantEntra, bool) {
-	i, ok := t.byUPN[strings.ToLower(upn)]
-	if !ok {
-		return TenantEntra{}, false
-	}
-	return t.Entra[i], true
+// joined is the two sides matched once for all the checks (each of
+// which would otherwise look every user up again: 100 000 users are
+// tens of milliseconds a pass).
+type joined struct {
+	entraOkta []int32 // for each Entra user, its app user's index in Okta, or -1
+	oktaEntra []int32 // for each app user, its Entra user's index, or -1
+	byName    []int32 // Okta's indexes by userName: findings in a stable order
 }
 
-// oktaNames are the app users' keys, sorted: findings in a stable order.
-// Sorted once for all the checks (100 000 names take tens of ms).
-func (t *Tenant) oktaNames() []string {
-	t.sortOnce.Do(func() {
-		t.names = make([]string, 0, len(t.Okta))
-		for k := range t.Okta {
-			t.names = append(t.names, k)
+// addOkta keeps an app user; a second one with the same userName (in
+// any case) takes the first one's place.
+func (t *Tenant) addOkta(o TenantOkta) {
+	key := strings.ToLower(o.UserName)
+	o.key = key
+	if i, ok := t.oktaIdx[key]; ok {
+		t.Okta[i] = o
+		return
+	}
+	t.oktaIdx[key] = len(t.Okta)
+	t.Okta = append(t.Okta, o)
+}
+
+// join matches the sides, once, after the listing.
+func (t *Tenant) join() *joined {
+	t.joinOnce.Do(func() {
+		j := &t.joined
+		j.oktaEntra = make([]int32, len(t.Okta))
+		for i := range j.oktaEntra {
+			j.oktaEntra[i] = -1
 		}
-		slices.Sort(t.names)
+		j.entraOkta = make([]int32, len(t.Entra))
+		for i, e := range t.Entra {
+			o, ok := t.oktaIdx[e.key]
+			if !ok {
+				j.entraOkta[i] = -1
+				continue
+			}
+			j.entraOkta[i] = int32(o)
+			j.oktaEntra[o] = int32(i) // a UPN twice in Entra: the last one, as a lookup by UPN found
+		}
+		j.byName = make([]int32, len(t.Okta))
+		for i := range j.byName {
+			j.byName[i] = int32(i)
+		}
+		slices.SortFunc(j.byName, func(a, b int32) int {
+			return strings.Compare(t.Okta[a].key, t.Okta[b].key)
+		})
 	})
-	return t.names
+	return &t.joined
+}
+
+// oktaOf is the app user of the i-th Entra user.
+func (t *Tenant) oktaOf(i int) (TenantOkta, bool) {
+	o := t.join().entraOkta[i]
+	if o < 0 {
+		return TenantOkta{}, false
+	}
+	return t.Okta[o], true
 }
 
 // TenantFact reads the domain's population, both sides at once.
@@ -114,7 +153,7 @@ var TenantFact = &Fact[*Tenant]{
 // with an ETA after each page.
 func loadTenant(ctx context.Context, f *Facts, app model.OktaApp) (*Tenant, error) {
 	domain := f.subject.Domain
-	t := &Tenant{App: app, Okta: map[string]TenantOkta{}, byUPN: map[string]int{}}
+	t := &Tenant{App: app, oktaIdx: map[string]int{}}
 	opts := f.snapshot
 	var oktaSide, entraSide snapshotSide
 	var snap *snapshot
@@ -140,11 +179,10 @@ func loadTenant(ctx context.Context, f *Facts, app model.OktaApp) (*Tenant, erro
 		// the listing still runs; only a later --resume has nothing.
 	}
 	for _, o := range oktaSide.okta {
-		t.Okta[strings.ToLower(o.UserName)] = o
+		t.addOkta(o)
 	}
 	for _, e := range entraSide.entra {
 		e.key = strings.ToLower(e.UPN)
-		t.byUPN[e.key] = len(t.Entra)
 		t.Entra = append(t.Entra, e)
 	}
 	est := &listingETA{start: f.now(), now: f.now, window: time.Minute, oktaDone: len(oktaSide.okta), entraDone: len(entraSide.entra), total: entraSide.count}
@@ -185,7 +223,7 @@ func loadTenant(ctx context.Context, f *Facts, app model.OktaApp) (*Tenant, erro
 				lic, _ := au.Licenses()
 				o := TenantOkta{UserID: au.UserID, UserName: au.UserName, ImmutableID: au.ImmutableID(),
 					UserStatus: au.UserStatus, Licenses: lic, UsageLocation: au.UsageLocation()}
-				t.Okta[strings.ToLower(au.UserName)] = o
+				t.addOkta(o)
 				line.Okta = append(line.Okta, o)
 			}
 			snap.write(line)
@@ -205,7 +243,6 @@ func loadTenant(ctx context.Context, f *Facts, app model.OktaApp) (*Tenant, erro
 			line := snapshotLine{Side: "entra", At: f.now().UTC(), Next: page.Next, Count: max(page.Count, 0)}
 			for _, u := range page.Users {
 				e := tenantEntraOf(u)
-				t.byUPN[e.key] = len(t.Entra)
 				t.Entra = append(t.Entra, e)
 				line.Entra = append(line.Entra, e)
 			}
@@ -337,8 +374,8 @@ func runEntraUsersWithoutOkta(ctx context.Context, pass *Pass) error {
 	}
 	domain := pass.Subject.Domain
 	missing, disabled := 0, 0
-	for _, e := range t.Entra {
-		if _, ok := t.Okta[e.key]; ok {
+	for i, e := range t.Entra {
+		if _, ok := t.oktaOf(i); ok {
 			continue
 		}
 		if e.Disabled {
@@ -394,8 +431,8 @@ func runTenantServiceAccounts(ctx context.Context, pass *Pass) error {
 	}
 	domain := pass.Subject.Domain
 	bad := 0
-	for _, e := range t.Entra {
-		if _, ok := t.Okta[e.key]; ok || e.Disabled || e.Licensed {
+	for i, e := range t.Entra {
+		if _, ok := t.oktaOf(i); ok || e.Disabled || e.Licensed {
 			continue
 		}
 		bad++
@@ -429,21 +466,21 @@ func runTenantImmutableID(ctx context.Context, pass *Pass) error {
 		return err
 	}
 	domain := pass.Subject.Domain
-	entraHolders := map[string]int{}
+	entraHolders := make(map[string]int, len(t.Entra))
 	for _, e := range t.Entra {
 		if e.ImmutableID != "" {
 			entraHolders[e.ImmutableID]++
 		}
 	}
-	oktaHolders := map[string]int{}
+	oktaHolders := make(map[string]int, len(t.Okta))
 	for _, o := range t.Okta {
 		if o.ImmutableID != "" {
 			oktaHolders[o.ImmutableID]++
 		}
 	}
 	bad, compared := 0, 0
-	for _, e := range t.Entra {
-		o, ok := t.Okta[e.key]
+	for i, e := range t.Entra {
+		o, ok := t.oktaOf(i)
 		if !ok {
 			continue // identity.entra-without-okta's
 		}
@@ -492,7 +529,7 @@ func runTenantOktaStatus(ctx context.Context, pass *Pass) error {
 		return err
 	}
 	domain := pass.Subject.Domain
-	names := t.oktaNames()
+	names := t.join().byName
 	bad, unknown := 0, 0
 	for _, k := range names {
 		o := t.Okta[k]
@@ -540,22 +577,25 @@ func runTenantUsername(ctx context.Context, pass *Pass) error {
 		return err
 	}
 	domain := pass.Subject.Domain
-	byAnchor := map[string]string{}
-	for _, e := range t.Entra {
-		if e.ImmutableID != "" {
-			byAnchor[e.ImmutableID] = e.UPN
-		}
-	}
-	names := t.oktaNames()
+	var byAnchor map[string]string // built for the first finding
+	j := t.join()
 	bad, inDomain := 0, 0
-	for _, k := range names {
+	for _, k := range j.byName {
 		o := t.Okta[k]
 		if !strings.EqualFold(model.DomainOf(o.UserName), domain) {
 			continue
 		}
 		inDomain++
-		if _, ok := t.EntraByUPN(o.UserName); ok {
+		if j.oktaEntra[k] >= 0 {
 			continue
+		}
+		if byAnchor == nil {
+			byAnchor = make(map[string]string, len(t.Entra))
+			for _, e := range t.Entra {
+				if e.ImmutableID != "" {
+					byAnchor[e.ImmutableID] = e.UPN
+				}
+			}
 		}
 		bad++
 		obj := Object{Kind: ObjUser, ID: o.UserID, Name: o.UserName}
@@ -585,8 +625,8 @@ func runTenantUsageLocation(ctx context.Context, pass *Pass) error {
 	}
 	domain := pass.Subject.Domain
 	bad, licensed := 0, 0
-	for _, e := range t.Entra {
-		o, inOkta := t.Okta[e.key]
+	for i, e := range t.Entra {
+		o, inOkta := t.oktaOf(i)
 		if !e.Licensed && !(inOkta && len(o.Licenses) > 0) {
 			continue
 		}
@@ -629,8 +669,8 @@ func runTenantWipeRisk(ctx context.Context, pass *Pass) error {
 	}
 	idx := newSKUIndex(nil)
 	bad, checked := 0, 0
-	for _, e := range t.Entra {
-		o, ok := t.Okta[e.key]
+	for i, e := range t.Entra {
+		o, ok := t.oktaOf(i)
 		if !ok || len(e.Direct) == 0 {
 			continue
 		}
@@ -688,16 +728,29 @@ func runTenantSKUCapacity(ctx context.Context, pass *Pass) error {
 	}
 	needs := map[string]*need{}
 	var order []string
-	for _, e := range t.Entra {
-		o, ok := t.Okta[e.key]
+	// Most users share a few licenses: each value is named once.
+	heldRefs, wantRefs := map[string]skuRef{}, map[string][]skuRef{}
+	for i, e := range t.Entra {
+		o, ok := t.oktaOf(i)
 		if !ok || len(o.Licenses) == 0 {
 			continue
 		}
 		var held []skuRef
 		for _, id := range e.Held {
-			held = append(held, idx.byIDRef(id))
+			r, ok := heldRefs[id]
+			if !ok {
+				r = idx.byIDRef(id)
+				heldRefs[id] = r
+			}
+			held = append(held, r)
 		}
-		for _, r := range minus(idx.oktaLicenses(o.Licenses), held) {
+		wantKey := strings.Join(o.Licenses, "\x00")
+		want, ok := wantRefs[wantKey]
+		if !ok {
+			want = idx.oktaLicenses(o.Licenses)
+			wantRefs[wantKey] = want
+		}
+		for _, r := range minus(want, held) {
 			n := needs[r.key()]
 			if n == nil {
 				n = &need{ref: r}
