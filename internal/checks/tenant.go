@@ -49,7 +49,7 @@ type TenantEntra struct {
 // Tenant is the domain's population on both sides.
 type Tenant struct {
 	App   model.OktaApp
-	Okta  []TenantOkta // in listing order, one per lower-case userName (the UPN Okta sends)
+	Okta  []TenantOkta  // in listing order, one per lower-case userName (the UPN Okta sends)
 	Entra []TenantEntra // in listing order
 	// oktaIdx indexes Okta by lower-case userName.
 	oktaIdx map[string]int
