@@ -265,11 +265,7 @@ func (s *snapshot) write(v any) {
 	if s.err != nil {
 		return
 	}
-	b, err := json.Marshal(v)
-	if err == nil {
-		b = append(b, '\n')
-		_, err = s.w.Write(b)
-	}
+	err := json.NewEncoder(s.w).Encode(v) // a line, and its newline
 	if err == nil {
 		err = s.w.Flush()
 	}

@@ -80,7 +80,7 @@ func (t *Tenant) addOkta(o TenantOkta) {
 		return
 	}
 	t.oktaIdx[key] = len(t.Okta)
-	t.Okta = append(t.Okta, o)
+	t.Okta = appendDoubling(t.Okta, o)
 }
 
 // join matches the sides, once, after the listing.
@@ -212,7 +212,7 @@ func loadTenant(ctx context.Context, f *Facts, app model.OktaApp) (*Tenant, erro
 				fail(err)
 				return
 			}
-			line := snapshotLine{Side: "okta", At: f.now().UTC(), Next: page.Next}
+			line := snapshotLine{Side: "okta", At: f.now().UTC(), Next: page.Next, Okta: make([]TenantOkta, 0, len(page.Users))}
 			if page.Budget.Limit > 0 {
 				line.Budget = &page.Budget
 			}
@@ -240,10 +240,13 @@ func loadTenant(ctx context.Context, f *Facts, app model.OktaApp) (*Tenant, erro
 				fail(err)
 				return
 			}
-			line := snapshotLine{Side: "entra", At: f.now().UTC(), Next: page.Next, Count: max(page.Count, 0)}
+			line := snapshotLine{Side: "entra", At: f.now().UTC(), Next: page.Next, Count: max(page.Count, 0), Entra: make([]TenantEntra, 0, len(page.Users))}
+			if n := page.Count; n > cap(t.Entra) && n <= maxPresized {
+				t.Entra = slices.Grow(t.Entra, n-len(t.Entra)) // Graph's count: one allocation
+			}
 			for _, u := range page.Users {
 				e := tenantEntraOf(u)
-				t.Entra = append(t.Entra, e)
+				t.Entra = appendDoubling(t.Entra, e)
 				line.Entra = append(line.Entra, e)
 			}
 			snap.write(line)
@@ -259,29 +262,49 @@ func loadTenant(ctx context.Context, f *Facts, app model.OktaApp) (*Tenant, erro
 	return t, nil
 }
 
+// maxPresized bounds the room made at once for the users Graph counts (a
+// count is the server's word: a larger one is grown into as users come).
+const maxPresized = 1 << 20
+
 // tenantEntraOf keeps of an Entra user what the tenant checks compare.
+// (A user holds a few licenses: the lists are searched, no map is made
+// for each of 100 000 users.)
 func tenantEntraOf(u model.EntraUser) TenantEntra {
 	e := TenantEntra{ID: u.ID, UPN: u.UserPrincipalName, ImmutableID: u.OnPremisesImmutableID, UsageLocation: u.UsageLocation,
 		Licensed: len(u.AssignedLicenses()) > 0, Disabled: u.AccountEnabled != nil && !*u.AccountEnabled}
-	byGroup, noSeat := map[string]bool{}, map[string]bool{}
-	for _, s := range u.LicenseStates() {
-		if s.AssignedByGroup != "" {
-			byGroup[strings.ToLower(s.SkuID)] = true
+	states := u.LicenseStates()
+	stated := func(sku string, is func(model.LicenseState) bool) bool {
+		for _, s := range states {
+			if strings.EqualFold(s.SkuID, sku) && is(s) {
+				return true
+			}
 		}
-		if strings.EqualFold(s.Error, "CountViolation") {
-			noSeat[strings.ToLower(s.SkuID)] = true
-		}
+		return false
 	}
+	byGroup := func(s model.LicenseState) bool { return s.AssignedByGroup != "" }
+	noSeat := func(s model.LicenseState) bool { return strings.EqualFold(s.Error, "CountViolation") }
 	for _, l := range u.AssignedLicenses() {
-		if !byGroup[strings.ToLower(l.SkuID)] {
+		if !stated(l.SkuID, byGroup) {
 			e.Direct = append(e.Direct, l.SkuID)
 		}
-		if !noSeat[strings.ToLower(l.SkuID)] {
+		if !stated(l.SkuID, noSeat) {
 			e.Held = append(e.Held, l.SkuID)
 		}
 	}
 	e.key = strings.ToLower(e.UPN)
 	return e
+}
+
+// appendDoubling is append that doubles a full slice's capacity (append
+// grows a large one by a quarter: 100 000 records would be copied about
+// four times over).
+func appendDoubling[T any](s []T, v T) []T {
+	if len(s) == cap(s) {
+		grown := make([]T, len(s), max(2*cap(s), 1024))
+		copy(grown, s)
+		s = grown
+	}
+	return append(s, v)
 }
 
 // Resumed says what a resumed listing took from its snapshot.

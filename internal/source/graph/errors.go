@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -302,8 +303,44 @@ func (g answerGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 			break
 		}
 		resp.Body = readCloser{br, resp.Body}
+		if c, ok := req.Context().Value(pageBodyKey{}).(*pageBody); ok {
+			return c.take(resp)
+		}
 	}
 	return resp, nil
+}
+
+// pageBodyKey marks a bulk page request whose 2xx body o365doctor reads
+// itself into a pooled buffer (pageBody): kiota's SendPrimitive would
+// read each page of a 100 000-user listing into fresh, growing memory
+// (io.ReadAll). kiota gets an empty body, which it returns as no value;
+// an error answer still reaches kiota's error mapping whole.
+type pageBodyKey struct{}
+
+// pageBody holds the body answerGuard took for one page request.
+type pageBody struct{ buf *bytes.Buffer }
+
+var pageBodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func (c *pageBody) take(resp *http.Response) (*http.Response, error) {
+	defer resp.Body.Close()
+	if c.buf == nil {
+		c.buf = pageBodyPool.Get().(*bytes.Buffer)
+	}
+	c.buf.Reset()
+	if _, err := c.buf.ReadFrom(resp.Body); err != nil {
+		return nil, err
+	}
+	resp.Body, resp.ContentLength = http.NoBody, 0
+	return resp, nil
+}
+
+// release gives the buffer back once the page is decoded.
+func (c *pageBody) release() {
+	if c.buf != nil {
+		pageBodyPool.Put(c.buf)
+		c.buf = nil
+	}
 }
 
 type readCloser struct {

@@ -99,7 +99,7 @@ func (c *Client) UserListing(ctx context.Context, domain, from string) iter.Seq2
 			}
 			out := make([]model.EntraUser, 0, len(*page.Value))
 			for _, u := range *page.Value {
-				if u == nil || deref(u.ID) == "" {
+				if u == nil || u.ID == "" {
 					yield(model.EntraUserPage{}, o.notA("a user without id"))
 					return
 				}
@@ -153,13 +153,15 @@ type leanUserPage struct {
 	Count    *int         `json:"@odata.count"`
 }
 
+// The strings are values, not pointers (a JSON null leaves "" as nil
+// did, through deref): five allocations fewer for each user.
 type leanUser struct {
-	ID                              *string             `json:"id"`
-	UserPrincipalName               *string             `json:"userPrincipalName"`
-	DisplayName                     *string             `json:"displayName"`
+	ID                              string              `json:"id"`
+	UserPrincipalName               string              `json:"userPrincipalName"`
+	DisplayName                     string              `json:"displayName"`
 	AccountEnabled                  *bool               `json:"accountEnabled"`
-	OnPremisesImmutableID           *string             `json:"onPremisesImmutableId"`
-	UsageLocation                   *string             `json:"usageLocation"`
+	OnPremisesImmutableID           string              `json:"onPremisesImmutableId"`
+	UsageLocation                   string              `json:"usageLocation"`
 	AssignedLicenses                []*leanLicense      `json:"assignedLicenses"`
 	LicenseAssignmentStates         []*leanLicenseState `json:"licenseAssignmentStates"`
 	LastPasswordChangeDateTime      *time.Time          `json:"lastPasswordChangeDateTime"`
@@ -189,11 +191,16 @@ func (c *Client) userPage(ctx context.Context, pageURL string, headers *abs.Requ
 		return nil, err
 	}
 	errs := abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue}
-	raw, err := c.sdk.RequestAdapter.SendPrimitive(ctx, ri, "[]byte", errs)
+	got := &pageBody{}
+	defer got.release()
+	raw, err := c.sdk.RequestAdapter.SendPrimitive(context.WithValue(ctx, pageBodyKey{}, got), ri, "[]byte", errs)
 	if err != nil {
 		return nil, err
 	}
 	body, _ := raw.([]byte)
+	if got.buf != nil {
+		body = got.buf.Bytes()
+	}
 	page := &leanUserPage{}
 	if len(body) == 0 {
 		return page, nil // no value: the caller says so
@@ -220,12 +227,12 @@ func jsonProblem(err error) string {
 // toUser is toUser for a lean user: the same model, the same cleaning.
 func (u *leanUser) toUser() (model.EntraUser, error) {
 	out := model.EntraUser{
-		ID:                    model.Clean(deref(u.ID)),
-		UserPrincipalName:     model.Clean(deref(u.UserPrincipalName)),
-		DisplayName:           model.Clean(deref(u.DisplayName)),
+		ID:                    model.Clean(u.ID),
+		UserPrincipalName:     model.Clean(u.UserPrincipalName),
+		DisplayName:           model.Clean(u.DisplayName),
 		AccountEnabled:        u.AccountEnabled,
-		OnPremisesImmutableID: model.Clean(deref(u.OnPremisesImmutableID)),
-		UsageLocation:         model.Clean(deref(u.UsageLocation)),
+		OnPremisesImmutableID: model.Clean(u.OnPremisesImmutableID),
+		UsageLocation:         model.Clean(u.UsageLocation),
 		Sessions:              model.UserSessions{LastPasswordChange: timeUTC(u.LastPasswordChangeDateTime), SessionsValidFrom: timeUTC(u.SignInSessionsValidFromDateTime)},
 		SyncedFromAD:          deref(u.OnPremisesSyncEnabled),
 	}

@@ -316,6 +316,27 @@ func cleanMap(m map[string]any) map[string]any {
 	return out
 }
 
+// isCleanValue reports whether cleanValue would change nothing in v.
+func isCleanValue(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return model.Clean(v) == v
+	case map[string]any:
+		for k, x := range v {
+			if model.Clean(k) != k || !isCleanValue(x) {
+				return false
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if !isCleanValue(x) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 func cleanValue(v any) any {
 	switch v := v.(type) {
 	case string:

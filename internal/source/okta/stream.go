@@ -205,7 +205,7 @@ func decodeAppUsers(appID string, body []byte) ([]model.AppUser, error) {
 		if au == nil || au.ID == "" {
 			return nil, errors.New("an app user without id")
 		}
-		out = append(out, toAppUser(appID, au.sdk()))
+		out = append(out, au.toAppUser(appID))
 	}
 	return out, nil
 }
@@ -236,15 +236,27 @@ type leanAppUser struct {
 	} `json:"_embedded"`
 }
 
-// sdk is the app user as the SDK's typed decode would give what toAppUser
-// reads.
-func (au *leanAppUser) sdk() *okta.AppUser {
-	out := &okta.AppUser{Id: au.ID, Scope: au.Scope, Status: au.Status, SyncState: au.SyncState, Profile: au.Profile}
+// toAppUser is toAppUser of the SDK's typed decode of the same JSON
+// (TestAppUserPagesLeanDecodeMatchesTheSDK), built without the SDK's
+// types: no map for the embedded user, and the page's own profile map
+// kept when nothing in it needs cleaning.
+func (au *leanAppUser) toAppUser(appID string) model.AppUser {
+	out := model.AppUser{
+		AppID: appID, UserID: model.Clean(au.ID), Scope: model.Clean(au.Scope),
+		Status: model.Clean(au.Status), SyncState: model.Clean(au.SyncState),
+	}
 	if au.Credentials != nil {
-		out.Credentials = &okta.AppUserCredentials{UserName: au.Credentials.UserName}
+		out.UserName = model.Clean(au.Credentials.UserName)
+	}
+	if p, ok := au.Profile.(map[string]any); ok {
+		if isCleanValue(p) {
+			out.Profile = p // decoded for this page alone: nobody else holds it
+		} else {
+			out.Profile = cleanMap(p)
+		}
 	}
 	if au.Embedded != nil && au.Embedded.User != nil {
-		out.Embedded = map[string]any{"user": map[string]any{"status": au.Embedded.User.Status}}
+		out.UserStatus = cleanString(au.Embedded.User.Status)
 	}
 	return out
 }
