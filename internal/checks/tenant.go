@@ -53,6 +53,12 @@ type Tenant struct {
 	Entra []TenantEntra // in listing order
 	// oktaIdx indexes Okta by lower-case userName.
 	oktaIdx map[string]int
+	// The anchors each side holds, counted as the users come (the tenant
+	// checks look for anchors held twice): oktaAnchors counts app users by
+	// immutableId, entraAnchors Entra users by onPremisesImmutableId, with
+	// the last one listed.
+	oktaAnchors  map[string]int
+	entraAnchors map[string]anchorHolders
 
 	joinOnce sync.Once
 	joined   joined
@@ -67,7 +73,14 @@ type Tenant struct {
 type joined struct {
 	entraOkta []int32 // for each Entra user, its app user's index in Okta, or -1
 	oktaEntra []int32 // for each app user, its Entra user's index, or -1
-	byName    []int32 // Okta's indexes by userName: findings in a stable order
+}
+
+// anchorHolders counts the Entra users holding an anchor, and names the
+// last one listed.
+type anchorHolders struct{ n, last int }
+
+func newTenant(app model.OktaApp) *Tenant {
+	return &Tenant{App: app, oktaIdx: map[string]int{}, oktaAnchors: map[string]int{}, entraAnchors: map[string]anchorHolders{}}
 }
 
 // addOkta keeps an app user; a second one with the same userName (in
@@ -75,12 +88,33 @@ type joined struct {
 func (t *Tenant) addOkta(o TenantOkta) {
 	key := strings.ToLower(o.UserName)
 	o.key = key
+	if o.ImmutableID != "" {
+		t.oktaAnchors[o.ImmutableID]++
+	}
 	if i, ok := t.oktaIdx[key]; ok {
+		if old := t.Okta[i].ImmutableID; old != "" {
+			t.oktaAnchors[old]--
+		}
 		t.Okta[i] = o
 		return
 	}
 	t.oktaIdx[key] = len(t.Okta)
 	t.Okta = appendDoubling(t.Okta, o)
+}
+
+// addEntra keeps an Entra user.
+func (t *Tenant) addEntra(e TenantEntra) {
+	e.key = strings.ToLower(e.UPN)
+	if e.ImmutableID != "" {
+		h := t.entraAnchors[e.ImmutableID]
+		t.entraAnchors[e.ImmutableID] = anchorHolders{n: h.n + 1, last: len(t.Entra)}
+	}
+	t.Entra = appendDoubling(t.Entra, e)
+}
+
+// byName sorts indexes of Okta by userName: findings in a stable order.
+func (t *Tenant) byName(idx []int) {
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(t.Okta[a].key, t.Okta[b].key) })
 }
 
 // join matches the sides, once, after the listing.
@@ -101,13 +135,6 @@ func (t *Tenant) join() *joined {
 			j.entraOkta[i] = int32(o)
 			j.oktaEntra[o] = int32(i) // a UPN twice in Entra: the last one, as a lookup by UPN found
 		}
-		j.byName = make([]int32, len(t.Okta))
-		for i := range j.byName {
-			j.byName[i] = int32(i)
-		}
-		slices.SortFunc(j.byName, func(a, b int32) int {
-			return strings.Compare(t.Okta[a].key, t.Okta[b].key)
-		})
 	})
 	return &t.joined
 }
@@ -153,7 +180,7 @@ var TenantFact = &Fact[*Tenant]{
 // with an ETA after each page.
 func loadTenant(ctx context.Context, f *Facts, app model.OktaApp) (*Tenant, error) {
 	domain := f.subject.Domain
-	t := &Tenant{App: app, oktaIdx: map[string]int{}}
+	t := newTenant(app)
 	opts := f.snapshot
 	var oktaSide, entraSide snapshotSide
 	var snap *snapshot
@@ -182,8 +209,7 @@ func loadTenant(ctx context.Context, f *Facts, app model.OktaApp) (*Tenant, erro
 		t.addOkta(o)
 	}
 	for _, e := range entraSide.entra {
-		e.key = strings.ToLower(e.UPN)
-		t.Entra = append(t.Entra, e)
+		t.addEntra(e)
 	}
 	est := &listingETA{start: f.now(), now: f.now, window: time.Minute, oktaDone: len(oktaSide.okta), entraDone: len(entraSide.entra), total: entraSide.count}
 	ctx, cancel := context.WithCancel(ctx)
@@ -246,7 +272,7 @@ func loadTenant(ctx context.Context, f *Facts, app model.OktaApp) (*Tenant, erro
 			}
 			for _, u := range page.Users {
 				e := tenantEntraOf(u)
-				t.Entra = appendDoubling(t.Entra, e)
+				t.addEntra(e)
 				line.Entra = append(line.Entra, e)
 			}
 			snap.write(line)
@@ -291,7 +317,6 @@ func tenantEntraOf(u model.EntraUser) TenantEntra {
 			e.Held = append(e.Held, l.SkuID)
 		}
 	}
-	e.key = strings.ToLower(e.UPN)
 	return e
 }
 
@@ -489,18 +514,6 @@ func runTenantImmutableID(ctx context.Context, pass *Pass) error {
 		return err
 	}
 	domain := pass.Subject.Domain
-	entraHolders := make(map[string]int, len(t.Entra))
-	for _, e := range t.Entra {
-		if e.ImmutableID != "" {
-			entraHolders[e.ImmutableID]++
-		}
-	}
-	oktaHolders := make(map[string]int, len(t.Okta))
-	for _, o := range t.Okta {
-		if o.ImmutableID != "" {
-			oktaHolders[o.ImmutableID]++
-		}
-	}
 	bad, compared := 0, 0
 	for i, e := range t.Entra {
 		o, ok := t.oktaOf(i)
@@ -518,10 +531,10 @@ func runTenantImmutableID(ctx context.Context, pass *Pass) error {
 			why = "blank in Okta (the app user's immutableId), " + e.ImmutableID + " in Entra ID: Okta sends no anchor"
 		case o.ImmutableID != e.ImmutableID:
 			why = "Okta sends " + o.ImmutableID + ", Entra ID holds " + e.ImmutableID + ": the sign-in finds no account (AADSTS51004)"
-		case entraHolders[e.ImmutableID] > 1:
-			why = fmt.Sprintf("%s is held by %d Entra ID users: the sign-in may land on another one", e.ImmutableID, entraHolders[e.ImmutableID])
-		case oktaHolders[o.ImmutableID] > 1:
-			why = fmt.Sprintf("Okta sends %s for %d app users: they all sign in as one Entra ID user", o.ImmutableID, oktaHolders[o.ImmutableID])
+		case t.entraAnchors[e.ImmutableID].n > 1:
+			why = fmt.Sprintf("%s is held by %d Entra ID users: the sign-in may land on another one", e.ImmutableID, t.entraAnchors[e.ImmutableID].n)
+		case t.oktaAnchors[o.ImmutableID] > 1:
+			why = fmt.Sprintf("Okta sends %s for %d app users: they all sign in as one Entra ID user", o.ImmutableID, t.oktaAnchors[o.ImmutableID])
 		default:
 			continue
 		}
@@ -552,33 +565,36 @@ func runTenantOktaStatus(ctx context.Context, pass *Pass) error {
 		return err
 	}
 	domain := pass.Subject.Domain
-	names := t.join().byName
-	bad, unknown := 0, 0
-	for _, k := range names {
-		o := t.Okta[k]
+	var bad []int // app users who cannot sign in, reported by name
+	unknown := 0
+	for i, o := range t.Okta {
 		if o.UserStatus == "" {
 			unknown++
 			continue
 		}
-		status, meaning, ok := oktaStatusMeaning(o.UserStatus)
-		if ok && status == StatusPass {
-			continue
+		if status, _, ok := oktaStatusMeaning(o.UserStatus); !ok || status != StatusPass {
+			bad = append(bad, i)
 		}
+	}
+	t.byName(bad)
+	for _, k := range bad {
+		o := t.Okta[k]
+		status, meaning, ok := oktaStatusMeaning(o.UserStatus)
 		if !ok {
 			status, meaning = StatusWarn, fmt.Sprintf("status %q, which o365doctor does not know", o.UserStatus)
 		}
-		bad++
 		obj := Object{Kind: ObjUser, ID: o.UserID, Name: o.UserName}
 		pass.Report(Finding{Object: obj, Status: status, Message: "Okta user " + o.UserName + " is " + meaning,
 			Evidence: []Evidence{Value{Read{System: "okta", Object: obj, Field: "status", Value: o.UserStatus, Source: srcTenantOkta}}}})
 	}
+	all := len(t.Okta)
 	switch {
-	case unknown == len(names) && len(names) > 0:
+	case unknown == all && all > 0:
 		return Skip("the app-user listing did not embed the Okta users (expand=user): their status is unknown")
-	case bad == 0:
-		tenantPass(pass, domain, fmt.Sprintf("all %d Okta users assigned %s are active", len(names)-unknown, t.App.Label))
+	case len(bad) == 0:
+		tenantPass(pass, domain, fmt.Sprintf("all %d Okta users assigned %s are active", all-unknown, t.App.Label))
 	default:
-		pass.Summarize("%d of %d Okta users assigned %s cannot sign in as they are", bad, len(names), t.App.Label)
+		pass.Summarize("%d of %d Okta users assigned %s cannot sign in as they are", len(bad), all, t.App.Label)
 	}
 	return nil
 }
@@ -600,37 +616,32 @@ func runTenantUsername(ctx context.Context, pass *Pass) error {
 		return err
 	}
 	domain := pass.Subject.Domain
-	var byAnchor map[string]string // built for the first finding
 	j := t.join()
-	bad, inDomain := 0, 0
-	for _, k := range j.byName {
-		o := t.Okta[k]
+	var bad []int // app users of the domain no Entra user matches, reported by name
+	inDomain := 0
+	for i, o := range t.Okta {
 		if !strings.EqualFold(model.DomainOf(o.UserName), domain) {
 			continue
 		}
 		inDomain++
-		if j.oktaEntra[k] >= 0 {
-			continue
+		if j.oktaEntra[i] < 0 {
+			bad = append(bad, i)
 		}
-		if byAnchor == nil {
-			byAnchor = make(map[string]string, len(t.Entra))
-			for _, e := range t.Entra {
-				if e.ImmutableID != "" {
-					byAnchor[e.ImmutableID] = e.UPN
-				}
-			}
-		}
-		bad++
+	}
+	t.byName(bad)
+	for _, k := range bad {
+		o := t.Okta[k]
 		obj := Object{Kind: ObjUser, ID: o.UserID, Name: o.UserName}
 		msg := "Okta sends " + o.UserName + ", which is no Entra ID user's UPN: the sign-in fails"
-		if upn, ok := byAnchor[o.ImmutableID]; ok && o.ImmutableID != "" {
+		if h, ok := t.entraAnchors[o.ImmutableID]; ok && o.ImmutableID != "" {
+			upn := t.Entra[h.last].UPN
 			msg += "; its immutableID is " + upn + "'s: make the Okta username " + upn + " (not by o365doctor: a username change makes Okta re-create the user)"
 		}
 		pass.Report(Finding{Object: obj, Status: StatusFail, Message: msg,
 			Evidence: []Evidence{Value{Read{System: "okta", Object: obj, Field: "credentials.userName", Value: o.UserName, Source: srcTenantOkta, Personal: true}}}})
 	}
-	return conclude(pass, bad, fmt.Sprintf("the %d app users of %s each send an Entra ID user's UPN", inDomain, domain),
-		"%d of %d app users of %s send a UPN no Entra ID user has", bad, inDomain, domain)
+	return conclude(pass, len(bad), fmt.Sprintf("the %d app users of %s each send an Entra ID user's UPN", inDomain, domain),
+		"%d of %d app users of %s send a UPN no Entra ID user has", len(bad), inDomain, domain)
 }
 
 // TenantUsageLocation: every licensed user has a usage location.
