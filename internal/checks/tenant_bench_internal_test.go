@@ -79,4 +79,3 @@ func BenchmarkTenantChecks100k(b *testing.B) {
 		}
 	}
 }
-
