@@ -59,6 +59,9 @@ type Tenant struct {
 	// the last one listed.
 	oktaAnchors  map[string]int
 	entraAnchors map[string]anchorHolders
+	// shared holds the anchors held more than once on either side (few:
+	// the check looks every user's anchor up there, not in the counts).
+	shared map[string]bool
 
 	joinOnce sync.Once
 	joined   joined
@@ -80,7 +83,7 @@ type joined struct {
 type anchorHolders struct{ n, last int }
 
 func newTenant(app model.OktaApp) *Tenant {
-	return &Tenant{App: app, oktaIdx: map[string]int{}, oktaAnchors: map[string]int{}, entraAnchors: map[string]anchorHolders{}}
+	return &Tenant{App: app, oktaIdx: map[string]int{}, oktaAnchors: map[string]int{}, entraAnchors: map[string]anchorHolders{}, shared: map[string]bool{}}
 }
 
 // addOkta keeps an app user; a second one with the same userName (in
@@ -90,6 +93,9 @@ func (t *Tenant) addOkta(o TenantOkta) {
 	o.key = key
 	if o.ImmutableID != "" {
 		t.oktaAnchors[o.ImmutableID]++
+		if t.oktaAnchors[o.ImmutableID] > 1 {
+			t.shared[o.ImmutableID] = true
+		}
 	}
 	if i, ok := t.oktaIdx[key]; ok {
 		if old := t.Okta[i].ImmutableID; old != "" {
@@ -108,6 +114,9 @@ func (t *Tenant) addEntra(e TenantEntra) {
 	if e.ImmutableID != "" {
 		h := t.entraAnchors[e.ImmutableID]
 		t.entraAnchors[e.ImmutableID] = anchorHolders{n: h.n + 1, last: len(t.Entra)}
+		if h.n > 0 {
+			t.shared[e.ImmutableID] = true
+		}
 	}
 	t.Entra = appendDoubling(t.Entra, e)
 }
@@ -531,6 +540,8 @@ func runTenantImmutableID(ctx context.Context, pass *Pass) error {
 			why = "blank in Okta (the app user's immutableId), " + e.ImmutableID + " in Entra ID: Okta sends no anchor"
 		case o.ImmutableID != e.ImmutableID:
 			why = "Okta sends " + o.ImmutableID + ", Entra ID holds " + e.ImmutableID + ": the sign-in finds no account (AADSTS51004)"
+		case !t.shared[e.ImmutableID]:
+			continue
 		case t.entraAnchors[e.ImmutableID].n > 1:
 			why = fmt.Sprintf("%s is held by %d Entra ID users: the sign-in may land on another one", e.ImmutableID, t.entraAnchors[e.ImmutableID].n)
 		case t.oktaAnchors[o.ImmutableID] > 1:
@@ -763,28 +774,38 @@ func runTenantSKUCapacity(ctx context.Context, pass *Pass) error {
 	needs := map[string]*need{}
 	var order []string
 	// Most users share a few licenses: each value is named once.
-	heldRefs, wantRefs := map[string]skuRef{}, map[string][]skuRef{}
+	heldKeys, wantRefs := map[string]string{}, map[string][]skuRef{}
+	holds := func(e TenantEntra, r skuRef) bool {
+		for _, id := range e.Held {
+			k, ok := heldKeys[id]
+			if !ok {
+				k = idx.byIDRef(id).key()
+				heldKeys[id] = k
+			}
+			if k == r.key() {
+				return true
+			}
+		}
+		return false
+	}
 	for i, e := range t.Entra {
 		o, ok := t.oktaOf(i)
 		if !ok || len(o.Licenses) == 0 {
 			continue
 		}
-		var held []skuRef
-		for _, id := range e.Held {
-			r, ok := heldRefs[id]
-			if !ok {
-				r = idx.byIDRef(id)
-				heldRefs[id] = r
-			}
-			held = append(held, r)
+		wantKey := o.Licenses[0] // most users hold one: no key to build
+		if len(o.Licenses) > 1 {
+			wantKey = strings.Join(o.Licenses, "\x00")
 		}
-		wantKey := strings.Join(o.Licenses, "\x00")
 		want, ok := wantRefs[wantKey]
 		if !ok {
 			want = idx.oktaLicenses(o.Licenses)
 			wantRefs[wantKey] = want
 		}
-		for _, r := range minus(want, held) {
+		for _, r := range want {
+			if holds(e, r) {
+				continue
+			}
 			n := needs[r.key()]
 			if n == nil {
 				n = &need{ref: r}
