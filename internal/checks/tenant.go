@@ -737,6 +737,15 @@ func runTenantWipeRisk(ctx context.Context, pass *Pass) error {
 		"%d of %d directly licensed users of %s would lose their licenses at Okta's next push", bad, checked, domain)
 }
 
+// listKey is a list of values as one map key (most lists hold one value:
+// that value, nothing built).
+func listKey(values []string) string {
+	if len(values) == 1 {
+		return values[0]
+	}
+	return strings.Join(values, "\x00")
+}
+
 // TenantSKUCapacity: the SKUs have the seats Okta's assignments need.
 var TenantSKUCapacity = &Check{
 	ID: "license.tenant-sku-capacity", Title: "The SKUs have the seats Okta's assignments need, domain-wide",
@@ -773,46 +782,53 @@ func runTenantSKUCapacity(ctx context.Context, pass *Pass) error {
 	}
 	needs := map[string]*need{}
 	var order []string
-	// Most users share a few licenses: each value is named once.
-	heldKeys, wantRefs := map[string]string{}, map[string][]skuRef{}
-	holds := func(e TenantEntra, r skuRef) bool {
-		for _, id := range e.Held {
-			k, ok := heldKeys[id]
-			if !ok {
-				k = idx.byIDRef(id).key()
-				heldKeys[id] = k
+	// Most users share a few licenses: what a user lacks is worked out
+	// once for each pair of Okta's licenses and Entra's held ones.
+	type pair struct{ want, held string }
+	lacks := map[pair][]skuRef{}
+	heldKeys := map[string]string{}
+	lacking := func(want []string, held []string) []skuRef {
+		var out []skuRef
+		for _, r := range idx.oktaLicenses(want) {
+			has := false
+			for _, id := range held {
+				k, ok := heldKeys[id]
+				if !ok {
+					k = idx.byIDRef(id).key()
+					heldKeys[id] = k
+				}
+				has = has || k == r.key()
 			}
-			if k == r.key() {
-				return true
+			if !has {
+				out = append(out, r)
 			}
 		}
-		return false
+		return out
 	}
-	for i, e := range t.Entra {
-		o, ok := t.oktaOf(i)
-		if !ok || len(o.Licenses) == 0 {
+	j := t.join()
+	for i := range t.Entra {
+		e := &t.Entra[i]
+		if j.entraOkta[i] < 0 {
 			continue
 		}
-		wantKey := o.Licenses[0] // most users hold one: no key to build
-		if len(o.Licenses) > 1 {
-			wantKey = strings.Join(o.Licenses, "\x00")
+		o := &t.Okta[j.entraOkta[i]]
+		if len(o.Licenses) == 0 {
+			continue
 		}
-		want, ok := wantRefs[wantKey]
+		key := pair{listKey(o.Licenses), listKey(e.Held)}
+		lack, ok := lacks[key]
 		if !ok {
-			want = idx.oktaLicenses(o.Licenses)
-			wantRefs[wantKey] = want
+			lack = lacking(o.Licenses, e.Held)
+			lacks[key] = lack
 		}
-		for _, r := range want {
-			if holds(e, r) {
-				continue
-			}
+		for _, r := range lack {
 			n := needs[r.key()]
 			if n == nil {
 				n = &need{ref: r}
 				needs[r.key()] = n
 				order = append(order, r.key())
 			}
-			n.users = append(n.users, e)
+			n.users = append(n.users, *e)
 		}
 	}
 	bad, wanted := 0, 0

@@ -99,6 +99,9 @@ var jwt = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-
 
 // maskAfter masks the token that follows each occurrence of prefix.
 func maskAfter(s, prefix string) string {
+	if !strings.Contains(s, prefix) {
+		return s // the usual case: nothing copied
+	}
 	var b strings.Builder
 	for {
 		i := strings.Index(s, prefix)
