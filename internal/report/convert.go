@@ -2,8 +2,11 @@ package report
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/config"
@@ -93,13 +96,10 @@ func (c *converter) collect(res checks.Result) {
 	}
 }
 
-// text is the one path every string of the contract takes.
-func (c *converter) text(s string) string {
-	s = model.Clean(config.Mask(s))
-	if !c.redact || len(c.tokens) == 0 {
-		return s
-	}
-	if c.replacer == nil {
+// prepare builds the redaction's replacer once every personal value is
+// collected; text only reads it after, so results convert side by side.
+func (c *converter) prepare() {
+	if c.redact && len(c.tokens) > 0 && c.replacer == nil {
 		keys := make([]string, 0, len(c.tokens))
 		for k := range c.tokens {
 			keys = append(keys, k)
@@ -114,6 +114,15 @@ func (c *converter) text(s string) string {
 		}
 		c.replacer = strings.NewReplacer(pairs...)
 	}
+}
+
+// text is the one path every string of the contract takes.
+func (c *converter) text(s string) string {
+	s = model.Clean(config.Mask(s))
+	if !c.redact || len(c.tokens) == 0 {
+		return s
+	}
+	c.prepare() // a value registered late (the meta's): built again
 	return c.replacer.Replace(s)
 }
 
@@ -131,27 +140,60 @@ func (c *converter) result(res checks.Result) Result {
 		Severity: string(res.Severity), Message: c.text(res.Message), Findings: make([]Finding, 0, len(res.Findings)),
 		References: c.texts(res.References), DurationMs: res.Duration.Milliseconds(), Suppressed: res.Suppressed,
 	}
-	for _, f := range res.Findings {
-		of := Finding{Object: c.object(f.Object), Status: string(f.Status), Message: c.text(f.Message), Evidence: []Evidence{}, Fixes: []Fix{}}
-		if f.Suppressed != nil {
-			// The reason is an admin's free text: it may name anyone.
-			reason := c.text(f.Suppressed.Reason)
-			if c.redact {
-				reason = "(redacted)"
-			}
-			of.Suppressed = &Suppressed{Reason: reason, Expires: f.Suppressed.Expires.Format("2006-01-02")}
+	out.Findings = out.Findings[:len(res.Findings)]
+	inChunks(len(res.Findings), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			out.Findings[i] = c.finding(res.Findings[i])
 		}
-		for _, e := range f.Evidence {
-			if ev, ok := c.evidence(e); ok {
-				of.Evidence = append(of.Evidence, ev)
-			}
-		}
-		for _, p := range f.Fixes {
-			of.Fixes = append(of.Fixes, convertFix(c, p))
-		}
-		out.Findings = append(out.Findings, of)
-	}
+	})
 	return out
+}
+
+func (c *converter) finding(f checks.Finding) Finding {
+	of := Finding{Object: c.object(f.Object), Status: string(f.Status), Message: c.text(f.Message), Evidence: []Evidence{}, Fixes: []Fix{}}
+	if f.Suppressed != nil {
+		// The reason is an admin's free text: it may name anyone.
+		reason := c.text(f.Suppressed.Reason)
+		if c.redact {
+			reason = "(redacted)"
+		}
+		of.Suppressed = &Suppressed{Reason: reason, Expires: f.Suppressed.Expires.Format("2006-01-02")}
+	}
+	for _, e := range f.Evidence {
+		if ev, ok := c.evidence(e); ok {
+			of.Evidence = append(of.Evidence, ev)
+		}
+	}
+	for _, p := range f.Fixes {
+		of.Fixes = append(of.Fixes, convertFix(c, p))
+	}
+	return of
+}
+
+// inChunks runs fn over [0, n) in chunks, side by side on the machine's
+// cores when n is large (a tenant check's tens of thousands of findings),
+// and returns when every chunk is done.
+func inChunks(n int, fn func(lo, hi int)) {
+	const chunk = 1024
+	workers := min(runtime.GOMAXPROCS(0), (n+chunk-1)/chunk)
+	if workers <= 1 {
+		fn(0, n)
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(chunk)) - chunk
+				if lo >= n {
+					return
+				}
+				fn(lo, min(lo+chunk, n))
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func (c *converter) object(o checks.Object) Object {

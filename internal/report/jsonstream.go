@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
 )
 
 // A tenant-wide report holds a finding per affected user: 100 000 users
@@ -46,21 +48,69 @@ func writeReport(out *indenter, r Report) error {
 }
 
 // writeResult writes one result as writeReport writes the report: its
-// findings one by one, each marshalled alone.
+// findings marshalled a chunk at a time, the chunks side by side on the
+// machine's cores (a few chunks ahead of the writer at most), written in
+// their order.
 func writeResult(out *indenter, res Result) error {
 	findings := res.Findings
 	res.Findings = nil
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	return writeSpliced(out, res, "findings", findings == nil, len(findings), func(i int) error {
-		buf.Reset()
-		if err := enc.Encode(&findings[i]); err != nil {
-			return err
+	const chunk = 512
+	type marshalled struct {
+		b   *bytes.Buffer
+		err error
+	}
+	ahead := make(chan chan marshalled, runtime.GOMAXPROCS(0))
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(ahead)
+		for lo := 0; lo < len(findings); lo += chunk {
+			done := make(chan marshalled, 1)
+			select {
+			case ahead <- done:
+			case <-stop:
+				return
+			}
+			go func(part []Finding) {
+				b := chunkPool.Get().(*bytes.Buffer)
+				b.Reset()
+				enc := json.NewEncoder(b)
+				var err error
+				for i := range part {
+					if i > 0 {
+						b.Truncate(b.Len() - 1) // the encoder's newline
+						b.WriteByte(',')
+					}
+					if err = enc.Encode(&part[i]); err != nil {
+						break
+					}
+				}
+				if err == nil {
+					b.Truncate(b.Len() - 1)
+				}
+				done <- marshalled{b, err}
+			}(findings[lo:min(lo+chunk, len(findings))])
 		}
-		out.write(bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}))
-		return nil
+	}()
+	return writeSpliced(out, res, "findings", findings == nil, min(len(findings), 1), func(int) error {
+		first := true
+		for done := range ahead {
+			m := <-done
+			if m.err != nil {
+				return m.err
+			}
+			if !first {
+				out.write([]byte{','})
+			}
+			first = false
+			out.write(m.b.Bytes())
+			chunkPool.Put(m.b)
+		}
+		return out.err
 	})
 }
+
+var chunkPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // writeSpliced writes v (marshalled with its list under key set to nil)
 // with the list written in its place: null when it is nil, else its n

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/report"
 )
 
@@ -129,3 +130,35 @@ func TestWriteJSONStopsAtAWriteError(t *testing.T) {
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, fmt.Errorf("disk full") }
+
+// TestNewConvertsManyFindingsInOrder: a tenant check's thousands of
+// findings are converted side by side; each stays in its place, and
+// redaction names each person the same way in its object and its message.
+func TestNewConvertsManyFindingsInOrder(t *testing.T) {
+	res := checks.Result{CheckID: "identity.tenant-x", Status: checks.StatusFail}
+	for i := range 5000 {
+		upn := fmt.Sprintf("u%04d@contoso.com", i)
+		res.Findings = append(res.Findings, checks.Finding{Object: checks.Object{Kind: checks.ObjUser, ID: fmt.Sprintf("id-%d", i), Name: upn},
+			Status: checks.StatusFail, Message: upn + " is locked out"})
+	}
+	m := meta()
+	m.Subject = checks.TenantSubject("contoso.com")
+	for _, redact := range []bool{false, true} {
+		m.Redact = redact
+		r := report.New(m, []checks.Result{res})
+		seen := map[string]bool{}
+		for i, f := range r.Results[0].Findings {
+			want := fmt.Sprintf("u%04d@contoso.com", i)
+			if redact {
+				if f.Object.Name == want || seen[f.Object.Name] {
+					t.Fatalf("finding %d: name %q (redacted: a new token for each person)", i, f.Object.Name)
+				}
+				seen[f.Object.Name] = true
+				want = f.Object.Name
+			}
+			if f.Object.Name != want || f.Message != want+" is locked out" {
+				t.Fatalf("redact=%v: finding %d is %q / %q", redact, i, f.Object.Name, f.Message)
+			}
+		}
+	}
+}

@@ -288,6 +288,7 @@ func New(m Meta, results []checks.Result) Report {
 	for _, res := range results {
 		c.collect(res)
 	}
+	c.prepare()
 	r := Report{
 		SchemaVersion: SchemaVersion,
 		Tool:          Tool{Name: "o365doctor", Version: c.text(m.Version)},
