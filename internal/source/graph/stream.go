@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"encoding/json"
+
 	"github.com/google/uuid"
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
+	fastjson "github.com/segmentio/encoding/json"
 
 	"github.com/o365doctor/o365doctor/internal/model"
 )
@@ -164,8 +166,8 @@ type leanUser struct {
 	UsageLocation                   string              `json:"usageLocation"`
 	AssignedLicenses                []*leanLicense      `json:"assignedLicenses"`
 	LicenseAssignmentStates         []*leanLicenseState `json:"licenseAssignmentStates"`
-	LastPasswordChangeDateTime      *time.Time          `json:"lastPasswordChangeDateTime"`
-	SignInSessionsValidFromDateTime *time.Time          `json:"signInSessionsValidFromDateTime"`
+	LastPasswordChangeDateTime      *strictTime         `json:"lastPasswordChangeDateTime"`
+	SignInSessionsValidFromDateTime *strictTime         `json:"signInSessionsValidFromDateTime"`
 	OnPremisesSyncEnabled           *bool               `json:"onPremisesSyncEnabled"`
 }
 
@@ -180,7 +182,22 @@ type leanLicenseState struct {
 	State               *string    `json:"state"`
 	Error               *string    `json:"error"`
 	DisabledPlans       []string   `json:"disabledPlans"`
-	LastUpdatedDateTime *time.Time `json:"lastUpdatedDateTime"`
+	LastUpdatedDateTime *strictTime `json:"lastUpdatedDateTime"`
+}
+
+// strictTime is a date-time decoded as encoding/json decodes a time.Time
+// (time.Time's own UnmarshalJSON: RFC 3339, strictly); the fast decoder's
+// built-in parsing of time.Time is laxer (it takes "2026-01-01]00:00:00Z").
+type strictTime struct{ time.Time }
+
+func (t *strictTime) UnmarshalJSON(b []byte) error { return t.Time.UnmarshalJSON(b) }
+
+// utc is the time in UTC, zero when absent.
+func (t *strictTime) utc() time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.Time.UTC()
 }
 
 // userPage GETs one page of users through the SDK's adapter and decodes
@@ -205,7 +222,7 @@ func (c *Client) userPage(ctx context.Context, pageURL string, headers *abs.Requ
 	if len(body) == 0 {
 		return page, nil // no value: the caller says so
 	}
-	if err := json.Unmarshal(body, page); err != nil {
+	if err := fastjson.Unmarshal(body, page); err != nil {
 		return nil, &badAnswer{shape: jsonProblem(err)}
 	}
 	return page, nil
@@ -233,7 +250,7 @@ func (u *leanUser) toUser() (model.EntraUser, error) {
 		AccountEnabled:        u.AccountEnabled,
 		OnPremisesImmutableID: model.Clean(u.OnPremisesImmutableID),
 		UsageLocation:         model.Clean(u.UsageLocation),
-		Sessions:              model.UserSessions{LastPasswordChange: timeUTC(u.LastPasswordChangeDateTime), SessionsValidFrom: timeUTC(u.SignInSessionsValidFromDateTime)},
+		Sessions:              model.UserSessions{LastPasswordChange: u.LastPasswordChangeDateTime.utc(), SessionsValidFrom: u.SignInSessionsValidFromDateTime.utc()},
 		SyncedFromAD:          deref(u.OnPremisesSyncEnabled),
 	}
 	if u.AssignedLicenses == nil && u.LicenseAssignmentStates == nil {
@@ -259,7 +276,7 @@ func (u *leanUser) toUser() (model.EntraUser, error) {
 			return out, err
 		}
 		lic.States = append(lic.States, model.LicenseState{SkuID: sku, AssignedByGroup: model.Clean(deref(s.AssignedByGroup)),
-			State: model.Clean(deref(s.State)), Error: model.Clean(deref(s.Error)), DisabledPlans: plans, LastUpdated: timeUTC(s.LastUpdatedDateTime)})
+			State: model.Clean(deref(s.State)), Error: model.Clean(deref(s.Error)), DisabledPlans: plans, LastUpdated: s.LastUpdatedDateTime.utc()})
 	}
 	out.Licenses = lic
 	return out, nil

@@ -10,8 +10,10 @@ import (
 	"strings"
 
 	"encoding/json"
+
 	"github.com/okta/okta-sdk-golang/v2/okta"
 	"github.com/okta/okta-sdk-golang/v2/okta/query"
+	fastjson "github.com/segmentio/encoding/json"
 
 	"github.com/o365doctor/o365doctor/internal/model"
 )
@@ -191,7 +193,7 @@ func (c *Client) fetchAppUserPages(ctx context.Context, o op, appID, from string
 // is not a list of app users with IDs, or holds more than a page.
 func decodeAppUsers(appID string, body []byte) ([]model.AppUser, error) {
 	var page []*leanAppUser
-	if err := json.Unmarshal(body, &page); err != nil {
+	if err := fastjson.Unmarshal(body, &page); err != nil {
 		return nil, errors.New(jsonProblem(err))
 	}
 	if page == nil {
