@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -9,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"encoding/json"
 
 	"github.com/google/uuid"
 	abs "github.com/microsoft/kiota-abstractions-go"
@@ -177,11 +176,11 @@ type leanLicense struct {
 }
 
 type leanLicenseState struct {
-	SkuID               *string    `json:"skuId"`
-	AssignedByGroup     *string    `json:"assignedByGroup"`
-	State               *string    `json:"state"`
-	Error               *string    `json:"error"`
-	DisabledPlans       []string   `json:"disabledPlans"`
+	SkuID               *string     `json:"skuId"`
+	AssignedByGroup     *string     `json:"assignedByGroup"`
+	State               *string     `json:"state"`
+	Error               *string     `json:"error"`
+	DisabledPlans       []string    `json:"disabledPlans"`
 	LastUpdatedDateTime *strictTime `json:"lastUpdatedDateTime"`
 }
 

@@ -1,12 +1,9 @@
 package okta
 
 import (
-	"encoding/json"
-	"math/rand/v2"
-	"reflect"
 	"testing"
 
-	fastjson "github.com/segmentio/encoding/json"
+	"github.com/o365doctor/o365doctor/internal/jsontest"
 )
 
 // The bulk pages are decoded by segmentio/encoding/json, a drop-in
@@ -34,41 +31,6 @@ func TestFastJSONDecodesAsEncodingJSON(t *testing.T) {
 	valid := `[{"id":"00u1","scope":"USER","status":"PROVISIONED","syncState":"SYNCHRONIZED","credentials":{"userName":"u@contoso.com"},` +
 		`"profile":{"immutableId":"abc==","licenses":["ENTERPRISEPACK"],"usageLocation":"US"},"_links":{"app":{"href":"https://x/api/v1/apps/0oa"}},` +
 		`"_embedded":{"user":{"id":"00u1","status":"ACTIVE","profile":{"login":"u@contoso.com","mobilePhone":null}}}}]`
-	rng := rand.New(rand.NewPCG(1, 2))
-	for range 5000 {
-		b := []byte(valid)
-		for range 1 + rng.IntN(3) {
-			switch i := rng.IntN(len(b)); rng.IntN(3) {
-			case 0:
-				const alphabet = "{}[]\",:\\ 0-.eEtfnu\x00\xff"
-				b[i] = alphabet[rng.IntN(len(alphabet))]
-			case 1:
-				b = append(b[:i], b[i+1:]...)
-			default:
-				b = append(b[:i], append([]byte{b[rng.IntN(len(b))]}, b[i:]...)...)
-			}
-		}
-		pages = append(pages, string(b))
-	}
-	decoded, refused := 0, 0
-	for _, p := range pages {
-		var std, fast []*leanAppUser
-		errStd := json.Unmarshal([]byte(p), &std)
-		errFast := fastjson.Unmarshal([]byte(p), &fast)
-		if errStd == nil {
-			decoded++
-		} else {
-			refused++
-		}
-		if (errStd == nil) != (errFast == nil) {
-			t.Errorf("%q: encoding/json %v, fast %v", p, errStd, errFast)
-			continue
-		}
-		if errStd == nil && !reflect.DeepEqual(std, fast) {
-			t.Errorf("%q: decoded differently:\nstd  %#v\nfast %#v", p, std, fast)
-		}
-	}
-	if decoded < 500 || refused < 500 {
-		t.Fatalf("%d pages decoded, %d refused: the mutations do not exercise both", decoded, refused)
-	}
+	pages = append(pages, jsontest.Mutations(valid, "", 5000, 1)...)
+	jsontest.SameAsEncodingJSON[[]*leanAppUser](t, pages)
 }
