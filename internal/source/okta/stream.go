@@ -191,7 +191,7 @@ func (c *Client) fetchAppUserPages(ctx context.Context, o op, appID, from string
 // decodeAppUsers decodes one page lean and converts it, refusing one that
 // is not a list of app users with IDs, or holds more than a page.
 func decodeAppUsers(appID string, body []byte) ([]model.AppUser, error) {
-	var page []*leanAppUser
+	var page []leanAppUser // values: one allocation a page (a null is an app user without id)
 	if err := fastjson.Unmarshal(body, &page); err != nil {
 		return nil, errors.New(jsonProblem(err))
 	}
@@ -202,11 +202,11 @@ func decodeAppUsers(appID string, body []byte) ([]model.AppUser, error) {
 		return nil, fmt.Errorf("%d app users in a page of at most %d", len(page), AppUsersPerPage)
 	}
 	out := make([]model.AppUser, 0, len(page))
-	for _, au := range page {
-		if au == nil || au.ID == "" {
+	for i := range page {
+		if page[i].ID == "" {
 			return nil, errors.New("an app user without id")
 		}
-		out = append(out, au.toAppUser(appID))
+		out = append(out, page[i].toAppUser(appID))
 	}
 	return out, nil
 }
