@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"os"
@@ -41,6 +42,10 @@ func Main() int {
 	// the variables the SDKs would read on their own behind its back
 	// (OKTA_CLIENT_*, AZURE_REGIONAL_AUTHORITY_NAME, MSAL_FORCE_REGION,
 	// proxies, ...) are removed from the process before any client exists.
+	// The system's trusted roots take tens of milliseconds to load; load
+	// them while the command line is read, not on the way of the first
+	// TLS handshake.
+	go x509.SystemCertPool() //nolint:errcheck // loaded again, with its error, where used
 	io := System()
 	env := snapshotEnv()
 	io.Getenv = func(k string) string { return env[k] }
