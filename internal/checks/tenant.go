@@ -60,9 +60,10 @@ type Tenant struct {
 	// the last one listed.
 	oktaAnchors  map[string]int
 	entraAnchors map[string]anchorHolders
-	// shared holds the anchors held more than once on either side (few:
-	// the check looks every user's anchor up there, not in the counts).
-	shared map[string]bool
+	// oktaShared and entraShared hold the anchors held more than once on
+	// each side (few: the check looks every user's anchor up there, not in
+	// the counts). One each: the two sides are listed at the same time.
+	oktaShared, entraShared map[string]bool
 
 	joinOnce sync.Once
 	joined   joined
@@ -84,7 +85,8 @@ type joined struct {
 type anchorHolders struct{ n, last int }
 
 func newTenant(app model.OktaApp) *Tenant {
-	return &Tenant{App: app, oktaIdx: map[string]int{}, oktaAnchors: map[string]int{}, entraAnchors: map[string]anchorHolders{}, shared: map[string]bool{}}
+	return &Tenant{App: app, oktaIdx: map[string]int{}, oktaAnchors: map[string]int{}, entraAnchors: map[string]anchorHolders{},
+		oktaShared: map[string]bool{}, entraShared: map[string]bool{}}
 }
 
 // addOkta keeps an app user; a second one with the same userName (in
@@ -95,7 +97,7 @@ func (t *Tenant) addOkta(o TenantOkta) {
 	if o.ImmutableID != "" {
 		t.oktaAnchors[o.ImmutableID]++
 		if t.oktaAnchors[o.ImmutableID] > 1 {
-			t.shared[o.ImmutableID] = true
+			t.oktaShared[o.ImmutableID] = true
 		}
 	}
 	if i, ok := t.oktaIdx[key]; ok {
@@ -116,7 +118,7 @@ func (t *Tenant) addEntra(e TenantEntra) {
 		h := t.entraAnchors[e.ImmutableID]
 		t.entraAnchors[e.ImmutableID] = anchorHolders{n: h.n + 1, last: len(t.Entra)}
 		if h.n > 0 {
-			t.shared[e.ImmutableID] = true
+			t.entraShared[e.ImmutableID] = true
 		}
 	}
 	t.Entra = appendDoubling(t.Entra, e)
@@ -551,7 +553,7 @@ func runTenantImmutableID(ctx context.Context, pass *Pass) error {
 			why = "blank in Okta (the app user's immutableId), " + e.ImmutableID + " in Entra ID: Okta sends no anchor"
 		case o.ImmutableID != e.ImmutableID:
 			why = "Okta sends " + o.ImmutableID + ", Entra ID holds " + e.ImmutableID + ": the sign-in finds no account (AADSTS51004)"
-		case !t.shared[e.ImmutableID]:
+		case !t.entraShared[e.ImmutableID] && !t.oktaShared[e.ImmutableID]:
 			continue
 		case t.entraAnchors[e.ImmutableID].n > 1:
 			why = fmt.Sprintf("%s is held by %d Entra ID users: the sign-in may land on another one", e.ImmutableID, t.entraAnchors[e.ImmutableID].n)

@@ -23,6 +23,10 @@ import (
 // encoder's.
 
 // WriteJSON writes the versioned JSON document, indented by two spaces.
+// On an error, what was written before it stays written (json.Encoder
+// wrote nothing): a finding that cannot be marshalled would stop it half
+// way, which the report's types (strings, numbers, booleans, times of
+// real events) do not make.
 func WriteJSON(w io.Writer, r Report) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	out := &indenter{w: bw}

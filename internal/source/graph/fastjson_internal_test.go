@@ -1,9 +1,11 @@
 package graph
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/o365doctor/o365doctor/internal/jsontest"
+	"github.com/o365doctor/o365doctor/internal/source/jsonpage"
 )
 
 // TestFastJSONDecodesAsEncodingJSON holds segmentio/encoding/json, which
@@ -29,6 +31,20 @@ func TestFastJSONDecodesAsEncodingJSON(t *testing.T) {
 		`"licenseAssignmentStates":[{"skuId":"6fd2c87f-b296-42f0-b197-1e91e994b900","assignedByGroup":null,"state":"Active","error":"None",` +
 		`"disabledPlans":[],"lastUpdatedDateTime":"2026-01-01T00:00:00Z"}],"lastPasswordChangeDateTime":"2026-01-01T00:00:00Z",` +
 		`"signInSessionsValidFromDateTime":"2026-01-01T00:00:00Z","onPremisesSyncEnabled":null}]}`
+	// Deep, but within jsonpage.MaxDepth: decoded as encoding/json does.
+	pages = append(pages, `{"value":[{"id":"a","zz":`+strings.Repeat("[", 60)+strings.Repeat("]", 60)+`}]}`)
 	pages = append(pages, jsontest.Mutations(valid, "TZ+", 5000, 3)...)
 	jsontest.SameAsEncodingJSON[leanUserPage](t, pages)
+}
+
+// TestDeepPageRefused: a page nested past jsonpage.MaxDepth is a one-line
+// error naming the depth, not a stack overflow.
+func TestDeepPageRefused(t *testing.T) {
+	for _, n := range []int{65, 30_000_000} {
+		page := `{"value":[{"id":"a","zz":` + strings.Repeat("[", n) + strings.Repeat("]", n) + `}]}`
+		err := jsonpage.Unmarshal([]byte(page), &leanUserPage{})
+		if msg := jsonProblem(err); !strings.Contains(msg, "nested deeper than 64 levels") {
+			t.Errorf("depth %d: %q", n, msg)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package okta
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/o365doctor/o365doctor/internal/jsontest"
@@ -31,6 +32,21 @@ func TestFastJSONDecodesAsEncodingJSON(t *testing.T) {
 	valid := `[{"id":"00u1","scope":"USER","status":"PROVISIONED","syncState":"SYNCHRONIZED","credentials":{"userName":"u@contoso.com"},` +
 		`"profile":{"immutableId":"abc==","licenses":["ENTERPRISEPACK"],"usageLocation":"US"},"_links":{"app":{"href":"https://x/api/v1/apps/0oa"}},` +
 		`"_embedded":{"user":{"id":"00u1","status":"ACTIVE","profile":{"login":"u@contoso.com","mobilePhone":null}}}}]`
+	// Deep, but within jsonpage.MaxDepth: decoded as encoding/json does.
+	pages = append(pages, `[{"id":"a","profile":{"x":`+strings.Repeat("[", 60)+strings.Repeat("]", 60)+`}}]`)
 	pages = append(pages, jsontest.Mutations(valid, "", 5000, 1)...)
 	jsontest.SameAsEncodingJSON[[]leanAppUser](t, pages)
+}
+
+// TestDeepPageRefused: a page nested past jsonpage.MaxDepth (which the
+// fast decoder would take quadratic time or its whole stack over) is a
+// one-line error, at once.
+func TestDeepPageRefused(t *testing.T) {
+	for _, n := range []int{65, 20_000, 5_000_000} {
+		page := `[{"id":"a","profile":{"x":` + strings.Repeat("[", n) + strings.Repeat("]", n) + `}}]`
+		_, err := decodeAppUsers("0oa1", []byte(page))
+		if err == nil || !strings.Contains(err.Error(), "nested deeper than 64 levels") {
+			t.Errorf("depth %d: %v", n, err)
+		}
+	}
 }

@@ -12,9 +12,9 @@ import (
 
 	"github.com/okta/okta-sdk-golang/v2/okta"
 	"github.com/okta/okta-sdk-golang/v2/okta/query"
-	fastjson "github.com/segmentio/encoding/json"
 
 	"github.com/o365doctor/o365doctor/internal/model"
+	"github.com/o365doctor/o365doctor/internal/source/jsonpage"
 )
 
 // AppUsersPerPage is Okta's maximum page of app users.
@@ -192,7 +192,7 @@ func (c *Client) fetchAppUserPages(ctx context.Context, o op, appID, from string
 // is not a list of app users with IDs, or holds more than a page.
 func decodeAppUsers(appID string, body []byte) ([]model.AppUser, error) {
 	var page []leanAppUser // values: one allocation a page (a null is an app user without id)
-	if err := fastjson.Unmarshal(body, &page); err != nil {
+	if err := jsonpage.Unmarshal(body, &page); err != nil {
 		return nil, errors.New(jsonProblem(err))
 	}
 	if page == nil {
@@ -276,6 +276,10 @@ func (c *Client) appUserPageAt(ctx context.Context, link string, body *any) (*ok
 
 // jsonProblem names what was wrong with a JSON answer without quoting it.
 func jsonProblem(err error) string {
+	var de *jsonpage.DepthError
+	if errors.As(err, &de) {
+		return de.Error()
+	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		if te.Field == "" {
