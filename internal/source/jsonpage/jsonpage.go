@@ -42,17 +42,21 @@ func tooDeep(b []byte) int {
 	for i := 0; i < len(b); i++ {
 		switch b[i] {
 		case '"':
-			// The string's end: the next quote not escaped.
-			for i++; i < len(b); i++ {
-				j := bytes.IndexAny(b[i:], `"\`)
+			// The string's end: the next quote after an even run of
+			// backslashes (the run stops at the opening quote at worst).
+			for {
+				j := bytes.IndexByte(b[i+1:], '"')
 				if j < 0 {
 					return -1 // an open string: the decoder says so
 				}
-				i += j
-				if b[i] == '"' {
+				i += 1 + j
+				k := i - 1
+				for b[k] == '\\' {
+					k--
+				}
+				if (i-1-k)%2 == 0 {
 					break
 				}
-				i++ // the escaped byte
 			}
 		case '[', '{':
 			if depth++; depth > MaxDepth {
