@@ -109,6 +109,9 @@ func writeResult(out *indenter, res Result) error {
 			first = false
 			out.write(m.b.Bytes())
 			chunkPool.Put(m.b)
+			if out.err != nil {
+				return out.err // a closed pipe: marshal no more
+			}
 		}
 		return out.err
 	})
