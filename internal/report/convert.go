@@ -122,7 +122,7 @@ func (c *converter) text(s string) string {
 	if !c.redact || len(c.tokens) == 0 {
 		return s
 	}
-	c.prepare() // a value registered late (the meta's): built again
+	c.prepare() // New prepares it before converting; a converter used alone builds it here
 	return c.replacer.Replace(s)
 }
 
