@@ -159,6 +159,21 @@ func (m Model) waitNotice() tea.Cmd {
 }
 
 // outcome says how an apply or undo that ctrl-c cancelled ended.
+// endApply returns the view to browsing once a fix or an undo ended,
+// releasing its cancel; true when a Ctrl-C asked to quit (what the
+// cancelled change left is said after the view closes).
+func (m *Model) endApply(what string, e fix.Entry, err error) (quit bool) {
+	m.state = stateBrowse
+	if m.cancelApply != nil {
+		m.cancelApply()
+		m.cancelApply = nil
+	}
+	if m.quitAfterCancel {
+		m.afterQuit = outcome(what, e, err)
+	}
+	return m.quitAfterCancel
+}
+
 func outcome(what string, e fix.Entry, err error) string {
 	if err != nil {
 		return "o365doctor: " + what + " cancelled: " + safe(err.Error()) + " (o365doctor journal shows the entry)"
@@ -470,14 +485,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 	case appliedMsg:
-		m.state = stateBrowse
-		if m.cancelApply != nil {
-			m.cancelApply()
-			m.cancelApply = nil
-		}
-		if m.quitAfterCancel {
-			// What the cancelled fix left is said after the view closes.
-			m.afterQuit = outcome("Fix", msg.entry, msg.err)
+		if m.endApply("Fix", msg.entry, msg.err) {
 			return m, tea.Quit
 		}
 		if msg.err != nil {
@@ -485,22 +493,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			break
 		}
 		again := m.readersOf(msg.index)
+		m.lastFix = ""
+		undo := "this change cannot be undone"
 		if msg.entry.Plan.Reversible {
-			m.lastFix = msg.entry.ID
-			m.setFlash(false, fmt.Sprintf("Applied: %s (journal %s). Re-running %s that read what it changed; u undoes it.", msg.entry.Plan.Title, msg.entry.ID, report.Checks(len(again))))
-		} else {
-			m.lastFix = ""
-			m.setFlash(false, fmt.Sprintf("Applied: %s (journal %s). Re-running %s that read what it changed; this change cannot be undone.", msg.entry.Plan.Title, msg.entry.ID, report.Checks(len(again))))
+			m.lastFix, undo = msg.entry.ID, "u undoes it"
 		}
+		m.setFlash(false, fmt.Sprintf("Applied: %s (journal %s). Re-running %s that read what it changed; %s.", msg.entry.Plan.Title, msg.entry.ID, report.Checks(len(again)), undo))
 		cmd = m.rerunItems(again)
 	case undoneMsg:
-		m.state = stateBrowse
-		if m.cancelApply != nil {
-			m.cancelApply()
-			m.cancelApply = nil
-		}
-		if m.quitAfterCancel {
-			m.afterQuit = outcome("Undo", msg.entry, msg.err)
+		if m.endApply("Undo", msg.entry, msg.err) {
 			return m, tea.Quit
 		}
 		if msg.err != nil {

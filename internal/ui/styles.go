@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"github.com/o365doctor/o365doctor/internal/report"
 	"io"
 	"os"
 
@@ -82,19 +83,7 @@ func newStyles(out io.Writer) styles {
 
 // statusMark is the symbol and word for a status: never colour alone.
 func statusMark(s checks.Status) string {
-	switch s {
-	case checks.StatusPass:
-		return "✓ PASS"
-	case checks.StatusWarn:
-		return "! WARN"
-	case checks.StatusFail:
-		return "✗ FAIL"
-	case checks.StatusError:
-		return "? ERROR"
-	case checks.StatusSkipped:
-		return "- SKIP"
-	}
-	return string(s)
+	return statusIcon(s) + " " + report.Label(string(s))
 }
 
 // statusIcon is the one-character form, for counts and finding rows.
