@@ -3,6 +3,7 @@ package okta
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,15 +15,29 @@ import (
 	"github.com/o365doctor/o365doctor/internal/jws"
 )
 
+// TestRevChallengeOf: a WWW-Authenticate challenge is read into its
+// parameters, cleaned, and no header (cut short, unquoted, control
+// characters, 10 000 parameters) panics.
 func TestRevChallengeOf(t *testing.T) {
-	for _, h := range []string{"", "Bearer", "Bearer ", `Bearer error="`, `Bearer error=`, `Bearer =,=,=`, `DPoP a="b", error="x\ny", error_description="a\x00b"`, `Bearer error="a",error_description=b c, scope="okta.x"`, strings.Repeat(`a="b", `, 10000)} {
+	for h, want := range map[string]map[string]string{
+		`Bearer error="insufficient_scope", scope="okta.users.read okta.apps.read"`: {"error": "insufficient_scope", "scope": "okta.users.read okta.apps.read"},
+		`Bearer error="a",error_description=b c, scope="okta.x"`:                    {"error": "a", "error_description": "b c", "scope": "okta.x"},
+		`DPoP a="b", error="x` + "\ny" + `", error_description="a` + "\x00" + `b"`:  {"a": "b", "error": "x y", "error_description": "ab"},
+		`Bearer error="`: {},
+		"":               {},
+	} {
+		if got := challengeOf(h); !maps.Equal(got, want) {
+			t.Errorf("%q: %q, want %q", h, got, want)
+		}
+	}
+	for _, h := range []string{"Bearer", "Bearer ", `Bearer error=`, `Bearer =,=,=`, strings.Repeat(`a="b", `, 10000)} {
 		func() {
 			defer func() {
 				if r := recover(); r != nil {
-					t.Errorf("%q panics %v", h, r)
+					t.Errorf("%.60q panics %v", h, r)
 				}
 			}()
-			t.Logf("%.60q -> %d %q", h, len(challengeOf(h)), challengeOf(h)["error"])
+			challengeOf(h)
 		}()
 	}
 }
