@@ -43,7 +43,7 @@ func TestDeepPageRefused(t *testing.T) {
 	for _, n := range []int{65, 30_000_000} {
 		page := `{"value":[{"id":"a","zz":` + strings.Repeat("[", n) + strings.Repeat("]", n) + `}]}`
 		err := jsonpage.Unmarshal([]byte(page), &leanUserPage{})
-		if msg := jsonProblem(err); !strings.Contains(msg, "nested deeper than 64 levels") {
+		if msg := jsonpage.Problem(err, "a JSON object"); !strings.Contains(msg, "nested deeper than 64 levels") {
 			t.Errorf("depth %d: %q", n, msg)
 		}
 	}

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -226,26 +225,9 @@ func (c *Client) userPage(ctx context.Context, pageURL string, headers *abs.Requ
 		return page, nil // no value: the caller says so
 	}
 	if err := jsonpage.Unmarshal(body, page); err != nil {
-		return nil, &badAnswer{shape: jsonProblem(err)}
+		return nil, &badAnswer{shape: jsonpage.Problem(err, "a JSON object")}
 	}
 	return page, nil
-}
-
-// jsonProblem names what was wrong with a JSON answer without quoting it.
-func jsonProblem(err error) string {
-	var de *jsonpage.DepthError
-	if errors.As(err, &de) {
-		return de.Error()
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return fmt.Sprintf("%s is a JSON %s", te.Field, te.Value)
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("not JSON at byte %d", se.Offset)
-	}
-	return "not JSON"
 }
 
 // toUser is toUser for a lean user: the same model, the same cleaning.

@@ -10,6 +10,8 @@ package jsonpage
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 
 	segjson "github.com/segmentio/encoding/json"
@@ -27,12 +29,18 @@ func (e *DepthError) Error() string {
 }
 
 // Unmarshal is encoding/json's Unmarshal for a page no deeper than
-// MaxDepth, a *DepthError otherwise.
+// MaxDepth, a *DepthError otherwise. A page the fast decoder refuses is
+// decoded again by encoding/json, whose error is the one returned: the
+// fast decoder's errors carry the rest of the page as the "value" of a
+// type error ("0.id is a JSON \"5}]…\"") and offset 0 for a syntax error.
 func Unmarshal(data []byte, v any) error {
 	if off := tooDeep(data); off >= 0 {
 		return &DepthError{Offset: off}
 	}
-	return segjson.Unmarshal(data, v)
+	if segjson.Unmarshal(data, v) == nil {
+		return nil
+	}
+	return json.Unmarshal(data, v)
 }
 
 // tooDeep returns the offset of the first bracket that opens a level
@@ -67,4 +75,26 @@ func tooDeep(b []byte) int {
 		}
 	}
 	return -1
+}
+
+// Problem names what was wrong with a page Unmarshal refused, in a few
+// words and without quoting it; whole is what the page as a whole should
+// have been ("a JSON list"), said when it was something else.
+func Problem(err error, whole string) string {
+	var de *DepthError
+	if errors.As(err, &de) {
+		return de.Error()
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		if te.Field == "" {
+			return "not " + whole
+		}
+		return fmt.Sprintf("%s is a JSON %s", te.Field, te.Value)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("not JSON at byte %d", se.Offset)
+	}
+	return "not JSON"
 }

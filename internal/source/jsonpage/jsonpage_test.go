@@ -30,3 +30,24 @@ func TestDepth(t *testing.T) {
 		}
 	}
 }
+
+// TestProblem: each way a page fails is named in a few words, without the
+// page's text (the fast decoder's own errors quote the rest of the page:
+// encoding/json's are the ones said).
+func TestProblem(t *testing.T) {
+	type user struct {
+		ID string `json:"id"`
+	}
+	for page, want := range map[string]string{
+		`{"a":1}`:                        "not a JSON list",
+		`[{"id":5}]`:                     "id is a JSON number",
+		`[{"id":"secret-ish`:             "not JSON at byte 18",
+		`[{"id":["alice@contoso.com"]}]`: "id is a JSON array", // the page's words stay out of the message
+		`[` + strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth) + `]`: "JSON nested deeper than 64 levels at byte 64",
+	} {
+		var v []user
+		if got := Problem(Unmarshal([]byte(page), &v), "a JSON list"); got != want {
+			t.Errorf("%.40q: %q, want %q", page, got, want)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package okta
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -193,7 +192,7 @@ func (c *Client) fetchAppUserPages(ctx context.Context, o op, appID, from string
 func decodeAppUsers(appID string, body []byte) ([]model.AppUser, error) {
 	var page []leanAppUser // values: one allocation a page (a null is an app user without id)
 	if err := jsonpage.Unmarshal(body, &page); err != nil {
-		return nil, errors.New(jsonProblem(err))
+		return nil, errors.New(jsonpage.Problem(err, "a JSON list"))
 	}
 	if page == nil {
 		return nil, errors.New("not a JSON list")
@@ -272,24 +271,4 @@ func (c *Client) appUserPageAt(ctx context.Context, link string, body *any) (*ok
 		return nil, err
 	}
 	return rq.Do(ctx, req, body)
-}
-
-// jsonProblem names what was wrong with a JSON answer without quoting it.
-func jsonProblem(err error) string {
-	var de *jsonpage.DepthError
-	if errors.As(err, &de) {
-		return de.Error()
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		if te.Field == "" {
-			return "not a JSON list"
-		}
-		return fmt.Sprintf("%s is a JSON %s", te.Field, te.Value)
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("not JSON at byte %d", se.Offset)
-	}
-	return "not JSON"
 }
