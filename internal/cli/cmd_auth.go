@@ -16,7 +16,6 @@ import (
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/config"
 	"github.com/o365doctor/o365doctor/internal/fix"
-	"github.com/o365doctor/o365doctor/internal/model"
 )
 
 // AuthOptions are the inputs of `o365doctor auth status`.
@@ -128,7 +127,7 @@ func runAuthStatus(ctx context.Context, opts *AuthOptions) error {
 			ses.okta.SetScopes(checks.ScopesOf(checks.All(), checks.Okta))
 			info, err := ses.okta.Auth(ctx)
 			if err != nil {
-				oktaSys.Error = model.Clean(config.Mask(err.Error()))
+				oktaSys.Error = config.Shown(err.Error())
 				return
 			}
 			oktaSys.SignedIn, oktaSys.Identity, oktaSys.TokenType, oktaSys.Expires = true, info.Identity, info.TokenType, info.Expires
@@ -153,7 +152,7 @@ func runAuthStatus(ctx context.Context, opts *AuthOptions) error {
 			defer wg.Done()
 			info, err := ses.graph.Token(ctx)
 			if err != nil {
-				graphSys.Error = model.Clean(config.Mask(err.Error()))
+				graphSys.Error = config.Shown(err.Error())
 				return
 			}
 			graphSys.SignedIn, graphSys.Identity, graphSys.Expires = true, info.Identity, info.Expires

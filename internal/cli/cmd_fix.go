@@ -233,7 +233,7 @@ func showAndApply(ctx context.Context, opts *FixOptions, c *checks.Check, ses *s
 	shown := report.ConvertFix(plan)
 	fo.Plan = &shown
 	if !asJSON {
-		fmt.Fprintf(out, "%s is %s: %s\n\nPlan %s\n%s\n", c.ID, report.Label(string(res.Status)), model.Clean(config.Mask(res.Message)), plan.ID, model.CleanLines(config.Mask(plan.Preview())))
+		fmt.Fprintf(out, "%s is %s: %s\n\nPlan %s\n%s\n", c.ID, report.Label(string(res.Status)), config.Shown(res.Message), plan.ID, model.CleanLines(config.Mask(plan.Preview())))
 	}
 	if plan.Missing() {
 		if !opts.Yes {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/o365doctor/o365doctor/internal/model"
 	"strings"
 	"text/tabwriter"
 
@@ -10,7 +11,6 @@ import (
 
 	"github.com/o365doctor/o365doctor/internal/config"
 	"github.com/o365doctor/o365doctor/internal/fix"
-	"github.com/o365doctor/o365doctor/internal/model"
 )
 
 // UndoOptions are the inputs of `o365doctor undo`.
@@ -93,7 +93,7 @@ func runUndo(ctx context.Context, opts *UndoOptions) error {
 	}
 	fmt.Fprintf(f.IO.Out, "Undone: %s (journal entry %s reverses %s)\n", strings.TrimPrefix(entry.Plan.Title, "Undo: "), entry.ID, entry.Undoes)
 	for _, st := range entry.Plan.Steps {
-		fmt.Fprintf(f.IO.Out, "  %s\n", model.Clean(config.Mask(st.Describe())))
+		fmt.Fprintf(f.IO.Out, "  %s\n", config.Shown(st.Describe()))
 	}
 	return nil
 }

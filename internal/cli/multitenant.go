@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/o365doctor/o365doctor/internal/config"
-	"github.com/o365doctor/o365doctor/internal/model"
 )
 
 // tenantRun is one profile's part of a several-tenant run.
@@ -149,5 +148,5 @@ func runTenants(ctx context.Context, f *Factory, names []string, format string, 
 }
 
 func oneLineErr(err error) string {
-	return model.Clean(config.Mask(strings.Join(strings.Fields(err.Error()), " ")))
+	return config.Shown(strings.Join(strings.Fields(err.Error()), " "))
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/config"
-	"github.com/o365doctor/o365doctor/internal/model"
 	"github.com/o365doctor/o365doctor/internal/report"
 	"github.com/o365doctor/o365doctor/internal/ui"
 )
@@ -111,7 +110,7 @@ func Run(ctx context.Context, args []string, f *Factory) int {
 		code = ExitInterrupted
 		err = errors.New("interrupted")
 	}
-	msg := model.Clean(config.Mask(strings.TrimSpace(err.Error())))
+	msg := config.Shown(strings.TrimSpace(err.Error()))
 	fmt.Fprintf(f.IO.Err, "o365doctor: %s\n", msg)
 	return interrupted(ctx, code)
 }

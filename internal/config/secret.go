@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/o365doctor/o365doctor/internal/model"
 )
 
 // Masked is what every secret turns into wherever it is shown.
@@ -90,6 +92,12 @@ func Mask(s string) string {
 	}
 	return s
 }
+
+// Shown is a string from outside (a server's message, a value read, an
+// error) as o365doctor shows it anywhere: terminal control removed first,
+// then secrets masked, so that a credential with a control character
+// slipped into it is whole when Mask looks for it.
+func Shown(s string) string { return Mask(model.Clean(s)) }
 
 // jwt matches a JSON Web Token (an access or ID token, a client
 // assertion): base64url of a JSON header and payload, both starting with

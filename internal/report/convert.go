@@ -10,7 +10,6 @@ import (
 
 	"github.com/o365doctor/o365doctor/internal/checks"
 	"github.com/o365doctor/o365doctor/internal/config"
-	"github.com/o365doctor/o365doctor/internal/model"
 )
 
 // converter turns internal results into the contract, with every string
@@ -118,7 +117,7 @@ func (c *converter) prepare() {
 
 // text is the one path every string of the contract takes.
 func (c *converter) text(s string) string {
-	s = model.Clean(config.Mask(s))
+	s = config.Shown(s)
 	if !c.redact || len(c.tokens) == 0 {
 		return s
 	}

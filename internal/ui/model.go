@@ -569,7 +569,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) setFlash(isErr bool, s string) {
-	m.flash, m.flashErr = model.Clean(config.Mask(s)), isErr
+	m.flash, m.flashErr = config.Shown(s), isErr
 }
 
 // readersOf are the items that read a fact the fixed check read (facts

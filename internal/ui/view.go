@@ -34,7 +34,7 @@ func fit(s string, w int) string {
 
 // safe is every string the view prints from outside: secrets masked,
 // terminal control removed.
-func safe(s string) string { return model.Clean(config.Mask(s)) }
+func safe(s string) string { return config.Shown(s) }
 
 // header is the first lines: subject, tenant, Okta org, elapsed, counts,
 // and the filter in force.

@@ -166,7 +166,7 @@ func firstLine(s string) string {
 
 // oneLine cleans before it masks: a secret split by a control character
 // is whole again only after Clean.
-func oneLine(s string) string { return config.Mask(model.Clean(s)) }
+func oneLine(s string) string { return config.Shown(s) }
 
 // maskingCredential is the credential kiota asks for tokens. It registers
 // every access token with the masker, since the adapter never sees the

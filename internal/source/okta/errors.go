@@ -35,7 +35,7 @@ func (o op) errorf(format string, args ...any) error {
 
 // oneLine cleans before it masks: a secret split by a control character
 // is whole again only after Clean.
-func oneLine(s string) string { return config.Mask(model.Clean(s)) }
+func oneLine(s string) string { return config.Shown(s) }
 
 // notA is an answer of the wrong shape: it must never become a zero-valued
 // object that a check would read as a finding.

@@ -41,7 +41,7 @@ func (o op) notA(detail string) error {
 
 // oneLine cleans before it masks: a secret split by a control character
 // is whole again only after Clean.
-func oneLine(s string) string { return config.Mask(model.Clean(s)) }
+func oneLine(s string) string { return config.Shown(s) }
 
 // maxAnswer bounds what is read of one answer. Realm and OpenID answers are
 // a few KiB; the guarded transport's own bound (config.MaxBodyBytes) is for
